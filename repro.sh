@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# ./repro.sh — regenerate the results, the figures and the paper.
+#
+#   ./repro.sh                     # the profile for this hardware (gpu if CUDA is visible, else cpu), all stages
+#   ./repro.sh --stage NAME        # one stage (see --list); repeatable
+#   ./repro.sh --force             # rerun stages whose results are up to date
+#   ./repro.sh --profile cpu|gpu   # choose the profile
+#   ./repro.sh --list              # list the stages of the profile
+#
+# A stage is skipped when its result files exist and were produced from the same inputs: the hash of the
+# stage's command and of the source files it depends on is stored next to the results (results/.keys/<stage>).
+# CPU profile (a laptop or CI-class machine, <= 15 min after installation): tiny models on the committed data
+# sample, the sampler and adaptive-K experiments, every figure and the paper, marked as CPU results.
+# GPU profile (one H100): the real training runs and the throughput benchmark, then figures and paper.
+# Logs go to runs/<stage>.log; executed experiment notebooks to runs/<stage>.ipynb.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PROFILE=auto FORCE=0 LIST=0 STAGES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stage) STAGES+=("$2"); shift 2 ;;
+    --force) FORCE=1; shift ;;
+    --profile) PROFILE="$2"; shift 2 ;;
+    --list) LIST=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "repro.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$PROFILE" = auto ]; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then PROFILE=gpu; else PROFILE=cpu; fi
+fi
+
+# The GPU machine has no package registry: there the system Python (torch preinstalled) runs the import-light
+# library CLIs directly. Everywhere else the project's venv is created on first use.
+if [ "$PROFILE" = gpu ] && [ ! -x .venv/bin/python ] && python3 -c "import torch" 2>/dev/null; then
+  PY=python3; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+else
+  source scripts/env.sh; set -euo pipefail; PY=python
+fi
+mkdir -p runs results/.keys figures
+
+# stage name | files it depends on | result files | command
+CPU_STAGES=(smoke adaptive_k report paper)
+GPU_STAGES=(report paper)
+
+deps() { case "$1" in
+  smoke)      echo "experiments/smoke.ipynb cascade/config.py cascade/model.py cascade/objective.py" ;;
+  adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
+  *) echo "" ;;
+esac; }
+outputs() { case "$1" in
+  smoke) echo "results/smoke_cpu.json" ;;
+  adaptive_k) echo "results/adaptive_k.json" ;;
+  *) echo "" ;;
+esac; }
+run_stage() { case "$1" in
+  smoke|adaptive_k)
+    (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
+  report) $PY -m cascade.report build --results results --figures figures --paper paper
+          $PY -m cascade.report check paper/main.tex ;;
+  paper)  scripts/build_paper.sh ;;
+  *) echo "repro.sh: unknown stage $1 for profile $PROFILE" >&2; return 2 ;;
+esac; }
+
+key() { { echo "$1 $PROFILE"; for f in $(deps "$1"); do sha256sum "$f"; done; } | sha256sum | cut -d' ' -f1; }
+up_to_date() {
+  local outs; outs=$(outputs "$1"); [ -n "$outs" ] || return 1
+  for o in $outs; do [ -f "$o" ] || return 1; done
+  [ -f "results/.keys/$1" ] && [ "$(cat "results/.keys/$1")" = "$(key "$1")" ]
+}
+
+if [ "$PROFILE" = gpu ]; then ALL=("${GPU_STAGES[@]}"); else ALL=("${CPU_STAGES[@]}"); fi
+[ "$LIST" = 1 ] && { printf '%s\n' "${ALL[@]}"; exit 0; }
+[ ${#STAGES[@]} -gt 0 ] || STAGES=("${ALL[@]}")
+
+T0=$(date +%s)
+for s in "${STAGES[@]}"; do
+  if [ "$FORCE" = 0 ] && up_to_date "$s"; then echo "[repro] $s: up to date, skipped (--force reruns)"; continue; fi
+  echo "[repro] $s: running (log: runs/$s.log)"
+  t=$(date +%s)
+  if ! run_stage "$s" > >(tee "runs/$s.log") 2>&1; then echo "[repro] $s FAILED; see runs/$s.log" >&2; exit 1; fi
+  [ -n "$(outputs "$s")" ] && key "$s" > "results/.keys/$s"
+  echo "[repro] $s: done in $(( $(date +%s) - t ))s"
+done
+echo "[repro] profile $PROFILE finished in $(( $(date +%s) - T0 ))s"
