@@ -155,6 +155,7 @@ def write_result(path, # where to write, e.g. 'results/train_ar.json'; parent fo
     try:
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
             f.write(text); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)                      # mkstemp creates 0600; results are meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
