@@ -43,21 +43,41 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k report paper)
-GPU_STAGES=(report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 report paper)
+
+# The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
+# ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
+NANO="--data data/build/tokens --vocab_size 8192 --d_model 512 --n_layers 8 --n_heads 8 --max_seq_len 1024
+      --batch_size 32 --steps 6104 --lr 2e-3 --warmup_steps 300 --schedule cosine --min_lr_ratio 0.1 --weight_decay 0.1
+      --dtype bf16 --compile --attn_backend flex --eval_every 1000 --eval_batches 16 --ckpt_every 1000
+      --seed 0 --final_dtype bf16 --results_dir results --no-progress --log_every 100"
+train_args() { case "$1" in
+  train_ar)          echo "--objective ar --block_size 1" ;;
+  train_cascade_b16) echo "--objective cascade --block_size 16" ;;
+  train_cascade_b4)  echo "--objective cascade --block_size 4" ;;
+esac; }
 
 deps() { case "$1" in
   smoke)      echo "experiments/smoke.ipynb cascade/config.py cascade/model.py cascade/objective.py" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
+  train_*)    echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
 outputs() { case "$1" in
   smoke) echo "results/smoke_cpu.json" ;;
   adaptive_k) echo "results/adaptive_k.json" ;;
+  train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
   smoke|adaptive_k)
     (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
+  train_*)
+    # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    # shellcheck disable=SC2046
+    $PY -m cascade.train --run "$1" $(train_args "$1") $NANO
+    rm -rf "checkpoints/$1" && mkdir -p checkpoints && cp -r "runs/$1/final" "checkpoints/$1" ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;
