@@ -42,7 +42,7 @@ fi
 mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
-CPU_STAGES=(smoke adaptive_k report paper)
+CPU_STAGES=(smoke adaptive_k decode_cpu report paper)
 GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
@@ -59,6 +59,7 @@ esac; }
 
 deps() { case "$1" in
   smoke)      echo "experiments/smoke.ipynb cascade/config.py cascade/model.py cascade/objective.py" ;;
+  decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
   train_*)    echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
@@ -66,11 +67,12 @@ esac; }
 outputs() { case "$1" in
   smoke) echo "results/smoke_cpu.json" ;;
   adaptive_k) echo "results/adaptive_k.json" ;;
+  decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
-  smoke|adaptive_k)
+  smoke|adaptive_k|decode_cpu)
     (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
   train_*)
     # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.

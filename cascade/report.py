@@ -268,12 +268,16 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('SamplerMaxNfePerToken', fmt(hi and hi['nfe_per_token'], 'sig'), 'sampler*: largest nfe_per_token'),
            Macro('SamplerMaxNfeRule', fmt(hi and hi['rule'], 'text'), 'sampler*: rule with the largest nfe_per_token')]
     trows, _ = throughput_rows(results)
-    sp = max(_speedups(trows), key=lambda x: x[0], default=None)
+    def matched(x):   # matched quality (issue 7): gen-PPL within 10% of AR's own samples, unigram entropy within 2%
+        _, r, a = x
+        ok = all(_num(d.get(k)) is not None for d in (r, a) for k in ('gen_ppl', 'entropy'))
+        return ok and r['gen_ppl'] <= 1.10 * a['gen_ppl'] and abs(r['entropy'] - a['entropy']) <= 0.02 * a['entropy']
+    sp = max((x for x in _speedups(trows) if matched(x)), key=lambda x: x[0], default=None)
     ratio, row, arrow = sp if sp else (None, {}, {})
     nar = [r for r in trows if not is_ar(r['method']) and r['tokens_per_s']]
     peak = max(nar, key=lambda r: r['tokens_per_s'], default={})
     arpeak = max((r['tokens_per_s'] for r in trows if is_ar(r['method']) and r['tokens_per_s']), default=None)
-    ms += [Macro('ThroughputBestSpeedup', fmt(ratio, 'times'), 'throughput*: max tokens_per_s / AR tokens_per_s at equal batch'),
+    ms += [Macro('ThroughputBestSpeedup', fmt(ratio, 'times'), 'throughput*: max tokens_per_s / AR tokens_per_s at equal batch, among rows of matched quality'),
            Macro('ThroughputBestSpeedupMethod', fmt(row.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputBestSpeedupBatch', fmt(row.get('batch'), 'int'), 'throughput*: batch of that maximum'),
            Macro('ThroughputBestSpeedupGenPpl', fmt(row.get('gen_ppl'), 'sig'), 'throughput*: gen_ppl of that method and batch', 'NotReported' if sp else 'NotMeasured'),
@@ -282,7 +286,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('ThroughputPeakTokensPerS', fmt(peak.get('tokens_per_s'), 'si'), 'throughput*: largest non-AR tokens_per_s'),
            Macro('ThroughputPeakMethod', fmt(peak.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum')]
-    cond['ThroughputSpeedup'] = sp is not None
+    cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
     return ms, cond
 
 # %% ../nbs/90_report.ipynb #8ed704b8
