@@ -116,13 +116,15 @@ def single_target_loss(model:CascadeLM, x0, b, m, u, weighting='elbo'):
 
 # %% ../nbs/03_objective.ipynb #13e9c027
 def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1e-3, m_max:float=1.0,
-                 weighting:str='elbo'):
+                 weighting:str='elbo',
+                 m:torch.Tensor|None=None, # (B, N // block_size) mask rates; drawn from `generator` when None
+                 u:torch.Tensor|None=None): # (B, N) uniforms; drawn from `generator` when None
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
     B, N = x0.shape
-    m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
-    u = torch.rand(B, N, generator=generator, device=x0.device)
+    if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
+    if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)
     return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
 

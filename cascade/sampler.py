@@ -108,6 +108,7 @@ class BlockEvent:
     tokens: torch.Tensor         # (B, block_size) final tokens of the block (prompt tokens included where they fall)
     k: torch.Tensor              # (B,) denoising steps each row spent on it (0 for rows already done)
     nfe: int                     # forwards so far (prefill included)
+    nfe_prefill: int             # of which prefill (0 or 1)
     done: torch.Tensor           # (B,) rows finished (EOS or enough tokens)
 
 @dataclass
@@ -211,7 +212,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
         if scfg.use_cache and not last:
             if scfg.fused_commit: pending = blk
             else: model.forward_cached(blk, cache, commit=bs); nfe += 1        # BD3-LM style: one extra forward per block
-        yield BlockEvent(j, start - bs, blk, k_used, nfe, done.clone())
+        yield BlockEvent(j, start - bs, blk, k_used, nfe, nfe_prefill, done.clone())
         if last: break
 
 def generate(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:StepRule|None=None) -> Generation:
@@ -230,8 +231,7 @@ def generate(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:
         hit = scfg.stop_at_eos and c.eos_id in gen
         toks.append(gen[:gen.index(c.eos_id)] if hit else gen); eos.append(hit)
     kpb = torch.stack([e.k.cpu() for e in events], 1)
-    nfe_prefill = 1 if (scfg.use_cache and any(len(p) >= bs for p in rows)) else 0
-    return Generation(toks, eos, events[-1].nfe, nfe_prefill, kpb, seq)
+    return Generation(toks, eos, events[-1].nfe, events[-1].nfe_prefill, kpb, seq)
 
 # %% ../nbs/05_sampler.ipynb #49a008ad
 def counting_batch(n:int, seq_len:int, vocab:int=64, generator=None):

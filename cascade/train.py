@@ -253,9 +253,7 @@ class LossModule(nn.Module):
                 u:torch.Tensor|None=None, # (B, N) uniforms (cascade)
                ) -> torch.Tensor:
         if self.objective == 'ar': return ar_loss(self.model(x, causal=True), x)
-        c = self.model.cfg
-        xt, masked = corrupt(x, m, c.block_size, c.mask_id, u=u)
-        return diffusion_loss(self.model.forward_2l(xt, x), x, masked, m, c.block_size, self.weighting, m_min=self.m_min)
+        return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u)
 
 # %% ../nbs/11_train.ipynb #e7bece02
 def flops_per_token(cfg:CascadeConfig, objective:str='cascade', seq_len:int|None=None) -> dict:
