@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -51,6 +51,11 @@ NANO="--data data/build/tokens --vocab_size 8192 --d_model 512 --n_layers 8 --n_
       --batch_size 32 --steps 6104 --lr 2e-3 --warmup_steps 300 --schedule cosine --min_lr_ratio 0.1 --weight_decay 0.1
       --dtype bf16 --compile --attn_backend flex --eval_every 1000 --eval_batches 16 --ckpt_every 1000
       --seed 0 --final_dtype bf16 --results_dir results --no-progress --log_every 100"
+# Training MFU at a size where the matmuls fill the GPU (issue 6): 151M non-embedding parameters, a few hundred steps of
+# synthetic tokens, both objectives, with a torch.profiler summary of 10 steps (metrics.profile of the result).
+MFU="--data synthetic --synthetic_tokens 4000000 --vocab_size 8192 --d_model 1024 --n_layers 12 --n_heads 16 --max_seq_len 1024
+     --batch_size 32 --steps 200 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile --attn_backend flex --eval_every 0
+     --eval_batches 1 --no-save_final --seed 0 --results_dir results --no-progress --log_every 10 --profile_steps 10"
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -61,7 +66,9 @@ deps() { case "$1" in
   smoke)      echo "experiments/smoke.ipynb cascade/config.py cascade/model.py cascade/objective.py" ;;
   decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
-  train_*)    echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
+  bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
+  judge)      echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu.json" ;;
+  mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
 outputs() { case "$1" in
@@ -69,6 +76,9 @@ outputs() { case "$1" in
   adaptive_k) echo "results/adaptive_k.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
+  mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
+  bench)      echo "results/decode_gpu.json" ;;
+  judge)      echo "results/throughput.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
@@ -80,6 +90,13 @@ run_stage() { case "$1" in
     # shellcheck disable=SC2046
     $PY -m cascade.train --run "$1" $(train_args "$1") $NANO
     rm -rf "checkpoints/$1" && mkdir -p checkpoints && cp -r "runs/$1/final" "checkpoints/$1" ;;
+  mfu)
+    # shellcheck disable=SC2086
+    $PY -m cascade.train --run mfu_cascade_d1024 --objective cascade --block_size 16 $MFU
+    # shellcheck disable=SC2086
+    $PY -m cascade.train --run mfu_ar_d1024 --objective ar --block_size 1 $MFU ;;
+  bench)  $PY -m cascade.bench --checkpoints checkpoints --out results/decode_gpu.json ;;
+  judge)  (cd experiments && $PY -m papermill throughput.ipynb ../runs/throughput.ipynb -k python3 --progress-bar) ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;

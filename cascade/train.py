@@ -22,13 +22,15 @@ from .checkpoint import (save_checkpoint, load_checkpoint, latest_checkpoint, sa
 from .results import make_result, write_result
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SCHEDULES', 'SIZES', 'TrainConfig', 'lr_factor', 'param_groups', 'synthetic_tokens', 'open_tokens',
-           'TokenWindows', 'make_data', 'draw_noise', 'LossModule', 'flops_per_token', 'evaluate', 'train',
-           'field_docs', 'build_parser', 'configs_from_args', 'main']
+__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'SIZES', 'TrainConfig', 'lr_factor', 'param_groups', 'synthetic_tokens',
+           'open_tokens', 'TokenWindows', 'make_data', 'draw_noise', 'LossModule', 'flops_per_token', 'evaluate',
+           'kernel_group', 'start_profiler', 'profile_summary', 'train', 'field_docs', 'build_parser',
+           'configs_from_args', 'main']
 
 # %% ../nbs/11_train.ipynb #6d1ebfde
 OBJECTIVES = ('cascade', 'ar')
 SCHEDULES = ('cosine', 'wsd', 'constant')
+PROFILE_WARMUP = 5                  # steps before the profiler starts (compilation, autotuning, allocator warm-up)
 
 @dataclass
 class TrainConfig:
@@ -74,6 +76,7 @@ class TrainConfig:
     save_final: bool = True         # final checkpoint in out_dir/ckpt and weights in out_dir/final
     final_dtype: str = 'bf16'       # dtype of out_dir/final ('bf16' or 'fp32')
     results_dir: str = 'results'    # where <run>.json is written; '' = none
+    profile_steps: int = 0          # > 0: torch.profiler over this many steps after 5 warm-up steps; summary in the result
 
     def __post_init__(self): self.validate()
 
@@ -86,7 +89,7 @@ class TrainConfig:
             need(getattr(self, f) in choices, f'{f} must be one of {choices}, got {getattr(self, f)!r}')
         for f in ('batch_size', 'steps', 'eval_batches', 'eval_draws', 'log_every', 'synthetic_tokens'):
             v = getattr(self, f); need(isinstance(v, int) and v > 0, f'{f} must be a positive int, got {v!r}')
-        for f in ('micro_batch_size', 'warmup_steps', 'eval_every', 'ckpt_every', 'keep_ckpts', 'eval_batch_size', 'threads'):
+        for f in ('micro_batch_size', 'warmup_steps', 'eval_every', 'ckpt_every', 'keep_ckpts', 'eval_batch_size', 'threads', 'profile_steps'):
             v = getattr(self, f); need(isinstance(v, int) and v >= 0, f'{f} must be an int >= 0, got {v!r}')
         need(self.lr > 0, f'lr must be > 0, got {self.lr}')
         need(0 <= self.min_lr_ratio <= 1, f'min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}')
@@ -94,6 +97,8 @@ class TrainConfig:
         need(0 < self.m_min <= self.m_max <= 1, f'need 0 < m_min <= m_max <= 1, got {self.m_min}, {self.m_max}')
         need(0 < self.val_frac < 1, f'val_frac must be in (0, 1), got {self.val_frac}')
         need(self.grad_clip >= 0 and self.weight_decay >= 0, 'grad_clip and weight_decay must be >= 0')
+        need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
+             f'profile_steps {self.profile_steps} needs steps >= {PROFILE_WARMUP} warm-up + {self.profile_steps}, got {self.steps}')
 
     def to_dict(self): return asdict(self)
 
@@ -316,6 +321,41 @@ def _amp_dtype(tc:TrainConfig, device:torch.device):
     d = tc.dtype if tc.dtype != 'auto' else ('bf16' if device.type == 'cuda' else 'fp32')
     return torch.bfloat16 if d == 'bf16' else None
 
+# %% ../nbs/11_train.ipynb #24533813
+_KERNEL_GROUPS = (('attention', r'flash|fmha|attention|flex|triton_tem'), ('matmul', r'gemm|nvjet|cutlass|xmma|sm90|sm80|matmul|splitk'),
+                  ('optimizer', r'adam|foreach|multi_tensor'), ('compiled elementwise', r'triton_(poi|red|per)'),
+                  ('copy/memset', r'memcpy|memset|copy'), ('other elementwise', r'elementwise|vectorized|reduce|index|scatter|gather|fill|cat'))
+
+def kernel_group(name:str) -> str:
+    "Which of `_KERNEL_GROUPS` a kernel (or CPU op) name belongs to; 'other' if none."
+    n = name.lower()
+    return next((g for g, pat in _KERNEL_GROUPS if re.search(pat, n)), 'other')
+
+def start_profiler(device):
+    "A started `torch.profiler.profile` recording CPU ops and, on CUDA, kernels."
+    from torch.profiler import profile, ProfilerActivity
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
+    prof = profile(activities=acts); prof.start(); return prof
+
+def profile_summary(prof, steps:int, wall_s:float, top:int=12) -> dict:
+    "Stop `prof` and summarise per step: busy time of the device by kernel group vs wall time, and the top kernels."
+    from torch.autograd import DeviceType
+    prof.stop()
+    ev = prof.key_averages()
+    kern = [e for e in ev if e.device_type == DeviceType.CUDA]
+    if kern: items, unit = [(e.key, e.self_device_time_total) for e in kern], 'device'
+    else: items, unit = [(e.key, e.self_cpu_time_total) for e in ev if not e.key.startswith('ProfilerStep')], 'cpu'
+    per = lambda us: us / 1e3 / steps                                  # microseconds total -> ms per step
+    groups = {}
+    for k, us in items: groups[kernel_group(k)] = groups.get(kernel_group(k), 0.0) + per(us)
+    busy = sum(groups.values())
+    wall = wall_s * 1e3 / steps
+    return {'steps': steps, 'time_of': unit, 'wall_ms_per_step': wall, 'busy_ms_per_step': busy,
+            'busy_frac': busy / wall if unit == 'device' else None,
+            'groups_ms_per_step': dict(sorted(groups.items(), key=lambda kv: -kv[1])),
+            'groups_frac': {g: v / busy for g, v in sorted(groups.items(), key=lambda kv: -kv[1])} if busy else {},
+            'top': [{'name': k[:120], 'ms_per_step': per(us), 'group': kernel_group(k)} for k, us in sorted(items, key=lambda kv: -kv[1])[:top]]}
+
 # %% ../nbs/11_train.ipynb #8560b574
 def _read_jsonl(path:Path) -> list[dict]:
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.is_file() else []
@@ -407,8 +447,10 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     pbar = tqdm(total=tc.steps, initial=start, disable=not (tc.progress and rank == 0), desc=tc.run, dynamic_ncols=True)
     dts, val_loss, last_loss = [], None, None
     if start == 0 and tc.eval_every: val_loss = validate(0)             # the curve starts at the initialisation
+    prof, prof_at, profile = None, start + PROFILE_WARMUP if tc.profile_steps else None, None
     t0 = time.perf_counter()
     for step in range(start, tc.steps):
+        if step == prof_at and rank == 0: prof, t_prof = start_profiler(device), time.perf_counter()
         model.train()
         x = data.next_batch() if hasattr(data, 'next_batch') else next(data)
         if tuple(x.shape) != (B, N): raise ValueError(f'data stream gave a batch of shape {tuple(x.shape)}, expected {(B, N)}')
@@ -438,6 +480,8 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         pbar.update(1); pbar.set_postfix(loss=f'{last_loss:.3f}', tok_s=f'{B * N / dt:.3g}')
         if (tc.eval_every and done % tc.eval_every == 0) or done == tc.steps: val_loss = validate(done)
         if (tc.ckpt_every and done % tc.ckpt_every == 0) or (done == tc.steps and tc.save_final): checkpoint(done)
+        if prof is not None and done == prof_at + tc.profile_steps:
+            profile = profile_summary(prof, tc.profile_steps, time.perf_counter() - t_prof); prof = None
         t0 = time.perf_counter()                                        # validation and checkpoint time excluded
     pbar.close()
     if start >= tc.steps: val_loss = validate(tc.steps)                 # nothing left to train: just report
@@ -458,6 +502,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
                'mfu': fpt * rate / (tc.peak_flops * world) if rate else None, 'train_flops_per_token': fpt,
                'params_nonembed': model.n_params(), 'params_total': model.n_params(non_embedding=False),
                'world_size': world, 'wall_s': wall_before + time.perf_counter() - t_start}
+    if profile is not None: metrics['profile'] = profile
     curve = _curve(recs)
     if rank == 0 and tc.results_dir:
         result_path = write_result(Path(tc.results_dir) / f'{tc.run}.json',
