@@ -6,6 +6,7 @@ Docs: https://cascade-lm.github.io/cascade/engine.html.md"""
 
 # %% ../nbs/08_engine.ipynb #e93b9014
 from __future__ import annotations
+import gc
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
@@ -75,7 +76,10 @@ class _Graph:
                 for _ in range(2): fn()                                    # warm up (cuBLAS handles, autotuning) off the graph
             torch.cuda.current_stream().wait_stream(s)
             self.graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(self.graph, pool=pool): fn()
+            gc.collect(); gc.disable()      # a dead engine's graph freed by the collector mid-capture would invalidate the capture
+            try:
+                with torch.cuda.graph(self.graph, pool=pool): fn()
+            finally: gc.enable()
     def __call__(self):
         if self.graph is None: self.fn()
         else: self.graph.replay()
