@@ -68,18 +68,21 @@ def _greedy(logits, banned):
 
 class _Graph:
     "`fn()` (in-place on static buffers) replayed from a CUDA graph on the GPU; called eagerly elsewhere."
-    def __init__(self, fn, use_graph:bool, pool=None):
+    def __init__(self, fn, use_graph:bool, pool=None,
+                 reset=None): # puts the buffers back in a valid dummy state before each warm-up run and after the capture
         self.fn, self.graph = fn, None
+        reset = reset or (lambda: None)
         if use_graph:
             s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(s):
-                for _ in range(2): fn()                                    # warm up (cuBLAS handles, autotuning) off the graph
+                for _ in range(2): reset(); fn()                          # warm up (cuBLAS handles, autotuning) off the graph
             torch.cuda.current_stream().wait_stream(s)
             self.graph = torch.cuda.CUDAGraph()
             gc.collect(); gc.disable()      # a dead engine's graph freed by the collector mid-capture would invalidate the capture
             try:
                 with torch.cuda.graph(self.graph, pool=pool): fn()
             finally: gc.enable()
+            reset()
     def __call__(self):
         if self.graph is None: self.fn()
         else: self.graph.replay()
@@ -114,7 +117,7 @@ class BlockEngine:
         self.max_new, self.stop_at_eos, self.device = max_new_tokens, stop_at_eos, dev
         self.max_prompt = max_prompt_len
         self.n_blocks_max = (bs - 1 + max_new_tokens + bs - 1) // bs              # worst case: a prompt ending just after a block start
-        self.L = (max_prompt_len // bs + self.n_blocks_max) * bs                   # working length (whole blocks)
+        self.L = max(2, max_prompt_len // bs + self.n_blocks_max) * bs             # working length (whole blocks; >= 2 for the graphs' dummy state)
         if self.L > c.max_seq_len:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {self.L} positions > max_seq_len {c.max_seq_len}')
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
@@ -131,7 +134,7 @@ class BlockEngine:
         self.banned[[c.mask_id, c.pad_id]] = True
         self._load_dummy()
         pool = torch.cuda.graph_pool_handle() if self.graphs else None
-        G = lambda fn: _Graph(fn, self.graphs, pool)
+        G = lambda fn: _Graph(fn, self.graphs, pool, self._load_dummy)
         if self.kind == 'fixed':
             self.g_first, self.g_next = G(lambda: self._block(first=True)), G(lambda: self._block(first=False))
         else:
@@ -290,14 +293,16 @@ class AREngine:
         self.P = torch.zeros(B, dtype=torch.long, device=dev)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
-        self.cur.fill_(1)
         self.pool = torch.cuda.graph_pool_handle() if self.graphs else None
-        self._graphs = {}
-        self._steps(chunk)                                                  # capture the common chunk now
+        n_steps = max_new_tokens - 1                                        # forwards after the prefill
+        sizes = ({chunk} if n_steps >= chunk else set()) | ({n_steps % chunk} if n_steps % chunk else set())
+        self._graphs = {n: _Graph(lambda n=n: [self._step() for _ in range(n)], self.graphs, self.pool, self._load_dummy)
+                        for n in sorted(sizes)}                            # captured now: a capture's warm-up runs move the state
 
-    def _steps(self, n):
-        if n not in self._graphs: self._graphs[n] = _Graph(lambda: [self._step() for _ in range(n)], self.graphs, self.pool)
-        return self._graphs[n]
+    def _load_dummy(self):
+        self.cur.fill_(0); self.tok.fill_(self.cfg.eos_id); self.done.zero_()
+
+    def _steps(self, n): return self._graphs[n]
 
     def _emit(self, logits):
         c = self.cfg
