@@ -156,6 +156,7 @@ class Method:
     model: str
     rule: StepRule|None = None
     graphs: bool = True          # CUDA graphs (on the GPU); False = the same static engine, eager
+    compile: bool = False        # torch.compile the per-layer work inside the engine (`cascade.engine.StaticLM`)
 
 def _time_all(fn, device, repeats:int, warmup:int):
     run = _timer(device)
@@ -185,13 +186,13 @@ def bench_engines(models:dict, # name -> CascadeLM (on the benchmark device)
         dev = model.tok.weight.device
         ps, g = prompts[:B], m.graphs and dev.type == 'cuda'
         P = max(len(p) for p in ps)
-        eng = (AREngine(model, B, P, max_new_tokens, graphs=g) if m.rule is None
-               else BlockEngine(model, B, P, max_new_tokens, m.rule, graphs=g))
+        eng = (AREngine(model, B, P, max_new_tokens, graphs=g, compile=m.compile) if m.rule is None
+               else BlockEngine(model, B, P, max_new_tokens, m.rule, graphs=g, compile=m.compile))
         out, times = _time_all(lambda: eng.generate(ps), dev, repeats, warmup)
         sec = sorted(times)[len(times) // 2]
         fwd, wb = sec / out.nfe, eng.net.weight_bytes
         roof = wb / bandwidth if bandwidth else None
-        row = dict(method=m.name, model=m.model, rule=getattr(m.rule, 'name', 'ar'), batch=B, graphs=g,
+        row = dict(method=m.name, model=m.model, rule=getattr(m.rule, 'name', 'ar'), batch=B, graphs=g, compiled=m.compile,
                    tokens_per_s=B * max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=out.nfe,
                    nfe_per_token=out.nfe / max_new_tokens, tokens_per_forward=max_new_tokens / (out.nfe - out.nfe_prefill),
                    mean_k=None if m.rule is None else out.k_per_block.float().mean().item(),
@@ -239,7 +240,8 @@ def main(argv=None, prompts:list|None=None):
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--samples_at', type=int, default=16, help='batch size whose samples are kept (and judged)')
-    ap.add_argument('--eager_at', type=int, nargs='*', default=[1], help='batch sizes of the no-graph ablation rows')
+    ap.add_argument('--eager_at', type=int, nargs='*', default=[1], help='batch sizes of the ablation rows (no compile; no graphs)')
+    ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True, help='torch.compile the engines (GPU only)')
     ap.add_argument('--dtype', choices=('bf16', 'fp32'), default='bf16')
     ap.add_argument('--device', default='auto')
     ap.add_argument('--threads', type=int, default=0)
@@ -254,11 +256,13 @@ def main(argv=None, prompts:list|None=None):
     t0 = time.time()
     bw = copy_bandwidth(dev, 1 << 30 if dev.type == 'cuda' else 1 << 26)
     print(f'device {dev}: copy bandwidth {bw / 1e9:.0f} GB/s (read + write)', flush=True)
-    methods = default_methods(models)
+    comp = a.compile and dev.type == 'cuda'
+    methods = [Method(m.name, m.model, m.rule, compile=comp) for m in default_methods(models)]
     rows = bench_engines(models, methods, prompts, a.max_new_tokens, a.batch_sizes, a.repeats, a.warmup, bw, a.samples_at)
-    eager = [Method(m.name + ' (eager)', m.model, m.rule, graphs=False) for m in methods
-             if m.name == 'AR' or m.name.endswith(('K=4', 'threshold 0.9'))] if dev.type == 'cuda' and a.eager_at else []
-    ablation = bench_engines(models, eager, prompts, a.max_new_tokens, a.eager_at, a.repeats, a.warmup, bw) if eager else []
+    base = [m for m in methods if m.name == 'AR' or m.name.endswith(('K=4', 'threshold 0.9'))] if dev.type == 'cuda' and a.eager_at else []
+    variants = ([Method(m.name + ' (graphs, no compile)', m.model, m.rule) for m in base] if comp else []) + \
+               [Method(m.name + ' (eager)', m.model, m.rule, graphs=False) for m in base]
+    ablation = bench_engines(models, variants, prompts, a.max_new_tokens, a.eager_at, a.repeats, a.warmup, bw) if variants else []
     judge_key = next((k for k, m in models.items() if m.cfg.block_size == 1), None)
     for r in rows:
         if 'samples' in r and judge_key:

@@ -19,7 +19,8 @@ __all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine']
 # %% ../nbs/08_engine.ipynb #d4571b22
 class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
-    def __init__(self, model:CascadeLM, batch_size:int, max_len:int):
+    def __init__(self, model:CascadeLM, batch_size:int, max_len:int,
+                 compile:bool=False): # fuse each layer's pre- and post-attention work with torch.compile (GPU)
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
@@ -33,6 +34,9 @@ class StaticLM:
         self.V = torch.zeros(shape, device=p.device, dtype=p.dtype)
         self.kblk = torch.arange(max_len, device=p.device) // c.block_size       # block index of every key slot
         self.weight_bytes = sum(t.numel() * t.element_size() for t in model.parameters())
+        self._pre, self._post = _pre_attn, _post_attn
+        if compile:   # dynamic shapes: one compilation serves every (batch, tokens) shape of the engines
+            self._pre, self._post = torch.compile(_pre_attn, dynamic=True), torch.compile(_post_attn, dynamic=True)
 
     def forward(self, idx:torch.Tensor, # (B, T) tokens
                 pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
@@ -42,20 +46,30 @@ class StaticLM:
         B, T = idx.shape
         H, Dh = c.n_heads, c.head_dim
         h = F.embedding(idx, m.tok.weight)
-        rope = m._rope(pos) if c.rope else None
+        cos, sin = (t.to(h.dtype) for t in m._rope(pos)) if c.rope else (None, None)   # (B, 1, T, Dh/2), cast once
         mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # (B, 1, T, max_len)
         slot = pos[:, None, :, None].expand(B, H, T, Dh)
         for i, L in enumerate(self.layers):
-            x = F.rms_norm(h, (c.d_model,), L['n1'], c.norm_eps)
-            q, k, v = (x @ L['wqkv'].T).view(B, T, 3, H, Dh).permute(2, 0, 3, 1, 4)  # each (B, H, T, Dh)
-            if rope is not None: q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+            q, k, v = self._pre(h, L['n1'], L['wqkv'], cos, sin, H, c.norm_eps)           # each (B, H, T, Dh)
             self.K[i].scatter_(2, slot, k); self.V[i].scatter_(2, slot, v)
             y = F.scaled_dot_product_attention(q, self.K[i], self.V[i], attn_mask=mask)
-            h = h + y.transpose(1, 2).reshape(B, T, c.d_model) @ L['wo'].T
-            x = F.rms_norm(h, (c.d_model,), L['n2'], c.norm_eps)
-            g, u = (x @ L['w13'].T).chunk(2, -1)
-            h = h + (F.silu(g) * u) @ L['w2'].T
+            h = self._post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
         return m.head(m.norm(h[:, T - n_out:]))
+
+def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, eps:float):
+    "RMSNorm, the fused QKV projection and RoPE of one layer: q, k, v (B, H, T, Dh)."
+    B, T, D = h.shape
+    x = F.rms_norm(h, (D,), n1, eps)
+    q, k, v = (x @ wqkv.T).view(B, T, 3, n_heads, D // n_heads).permute(2, 0, 3, 1, 4)
+    if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+    return q, k, v
+
+def _post_attn(h, y, wo, n2, w13, w2, eps:float):
+    "Output projection and residual, then RMSNorm, SwiGLU and residual of one layer: the new h (B, T, D)."
+    B, T, D = h.shape
+    h = h + y.transpose(1, 2).reshape(B, T, D) @ wo.T
+    g, u = (F.rms_norm(h, (D,), n2, eps) @ w13.T).chunk(2, -1)
+    return h + (F.silu(g) * u) @ w2.T
 
 # %% ../nbs/08_engine.ipynb #96c31508
 def _greedy(logits, banned):
@@ -107,7 +121,8 @@ def _rule_kind(rule:StepRule, bs:int):
 class BlockEngine:
     "Static-cache, graph-captured block decoder for a CASCADE model: greedy, exact to `generate` (same tokens and step counts)."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, rule:StepRule|None=None,
-                 stop_at_eos:bool=False, graphs:bool|None=None):
+                 stop_at_eos:bool=False, graphs:bool|None=None,
+                 compile:bool=False): # torch.compile the per-layer work (see `StaticLM`)
         c = model.cfg
         self.model, self.cfg, self.B, self.bs = model, c, batch_size, c.block_size
         self.rule = FixedK(4) if rule is None else rule
@@ -122,7 +137,7 @@ class BlockEngine:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {self.L} positions > max_seq_len {c.max_seq_len}')
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
-        self.net = StaticLM(model, batch_size, self.L)
+        self.net = StaticLM(model, batch_size, self.L, compile)
         B, L = batch_size, self.L
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.start = z(B, L), z(B), z(B)                   # working buffer, prompt lengths, block starts
@@ -272,7 +287,7 @@ class BlockEngine:
 class AREngine:
     "The AR baseline with the same care: static cache, greedy next-token steps captured `chunk` at a time in CUDA graphs."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, stop_at_eos:bool=False,
-                 graphs:bool|None=None, chunk:int=16):
+                 graphs:bool|None=None, chunk:int=16, compile:bool=False):
         c = model.cfg
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
         if max_new_tokens <= 0: raise ValueError(f'max_new_tokens must be positive, got {max_new_tokens}')
@@ -284,7 +299,7 @@ class AREngine:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} = {self.L} > max_seq_len {c.max_seq_len}')
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
-        self.net = StaticLM(model, batch_size, self.L)
+        self.net = StaticLM(model, batch_size, self.L, compile)
         B = batch_size
         self.seq = torch.full((B, self.L + 1), c.pad_id, dtype=torch.long, device=dev)   # +1: a slot past the end for finished rows
         self.cur = torch.zeros(B, dtype=torch.long, device=dev)       # position of the last token (the next input)

@@ -13,12 +13,12 @@ from pathlib import Path
 from .results import read_result, ResultError
 
 # %% auto #0
-__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS',
-           'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED',
-           'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware',
-           'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct',
-           'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows', 'is_ar', 'Macro',
-           'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
+__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'GROUPS', 'TRAIN_GROUPS',
+           'THROUGHPUT_COLS', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES',
+           'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results',
+           'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si',
+           'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows', 'is_ar',
+           'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
            'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'method_colors', 'save_figure',
            'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_adaptive_k', 'make_figures', 'Violation',
            'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
@@ -177,13 +177,41 @@ ADAPTIVE_NUMS = (
     Num('RewardMean', ('metrics.reward_mean', 'metrics.mean_reward'), 'sig', 'mean reward quality - lambda K'),
     Num('NfePerToken', ('metrics.nfe_per_token',), 'sig', 'forward passes per generated token'))
 
+MFU_NUMS = TRAIN_NUMS[1:5] + TRAIN_NUMS[6:] + (
+    Num('Batch', ('config.**.batch_size',), 'int', 'sequences per optimizer step'),
+    Num('BusyFrac', ('metrics.profile.busy_frac',), 'pct', 'profiled steps: GPU kernel time / wall time'),
+    Num('MatmulFrac', ('metrics.profile.groups_frac.matmul',), 'pct', 'profiled steps: share of GPU time in matmul kernels'),
+    Num('AttentionFrac', ('metrics.profile.groups_frac.attention',), 'pct', 'profiled steps: share of GPU time in attention kernels'),
+    Num('ElementwiseFrac', ('metrics.profile.groups_frac.compiled elementwise',), 'pct', 'profiled steps: share in compiled elementwise fusions'),
+    Num('OptimizerFrac', ('metrics.profile.groups_frac.optimizer',), 'pct', 'profiled steps: share in the optimizer'),
+    Num('StepMs', ('metrics.profile.wall_ms_per_step',), 'sig', 'profiled steps: wall milliseconds per optimizer step'))
+
+THROUGHPUT_NUMS = (
+    Num('ArForwardMs', ('metrics.summary.ar_forward_ms_b1',), 'sig', 'AR engine: milliseconds per forward at batch 1'),
+    Num('ArRooflineFrac', ('metrics.summary.ar_roofline_frac_b1',), 'pct', 'AR engine at batch 1: weight roofline / forward latency'),
+    Num('RooflineUs', ('metrics.summary.roofline_us',), 'sig', 'weight bytes / measured copy bandwidth, microseconds'),
+    Num('CopyBandwidth', ('metrics.summary.copy_bandwidth_gbs',), 'int', 'measured device copy bandwidth, GB/s (read + write)'),
+    Num('GraphSpeedupAr', ('metrics.summary.graph_speedup_ar_b1',), 'times', 'AR at batch 1: CUDA-graph engine / same engine eager'),
+    Num('GraphSpeedupCascade', ('metrics.summary.graph_speedup_cascade_b1',), 'times', 'CASCADE-B16 K=4 at batch 1: graphs / eager'),
+    Num('FastestMethod', ('metrics.summary.fastest_method_b1',), 'text', 'fastest CASCADE method at batch 1'),
+    Num('FastestSpeedup', ('metrics.summary.fastest_speedup_b1',), 'times', 'its tokens/s over AR at batch 1 (any quality)'),
+    Num('FastestPplRatio', ('metrics.summary.fastest_ppl_ratio',), 'times', 'its judge gen-PPL over AR'),
+    Num('OneTokenPplRatio', ('metrics.summary.k16_ppl_ratio',), 'times', 'CASCADE-B16 K=16 (one token per forward): judge gen-PPL over AR'),
+    Num('OneTokenEntropyRatio', ('metrics.summary.k16_entropy_ratio',), 'sig', 'CASCADE-B16 K=16: unigram entropy over AR'),
+    Num('BestMatchedAny', ('metrics.summary.n_matched',), 'int', 'rows (method x batch) at matched quality'),
+    Num('ArGenPplJudge', ('metrics.summary.ar_gen_ppl',), 'sig', 'AR samples: SmolLM2 gen-PPL'),
+    Num('ArEntropy', ('metrics.summary.ar_entropy',), 'sig', 'AR samples: unigram entropy (nats)'),
+    Num('Judge', ('config.judge',), 'text', 'the judge model'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
     Group('TrainCascadeBSixteen', 'train_cascade_b16*', 'CASCADE-B16', TRAIN_NUMS),
     Group('TrainCascadeBFour', 'train_cascade_b4*', 'CASCADE-B4', TRAIN_NUMS),
     Group('Sampler', 'sampler*', 'step rules'),
-    Group('Throughput', 'throughput*', 'decode throughput'),
+    Group('Throughput', 'throughput*', 'decode throughput', THROUGHPUT_NUMS),
+    Group('MfuCascade', 'mfu_cascade*', 'training MFU, CASCADE-B16 at 151M', MFU_NUMS),
+    Group('MfuAr', 'mfu_ar*', 'training MFU, AR at 151M', MFU_NUMS),
     Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')

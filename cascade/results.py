@@ -23,16 +23,17 @@ def _git(*args, cwd=None):
 
 def git_state(cwd=None, # directory inside the repository; the current directory when None
              ) -> dict:
-    "{'git_sha', 'git_dirty', 'git_source'}: from git, else from $CASCADE_GIT_SHA / $CASCADE_GIT_DIRTY, else None."
-    sha = _git('rev-parse', 'HEAD', cwd=cwd)
-    if sha:
-        status = _git('status', '--porcelain', '--untracked-files=no', cwd=cwd)
-        return {'git_sha': sha, 'git_dirty': None if status is None else bool(status), 'git_source': 'git'}
+    """{'git_sha', 'git_dirty', 'git_source'}: from $CASCADE_GIT_SHA / $CASCADE_GIT_DIRTY when set (a copy of the tree
+    shipped to another machine may carry a stale .git), else from git, else None."""
     env_sha = os.environ.get('CASCADE_GIT_SHA')
     if env_sha:
         d = os.environ.get('CASCADE_GIT_DIRTY')
         return {'git_sha': env_sha, 'git_dirty': None if d is None else d.strip().lower() in ('1', 'true', 'yes'),
                 'git_source': 'env'}
+    sha = _git('rev-parse', 'HEAD', cwd=cwd)
+    if sha:
+        status = _git('status', '--porcelain', '--untracked-files=no', cwd=cwd)
+        return {'git_sha': sha, 'git_dirty': None if status is None else bool(status), 'git_source': 'git'}
     return {'git_sha': None, 'git_dirty': None, 'git_source': None}
 
 # %% ../nbs/09_results.ipynb #614fb3ef

