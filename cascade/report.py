@@ -20,8 +20,9 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows', 'is_ar',
            'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
            'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'method_colors', 'save_figure',
-           'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_adaptive_k', 'make_figures', 'Violation',
-           'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'make_figures',
+           'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all',
+           'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -193,6 +194,9 @@ THROUGHPUT_NUMS = (
     Num('CopyBandwidth', ('metrics.summary.copy_bandwidth_gbs',), 'int', 'measured device copy bandwidth, GB/s (read + write)'),
     Num('GraphSpeedupAr', ('metrics.summary.graph_speedup_ar_b1',), 'times', 'AR at batch 1: CUDA-graph engine / same engine eager'),
     Num('GraphSpeedupCascade', ('metrics.summary.graph_speedup_cascade_b1',), 'times', 'CASCADE-B16 K=4 at batch 1: graphs / eager'),
+    Num('CompileSpeedupAr', ('metrics.summary.compile_speedup_ar_b1',), 'times', 'AR at batch 1: compiled layers in graphs / graphs alone'),
+    Num('CompileSpeedupCascade', ('metrics.summary.compile_speedup_cascade_b1',), 'times', 'CASCADE-B16 K=4 at batch 1: compiled / graphs alone'),
+    Num('EngineSpeedupAr', ('metrics.summary.engine_speedup_ar_b1',), 'times', 'AR at batch 1: the full engine / the same engine eager'),
     Num('FastestMethod', ('metrics.summary.fastest_method_b1',), 'text', 'fastest CASCADE method at batch 1'),
     Num('FastestSpeedup', ('metrics.summary.fastest_speedup_b1',), 'times', 'its tokens/s over AR at batch 1 (any quality)'),
     Num('FastestPplRatio', ('metrics.summary.fastest_ppl_ratio',), 'times', 'its judge gen-PPL over AR'),
@@ -525,38 +529,56 @@ def fig_sampler(res:dict, figures_dir) -> list[Path]:
 
 # %% ../nbs/90_report.ipynb #c6554ee1
 def fig_throughput(results:dict, figures_dir) -> list[Path]:
-    "Tokens/s vs batch per method, and gen. PPL vs tokens/s; [] without rows."
+    "Decode tokens/s against batch size, one line per method (AR in black); [] without rows."
     import matplotlib as mpl
+    from matplotlib.ticker import FuncFormatter, FixedLocator, NullLocator
     rows, best = throughput_rows(results)
     rows = [r for r in rows if r['tokens_per_s']]
     if not rows: return []
     methods = sorted({r['method'] for r in rows}, key=lambda m: (not is_ar(m), m))
     col = method_colors(methods)
-    q = [r for r in rows if r['gen_ppl'] is not None]
     with mpl.rc_context(STYLE):
-        fig = _figure(FULL_W if q else 4.4, 2.7)
-        axs = fig.subplots(1, 2) if q else [fig.add_subplot()]
-        from matplotlib.ticker import FuncFormatter, FixedLocator, NullLocator
+        fig = _figure(FULL_W, 3.0)
+        ax = fig.add_subplot()
         for m in methods:
             rs = sorted((r for r in rows if r['method'] == m), key=lambda r: r['batch'])
-            axs[0].plot([r['batch'] for r in rs], [r['tokens_per_s'] for r in rs], 'o-', color=col[m], label=m)
-        axs[0].set_xscale('log', base=2); axs[0].set_yscale('log')
-        axs[0].xaxis.set_major_locator(FixedLocator(sorted({r['batch'] for r in rows})))
-        axs[0].xaxis.set_minor_locator(NullLocator())
-        axs[0].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
-        axs[0].yaxis.set_major_formatter(FuncFormatter(_si_tick))
-        axs[0].set(xlabel='batch size (sequences)', ylabel='decode throughput (tokens / s)',
-                   title=f'{hardware(best)}: {device_label(best["provenance"].get("device")) or ""}'[:52])
-        axs[0].legend()
-        if q:
-            for m in methods:
-                rs = sorted((r for r in q if r['method'] == m), key=lambda r: r['tokens_per_s'])
-                if rs: axs[1].plot([r['tokens_per_s'] for r in rs], [r['gen_ppl'] for r in rs], 'o-', lw=0.8, color=col[m], label=m)
-            axs[1].set_xscale('log')
-            axs[1].xaxis.set_major_formatter(FuncFormatter(_si_tick))
-            axs[1].set(xlabel='decode throughput (tokens / s)', ylabel='generative perplexity (lower is better)',
-                       title='quality vs speed (one point per batch size)')
+            ax.plot([r['batch'] for r in rs], [r['tokens_per_s'] for r in rs], 'o-', color=col[m], label=m, lw=1.6 if is_ar(m) else 0.9)
+        ax.set_xscale('log', base=2); ax.set_yscale('log')
+        ax.xaxis.set_major_locator(FixedLocator(sorted({r['batch'] for r in rows})))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}'))
+        ax.yaxis.set_major_formatter(FuncFormatter(_si_tick))
+        ax.set(xlabel='batch size (sequences)', ylabel='decode throughput (tokens / s)',
+               title=f'{hardware(best)}: {device_label(best["provenance"].get("device")) or ""}'[:60])
+        ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
     return save_figure(fig, figures_dir, 'throughput')
+
+def fig_pareto(results:dict, figures_dir, ppl_tol:float=0.10) -> list[Path]:
+    "Speed-quality Pareto plot: judge gen. PPL against tokens/s, a marker per batch size, a colour per method; [] without quality."
+    import matplotlib as mpl
+    from matplotlib.ticker import FuncFormatter
+    rows, best = throughput_rows(results)
+    rows = [r for r in rows if r['tokens_per_s'] and r['gen_ppl'] is not None]
+    if not rows: return []
+    methods = sorted({r['method'] for r in rows}, key=lambda m: (not is_ar(m), m))
+    col = method_colors(methods)
+    marks = dict(zip(sorted({r['batch'] for r in rows}), 'osD^v<>p'))
+    with mpl.rc_context(STYLE):
+        fig = _figure(FULL_W, 3.0)
+        ax = fig.add_subplot()
+        for r in rows:
+            ax.plot(r['tokens_per_s'], r['gen_ppl'], marks[r['batch']], color=col[r['method']], ms=6 if is_ar(r['method']) else 4.5,
+                    mfc='none' if not is_ar(r['method']) else col[r['method']])
+        ar = [r['gen_ppl'] for r in rows if is_ar(r['method'])]
+        if ar: ax.axhline((1 + ppl_tol) * min(ar), color='0.4', ls=':', lw=0.8, label=f'matched-quality ceiling ({1 + ppl_tol:g} x AR)')
+        for m in methods: ax.plot([], [], 's', color=col[m], label=m)
+        for b, mk in marks.items(): ax.plot([], [], mk, color='0.3', mfc='none', label=f'batch {b}')
+        ax.set_xscale('log'); ax.set_yscale('log')
+        ax.xaxis.set_major_formatter(FuncFormatter(_si_tick))
+        ax.set(xlabel='decode throughput (tokens / s)', ylabel='generative perplexity (judge; lower is better)',
+               title='speed vs quality: lower right is better')
+        ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
+    return save_figure(fig, figures_dir, 'throughput_pareto')
 
 # %% ../nbs/90_report.ipynb #e9721f6f
 def fig_adaptive_k(res:dict, figures_dir) -> list[Path]:
@@ -580,7 +602,7 @@ def fig_adaptive_k(res:dict, figures_dir) -> list[Path]:
             ax.set(xlabel='policy update step', ylabel=lab)
     return save_figure(fig, figures_dir, 'adaptive_k')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'adaptive_k')
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -588,6 +610,7 @@ def make_figures(results:dict, figures_dir) -> dict:
            'train_curves': fig_train(results, figures_dir),
            'sampler_nfe': fig_sampler(pick(results, 'sampler*')[1], figures_dir),
            'throughput': fig_throughput(results, figures_dir),
+           'throughput_pareto': fig_pareto(results, figures_dir),
            'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir)}
     return {k: v for k, v in out.items() if v}
 
