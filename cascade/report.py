@@ -305,6 +305,12 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
         ok = all(_num(d.get(k)) is not None for d in (r, a) for k in ('gen_ppl', 'entropy'))
         return ok and r['gen_ppl'] <= 1.10 * a['gen_ppl'] and abs(r['entropy'] - a['entropy']) <= 0.02 * a['entropy']
     sp = max((x for x in _speedups(trows) if matched(x)), key=lambda x: x[0], default=None)
+    def ppl_only(x):  # the perplexity half of the criterion alone: what the entropy half rules out
+        _, r, a = x
+        return _num(r.get('gen_ppl')) is not None and _num(a.get('gen_ppl')) is not None and r['gen_ppl'] <= 1.10 * a['gen_ppl']
+    po = max((x for x in _speedups(trows) if ppl_only(x)), key=lambda x: x[0], default=None)
+    pr, prow, parow = po if po else (None, {}, {})
+    pent = prow['entropy'] / parow['entropy'] if po and _num(prow.get('entropy')) and _num(parow.get('entropy')) else None
     ratio, row, arrow = sp if sp else (None, {}, {})
     nar = [r for r in trows if not is_ar(r['method']) and r['tokens_per_s']]
     peak = max(nar, key=lambda r: r['tokens_per_s'], default={})
@@ -318,6 +324,11 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('ThroughputPeakTokensPerS', fmt(peak.get('tokens_per_s'), 'si'), 'throughput*: largest non-AR tokens_per_s'),
            Macro('ThroughputPeakMethod', fmt(peak.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum')]
+    ms += [Macro('ThroughputPplOnlySpeedup', fmt(pr, 'times'), 'throughput*: max tokens_per_s / AR at equal batch among rows within 10% of AR gen_ppl (entropy ignored)'),
+           Macro('ThroughputPplOnlyMethod', fmt(prow.get('method'), 'text'), 'throughput*: method of that maximum'),
+           Macro('ThroughputPplOnlyBatch', fmt(prow.get('batch'), 'int'), 'throughput*: batch of that maximum'),
+           Macro('ThroughputPplOnlyEntropyRatio', fmt(pent, 'sig'), 'throughput*: its entropy / AR entropy')]
+    cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
     return ms, cond
 
@@ -399,7 +410,7 @@ def table_throughput(results:dict) -> str:
     rows = [[tex_escape(r['method']), fmt_int(r['batch']), _cell(r['tokens_per_s'], 'si'), _cell(r['nfe_per_token'], 'sig'),
              _cell(r['roofline_frac'], 'pct'), _cell(r['gen_ppl'], 'sig'), _cell(r['entropy'], 'sig')]
             for r in throughput_rows(results)[0]]
-    return tabular(['Method', 'Batch', 'Tokens/s', 'NFE / token', 'Roofline', 'Gen.\ PPL', 'Entropy'],
+    return tabular(['Method', 'Batch', 'Tokens/s', 'NFE / token', 'Roofline', r'Gen.\ PPL', 'Entropy'],
                    rows or [r'\NotMeasured'], 'lrrrrrr')
 
 def k_shares(res:dict) -> list[tuple[int, float]]:
@@ -438,7 +449,11 @@ _PALETTE = ('#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#
 def method_colors(methods) -> dict:
     "A fixed color per method: AR in black, the rest from a palette in sorted order."
     others = sorted(m for m in set(methods) if not is_ar(m))
-    return {m: ('#222222' if is_ar(m) else _PALETTE[others.index(m) % len(_PALETTE)]) for m in set(methods)}
+    pal = _PALETTE
+    if len(others) > len(_PALETTE):                                   # many methods: a 20-colour palette, no repeats
+        from matplotlib import colormaps
+        pal = [colormaps['tab20'](i) for i in range(20)]
+    return {m: ('#222222' if is_ar(m) else pal[others.index(m) % len(pal)]) for m in set(methods)}
 
 def _si_tick(v, _pos=None) -> str:
     "Axis tick label with a k/M/B/T suffix: 2500000 -> '2.5M'."
@@ -553,8 +568,8 @@ def fig_throughput(results:dict, figures_dir) -> list[Path]:
         ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
     return save_figure(fig, figures_dir, 'throughput')
 
-def fig_pareto(results:dict, figures_dir, ppl_tol:float=0.10) -> list[Path]:
-    "Speed-quality Pareto plot: judge gen. PPL against tokens/s, a marker per batch size, a colour per method; [] without quality."
+def fig_pareto(results:dict, figures_dir, ppl_tol:float=0.10, ent_tol:float=0.02) -> list[Path]:
+    "Speed against quality: judge gen. PPL (left) and unigram entropy (right) against tokens/s, a marker per batch size; [] without quality."
     import matplotlib as mpl
     from matplotlib.ticker import FuncFormatter
     rows, best = throughput_rows(results)
@@ -563,21 +578,25 @@ def fig_pareto(results:dict, figures_dir, ppl_tol:float=0.10) -> list[Path]:
     methods = sorted({r['method'] for r in rows}, key=lambda m: (not is_ar(m), m))
     col = method_colors(methods)
     marks = dict(zip(sorted({r['batch'] for r in rows}), 'osD^v<>p'))
+    ar = next((r for r in rows if is_ar(r['method'])), None)
     with mpl.rc_context(STYLE):
         fig = _figure(FULL_W, 3.0)
-        ax = fig.add_subplot()
-        for r in rows:
-            ax.plot(r['tokens_per_s'], r['gen_ppl'], marks[r['batch']], color=col[r['method']], ms=6 if is_ar(r['method']) else 4.5,
-                    mfc='none' if not is_ar(r['method']) else col[r['method']])
-        ar = [r['gen_ppl'] for r in rows if is_ar(r['method'])]
-        if ar: ax.axhline((1 + ppl_tol) * min(ar), color='0.4', ls=':', lw=0.8, label=f'matched-quality ceiling ({1 + ppl_tol:g} x AR)')
-        for m in methods: ax.plot([], [], 's', color=col[m], label=m)
-        for b, mk in marks.items(): ax.plot([], [], mk, color='0.3', mfc='none', label=f'batch {b}')
-        ax.set_xscale('log'); ax.set_yscale('log')
-        ax.xaxis.set_major_formatter(FuncFormatter(_si_tick))
-        ax.set(xlabel='decode throughput (tokens / s)', ylabel='generative perplexity (judge; lower is better)',
-               title='speed vs quality: lower right is better')
-        ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
+        axs = fig.subplots(1, 2)
+        for ax, key in zip(axs, ('gen_ppl', 'entropy')):
+            for r in rows:
+                if r[key] is None: continue
+                a = is_ar(r['method'])
+                ax.plot(r['tokens_per_s'], r[key], marks[r['batch']], color=col[r['method']], ms=6 if a else 4.5, mfc=col[r['method']] if a else 'none')
+            ax.set_xscale('log'); ax.xaxis.set_major_formatter(FuncFormatter(_si_tick))
+            ax.set_xlabel('decode throughput (tokens / s)')
+        if ar:
+            axs[0].axhline((1 + ppl_tol) * ar['gen_ppl'], color='0.4', ls=':', lw=0.8)
+            if ar['entropy'] is not None: axs[1].axhspan((1 - ent_tol) * ar['entropy'], (1 + ent_tol) * ar['entropy'], color='0.85', lw=0)
+        axs[0].set(ylabel='generative perplexity (judge)', title=f'lower is better (dotted: {1 + ppl_tol:g} x AR)')
+        axs[1].set(ylabel='unigram entropy of the samples (nats)', title=f'higher is better (band: AR +/- {ent_tol:.0%})')
+        for m in methods: axs[1].plot([], [], 's', color=col[m], label=m)
+        for b, mk in marks.items(): axs[1].plot([], [], mk, color='0.3', mfc='none', label=f'batch {b}')
+        axs[1].legend(loc='center left', bbox_to_anchor=(1.02, 0.5), fontsize='x-small')
     return save_figure(fig, figures_dir, 'throughput_pareto')
 
 # %% ../nbs/90_report.ipynb #e9721f6f
