@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from .model import CascadeLM, apply_rope
 from .sampler import _rows, check_prompts, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
+from .adaptive import AdaptiveK, K_CHOICES
 
 # %% auto #0
 __all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine']
@@ -40,7 +41,8 @@ class StaticLM:
 
     def forward(self, idx:torch.Tensor, # (B, T) tokens
                 pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
-                n_out:int): # logits for the last n_out tokens
+                n_out:int, # logits for the last n_out tokens
+                return_hidden:bool=False): # also return their final (normed) hidden states (B, n_out, D)
         "Write the K/V of `idx` at slots `pos` and attend block-causally over the whole static buffer: logits (B, n_out, V)."
         c, m = self.cfg, self.model
         B, T = idx.shape
@@ -54,7 +56,8 @@ class StaticLM:
             self.K[i].scatter_(2, slot, k); self.V[i].scatter_(2, slot, v)
             y = F.scaled_dot_product_attention(q, self.K[i], self.V[i], attn_mask=mask)
             h = self._post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
-        return m.head(m.norm(h[:, T - n_out:]))
+        h = m.norm(h[:, T - n_out:])
+        return (m.head(h), h) if return_hidden else m.head(h)
 
 def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, eps:float):
     "RMSNorm, the fused QKV projection and RoPE of one layer: q, k, v (B, H, T, Dh)."
@@ -111,11 +114,14 @@ class EngineOutput:
 
 
 def _rule_kind(rule:StepRule, bs:int):
+    if isinstance(rule, AdaptiveK):
+        if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
+        return 'planned'
     if type(rule) is FixedK:
         if not (isinstance(rule.k, int) and 1 <= rule.k <= bs): raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
         return 'fixed'
     if type(rule) in (ConfidenceThreshold, EntropyBounded): return 'adaptive'
-    raise ValueError(f'the engine runs FixedK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')
+    raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')
 
 
 class BlockEngine:
@@ -147,14 +153,19 @@ class BlockEngine:
         self.offs = torch.arange(bs, device=dev)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
+        if self.kind == 'planned':                                           # the adaptive-K head's state
+            self.step_t, self.kchoices = z(), torch.tensor(K_CHOICES, device=dev)
+            self.fbanned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
+            if self.rule.banned: self.fbanned[list(self.rule.banned)] = True
         self._load_dummy()
         pool = torch.cuda.graph_pool_handle() if self.graphs else None
         G = lambda fn: _Graph(fn, self.graphs, pool, self._load_dummy)
-        if self.kind == 'fixed':
-            self.g_first, self.g_next = G(lambda: self._block(first=True)), G(lambda: self._block(first=False))
-        else:
-            self.g_begin_first, self.g_begin_next = G(lambda: self._begin(True)), G(lambda: self._begin(False))
-            self.g_step, self.g_end = G(lambda: self._step(False)), G(self._end)
+        with torch.no_grad():
+            if self.kind == 'fixed':
+                self.g_first, self.g_next = G(lambda: self._block(first=True)), G(lambda: self._block(first=False))
+            else:
+                self.g_begin_first, self.g_begin_next = G(lambda: self._begin(True)), G(lambda: self._begin(False))
+                self.g_step, self.g_end = G(lambda: self._step(False)), G(self._end)
         pin = self.graphs
         self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=pin)
         self.ring = [dict(tokens=torch.zeros(B, bs, dtype=torch.long, pin_memory=pin), start=torch.zeros(B, dtype=torch.long, pin_memory=pin),
@@ -185,24 +196,38 @@ class BlockEngine:
         self.masked.copy_((self.blk == c.mask_id) & ~self.done[:, None])
         self.M.copy_(self.masked.sum(-1))
         self.k_used.zero_()
-        self._step(pending=not first)
+        if self.kind == 'planned': self.step_t.zero_()
+        self._step(pending=not first, plan=self.kind == 'planned')
 
-    def _step(self, pending:bool, step:int|None=None):
+    def _step(self, pending:bool, step:int|None=None, plan:bool=False):
         c, bs = self.cfg, self.bs
         pos = self.start[:, None] + self.offs
-        if pending: logits = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([pos - bs, pos], 1), bs)
-        else: logits = self.net.forward(self.blk, pos, bs)
+        if pending: logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([pos - bs, pos], 1), bs, True)
+        else: logits, hid = self.net.forward(self.blk, pos, bs, True)
         tok, conf, ent = _greedy(logits, self.banned)
         m = self.masked
-        if self.kind == 'fixed':
-            n = (self.M * (step + 1)) // self.Kr - (self.M * step) // self.Kr
-            n = torch.where(step + 1 >= self.Kr, m.sum(-1), n)
+        if plan: self.Kr.copy_(torch.minimum(self._plan(m, logits, hid), self.M).clamp(min=1))
+        if self.kind in ('fixed', 'planned'):
+            st = step if self.kind == 'fixed' else self.step_t                # python int inside a fixed block; a device counter otherwise
+            n = (self.M * (st + 1)) // self.Kr - (self.M * st) // self.Kr
+            n = torch.where(st + 1 >= self.Kr, m.sum(-1), n)
             sel = _top_n(conf, m, n)
+            if self.kind == 'planned': self.step_t.add_(1)
         else: sel = self.rule.select(0, m, conf, ent)
         sel = sel & m
         self.k_used.add_(m.any(-1).long())
         self.blk.copy_(torch.where(sel, tok, self.blk))
         self.masked.copy_(m & ~sel)
+
+    def _plan(self, masked, logits, hid):
+        "K per row from the adaptive head: `cascade.adaptive.block_features` (banned ids masked on the device), greedy action."
+        logp = logits.float().masked_fill(self.fbanned, float('-inf')).log_softmax(-1)
+        ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)
+        mf = masked.float()
+        n = mf.sum(-1).clamp(min=1)
+        f = torch.cat([hid.float().mean(1), torch.stack([(ent * mf).sum(-1) / n, (ent * mf).amax(-1), mf.mean(-1)], -1)], -1)
+        head = self.rule.head
+        return self.kchoices[head(f.to(next(head.parameters()).dtype)).argmax(-1)]
 
     def _end(self):
         c, bs = self.cfg, self.bs
@@ -254,6 +279,10 @@ class BlockEngine:
         for j in range(n_blocks):
             if self.kind == 'fixed':
                 (self.g_first if j == 0 else self.g_next)(); nfe += self.rule.k
+            elif self.kind == 'planned':                                      # one read per block: the largest planned K
+                (self.g_begin_first if j == 0 else self.g_begin_next)(); nfe += 1
+                for _ in range(int(self.Kr.max()) - 1): self.g_step(); nfe += 1
+                self.g_end()
             else:
                 (self.g_begin_first if j == 0 else self.g_begin_next)(); nfe += 1
                 for _ in range(bs - 1):
@@ -311,8 +340,9 @@ class AREngine:
         self.pool = torch.cuda.graph_pool_handle() if self.graphs else None
         n_steps = max_new_tokens - 1                                        # forwards after the prefill
         sizes = ({chunk} if n_steps >= chunk else set()) | ({n_steps % chunk} if n_steps % chunk else set())
-        self._graphs = {n: _Graph(lambda n=n: [self._step() for _ in range(n)], self.graphs, self.pool, self._load_dummy)
-                        for n in sorted(sizes)}                            # captured now: a capture's warm-up runs move the state
+        with torch.no_grad():                                               # captured now: a capture's warm-up runs move the state
+            self._graphs = {n: _Graph(lambda n=n: [self._step() for _ in range(n)], self.graphs, self.pool, self._load_dummy)
+                            for n in sorted(sizes)}
 
     def _load_dummy(self):
         self.cur.fill_(0); self.tok.fill_(self.cfg.eos_id); self.done.zero_()
