@@ -157,6 +157,8 @@ class Method:
     rule: StepRule|None = None
     graphs: bool = True          # CUDA graphs (on the GPU); False = the same static engine, eager
     compile: bool = False        # torch.compile the per-layer work inside the engine (`cascade.engine.StaticLM`)
+    temperature: float = 0.0     # 0 = greedy; else sampled on the device (see `cascade.engine`)
+    top_p: float = 1.0
 
 def _time_all(fn, device, repeats:int, warmup:int):
     run = _timer(device)
@@ -186,8 +188,8 @@ def bench_engines(models:dict, # name -> CascadeLM (on the benchmark device)
         dev = model.tok.weight.device
         ps, g = prompts[:B], m.graphs and dev.type == 'cuda'
         P = max(len(p) for p in ps)
-        eng = (AREngine(model, B, P, max_new_tokens, graphs=g, compile=m.compile) if m.rule is None
-               else BlockEngine(model, B, P, max_new_tokens, m.rule, graphs=g, compile=m.compile))
+        kw = dict(graphs=g, compile=m.compile, temperature=m.temperature, top_p=m.top_p)
+        eng = AREngine(model, B, P, max_new_tokens, **kw) if m.rule is None else BlockEngine(model, B, P, max_new_tokens, m.rule, **kw)
         out, times = _time_all(lambda: eng.generate(ps), dev, repeats, warmup)
         sec = sorted(times)[len(times) // 2]
         fwd, wb = sec / out.nfe, eng.net.weight_bytes
@@ -242,12 +244,16 @@ def main(argv=None, prompts:list|None=None):
     ap.add_argument('--samples_at', type=int, default=16, help='batch size whose samples are kept (and judged)')
     ap.add_argument('--eager_at', type=int, nargs='*', default=[1], help='batch sizes of the ablation rows (no compile; no graphs)')
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True, help='torch.compile the engines (GPU only)')
+    ap.add_argument('--temperature', type=float, default=0.0, help='0 = greedy; else every method samples at this temperature')
+    ap.add_argument('--top_p', type=float, default=1.0)
+    ap.add_argument('--seed', type=int, default=0, help='torch.manual_seed before the runs (sampling)')
     ap.add_argument('--dtype', choices=('bf16', 'fp32'), default='bf16')
     ap.add_argument('--device', default='auto')
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--out', default='results/decode_gpu.json')
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
     dev = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
     dtype = torch.bfloat16 if a.dtype == 'bf16' else torch.float32
     specs = dict(kv.split('=', 1) for kv in a.models.split(','))
@@ -257,11 +263,12 @@ def main(argv=None, prompts:list|None=None):
     bw = copy_bandwidth(dev, 1 << 30 if dev.type == 'cuda' else 1 << 26)
     print(f'device {dev}: copy bandwidth {bw / 1e9:.0f} GB/s (read + write)', flush=True)
     comp = a.compile and dev.type == 'cuda'
-    methods = [Method(m.name, m.model, m.rule, compile=comp) for m in default_methods(models)]
+    samp = dict(temperature=a.temperature, top_p=a.top_p)
+    methods = [Method(m.name, m.model, m.rule, compile=comp, **samp) for m in default_methods(models)]
     rows = bench_engines(models, methods, prompts, a.max_new_tokens, a.batch_sizes, a.repeats, a.warmup, bw, a.samples_at)
     base = [m for m in methods if m.name == 'AR' or m.name.endswith(('K=4', 'threshold 0.9'))] if dev.type == 'cuda' and a.eager_at else []
-    variants = ([Method(m.name + ' (graphs, no compile)', m.model, m.rule) for m in base] if comp else []) + \
-               [Method(m.name + ' (eager)', m.model, m.rule, graphs=False) for m in base]
+    variants = ([Method(m.name + ' (graphs, no compile)', m.model, m.rule, **samp) for m in base] if comp else []) + \
+               [Method(m.name + ' (eager)', m.model, m.rule, graphs=False, **samp) for m in base]
     ablation = bench_engines(models, variants, prompts, a.max_new_tokens, a.eager_at, a.repeats, a.warmup, bw) if variants else []
     judge_key = next((k for k, m in models.items() if m.cfg.block_size == 1), None)
     for r in rows:
@@ -272,7 +279,7 @@ def main(argv=None, prompts:list|None=None):
               f"fwd {r['forward_ms']:.3f} ms ({r['roofline_frac']:.1%} of roofline)  entropy {r['entropy']:.2f}"
               + (f"  AR-judge PPL {r['gen_ppl_ar_judge']:.2f}" if 'gen_ppl_ar_judge' in r else ''), flush=True)
     cfg = dict(vars(a), models={k: str(Path(a.checkpoints) / d) for k, d in specs.items()}, n_prompts=len(prompts),
-               prompts='evenly spaced windows of data/sample/val.bin (held-out validation split)', greedy=True,
+               prompts='evenly spaced windows of data/sample/val.bin (held-out validation split)', greedy=a.temperature == 0,
                judge_ar=judge_key and specs[judge_key])
     name = Path(a.out).stem
     metrics = dict(rows=rows, ablation_rows=ablation, prompts=prompts[:a.samples_at] if a.samples_at else [],

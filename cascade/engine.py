@@ -75,12 +75,23 @@ def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     return h + (F.silu(g) * u) @ w2.T
 
 # %% ../nbs/08_engine.ipynb #96c31508
-def _greedy(logits, banned):
-    "Greedy proposal as `propose(temperature=0)`: token, confidence, entropy (B, T)."
-    logp = logits.float().masked_fill(banned, float('-inf')).log_softmax(-1)
+def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0):
+    "`cascade.sampler.propose` on the device without host syncs: token, confidence, entropy (B, T). Sampling is Gumbel-max."
+    logits = logits.float().masked_fill(banned, float('-inf'))
+    logp = logits.log_softmax(-1)
     ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)
-    conf, tok = logp.max(-1)
-    return tok, conf.exp(), ent
+    if temperature == 0:
+        conf, tok = logp.max(-1)
+        return tok, conf.exp(), ent
+    lq = (logits / temperature).log_softmax(-1)
+    if top_p < 1.0:                                                    # keep the smallest set with mass >= top_p
+        sq, si = lq.sort(-1, descending=True)
+        p = sq.exp()
+        drop = torch.zeros_like(lq, dtype=torch.bool).scatter(-1, si, p.cumsum(-1) - p >= top_p)
+        lq = lq.masked_fill(drop, float('-inf')).log_softmax(-1)
+    u = torch.rand_like(lq).clamp_(min=1e-20)                          # the default generator: graph-safe RNG
+    tok = (lq - (-u.log()).log()).argmax(-1)                           # argmax(log q + Gumbel) ~ q
+    return tok, lq.gather(-1, tok[..., None])[..., 0].exp(), ent
 
 
 class _Graph:
@@ -113,6 +124,11 @@ class EngineOutput:
     k_per_block: torch.Tensor    # (B, n_blocks) denoising steps per row and block (0 once a row is done)
 
 
+def _check_sampling(temperature, top_p):
+    if not temperature >= 0: raise ValueError(f'temperature must be >= 0 (0 = greedy), got {temperature}')
+    if not 0 < top_p <= 1: raise ValueError(f'top_p must be in (0, 1], got {top_p}')
+    return float(temperature), float(top_p)
+
 def _rule_kind(rule:StepRule, bs:int):
     if isinstance(rule, AdaptiveK):
         if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
@@ -125,11 +141,13 @@ def _rule_kind(rule:StepRule, bs:int):
 
 
 class BlockEngine:
-    "Static-cache, graph-captured block decoder for a CASCADE model: greedy, exact to `generate` (same tokens and step counts)."
+    "Static-cache, graph-captured block decoder for a CASCADE model; greedy decoding is exact to `generate` (same tokens and step counts)."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, rule:StepRule|None=None,
                  stop_at_eos:bool=False, graphs:bool|None=None,
-                 compile:bool=False): # torch.compile the per-layer work (see `StaticLM`)
+                 compile:bool=False, # torch.compile the per-layer work (see `StaticLM`)
+                 temperature:float=0.0, top_p:float=1.0): # 0 = greedy; else sampled (seed with torch.manual_seed)
         c = model.cfg
+        self.temperature, self.top_p = _check_sampling(temperature, top_p)
         self.model, self.cfg, self.B, self.bs = model, c, batch_size, c.block_size
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
@@ -204,7 +222,7 @@ class BlockEngine:
         pos = self.start[:, None] + self.offs
         if pending: logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([pos - bs, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
-        tok, conf, ent = _greedy(logits, self.banned)
+        tok, conf, ent = _propose(logits, self.banned, self.temperature, self.top_p)
         m = self.masked
         if plan: self.Kr.copy_(torch.minimum(self._plan(m, logits, hid), self.M).clamp(min=1))
         if self.kind in ('fixed', 'planned'):
@@ -316,8 +334,9 @@ class BlockEngine:
 class AREngine:
     "The AR baseline with the same care: static cache, greedy next-token steps captured `chunk` at a time in CUDA graphs."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, stop_at_eos:bool=False,
-                 graphs:bool|None=None, chunk:int=16, compile:bool=False):
+                 graphs:bool|None=None, chunk:int=16, compile:bool=False, temperature:float=0.0, top_p:float=1.0):
         c = model.cfg
+        self.temperature, self.top_p = _check_sampling(temperature, top_p)
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
         if max_new_tokens <= 0: raise ValueError(f'max_new_tokens must be positive, got {max_new_tokens}')
         if chunk <= 0: raise ValueError(f'chunk must be positive, got {chunk}')
@@ -351,7 +370,7 @@ class AREngine:
 
     def _emit(self, logits):
         c = self.cfg
-        tok = _greedy(logits, self.banned)[0][:, 0]
+        tok = _propose(logits, self.banned, self.temperature, self.top_p)[0][:, 0]
         tok = torch.where(self.done, torch.full_like(tok, c.pad_id), tok)
         self.tok.copy_(tok)
         self.seq.scatter_(1, (self.cur + 1)[:, None], tok[:, None])
