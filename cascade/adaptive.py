@@ -31,10 +31,12 @@ class AdaptiveKHead(nn.Module):
 def block_features(masked:torch.Tensor, # (B, T) masked positions at the block's first step
                    logits:torch.Tensor, # (B, T, V)
                    hidden:torch.Tensor, # (B, T, D) final hidden states
-                   banned:tuple=()) -> torch.Tensor: # (B, D + 3)
+                   banned=(), # token ids never proposed: a tuple, or a (V,) bool mask (no host sync: CUDA-graph safe)
+                  ) -> torch.Tensor: # (B, D + 3)
     "Mean hidden state; mean and max entropy over masked positions; masked fraction."
-    lg = logits.float().clone()
-    if banned: lg[..., list(banned)] = float('-inf')
+    lg = logits.float()
+    if isinstance(banned, torch.Tensor): lg = lg.masked_fill(banned, float('-inf'))
+    elif banned: lg = lg.clone(); lg[..., list(banned)] = float('-inf')
     logp = lg.log_softmax(-1)
     ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)             # (B, T)
     mf = masked.float()

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from .model import CascadeLM, apply_rope
 from .sampler import _rows, check_prompts, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
-from .adaptive import AdaptiveK, K_CHOICES
+from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
 __all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine']
@@ -75,11 +75,11 @@ def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     return h + (F.silu(g) * u) @ w2.T
 
 # %% ../nbs/08_engine.ipynb #96c31508
-def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0):
-    "`cascade.sampler.propose` on the device without host syncs: token, confidence, entropy (B, T). Sampling is Gumbel-max."
+def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:bool=True):
+    "`cascade.sampler.propose` on the device without host syncs: token, confidence, entropy (B, T) or None. Sampling is Gumbel-max."
     logits = logits.float().masked_fill(banned, float('-inf'))
     logp = logits.log_softmax(-1)
-    ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)
+    ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1) if entropy else None
     if temperature == 0:
         conf, tok = logp.max(-1)
         return tok, conf.exp(), ent
@@ -207,22 +207,25 @@ class BlockEngine:
         self.done.zero_()
 
     # -- the pieces captured in graphs (in place, fixed shapes)
-    def _begin(self, first:bool):
-        c, bs = self.cfg, self.bs
+    def _open(self):
+        "Load the block at `start` from `seq`: its tokens, masked positions and their count; reset the step counts."
         pos = self.start[:, None] + self.offs                                # (B, bs)
         self.blk.copy_(self.seq.gather(1, pos))
-        self.masked.copy_((self.blk == c.mask_id) & ~self.done[:, None])
+        self.masked.copy_((self.blk == self.cfg.mask_id) & ~self.done[:, None])
         self.M.copy_(self.masked.sum(-1))
         self.k_used.zero_()
+
+    def _begin(self, first:bool):
+        self._open()
         if self.kind == 'planned': self.step_t.zero_()
         self._step(pending=not first, plan=self.kind == 'planned')
 
     def _step(self, pending:bool, step:int|None=None, plan:bool=False):
-        c, bs = self.cfg, self.bs
+        bs = self.bs
         pos = self.start[:, None] + self.offs
         if pending: logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([pos - bs, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
-        tok, conf, ent = _propose(logits, self.banned, self.temperature, self.top_p)
+        tok, conf, ent = _propose(logits, self.banned, self.temperature, self.top_p, entropy=self.kind == 'adaptive')
         m = self.masked
         if plan: self.Kr.copy_(torch.minimum(self._plan(m, logits, hid), self.M).clamp(min=1))
         if self.kind in ('fixed', 'planned'):
@@ -238,12 +241,8 @@ class BlockEngine:
         self.masked.copy_(m & ~sel)
 
     def _plan(self, masked, logits, hid):
-        "K per row from the adaptive head: `cascade.adaptive.block_features` (banned ids masked on the device), greedy action."
-        logp = logits.float().masked_fill(self.fbanned, float('-inf')).log_softmax(-1)
-        ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)
-        mf = masked.float()
-        n = mf.sum(-1).clamp(min=1)
-        f = torch.cat([hid.float().mean(1), torch.stack([(ent * mf).sum(-1) / n, (ent * mf).amax(-1), mf.mean(-1)], -1)], -1)
+        "K per row from the adaptive head's greedy action on `block_features` (banned ids as a device mask)."
+        f = block_features(masked, logits, hid, self.fbanned)
         head = self.rule.head
         return self.kchoices[head(f.to(next(head.parameters()).dtype)).argmax(-1)]
 
@@ -258,13 +257,8 @@ class BlockEngine:
 
     def _block(self, first:bool):
         "A whole fixed-K block: K forwards (the first one commits the previous block), selection, commit to `seq`."
-        c, bs = self.cfg, self.bs
-        pos = self.start[:, None] + self.offs
-        self.blk.copy_(self.seq.gather(1, pos))
-        self.masked.copy_((self.blk == c.mask_id) & ~self.done[:, None])
-        self.M.copy_(self.masked.sum(-1))
+        self._open()
         self.Kr.copy_(self.M.clamp(max=self.rule.k).clamp(min=1))
-        self.k_used.zero_()
         for step in range(self.rule.k): self._step(pending=(step == 0 and not first), step=step)
         self._end()
 
@@ -277,8 +271,7 @@ class BlockEngine:
     @torch.no_grad()
     def stream(self, prompts):
         "Decode block by block; yield a `BlockEvent` per committed block (the GPU runs one block ahead of the consumer)."
-        from cascade.sampler import BlockEvent
-        bs, c = self.bs, self.cfg
+        bs = self.bs
         rows = _rows(prompts, self.device)
         self._load(rows)
         starts = [len(p) // bs * bs for p in rows]
@@ -321,7 +314,7 @@ class BlockEngine:
     def generate(self, prompts) -> EngineOutput:
         "Decode `max_new_tokens` after each prompt; same return fields as `cascade.sampler.generate`."
         evs = list(self.stream(prompts))
-        B, bs, c = self.B, self.bs, self.cfg
+        B, c = self.B, self.cfg
         seq = self.seq.cpu()
         toks = []
         for r in range(B):
@@ -370,7 +363,7 @@ class AREngine:
 
     def _emit(self, logits):
         c = self.cfg
-        tok = _propose(logits, self.banned, self.temperature, self.top_p)[0][:, 0]
+        tok = _propose(logits, self.banned, self.temperature, self.top_p, entropy=False)[0][:, 0]
         tok = torch.where(self.done, torch.full_like(tok, c.pad_id), tok)
         self.tok.copy_(tok)
         self.seq.scatter_(1, (self.cur + 1)[:, None], tok[:, None])

@@ -7,7 +7,7 @@ Docs: https://cascade-lm.github.io/cascade/judge.html.md"""
 
 # %% ../nbs/13_judge.ipynb #255555a4
 from __future__ import annotations
-import hashlib, importlib.util, inspect, math, os, shutil, tempfile, time
+import importlib.util, inspect, math, os, shutil, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 import torch
