@@ -115,6 +115,15 @@ def single_target_loss(model:CascadeLM, x0, b, m, u, weighting='elbo'):
     return diffusion_loss(model(xs), x0, lm, m, c.block_size, weighting, reduce=False)[:, b]
 
 # %% ../nbs/03_objective.ipynb #13e9c027
+def _check_noise(name:str, t, shape:tuple, what:str):
+    "Errors for caller-given rates or uniforms: not a float tensor, wrong shape, or a value outside [0, 1] (NaN, inf)."
+    if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+        raise TypeError(f'{name} must be a floating-point tensor, got {getattr(t, "dtype", type(t).__name__)}')
+    if tuple(t.shape) != shape: raise ValueError(f'{name} must have shape {shape}, got {tuple(t.shape)}')
+    ok = (t >= 0) & (t <= 1)                                                  # False at NaN
+    if t.is_cuda: torch._assert_async(ok.all(), f'{what} {name} must lie in [0, 1] (a NaN or inf one gives a NaN loss)')
+    elif not ok.all(): raise ValueError(f'{what} {name} must lie in [0, 1], got {t[~ok][0].item()} (a NaN or inf one gives a NaN loss)')
+
 def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1e-3, m_max:float=1.0,
                  weighting:str='elbo',
                  m:torch.Tensor|None=None, # (B, N // block_size) mask rates; drawn from `generator` when None
@@ -122,7 +131,10 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
+    if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
     B, N = x0.shape
+    if m is not None: _check_noise('m', m, (B, N // c.block_size), 'mask rates')   # before any work; a device assert on the GPU
+    if u is not None: _check_noise('u', u, (B, N), 'uniforms')
     if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)
