@@ -70,6 +70,8 @@ def corrupt_single(x0:torch.Tensor, # (B, N) clean tokens
 # %% ../nbs/03_objective.ipynb #63671f6b
 WEIGHTINGS = ('elbo', 'block_mean')
 
+def _loss_dtype(logits): return torch.float64 if logits.dtype == torch.float64 else torch.float32   # fp32 for bf16/fp16/fp32
+
 def diffusion_loss(logits:torch.Tensor, # (B, N, V)
                    x0:torch.Tensor, # (B, N) clean targets
                    loss_mask:torch.Tensor, # (B, N) bool: masked positions that carry loss
@@ -78,13 +80,13 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
                    weighting:str='elbo', # 'elbo' (unbiased NELBO, nats/token) or 'block_mean' (see above)
                    reduce:bool=True, # False: per-block losses (B, n_blocks)
                    m_min:float=1e-3):
-    "1/m-weighted masked cross-entropy of block diffusion."
+    "1/m-weighted masked cross-entropy of block diffusion, in float64 for float64 logits, else float32."
     if weighting not in WEIGHTINGS: raise ValueError(f'weighting must be one of {WEIGHTINGS}, got {weighting!r}')
     B, N, V = logits.shape
-    nb = N // block_size
-    ce = F.cross_entropy(logits.float().reshape(B * N, V), x0.reshape(-1), reduction='none').view(B, nb, block_size)
-    lm = loss_mask.view(B, nb, block_size).float()
-    w = 1.0 / m.float().clamp(min=m_min)                                  # (B, nb)
+    nb, dt = N // block_size, _loss_dtype(logits)
+    ce = F.cross_entropy(logits.to(dt).reshape(B * N, V), x0.reshape(-1), reduction='none').view(B, nb, block_size)
+    lm = loss_mask.view(B, nb, block_size).to(dt)
+    w = 1.0 / m.to(dt).clamp(min=m_min)                                   # (B, nb)
     ce_sum = (ce * lm).sum(-1)                                            # (B, nb)
     if weighting == 'elbo':
         per_block = w * ce_sum / block_size                               # (B, nb) nats/token of each block
@@ -97,8 +99,8 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
 def ar_loss(logits:torch.Tensor, # (B, N, V) from a causal forward
             x:torch.Tensor, # (B, N) tokens
             reduce:bool=True):
-    "Next-token cross-entropy of the AR baseline (positions 0..N-2 predict 1..N-1)."
-    ce = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction='none')
+    "Next-token cross-entropy of the AR baseline (positions 0..N-2 predict 1..N-1); float64 for float64 logits, else float32."
+    ce = F.cross_entropy(logits[:, :-1].to(_loss_dtype(logits)).reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction='none')
     return ce.mean() if reduce else ce.view(x.shape[0], -1)
 
 # %% ../nbs/03_objective.ipynb #5a4a67f2
