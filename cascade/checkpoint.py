@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
-from .config import CascadeConfig
+from .config import CascadeConfig, ATTN_BACKENDS
 from .model import CascadeLM
 
 # %% auto #0
 __all__ = ['MAX_SHARD_BYTES', 'FORMAT', 'CheckpointError', 'write_manifest', 'verify', 'atomic_dir', 'clean_stale',
-           'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'load_pretrained', 'pack_state', 'unpack_state',
-           'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint', 'save_checkpoint',
+           'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'pick_backend', 'load_pretrained', 'pack_state',
+           'unpack_state', 'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint', 'save_checkpoint',
            'load_checkpoint']
 
 # %% ../nbs/12_checkpoint.ipynb #d6e13d67
@@ -210,14 +210,25 @@ def _load_weights(model:CascadeLM, d:Path, device='cpu'):
     model.load_state_dict(sd, strict=False)                                  # only tied aliases are absent from sd
     return meta
 
-def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True) -> CascadeLM:
+def pick_backend(saved:str, device, attn_backend:str|None=None) -> str:
+    "The attention backend to run a loaded model with: `attn_backend` if given, else the saved one on CUDA and SDPA elsewhere."
+    if attn_backend is not None:
+        if attn_backend not in ATTN_BACKENDS: raise ValueError(f'attn_backend must be one of {ATTN_BACKENDS} or None, got {attn_backend!r}')
+        return attn_backend
+    return saved if torch.device(device).type == 'cuda' else 'sdpa'   # eager FlexAttention off CUDA: several times slower
+
+def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True,
+                    attn_backend:str|None=None, # None: the saved one on CUDA, 'sdpa' elsewhere; `cfg` keeps the saved one
+                   ) -> CascadeLM:
     "Rebuild a `CascadeLM` from a `save_pretrained` (or checkpoint) directory."
     d = Path(d)
     verify(d, hashes=verify_hashes)
     cfg = _read_config(d)
+    backend = pick_backend(cfg.attn_backend, device, attn_backend)
     model = CascadeLM(cfg)
     meta = _load_weights(model, d)
     if dtype is None and meta.get('dtype'): dtype = getattr(torch, meta['dtype'])
+    model.attn_backend = None if backend == cfg.attn_backend else backend
     return model.to(device=device, dtype=dtype).eval()
 
 # %% ../nbs/12_checkpoint.ipynb #e6f4e728
