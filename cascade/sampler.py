@@ -32,12 +32,8 @@ def check_sampling(temperature, # 0 = greedy; must be a finite number >= 0
 def _nucleus(q:torch.Tensor, # (n, V) probabilities
              top_p:float, k:int=64):
     "The top-p nucleus of each row: candidate ids (n, k') and their renormalised probabilities (n, k'), k' >= the nucleus size."
-    V = q.shape[-1]
-    k = min(k, V)
-    while True:                                                           # grow the candidate set until it holds the nucleus
-        sq, si = q.topk(k, -1)                                            # (n, k) descending
-        if k == V or bool((sq.sum(-1) >= top_p).all()): break
-        k = min(V, 4 * k)
+    sq, si = q.topk(min(k, q.shape[-1]), -1)                              # (n, k) descending
+    if not bool((sq.sum(-1) >= top_p).all()): sq, si = q.sort(-1, descending=True)   # a flat row: the whole vocabulary
     keep = sq.cumsum(-1) - sq < top_p                                     # smallest prefix with mass >= top_p
     sq = sq * keep
     return si, sq / sq.sum(-1, keepdim=True)
