@@ -122,20 +122,23 @@ def time_decode(fn, device='cpu', repeats:int=3, warmup:int=1):
 
 def bench_rows(methods:dict, # name -> (model, kind 'ar'|'cascade', SamplerConfig or None, StepRule or None)
                prompts, max_new_tokens:int, judge=None, device='cpu', repeats:int=3, warmup:int=1, batch_sizes=(1,)):
-    "One row per (method, batch size): tokens/s, NFE per token, judge perplexity, unigram entropy."
+    "One row per (method, batch size): tokens/s, NFE per token (forwards the batch runs), row steps per token (steps each row needed), judge perplexity, unigram entropy."
     rows = []
     for bsz in batch_sizes:
         ps = prompts[:bsz]
         for name, (model, kind, scfg, rule) in methods.items():
-            if kind == 'ar': fn = lambda: generate_ar(model, ps, max_new_tokens, stop_at_eos=False)
+            if kind == 'ar':
+                def fn(model=model):
+                    toks, nfe = generate_ar(model, ps, max_new_tokens, stop_at_eos=False); return toks, (nfe, None)
             else:
                 sc = SamplerConfig(**{**(scfg or SamplerConfig()).__dict__, 'max_new_tokens': max_new_tokens, 'stop_at_eos': False})
                 def fn(model=model, sc=sc, rule=rule):
-                    g_ = generate(model, ps, sc, rule); return g_.tokens, g_.nfe
-            (toks, nfe), dt = time_decode(fn, device, repeats, warmup)
+                    g_ = generate(model, ps, sc, rule); return g_.tokens, (g_.nfe, g_.k_per_block.sum().item())
+            (toks, (nfe, steps)), dt = time_decode(fn, device, repeats, warmup)
             n_tok = sum(len(t) for t in toks)
+            if steps is None: steps = n_tok                                  # AR: one step per token, every row
             rows.append(dict(method=name, batch=bsz, tokens_per_s=n_tok / dt, seconds=dt, nfe=nfe,
-                             nfe_per_token=nfe / (n_tok / len(ps)),
+                             nfe_per_token=nfe / (n_tok / len(ps)), row_steps_per_token=steps / n_tok,
                              gen_ppl=judge_ppl(judge, ps, toks) if judge is not None else None,
                              entropy=unigram_entropy(toks)))
     return rows
@@ -175,7 +178,7 @@ def bench_engines(models:dict, # name -> CascadeLM (on the benchmark device)
                   bandwidth:float|None=None, # bytes/s for the roofline; None = no roofline columns
                   samples_at:int|None=None, # keep the generated tokens of this batch size in the rows
                   progress:bool=True) -> list[dict]:
-    "One row per (batch size, method): tokens/s, NFE/token, forward latency vs the weight roofline, entropy."
+    "One row per (batch size, method): tokens/s, NFE/token (forwards the batch runs), row steps/token (steps each row needed), forward latency vs the weight roofline, entropy."
     from tqdm.auto import tqdm
     from cascade.engine import AREngine, BlockEngine
     if not methods: raise ValueError('no methods to benchmark')
@@ -198,6 +201,7 @@ def bench_engines(models:dict, # name -> CascadeLM (on the benchmark device)
                    tokens_per_s=B * max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=out.nfe,
                    nfe_per_token=out.nfe / max_new_tokens, tokens_per_forward=max_new_tokens / (out.nfe - out.nfe_prefill),
                    mean_k=None if m.rule is None else out.k_per_block.float().mean().item(),
+                   row_steps_per_token=1.0 if m.rule is None else out.k_per_block.sum().item() / (B * max_new_tokens),
                    forward_ms=fwd * 1e3, weight_bytes=wb, roofline_ms=roof and roof * 1e3,
                    roofline_frac=roof and roof / fwd, entropy=unigram_entropy(out.tokens))
         if samples_at == B: row['samples'] = out.tokens
@@ -276,6 +280,7 @@ def main(argv=None, prompts:list|None=None):
             r['gen_ppl_ar_judge'] = judge_ppl(models[judge_key], prompts[:r['batch']], r['samples'])
     for r in rows + ablation:
         print(f"{r['method']:32s} batch {r['batch']:3d}  {r['tokens_per_s']:10.0f} tok/s  NFE/tok {r['nfe_per_token']:.3f}  "
+              f"row steps/tok {r['row_steps_per_token']:.3f}  "
               f"fwd {r['forward_ms']:.3f} ms ({r['roofline_frac']:.1%} of roofline)  entropy {r['entropy']:.2f}"
               + (f"  AR-judge PPL {r['gen_ppl_ar_judge']:.2f}" if 'gen_ppl_ar_judge' in r else ''), flush=True)
     cfg = dict(vars(a), models={k: str(Path(a.checkpoints) / d) for k, d in specs.items()}, n_prompts=len(prompts),

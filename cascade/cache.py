@@ -6,6 +6,7 @@ Docs: https://cascade-lm.github.io/cascade/cache.html.md"""
 
 # %% ../nbs/04_cache.ipynb #e9d6b5e8
 from __future__ import annotations
+import numbers
 import torch
 from fastcore.basics import patch
 from .config import CascadeConfig
@@ -32,6 +33,8 @@ class BlockKVCache:
 
     @property
     def device(self): return self.lengths.device
+    @property
+    def dtype(self): return self.k[0].dtype
 
     def check_append(self, n_tokens:int, batch_size:int):
         "Errors for a forward of `n_tokens` new tokens per row that this cache cannot take. Checks only; changes nothing."
@@ -54,11 +57,24 @@ class BlockKVCache:
         end = int(pos.max()) + 1
         return self.k[layer][:, :, :end], self.v[layer][:, :, :end]
 
+    def _counts(self, n):
+        "`n` checked as tokens to commit: an int, or an integer tensor of shape () or (B,) (returned as a (B,) long tensor)."
+        bs, B = self.cfg.block_size, self.batch_size
+        if isinstance(n, torch.Tensor):
+            if n.is_floating_point() or n.is_complex() or n.dtype == torch.bool:
+                raise TypeError(f'commit must be an int or an integer tensor, got a {n.dtype} tensor')
+            if n.shape not in ((), (B,)): raise ValueError(f'commit must be an int or a tensor of shape () or ({B},), got shape {tuple(n.shape)}')
+            n = n.to(self.device, torch.long).expand(B)                            # (B,)
+            bad = bool(((n % bs != 0) | (n < 0)).any())
+        elif isinstance(n, numbers.Integral) and not isinstance(n, bool): n = int(n); bad = n % bs != 0 or n < 0
+        else: raise TypeError(f'commit must be an int or an integer tensor, got {type(n).__name__} {n!r}')
+        if bad: raise ValueError(f'commit takes whole blocks (multiples of block_size {bs}, >= 0), got {n.tolist() if torch.is_tensor(n) else n}')
+        return n
+
     def commit(self, n):
-        "Make the next `n` (int or (B,) tensor, multiples of block_size) written tokens of each row part of the state."
-        n = torch.as_tensor(n, device=self.device).expand(self.batch_size)
-        if (n % self.cfg.block_size).any() or (n < 0).any(): raise ValueError(f'commit takes whole blocks, got {n.tolist()}')
-        if (self.lengths + n).max() > self.max_len: raise ValueError('commit past the cache capacity')
+        "Make the next `n` (int or (B,) integer tensor, multiples of block_size) written tokens of each row part of the state."
+        n = self._counts(n)
+        if int((self.lengths + n).max()) > self.max_len: raise ValueError('commit past the cache capacity')
         self.lengths += n
 
     def shift(self, h:torch.Tensor) -> torch.Tensor:
@@ -68,6 +84,7 @@ class BlockKVCache:
 
     def keep_hidden(self, h:torch.Tensor, n:torch.Tensor):
         "Token shift: remember h[r, n[r] - 1] (B, T, D) of rows that commit n[r] > 0 tokens now. Call before `commit`."
+        n = torch.as_tensor(n, device=h.device).expand(h.shape[0])                  # (B,) from an int or a tensor
         last = h[torch.arange(h.shape[0], device=h.device), (n - 1).clamp(min=0)]  # (B, D)
         self.hidden.copy_(torch.where(n[:, None] > 0, last.to(self.hidden.dtype), self.hidden))
 
@@ -84,10 +101,13 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
     "Run `idx` against `cache` (block-causal over absolute positions); optionally commit its clean leading blocks."
     self.check_tokens(idx, multiple_of_block=False)
     B, T = idx.shape
+    w = self.tok.weight                                                          # every check before any work
+    if cache.dtype != w.dtype: raise TypeError(f'cache dtype {cache.dtype} != model dtype {w.dtype}: build the BlockKVCache with dtype={w.dtype}')
+    if cache.device != w.device: raise ValueError(f'cache device {cache.device} != model device {w.device}')
     cache.check_append(T, B)
-    n = torch.as_tensor(commit, device=cache.device).expand(B)
-    if (n % self.cfg.block_size).any() or (n < 0).any() or (n > T).any():
-        raise ValueError(f'commit must be whole blocks within the {T} input tokens, got {n.tolist()}')
+    n = cache._counts(commit)
+    if (bool((n > T).any()) if torch.is_tensor(n) else n > T):
+        raise ValueError(f'commit must be whole blocks within the {T} input tokens, got {n.tolist() if torch.is_tensor(n) else n}')
     if self.cfg.token_shift:                                                     # position 0 has no state before it
         if cache.hidden is None: raise ValueError('this cache was built for a config without token_shift: it keeps no hidden state')
         first_masked = (cache.lengths == 0) & (idx[:, 0] == self.cfg.mask_id)

@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
-from .config import CascadeConfig
+from .config import CascadeConfig, ATTN_BACKENDS
 from .model import CascadeLM
 
 # %% auto #0
 __all__ = ['MAX_SHARD_BYTES', 'FORMAT', 'CheckpointError', 'write_manifest', 'verify', 'atomic_dir', 'clean_stale',
-           'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'load_pretrained', 'pack_state', 'unpack_state',
-           'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint', 'save_checkpoint',
+           'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'pick_backend', 'load_pretrained', 'pack_state',
+           'unpack_state', 'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint', 'save_checkpoint',
            'load_checkpoint']
 
 # %% ../nbs/12_checkpoint.ipynb #d6e13d67
@@ -187,27 +187,48 @@ def _read_config(d:Path) -> CascadeConfig:
     try: return CascadeConfig.load(p)
     except (ValueError, TypeError) as e: raise CheckpointError(f'{p} is corrupt: {e}') from e
 
-def _load_weights(model:CascadeLM, d:Path, device='cpu'):
-    "Copy the weights stored in `d` into `model` (strict: every parameter, no extras, same tying)."
+def _read_weights(model:CascadeLM, d:Path, device='cpu') -> tuple[dict, dict]:
+    "The weights stored in `d` and the index metadata, checked against `model` (names, tying, shapes) without touching it."
     sd, meta = load_tensors(d, 'model', device)
     tied = meta.get('tied', {})
-    _, model_tied = _dedup(model.state_dict())
+    msd = model.state_dict()
+    _, model_tied = _dedup(msd)
     if tied != model_tied:
         raise CheckpointError(f'{Path(d) / "model.safetensors.index.json"}: stored tying {tied} != the model\'s {model_tied}')
-    res = model.load_state_dict(sd, strict=False)
-    missing = set(res.missing_keys) - set(tied)
-    if missing or res.unexpected_keys:
-        raise CheckpointError(f'{d}: weights do not match the model: missing {sorted(missing)}, unexpected {sorted(res.unexpected_keys)}')
+    missing, unexpected = set(msd) - set(sd) - set(tied), set(sd) - set(msd)
+    if missing or unexpected:
+        raise CheckpointError(f'{d}: weights do not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}')
+    for k, t in msd.items():                                                 # the model's order: the first mismatch is named
+        if k in sd and sd[k].shape != t.shape:
+            raise CheckpointError(f'{d}: weights do not match the model: {k} is {tuple(sd[k].shape)} in the checkpoint, '
+                                  f'{tuple(t.shape)} in the model (does config.json still describe these weights?)')
+    return sd, meta
+
+def _load_weights(model:CascadeLM, d:Path, device='cpu'):
+    "Copy the weights stored in `d` into `model` (strict: every parameter, no extras, same tying, same shapes; all checked first)."
+    sd, meta = _read_weights(model, d, device)
+    model.load_state_dict(sd, strict=False)                                  # only tied aliases are absent from sd
     return meta
 
-def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True) -> CascadeLM:
+def pick_backend(saved:str, device, attn_backend:str|None=None) -> str:
+    "The attention backend to run a loaded model with: `attn_backend` if given, else the saved one on CUDA and SDPA elsewhere."
+    if attn_backend is not None:
+        if attn_backend not in ATTN_BACKENDS: raise ValueError(f'attn_backend must be one of {ATTN_BACKENDS} or None, got {attn_backend!r}')
+        return attn_backend
+    return saved if torch.device(device).type == 'cuda' else 'sdpa'   # eager FlexAttention off CUDA: several times slower
+
+def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True,
+                    attn_backend:str|None=None, # None: the saved one on CUDA, 'sdpa' elsewhere; `cfg` keeps the saved one
+                   ) -> CascadeLM:
     "Rebuild a `CascadeLM` from a `save_pretrained` (or checkpoint) directory."
     d = Path(d)
     verify(d, hashes=verify_hashes)
     cfg = _read_config(d)
+    backend = pick_backend(cfg.attn_backend, device, attn_backend)
     model = CascadeLM(cfg)
     meta = _load_weights(model, d)
     if dtype is None and meta.get('dtype'): dtype = getattr(torch, meta['dtype'])
+    model.attn_backend = None if backend == cfg.attn_backend else backend
     return model.to(device=device, dtype=dtype).eval()
 
 # %% ../nbs/12_checkpoint.ipynb #e6f4e728
@@ -319,18 +340,17 @@ def load_checkpoint(path, # a checkpoint directory, or a root whose `latest` is 
         a, b = model.cfg.to_dict(), cfg.to_dict()
         diff = {k: (a[k], b[k]) for k in a if a[k] != b[k] and k != 'attn_backend'}   # the backend may change on resume
         if diff: raise CheckpointError(f'{path / "config.json"} does not match the model (model, checkpoint): {diff}')
-    _load_weights(model, path)
+    sd, _ = _read_weights(model, path)                                        # read and check everything before changing anything
     sp = path / 'state.json'
     if not sp.is_file(): raise CheckpointError(f'{sp} is missing: {path} holds weights only')
     try: skeleton = json.loads(sp.read_text())
     except ValueError as e: raise CheckpointError(f'{sp} is corrupt: {e}') from e
     tensors, _ = load_tensors(path, 'state')
     state = unpack_state(skeleton, tensors)
-    if optimizer is not None:
-        if state['optimizer'] is None: raise CheckpointError(f'{sp} holds no optimizer state')
-        optimizer.load_state_dict(state['optimizer'])
-    if scheduler is not None:
-        if state['scheduler'] is None: raise CheckpointError(f'{sp} holds no scheduler state')
-        scheduler.load_state_dict(state['scheduler'])
+    if optimizer is not None and state['optimizer'] is None: raise CheckpointError(f'{sp} holds no optimizer state')
+    if scheduler is not None and state['scheduler'] is None: raise CheckpointError(f'{sp} holds no scheduler state')
+    if optimizer is not None: optimizer.load_state_dict(state['optimizer'])   # checks its groups before changing anything
+    if scheduler is not None: scheduler.load_state_dict(state['scheduler'])
+    model.load_state_dict(sd, strict=False)                                  # shapes checked above: cannot fail half-way
     return {'path': path, 'step': state['step'], 'model': model, 'rng': state['rng'], 'data': state['data'],
             'train_config': state['train_config'], 'extra': state['extra']}

@@ -6,7 +6,7 @@ Docs: https://cascade-lm.github.io/cascade/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #85948373
 from __future__ import annotations
-import json
+import json, math
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
@@ -70,8 +70,10 @@ class CascadeConfig:
         need(len({self.pad_id, self.eos_id, self.mask_id}) == 3,
              f'pad_id, eos_id, mask_id must be distinct, got {self.pad_id}, {self.eos_id}, {self.mask_id}')
         need(self.attn_backend in ATTN_BACKENDS, f'attn_backend must be one of {ATTN_BACKENDS}, got {self.attn_backend!r}')
-        need(self.rope_base > 0, f'rope_base must be > 0, got {self.rope_base}')
-        need(self.norm_eps > 0, f'norm_eps must be > 0, got {self.norm_eps}')
+        for f in ('rope_base', 'norm_eps', 'init_std'):
+            v = getattr(self, f)
+            need(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0,
+                 f'{f} must be a finite number > 0, got {v!r}')
 
     def to_dict(self): return asdict(self)
     @classmethod

@@ -6,12 +6,12 @@ Docs: https://cascade-lm.github.io/cascade/engine.html.md"""
 
 # %% ../nbs/08_engine.ipynb #e93b9014
 from __future__ import annotations
-import gc
+import gc, numbers
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from .model import CascadeLM, apply_rope
-from .sampler import _rows, check_prompts, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
+from .sampler import _rows, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
@@ -76,13 +76,13 @@ def _post_attn(h, y, wo, n2, w13, w2, eps:float):
 
 # %% ../nbs/08_engine.ipynb #96c31508
 def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:bool=True):
-    "`cascade.sampler.propose` on the device without host syncs: token, confidence, entropy (B, T) or None. Sampling is Gumbel-max."
+    "`cascade.sampler.propose` on the device without host syncs: token, confidence max_v p(v), entropy (B, T) or None. Sampling is Gumbel-max."
     logits = logits.float().masked_fill(banned, float('-inf'))
     logp = logits.log_softmax(-1)
     ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1) if entropy else None
-    if temperature == 0:
-        conf, tok = logp.max(-1)
-        return tok, conf.exp(), ent
+    conf, tok = logp.max(-1)                                           # ranking statistic: max_v p(v), before any draw
+    conf = conf.exp()
+    if temperature == 0: return tok, conf, ent
     lq = (logits / temperature).log_softmax(-1)
     if top_p < 1.0:                                                    # keep the smallest set with mass >= top_p
         sq, si = lq.sort(-1, descending=True)
@@ -91,7 +91,7 @@ def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:boo
         lq = lq.masked_fill(drop, float('-inf')).log_softmax(-1)
     u = torch.rand_like(lq).clamp_(min=1e-20)                          # the default generator: graph-safe RNG
     tok = (lq - (-u.log()).log()).argmax(-1)                           # argmax(log q + Gumbel) ~ q
-    return tok, lq.gather(-1, tok[..., None])[..., 0].exp(), ent
+    return tok, conf, ent
 
 
 class _Graph:
@@ -124,10 +124,12 @@ class EngineOutput:
     k_per_block: torch.Tensor    # (B, n_blocks) denoising steps per row and block (0 once a row is done)
 
 
-def _check_sampling(temperature, top_p):
-    if not temperature >= 0: raise ValueError(f'temperature must be >= 0 (0 = greedy), got {temperature}')
-    if not 0 < top_p <= 1: raise ValueError(f'top_p must be in (0, 1], got {top_p}')
-    return float(temperature), float(top_p)
+def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
+    "Errors for engine sizes that are not ints in range (checked before any buffer is allocated)."
+    def is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    if not (is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
+    if not (is_int(max_prompt_len) and max_prompt_len >= 0): raise ValueError(f'max_prompt_len must be an int >= 0, got {max_prompt_len!r}')
+    if not (is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
 
 def _rule_kind(rule:StepRule, bs:int):
     if isinstance(rule, AdaptiveK):
@@ -147,18 +149,18 @@ class BlockEngine:
                  compile:bool=False, # torch.compile the per-layer work (see `StaticLM`)
                  temperature:float=0.0, top_p:float=1.0): # 0 = greedy; else sampled (seed with torch.manual_seed)
         c = model.cfg
-        self.temperature, self.top_p = _check_sampling(temperature, top_p)
+        self.temperature, self.top_p = check_sampling(temperature, top_p)
+        _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         self.model, self.cfg, self.B, self.bs = model, c, batch_size, c.block_size
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
-        if max_new_tokens <= 0: raise ValueError(f'max_new_tokens must be positive, got {max_new_tokens}')
         bs, dev = self.bs, model.tok.weight.device
         self.max_new, self.stop_at_eos, self.device = max_new_tokens, stop_at_eos, dev
         self.max_prompt = max_prompt_len
-        self.n_blocks_max = (bs - 1 + max_new_tokens + bs - 1) // bs              # worst case: a prompt ending just after a block start
-        self.L = max(2, max_prompt_len // bs + self.n_blocks_max) * bs             # working length (whole blocks; >= 2 for the graphs' dummy state)
-        if self.L > c.max_seq_len:
-            raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {self.L} positions > max_seq_len {c.max_seq_len}')
+        need = -(-(max_prompt_len + max_new_tokens) // bs) * bs                   # the most any prompt of <= max_prompt_len needs
+        if need > c.max_seq_len:
+            raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {need} positions > max_seq_len {c.max_seq_len}')
+        self.L = max(2 * bs, need)                                                 # working length (whole blocks; >= 2 for the graphs' dummy state)
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.net = StaticLM(model, batch_size, self.L, compile)
@@ -223,7 +225,9 @@ class BlockEngine:
     def _step(self, pending:bool, step:int|None=None, plan:bool=False):
         bs = self.bs
         pos = self.start[:, None] + self.offs
-        if pending: logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([pos - bs, pos], 1), bs, True)
+        if pending:                  # a finished row parked on block 0 writes its (ignored) pending copy one block ahead instead
+            ppos = torch.where(pos >= bs, pos - bs, pos + bs)
+            logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([ppos, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
         tok, conf, ent = _propose(logits, self.banned, self.temperature, self.top_p, entropy=self.kind == 'adaptive')
         m = self.masked
@@ -253,7 +257,7 @@ class BlockEngine:
         self.pend.copy_(self.blk)
         if self.stop_at_eos: self.done.logical_or_(((self.blk == c.eos_id) & (pos >= self.P[:, None])).any(-1))
         self.done.logical_or_(pos[:, -1] + 1 - self.P >= self.max_new)
-        self.start.add_(bs)
+        self.start.add_(bs * ~self.done)                                       # finished rows stay on their last block
 
     def _block(self, first:bool):
         "A whole fixed-K block: K forwards (the first one commits the previous block), selection, commit to `seq`."
@@ -270,7 +274,7 @@ class BlockEngine:
 
     @torch.no_grad()
     def stream(self, prompts):
-        "Decode block by block; yield a `BlockEvent` per committed block (the GPU runs one block ahead of the consumer)."
+        "Decode block by block; yield a `BlockEvent` per committed block (the GPU runs one block ahead of the consumer; rows with k = 0 were already done)."
         bs = self.bs
         rows = _rows(prompts, self.device)
         self._load(rows)
@@ -287,7 +291,10 @@ class BlockEngine:
             if events[j % 2] is not None: events[j % 2].synchronize()
             h = ring[j % 2]
             return BlockEvent(j, h['start'].clone(), h['tokens'].clone(), h['k'].clone(), nfes[j % 2], nfe_prefill, h['done'].clone())
-        for j in range(n_blocks):
+        def run(j):
+            nonlocal nfe
+            h = ring[j % 2]
+            h['start'].copy_(self.start, non_blocking=True)                    # the block's start (finished rows stay put)
             if self.kind == 'fixed':
                 (self.g_first if j == 0 else self.g_next)(); nfe += self.rule.k
             elif self.kind == 'planned':                                      # one read per block: the largest planned K
@@ -300,15 +307,18 @@ class BlockEngine:
                     if not self._remaining(): break
                     self.g_step(); nfe += 1
                 self.g_end()
-            h = ring[j % 2]                                                    # enqueue this block's D2H copies
-            h['tokens'].copy_(self.blk, non_blocking=True); h['start'].copy_(self.start - bs, non_blocking=True)
+            h['tokens'].copy_(self.blk, non_blocking=True)                     # enqueue this block's D2H copies
             h['k'].copy_(self.k_used, non_blocking=True); h['done'].copy_(self.done, non_blocking=True)
             nfes[j % 2] = nfe
             if self.graphs: events[j % 2] = torch.cuda.Event(); events[j % 2].record()
-            if j > 0:
+        run(0)
+        for j in range(1, n_blocks):
+            if self.stop_at_eos:                                              # EOS ends are data-dependent: look before running ahead
                 ev = emit(j - 1)
-                yield ev
-                if bool(ev.done.all()): return                               # block j ran for nothing; it is not emitted
+                if bool(ev.done.all()): yield ev; return                      # every row done: block j is never run
+                run(j); yield ev
+            else:                                                             # the end is known: block j queued, then j-1 yielded
+                run(j); yield emit(j - 1)
         yield emit(n_blocks - 1)
 
     def generate(self, prompts) -> EngineOutput:
@@ -329,10 +339,10 @@ class AREngine:
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, stop_at_eos:bool=False,
                  graphs:bool|None=None, chunk:int=16, compile:bool=False, temperature:float=0.0, top_p:float=1.0):
         c = model.cfg
-        self.temperature, self.top_p = _check_sampling(temperature, top_p)
+        self.temperature, self.top_p = check_sampling(temperature, top_p)
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
-        if max_new_tokens <= 0: raise ValueError(f'max_new_tokens must be positive, got {max_new_tokens}')
-        if chunk <= 0: raise ValueError(f'chunk must be positive, got {chunk}')
+        _check_sizes(batch_size, max_prompt_len, max_new_tokens)
+        if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk <= 0: raise ValueError(f'chunk must be a positive int, got {chunk!r}')
         self.model, self.cfg, self.B, dev = model, c, batch_size, model.tok.weight.device
         self.max_new, self.max_prompt, self.stop_at_eos, self.device, self.chunk = max_new_tokens, max_prompt_len, stop_at_eos, dev, chunk
         self.L = max_prompt_len + max_new_tokens

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.attention.flex_attention import flex_attention, create_block_mask, BlockMask
-from .config import CascadeConfig
+from .config import CascadeConfig, ATTN_BACKENDS
 
 # %% auto #0
 __all__ = ['block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm', 'SwiGLU', 'attend',
@@ -156,6 +156,7 @@ class CascadeLM(nn.Module):
         super().__init__()
         cfg.validate()
         self.cfg = cfg
+        self._attn_backend = None                                                # runtime override of cfg.attn_backend
         self.tok = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
@@ -202,14 +203,24 @@ class CascadeLM(nn.Module):
         return save_pretrained(self, d, dtype)
 
     @classmethod
-    def from_pretrained(cls, d, device='cpu', dtype=None):
+    def from_pretrained(cls, d, device='cpu', dtype=None,
+                        attn_backend:str|None=None): # None: the saved one on CUDA, 'sdpa' elsewhere (see `load_pretrained`)
         "Load a model written by `save_pretrained` (hashes verified)."
         from cascade.checkpoint import load_pretrained
-        return load_pretrained(d, device=device, dtype=dtype)
+        return load_pretrained(d, device=device, dtype=dtype, attn_backend=attn_backend)
+
+    @property
+    def attn_backend(self) -> str:
+        "The attention backend in use: `cfg.attn_backend` unless set here (`None` resets); the config keeps the trained one."
+        return self._attn_backend or self.cfg.attn_backend
+    @attn_backend.setter
+    def attn_backend(self, b:str|None):
+        if b is not None and b not in ATTN_BACKENDS: raise ValueError(f'attn_backend must be one of {ATTN_BACKENDS} or None, got {b!r}')
+        self._attn_backend = b
 
     def _mask(self, kind, n, device):
         c = self.cfg
-        if c.attn_backend == 'flex': return _flex_mask(kind, c.block_size, n, str(device))
+        if self.attn_backend == 'flex': return _flex_mask(kind, c.block_size, n, str(device))
         return _dense_mask(kind, c.block_size, n, str(device))
 
     def _rope(self, pos):

@@ -70,6 +70,8 @@ def corrupt_single(x0:torch.Tensor, # (B, N) clean tokens
 # %% ../nbs/03_objective.ipynb #63671f6b
 WEIGHTINGS = ('elbo', 'block_mean')
 
+def _loss_dtype(logits): return torch.float64 if logits.dtype == torch.float64 else torch.float32   # fp32 for bf16/fp16/fp32
+
 def diffusion_loss(logits:torch.Tensor, # (B, N, V)
                    x0:torch.Tensor, # (B, N) clean targets
                    loss_mask:torch.Tensor, # (B, N) bool: masked positions that carry loss
@@ -78,13 +80,13 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
                    weighting:str='elbo', # 'elbo' (unbiased NELBO, nats/token) or 'block_mean' (see above)
                    reduce:bool=True, # False: per-block losses (B, n_blocks)
                    m_min:float=1e-3):
-    "1/m-weighted masked cross-entropy of block diffusion."
+    "1/m-weighted masked cross-entropy of block diffusion, in float64 for float64 logits, else float32."
     if weighting not in WEIGHTINGS: raise ValueError(f'weighting must be one of {WEIGHTINGS}, got {weighting!r}')
     B, N, V = logits.shape
-    nb = N // block_size
-    ce = F.cross_entropy(logits.float().reshape(B * N, V), x0.reshape(-1), reduction='none').view(B, nb, block_size)
-    lm = loss_mask.view(B, nb, block_size).float()
-    w = 1.0 / m.float().clamp(min=m_min)                                  # (B, nb)
+    nb, dt = N // block_size, _loss_dtype(logits)
+    ce = F.cross_entropy(logits.to(dt).reshape(B * N, V), x0.reshape(-1), reduction='none').view(B, nb, block_size)
+    lm = loss_mask.view(B, nb, block_size).to(dt)
+    w = 1.0 / m.to(dt).clamp(min=m_min)                                   # (B, nb)
     ce_sum = (ce * lm).sum(-1)                                            # (B, nb)
     if weighting == 'elbo':
         per_block = w * ce_sum / block_size                               # (B, nb) nats/token of each block
@@ -97,8 +99,8 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
 def ar_loss(logits:torch.Tensor, # (B, N, V) from a causal forward
             x:torch.Tensor, # (B, N) tokens
             reduce:bool=True):
-    "Next-token cross-entropy of the AR baseline (positions 0..N-2 predict 1..N-1)."
-    ce = F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction='none')
+    "Next-token cross-entropy of the AR baseline (positions 0..N-2 predict 1..N-1); float64 for float64 logits, else float32."
+    ce = F.cross_entropy(logits[:, :-1].to(_loss_dtype(logits)).reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction='none')
     return ce.mean() if reduce else ce.view(x.shape[0], -1)
 
 # %% ../nbs/03_objective.ipynb #5a4a67f2
@@ -115,6 +117,15 @@ def single_target_loss(model:CascadeLM, x0, b, m, u, weighting='elbo'):
     return diffusion_loss(model(xs), x0, lm, m, c.block_size, weighting, reduce=False)[:, b]
 
 # %% ../nbs/03_objective.ipynb #13e9c027
+def _check_noise(name:str, t, shape:tuple, what:str):
+    "Errors for caller-given rates or uniforms: not a float tensor, wrong shape, or a value outside [0, 1] (NaN, inf)."
+    if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+        raise TypeError(f'{name} must be a floating-point tensor, got {getattr(t, "dtype", type(t).__name__)}')
+    if tuple(t.shape) != shape: raise ValueError(f'{name} must have shape {shape}, got {tuple(t.shape)}')
+    ok = (t >= 0) & (t <= 1)                                                  # False at NaN
+    if t.is_cuda: torch._assert_async(ok.all(), f'{what} {name} must lie in [0, 1] (a NaN or inf one gives a NaN loss)')
+    elif not ok.all(): raise ValueError(f'{what} {name} must lie in [0, 1], got {t[~ok][0].item()} (a NaN or inf one gives a NaN loss)')
+
 def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1e-3, m_max:float=1.0,
                  weighting:str='elbo',
                  m:torch.Tensor|None=None, # (B, N // block_size) mask rates; drawn from `generator` when None
@@ -122,7 +133,10 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
+    if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
     B, N = x0.shape
+    if m is not None: _check_noise('m', m, (B, N // c.block_size), 'mask rates')   # before any work; a device assert on the GPU
+    if u is not None: _check_noise('u', u, (B, N), 'uniforms')
     if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)

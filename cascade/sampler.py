@@ -6,7 +6,7 @@ Docs: https://cascade-lm.github.io/cascade/sampler.html.md"""
 
 # %% ../nbs/05_sampler.ipynb #06d7185d
 from __future__ import annotations
-import math
+import math, numbers
 from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
@@ -15,36 +15,58 @@ from .model import CascadeLM
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'SamplerConfig', 'BlockEvent', 'Generation',
-           'check_prompts', 'stream', 'generate', 'counting_batch', 'train_toy', 'nfe_table']
+__all__ = ['check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'SamplerConfig',
+           'BlockEvent', 'Generation', 'check_prompts', 'stream', 'generate', 'counting_batch', 'train_toy',
+           'nfe_table']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
-def propose(logits:torch.Tensor, # (B, T, V)
+def check_sampling(temperature, # 0 = greedy; must be a finite number >= 0
+                   top_p): # nucleus mass in (0, 1]
+    "The sampling settings as floats, or a `ValueError` naming the bad one (NaN included). Shared by the sampler and the engines."
+    for name, v in (('temperature', temperature), ('top_p', top_p)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real): raise ValueError(f'{name} must be a number, got {v!r}')
+    if not (temperature >= 0 and math.isfinite(temperature)): raise ValueError(f'temperature must be a finite number >= 0 (0 = greedy), got {temperature}')
+    if not 0 < top_p <= 1: raise ValueError(f'top_p must be in (0, 1], got {top_p}')
+    return float(temperature), float(top_p)
+
+def _nucleus(q:torch.Tensor, # (n, V) probabilities
+             top_p:float, k:int=64):
+    "The top-p nucleus of each row: candidate ids (n, k') and their renormalised probabilities (n, k'), k' >= the nucleus size."
+    V = q.shape[-1]
+    k = min(k, V)
+    while True:                                                           # grow the candidate set until it holds the nucleus
+        sq, si = q.topk(k, -1)                                            # (n, k) descending
+        if k == V or bool((sq.sum(-1) >= top_p).all()): break
+        k = min(V, 4 * k)
+    keep = sq.cumsum(-1) - sq < top_p                                     # smallest prefix with mass >= top_p
+    sq = sq * keep
+    return si, sq / sq.sum(-1, keepdim=True)
+
+def propose(logits:torch.Tensor, # (..., V) logits of the positions to propose for
             banned:tuple=(), # token ids never proposed (mask, pad)
             temperature:float=0.0, top_p:float=1.0, generator=None):
-    "Proposed tokens (B, T), their confidence (B, T) and predictive entropy (B, T)."
+    "Proposed tokens (...), their confidence max_v p(v) (...) and predictive entropy (...), p the untempered model distribution."
+    temperature, top_p = check_sampling(temperature, top_p)
     logits = logits.float().clone()
     if banned: logits[..., list(banned)] = float('-inf')
     logp = logits.log_softmax(-1)
     ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)
-    if temperature == 0:
-        conf, tok = logp.max(-1)
-        return tok, conf.exp(), ent
-    q = (logits / temperature).softmax(-1)
+    conf, tok = logp.max(-1)                                              # ranking statistics: before any draw
+    conf = conf.exp()
+    if temperature == 0 or logits.numel() == 0: return tok, conf, ent
+    shape, V = logits.shape[:-1], logits.shape[-1]
+    q = (logits / temperature).softmax(-1).reshape(-1, V)                 # (n, V)
     if top_p < 1.0:
-        sq, si = q.sort(-1, descending=True)
-        keep = sq.cumsum(-1) - sq < top_p                                    # smallest set with mass >= top_p
-        q = torch.zeros_like(q).scatter(-1, si, sq * keep)
-        q = q / q.sum(-1, keepdim=True)
-    B, T, V = q.shape
-    tok = torch.multinomial(q.view(B * T, V), 1, generator=generator).view(B, T)
-    return tok, q.gather(-1, tok[..., None])[..., 0], ent
+        si, sq = _nucleus(q, top_p)
+        tok = si.gather(-1, torch.multinomial(sq, 1, generator=generator))[:, 0]
+    else: tok = torch.multinomial(q, 1, generator=generator)[:, 0]
+    return tok.view(shape), conf, ent
 
 # %% ../nbs/05_sampler.ipynb #946c0274
 def _top_n(score:torch.Tensor, candidates:torch.Tensor, n:torch.Tensor) -> torch.Tensor:
-    "Bool (B, T): the n[r] highest-`score` candidates of each row."
+    "Bool (B, T): the n[r] highest-`score` candidates of each row; equal scores: the leftmost position first."
     s = score.masked_fill(~candidates, float('-inf'))
-    rank = s.argsort(-1, descending=True).argsort(-1)                     # rank of each position in its row
+    rank = s.argsort(dim=-1, descending=True, stable=True).argsort(-1)   # rank in its row; stable: ties keep position order
     return candidates & (rank < n[:, None])
 
 class StepRule:
@@ -79,7 +101,7 @@ class ConfidenceThreshold(StepRule):
 class EntropyBounded(StepRule):
     "EB-sampler: unmask the largest lowest-entropy set U of masked tokens with sum(H_U) - max(H_U) <= gamma (always >= 1)."
     def __init__(self, gamma:float=0.5):
-        if gamma < 0: raise ValueError(f'entropy bound gamma must be >= 0, got {gamma}')
+        if not gamma >= 0: raise ValueError(f'entropy bound gamma must be >= 0, got {gamma}')
         self.gamma, self.name = gamma, f'entropy-{gamma}'
     def select(self, step, masked, conf, ent):
         se = ent.masked_fill(~masked, float('inf')).sort(-1).values             # ascending: the prefix max is its last
@@ -100,13 +122,24 @@ class SamplerConfig:
     fused_commit: bool = True    # commit a finished block in the next block's first forward (K_b forwards per block)
     seed: int = 0
 
+    def __post_init__(self): self.validate()
+    def validate(self):
+        "Raise `ValueError` naming the first bad setting (checked again by `stream`: fields may change after construction)."
+        def is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+        if not (is_int(self.max_new_tokens) and self.max_new_tokens > 0):
+            raise ValueError(f'max_new_tokens must be positive (an int), got {self.max_new_tokens!r}')
+        if not (is_int(self.k) and self.k >= 1): raise ValueError(f'K={self.k!r} is not in the allowed set 1..block_size')
+        check_sampling(self.temperature, self.top_p)
+        if not is_int(self.seed): raise ValueError(f'seed must be an int, got {self.seed!r}')
+        return self
+
 @dataclass
 class BlockEvent:
     "A finalised block, as `stream` yields it."
     index: int                   # block number in generation order (0 = the block holding the prompt's end)
     start: torch.Tensor          # (B,) absolute position of the block in each row
     tokens: torch.Tensor         # (B, block_size) final tokens of the block (prompt tokens included where they fall)
-    k: torch.Tensor              # (B,) denoising steps each row spent on it (0 for rows already done)
+    k: torch.Tensor              # (B,) denoising steps each row spent on it; 0 = the row was already done (skip its start/tokens)
     nfe: int                     # forwards so far (prefill included)
     nfe_prefill: int             # of which prefill (0 or 1)
     done: torch.Tensor           # (B,) rows finished (EOS or enough tokens)
@@ -121,17 +154,26 @@ class Generation:
     sequences: torch.Tensor      # (B, L) prompt + decoded blocks (the working buffer)
 
 def _rows(prompts, device):
+    "Prompts as a list of 1-D int64 tensors; a float, bool or nested prompt is an error (never silently cast)."
     if isinstance(prompts, torch.Tensor):
         if prompts.dim() != 2: raise ValueError(f'prompts tensor must have shape (batch, len), got {tuple(prompts.shape)}')
         prompts = list(prompts)
-    rows = [torch.as_tensor(p, dtype=torch.long, device=device).flatten() for p in prompts]
+    rows = []
+    for r, p in enumerate(prompts):
+        try: t = torch.as_tensor(p, device=device)
+        except (TypeError, ValueError, RuntimeError) as e: raise ValueError(f'prompt {r} is not a sequence of token ids: {e}') from None
+        if t.dim() != 1: raise ValueError(f'prompt {r} must be a 1-D sequence of token ids, got shape {tuple(t.shape)} (pass a list of prompts)')
+        if t.numel() and (t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool):
+            raise ValueError(f'prompt {r} must hold integer token ids, got dtype {t.dtype}')
+        rows.append(t.long())
     if not rows: raise ValueError('empty batch: no prompts given')
     return rows
 
 def check_prompts(model:CascadeLM, rows, max_new_tokens:int):
     "Clear errors for prompts the sampler cannot take."
     c = model.cfg
-    if max_new_tokens <= 0: raise ValueError(f'max_new_tokens must be positive, got {max_new_tokens}')
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens <= 0:
+        raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
     for r, p in enumerate(rows):
         if p.numel() and (int(p.min()) < 0 or int(p.max()) >= c.vocab_size):
             raise ValueError(f'prompt {r} holds a token id outside the vocabulary [0, {c.vocab_size})')
@@ -142,24 +184,29 @@ def check_prompts(model:CascadeLM, rows, max_new_tokens:int):
                              f'(whole blocks) > the cache capacity max_seq_len {c.max_seq_len}')
 
 # %% ../nbs/05_sampler.ipynb #0bcca7ae
+def _check_rule(rule, scfg:SamplerConfig, bs:int) -> StepRule:
+    "The step rule to run: `rule`, or `FixedK(scfg.k)`; K outside 1..block_size is an error."
+    if rule is None: rule = FixedK(scfg.k)
+    if type(rule) is FixedK and not (isinstance(rule.k, numbers.Integral) and not isinstance(rule.k, bool) and 1 <= rule.k <= bs):
+        raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
+    if not isinstance(rule, StepRule): raise ValueError(f'rule must be a StepRule, got {type(rule).__name__}')
+    return rule
+
 @torch.no_grad()
 def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:StepRule|None=None):
     "Decode block by block; yield a `BlockEvent` as soon as each block is final."
     c, bs = model.cfg, model.cfg.block_size
     device = model.tok.weight.device
+    scfg.validate()
     rows = _rows(prompts, device)
     check_prompts(model, rows, scfg.max_new_tokens)
-    if rule is None:
-        if not (isinstance(scfg.k, int) and 1 <= scfg.k <= bs):
-            raise ValueError(f'K={scfg.k} is not in the allowed set 1..block_size={bs}')
-        rule = FixedK(scfg.k)
-    elif type(rule) is FixedK and not (isinstance(rule.k, int) and 1 <= rule.k <= bs):
-        raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
+    rule = _check_rule(rule, scfg, bs)
     B = len(rows)
     P = torch.tensor([len(p) for p in rows], device=device)                    # (B,) prompt lengths
     start = P // bs * bs                                                        # (B,) first block to decode
-    n_blocks = int(((P - start + scfg.max_new_tokens + bs - 1) // bs).max())
-    L = int((start + n_blocks * bs).max())
+    n_blk = (P - start + scfg.max_new_tokens + bs - 1) // bs                    # (B,) blocks each row decodes
+    n_blocks = int(n_blk.max())
+    L = int((start + n_blk * bs).max())                                         # positions the longest row needs (<= max_seq_len)
     seq = torch.full((B, L), c.mask_id, dtype=torch.long, device=device)       # (B, L) working buffer
     for r, p in enumerate(rows): seq[r, :len(p)] = p
     g = torch.Generator(device=device).manual_seed(scfg.seed)
@@ -175,6 +222,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             model.forward_cached(seq[:, :int(start.max())], cache, commit=start)
             nfe += 1; nfe_prefill = 1
     for j in range(n_blocks):
+        if cache is not None: cache.lengths.masked_fill_(done, 0)               # release finished rows' cache (see above)
         pos = start[:, None] + offs                                             # (B, bs)
         blk = seq[rix, pos]                                                     # (B, bs)
         masked = (blk == c.mask_id) & ~done[:, None]
@@ -194,7 +242,8 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             nfe += 1
             if step == 0: rule.start_block(masked, logits, hid)
             if not masked.any(): break
-            tok, conf, ent = propose(logits, banned, scfg.temperature, scfg.top_p, g)
+            tok, conf, ent = blk.clone(), torch.zeros(blk.shape, device=device), torch.zeros(blk.shape, device=device)
+            tok[masked], conf[masked], ent[masked] = propose(logits[masked], banned, scfg.temperature, scfg.top_p, g)
             sel = rule.select(step, masked, conf, ent) & masked
             k_used += masked.any(-1)
             blk = torch.where(sel, tok, blk)
@@ -207,13 +256,14 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             is_gen = pos >= P[:, None]
             done |= ((blk == c.eos_id) & is_gen).any(-1)
         done |= gen_end >= scfg.max_new_tokens
-        start = start + bs
         last = j == n_blocks - 1 or bool(done.all())
         if scfg.use_cache and not last:
             if scfg.fused_commit: pending = blk
             else: model.forward_cached(blk, cache, commit=bs); nfe += 1        # BD3-LM style: one extra forward per block
-        yield BlockEvent(j, start - bs, blk, k_used, nfe, nfe_prefill, done.clone())
+        yield BlockEvent(j, start.clone(), blk, k_used, nfe, nfe_prefill, done.clone())
+        start = torch.where(done, start, start + bs)                             # finished rows stay in place
         if last: break
+
 
 def generate(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:StepRule|None=None) -> Generation:
     "Decode `scfg.max_new_tokens` tokens after each prompt (list of id lists, or a (B, P) tensor)."
