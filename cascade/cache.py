@@ -10,24 +10,26 @@ import numbers
 import torch
 from fastcore.basics import patch
 from .config import CascadeConfig
-from .model import CascadeLM
+from .model import CascadeLM, shift_right
 
 # %% auto #0
 __all__ = ['BlockKVCache']
 
 # %% ../nbs/04_cache.ipynb #f8324e0b
 class BlockKVCache:
-    "Per-layer K/V buffers (B, H, max_len, Dh), keys after RoPE, and committed `lengths` (B,)."
+    "Per-layer K/V buffers (B, Hkv, max_len, Dh), keys after RoPE, committed `lengths` (B,); with token_shift the last committed `hidden` (B, D)."
     def __init__(self, cfg:CascadeConfig, batch_size:int, max_len:int|None=None, device=None, dtype=torch.float32):
         if batch_size <= 0: raise ValueError(f'batch_size must be positive, got {batch_size}')
         max_len = cfg.max_seq_len if max_len is None else max_len
         if max_len % cfg.block_size or not 0 < max_len <= cfg.max_seq_len:
             raise ValueError(f'max_len {max_len} must be a multiple of block_size {cfg.block_size} in (0, max_seq_len={cfg.max_seq_len}]')
         self.cfg, self.batch_size, self.max_len = cfg, batch_size, max_len
-        shape = (batch_size, cfg.n_heads, max_len, cfg.head_dim)                  # (B, H, max_len, Dh)
+        shape = (batch_size, cfg.kv_heads, max_len, cfg.head_dim)                 # (B, Hkv, max_len, Dh)
         self.k = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
         self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
         self.lengths = torch.zeros(batch_size, dtype=torch.long, device=device)  # committed tokens per row
+        # token shift: final (normed) hidden state of each row's last committed position; read only where lengths > 0
+        self.hidden = torch.zeros(batch_size, cfg.d_model, device=device, dtype=dtype) if cfg.token_shift else None  # (B, D)
 
     @property
     def device(self): return self.lengths.device
@@ -75,6 +77,17 @@ class BlockKVCache:
         if int((self.lengths + n).max()) > self.max_len: raise ValueError('commit past the cache capacity')
         self.lengths += n
 
+    def shift(self, h:torch.Tensor) -> torch.Tensor:
+        "Token shift of the hidden states h (B, T, D) of the next T tokens: the state before each (see `02_model`)."
+        first = torch.where(self.lengths[:, None] > 0, self.hidden, 0)           # (B, D); zeros before position 0
+        return shift_right(h, first)
+
+    def keep_hidden(self, h:torch.Tensor, n:torch.Tensor):
+        "Token shift: remember h[r, n[r] - 1] (B, T, D) of rows that commit n[r] > 0 tokens now. Call before `commit`."
+        n = torch.as_tensor(n, device=h.device).expand(h.shape[0])                  # (B,) from an int or a tensor
+        last = h[torch.arange(h.shape[0], device=h.device), (n - 1).clamp(min=0)]  # (B, D)
+        self.hidden.copy_(torch.where(n[:, None] > 0, last.to(self.hidden.dtype), self.hidden))
+
     def reset(self): self.lengths.zero_()
     def __repr__(self):
         return f'BlockKVCache(batch={self.batch_size}, layers={self.cfg.n_layers}, max_len={self.max_len}, lengths={self.lengths.tolist()})'
@@ -95,12 +108,21 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
     n = cache._counts(commit)
     if (bool((n > T).any()) if torch.is_tensor(n) else n > T):
         raise ValueError(f'commit must be whole blocks within the {T} input tokens, got {n.tolist() if torch.is_tensor(n) else n}')
+    if self.cfg.token_shift:                                                     # position 0 has no state before it
+        if cache.hidden is None: raise ValueError('this cache was built for a config without token_shift: it keeps no hidden state')
+        first_masked = (cache.lengths == 0) & (idx[:, 0] == self.cfg.mask_id)
+        msg = 'token_shift: a masked token at position 0 has no predecessor to be predicted from; decoding needs a non-empty prompt'
+        if idx.is_cuda: torch._assert_async(~first_masked.any(), msg)
+        elif first_masked.any(): raise ValueError(f'{msg} (rows {first_masked.nonzero()[:, 0].tolist()})')
     pos = cache.positions(T)                                                     # (B, T) absolute positions
     end = int(pos.max()) + 1
     bs = self.cfg.block_size
     keys = torch.arange(end, device=idx.device)
     mask = (keys[None, None, :] // bs <= pos[:, :, None] // bs)[:, None]         # (B, 1, T, end)
     h = self._trunk(self.tok(idx), self._rope(pos), mask, cache, pos)
+    if self.cfg.token_shift:
+        h, h_new = cache.shift(h), h                                             # (B, T, D): the state before each token ...
+        cache.keep_hidden(h_new, n)                                              # ... then keep the last committed token's
     logits = self.head(h)
     cache.commit(n)
     return (logits, h) if return_hidden else logits

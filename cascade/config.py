@@ -23,6 +23,7 @@ class CascadeConfig:
     d_model: int = 256
     n_layers: int = 4
     n_heads: int = 4
+    n_kv_heads: int = 0          # key/value heads (grouped-query attention, must divide n_heads); 0 = n_heads (multi-head)
     d_ff: int = 0                # SwiGLU hidden size; 0 = auto: 8/3 * d_model rounded up to a multiple of 64
     block_size: int = 16         # the AR <-> diffusion knob: 1 = causal LM, max_seq_len = full diffusion
     max_seq_len: int = 512       # must be a multiple of block_size
@@ -35,6 +36,7 @@ class CascadeConfig:
     pad_id: int = 0
     eos_id: int = 1
     mask_id: int = 2             # the [MASK] token of masked diffusion; never emitted by the sampler
+    token_shift: bool = False    # logits at i are read from the hidden state before i (the AR head reused; rule in 02_model)
 
     def __post_init__(self):
         if self.d_ff == 0 and isinstance(self.d_model, int): self.d_ff = -(-8 * self.d_model // 3 // 64) * 64
@@ -42,6 +44,8 @@ class CascadeConfig:
 
     @property
     def head_dim(self): return self.d_model // self.n_heads
+    @property
+    def kv_heads(self): return self.n_kv_heads or self.n_heads
     @property
     def n_blocks(self): return self.max_seq_len // self.block_size
 
@@ -53,6 +57,10 @@ class CascadeConfig:
             v = getattr(self, f)
             need(isinstance(v, int) and not isinstance(v, bool) and v > 0, f'{f} must be a positive int, got {v!r}')
         need(self.d_model % self.n_heads == 0, f'd_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})')
+        need(isinstance(self.n_kv_heads, int) and not isinstance(self.n_kv_heads, bool) and self.n_kv_heads >= 0
+             and self.n_heads % max(self.n_kv_heads, 1) == 0,
+             f'n_kv_heads ({self.n_kv_heads!r}) must be 0 (= n_heads) or a divisor of n_heads ({self.n_heads})')
+        need(isinstance(self.token_shift, bool), f'token_shift must be a bool, got {self.token_shift!r}')
         need(not self.rope or self.head_dim % 2 == 0, f'head_dim ({self.head_dim}) must be even for RoPE')
         need(self.max_seq_len % self.block_size == 0,
              f'max_seq_len ({self.max_seq_len}) must be a multiple of block_size ({self.block_size})')

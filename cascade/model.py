@@ -15,7 +15,7 @@ from .config import CascadeConfig, ATTN_BACKENDS
 
 # %% auto #0
 __all__ = ['block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm', 'SwiGLU', 'attend',
-           'Attention', 'Block', 'CascadeLM']
+           'Attention', 'Block', 'shift_right', 'CascadeLM']
 
 # %% ../nbs/02_model.ipynb #0ed307d8
 def block_causal_mod(block_size:int):
@@ -78,30 +78,31 @@ def _flex(q, k, v, block_mask):
     global _compiled_flex
     if q.is_cuda:
         if _compiled_flex is None: _compiled_flex = torch.compile(flex_attention, dynamic=False)
-        return _compiled_flex(q, k, v, block_mask=block_mask)
+        return _compiled_flex(q, k, v, block_mask=block_mask, enable_gqa=k.shape[1] != q.shape[1])
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='.*flex_attention called without torch.compile.*')
-        return flex_attention(q, k, v, block_mask=block_mask)
+        return flex_attention(q, k, v, block_mask=block_mask, enable_gqa=k.shape[1] != q.shape[1])
 
 def attend(q:torch.Tensor, # (B, H, Nq, Dh)
-           k:torch.Tensor, # (B, H, Nk, Dh)
-           v:torch.Tensor, # (B, H, Nk, Dh)
+           k:torch.Tensor, # (B, Hkv, Nk, Dh), Hkv divides H (grouped-query attention when Hkv < H)
+           v:torch.Tensor, # (B, Hkv, Nk, Dh)
            mask=None, # None | bool tensor | 'causal' | BlockMask
           ) -> torch.Tensor: # (B, H, Nq, Dh)
-    "Scaled dot-product attention; the type of `mask` selects the kernel."
+    "Scaled dot-product attention; the type of `mask` selects the kernel. Query head h reads key/value head h // (H // Hkv)."
+    gqa = k.shape[1] != q.shape[1]
     if isinstance(mask, BlockMask): return _flex(q, k, v, mask)
     if isinstance(mask, str):
         if mask != 'causal': raise ValueError(f"unknown mask {mask!r}: expected None, a bool tensor, 'causal' or a BlockMask")
-        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
 
 class Attention(nn.Module):
-    "Multi-head attention: projections, RoPE, optional KV cache, `attend`, output projection."
+    "Multi-head (or grouped-query) attention: projections, RoPE, optional KV cache, `attend`, output projection."
     def __init__(self, cfg:CascadeConfig):
         super().__init__()
-        self.n_heads, self.head_dim = cfg.n_heads, cfg.head_dim
-        d = cfg.d_model
-        self.wq, self.wk, self.wv = (nn.Linear(d, d, bias=False) for _ in range(3))
+        self.n_heads, self.n_kv_heads, self.head_dim = cfg.n_heads, cfg.kv_heads, cfg.head_dim
+        d, dkv = cfg.d_model, cfg.kv_heads * cfg.head_dim
+        self.wq, self.wk, self.wv = nn.Linear(d, d, bias=False), nn.Linear(d, dkv, bias=False), nn.Linear(d, dkv, bias=False)
         self.wo = nn.Linear(d, d, bias=False)
 
     def forward(self, x:torch.Tensor, # (B, T, D)
@@ -111,12 +112,12 @@ class Attention(nn.Module):
                ) -> torch.Tensor: # (B, T, D)
         B, T, D = x.shape
         q = self.wq(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)   # (B, H, T, Dh)
-        k = self.wk(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)   # (B, H, T, Dh)
-        v = self.wv(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)   # (B, H, T, Dh)
+        k = self.wk(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)   # (B, Hkv, T, Dh)
+        v = self.wv(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)   # (B, Hkv, T, Dh)
         if rope is not None: q, k = apply_rope(q, *rope), apply_rope(k, *rope)
         if cache is not None:
             kv, layer, pos = cache
-            k, v = kv.write(layer, pos, k, v)                                       # (B, H, Nk, Dh) over the cache
+            k, v = kv.write(layer, pos, k, v)                                       # (B, Hkv, Nk, Dh) over the cache
         y = attend(q, k, v, mask)                                                  # (B, H, T, Dh)
         return self.wo(y.transpose(1, 2).reshape(B, T, D))
 
@@ -130,6 +131,13 @@ class Block(nn.Module):
     def forward(self, x, rope=None, mask=None, cache=None):
         x = x + self.attn(self.attn_norm(x), rope, mask, cache)
         return x + self.mlp(self.mlp_norm(x))
+
+def shift_right(h:torch.Tensor, # (B, T, D)
+                first:torch.Tensor|None=None, # (B, D) the state before position 0; zeros when None
+               ) -> torch.Tensor: # (B, T, D)
+    "The token shift's move: out[:, 0] = first, out[:, i] = h[:, i-1]."
+    first = h.new_zeros(h.shape[0], 1, h.shape[2]) if first is None else first[:, None].to(h.dtype)
+    return torch.cat([first, h[:, :-1]], 1)
 
 @functools.lru_cache(maxsize=64)
 def _flex_mask(kind, block_size, n, device):
@@ -229,13 +237,14 @@ class CascadeLM(nn.Module):
 
     def forward(self, idx:torch.Tensor, # (B, N) token ids, N a multiple of block_size
                 causal:bool=False, # plain causal attention (the AR baseline's flash path) instead of block-causal
-                return_hidden:bool=False, # also return the final hidden states (B, N, D)
+                return_hidden:bool=False, # also return the head's input (B, N, D): final hidden states, shifted if token_shift
                ):
         "Inference-time forward under the block-causal mask $M_{BC}$: logits (B, N, V)."
         self.check_tokens(idx, multiple_of_block=not causal)
         N = idx.shape[1]
         mask = 'causal' if causal else self._mask('block_causal', N, idx.device)
         h = self._trunk(self.tok(idx), self._rope(torch.arange(N, device=idx.device)), mask)
+        if self.cfg.token_shift: h = shift_right(h)                              # (B, N, D): the state before each position
         logits = self.head(h)
         return (logits, h) if return_hidden else logits
 
@@ -248,6 +257,9 @@ class CascadeLM(nn.Module):
         B, N = xt.shape
         pos = torch.arange(N, device=xt.device).repeat(2)                        # x_t and x_0 share positions
         h = self._trunk(self.tok(torch.cat([xt, x0], 1)), self._rope(pos), self._mask('block_diff', N, xt.device))
-        h = h[:, :N]                                                             # (B, N, D): the noisy half
+        h, h0 = h[:, :N], h[:, N:]                                               # (B, N, D) each: noisy half, clean half
+        if self.cfg.token_shift:                                                 # block starts read the clean stream
+            start = (torch.arange(N, device=xt.device) % self.cfg.block_size == 0)[None, :, None]   # (1, N, 1)
+            h = torch.where(start, shift_right(h0), shift_right(h))
         logits = self.head(h)
         return (logits, h) if return_hidden else logits
