@@ -10,7 +10,7 @@ import gc, numbers
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
-from .model import CascadeLM, apply_rope
+from .model import CascadeLM, apply_rope, shift_right
 from .sampler import _rows, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
@@ -30,40 +30,58 @@ class StaticLM:
         self.layers = [dict(n1=w(b.attn_norm), wqkv=torch.cat([w(b.attn.wq), w(b.attn.wk), w(b.attn.wv)]), wo=w(b.attn.wo),
                             n2=w(b.mlp_norm), w13=torch.cat([w(b.mlp.w1), w(b.mlp.w3)]), w2=w(b.mlp.w2)) for b in model.blocks]
         p = model.tok.weight
-        shape = (c.n_layers, batch_size, c.n_heads, max_len, c.head_dim)
+        shape = (c.n_layers, batch_size, c.kv_heads, max_len, c.head_dim)     # grouped-query attention: n_kv_heads K/V heads
         self.K = torch.zeros(shape, device=p.device, dtype=p.dtype)
         self.V = torch.zeros(shape, device=p.device, dtype=p.dtype)
         self.kblk = torch.arange(max_len, device=p.device) // c.block_size       # block index of every key slot
+        # token shift: the final normed hidden state of each row's last clean position before the current block (B, D)
+        self.hprev = torch.zeros(batch_size, c.d_model, device=p.device, dtype=p.dtype) if c.token_shift else None
         self.weight_bytes = sum(t.numel() * t.element_size() for t in model.parameters())
         self._pre, self._post = _pre_attn, _post_attn
         if compile:   # dynamic shapes: one compilation serves every (batch, tokens) shape of the engines
             self._pre, self._post = torch.compile(_pre_attn, dynamic=True), torch.compile(_post_attn, dynamic=True)
 
-    def forward(self, idx:torch.Tensor, # (B, T) tokens
-                pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
-                n_out:int, # logits for the last n_out tokens
-                return_hidden:bool=False): # also return their final (normed) hidden states (B, n_out, D)
-        "Write the K/V of `idx` at slots `pos` and attend block-causally over the whole static buffer: logits (B, n_out, V)."
+    def hidden(self, idx:torch.Tensor, # (B, T) tokens
+               pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
+               first:int=0): # return the states of tokens first.. only
+        "Write the K/V of `idx` at slots `pos`, attend block-causally over the whole static buffer: final normed states (B, T - first, D)."
         c, m = self.cfg, self.model
         B, T = idx.shape
-        H, Dh = c.n_heads, c.head_dim
+        H, Hkv, Dh = c.n_heads, c.kv_heads, c.head_dim
         h = F.embedding(idx, m.tok.weight)
         cos, sin = (t.to(h.dtype) for t in m._rope(pos)) if c.rope else (None, None)   # (B, 1, T, Dh/2), cast once
         mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # (B, 1, T, max_len)
-        slot = pos[:, None, :, None].expand(B, H, T, Dh)
+        slot = pos[:, None, :, None].expand(B, Hkv, T, Dh)
         for i, L in enumerate(self.layers):
-            q, k, v = self._pre(h, L['n1'], L['wqkv'], cos, sin, H, c.norm_eps)           # each (B, H, T, Dh)
+            q, k, v = self._pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps)     # q (B, H, T, Dh); k, v (B, Hkv, T, Dh)
             self.K[i].scatter_(2, slot, k); self.V[i].scatter_(2, slot, v)
-            y = F.scaled_dot_product_attention(q, self.K[i], self.V[i], attn_mask=mask)
+            y = F.scaled_dot_product_attention(q, self.K[i], self.V[i], attn_mask=mask, enable_gqa=Hkv != H)
             h = self._post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
-        h = m.norm(h[:, T - n_out:])
-        return (m.head(h), h) if return_hidden else m.head(h)
+        return m.norm(h[:, first:])
 
-def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, eps:float):
-    "RMSNorm, the fused QKV projection and RoPE of one layer: q, k, v (B, H, T, Dh)."
+    def forward(self, idx:torch.Tensor, # (B, T) tokens
+                pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
+                n_out:int, # logits for the last n_out tokens
+                return_hidden:bool=False): # also return the head's input states (B, n_out, D)
+        "`hidden`, then the logits (B, n_out, V) of the last n_out tokens (the token shift of `cascade.model` when the config has it)."
+        T = idx.shape[1]
+        if not self.cfg.token_shift:
+            h = self.hidden(idx, pos, T - n_out)
+        elif T > n_out:               # the fused commit: the clean token before the outputs is in this forward; keep its state
+            h = self.hidden(idx, pos, T - n_out - 1)                          # (B, n_out + 1, D)
+            self.hprev.copy_(h[:, 0]); h = h[:, :-1]
+        else:                         # the state before the first output is the clean one kept by the last commit
+            h = shift_right(self.hidden(idx, pos, 0), self.hprev)
+        logits = self.model.head(h)
+        return (logits, h) if return_hidden else logits
+
+def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, n_kv_heads:int, eps:float):
+    "RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh), k and v (B, Hkv, T, Dh)."
     B, T, D = h.shape
+    Dh = D // n_heads
     x = F.rms_norm(h, (D,), n1, eps)
-    q, k, v = (x @ wqkv.T).view(B, T, 3, n_heads, D // n_heads).permute(2, 0, 3, 1, 4)
+    q, k, v = (x @ wqkv.T).split([n_heads * Dh, n_kv_heads * Dh, n_kv_heads * Dh], -1)
+    q, k, v = q.view(B, T, n_heads, Dh).transpose(1, 2), k.view(B, T, n_kv_heads, Dh).transpose(1, 2), v.view(B, T, n_kv_heads, Dh).transpose(1, 2)
     if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
     return q, k, v
 
@@ -200,6 +218,8 @@ class BlockEngine:
         c, bs = self.cfg, self.bs
         if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
         check_prompts(self.model, rows, self.max_new)
+        if c.token_shift and min(len(p) for p in rows) == 0:
+            raise ValueError('a token_shift model needs a non-empty prompt per row (position 0 has no state before it)')
         if max(len(p) for p in rows) > self.max_prompt:
             raise ValueError(f'prompt of length {max(len(p) for p in rows)} > the engine\'s max_prompt_len {self.max_prompt}')
         self.seq.fill_(c.mask_id)
@@ -283,7 +303,10 @@ class BlockEngine:
         nfe = nfe_prefill = 0
         if max(starts) > 0:                                                   # prefill the prompts' whole blocks
             S = max(starts)
-            self.net.forward(self.seq[:, :S], torch.arange(S, device=self.device).expand(self.B, S), 1)
+            h = self.net.hidden(self.seq[:, :S], torch.arange(S, device=self.device).expand(self.B, S))
+            if self.cfg.token_shift:                                          # each row's clean state before its first block
+                st = torch.tensor(starts, device=self.device)
+                self.net.hprev.copy_(torch.where((st > 0)[:, None], h[torch.arange(self.B, device=self.device), (st - 1).clamp(min=0)], 0))
             nfe = nfe_prefill = 1
         ring = self.ring
         events, nfes = [None, None], [0, 0]
@@ -341,6 +364,7 @@ class AREngine:
         c = model.cfg
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
+        if c.token_shift: raise ValueError('AREngine runs unshifted causal LMs; a token_shift model decodes with BlockEngine')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk <= 0: raise ValueError(f'chunk must be a positive int, got {chunk!r}')
         self.model, self.cfg, self.B, dev = model, c, batch_size, model.tok.weight.device
