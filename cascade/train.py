@@ -17,15 +17,16 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from .config import CascadeConfig
 from .model import CascadeLM, dense_mask, block_diff_mod
 from .objective import sample_mask_rates, corrupt, diffusion_loss, ar_loss, cascade_loss, elbo_bound, WEIGHTINGS
+from .convert import convert_cascade
 from .checkpoint import (save_checkpoint, load_checkpoint, latest_checkpoint, save_pretrained, load_pretrained,
                                 get_rng_state, set_rng_state, clean_stale, CheckpointError)
 from .results import make_result, write_result
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'SIZES', 'TrainConfig', 'lr_factor', 'param_groups', 'synthetic_tokens',
-           'open_tokens', 'TokenWindows', 'make_data', 'draw_noise', 'LossModule', 'flops_per_token', 'evaluate',
-           'kernel_group', 'start_profiler', 'profile_summary', 'train', 'field_docs', 'build_parser',
-           'configs_from_args', 'main']
+__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'ARCH_FIELDS', 'SIZES', 'TrainConfig', 'lr_factor', 'param_groups',
+           'synthetic_tokens', 'open_tokens', 'TokenWindows', 'make_data', 'draw_noise', 'LossModule',
+           'flops_per_token', 'evaluate', 'kernel_group', 'start_profiler', 'profile_summary', 'init_teacher', 'train',
+           'field_docs', 'build_parser', 'configs_from_args', 'main']
 
 # %% ../nbs/11_train.ipynb #6d1ebfde
 OBJECTIVES = ('cascade', 'ar')
@@ -77,6 +78,7 @@ class TrainConfig:
     final_dtype: str = 'bf16'       # dtype of out_dir/final ('bf16' or 'fp32')
     results_dir: str = 'results'    # where <run>.json is written; '' = none
     profile_steps: int = 0          # > 0: torch.profiler over this many steps after 5 warm-up steps; summary in the result
+    init: str = ''                  # a saved CascadeLM to start from (e.g. checkpoints/train_ar), converted to this block size (cascade.convert)
 
     def __post_init__(self): self.validate()
 
@@ -97,6 +99,7 @@ class TrainConfig:
         need(0 < self.m_min <= self.m_max <= 1, f'need 0 < m_min <= m_max <= 1, got {self.m_min}, {self.m_max}')
         need(0 < self.val_frac < 1, f'val_frac must be in (0, 1), got {self.val_frac}')
         need(self.grad_clip >= 0 and self.weight_decay >= 0, 'grad_clip and weight_decay must be >= 0')
+        need(not self.init or os.path.isfile(os.path.join(self.init, 'config.json')), f'init {self.init!r} is not a saved model directory (no config.json)')
         need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
              f'profile_steps {self.profile_steps} needs steps >= {PROFILE_WARMUP} warm-up + {self.profile_steps}, got {self.steps}')
 
@@ -241,10 +244,12 @@ def make_data(tc:TrainConfig, cfg:CascadeConfig) -> tuple:
     return train, list(vals.split(vb))
 
 # %% ../nbs/11_train.ipynb #9f22a47f
-def draw_noise(batch:int, seq_len:int, block_size:int, generator, device, m_min:float=1e-3, m_max:float=1.0):
+def draw_noise(batch:int, seq_len:int, block_size:int, generator, device, m_min:float=1e-3, m_max:float=1.0,
+               keep_first:bool=False): # never mask position 0 (token-shift models: nothing before it predicts it)
     "Mask rates (batch, seq_len // block_size) and uniforms (batch, seq_len), drawn as `cascade_loss` draws them."
     m = sample_mask_rates((batch, seq_len // block_size), m_min, m_max, generator=generator, device=device)
     u = torch.rand(batch, seq_len, generator=generator, device=device)
+    if keep_first: u[:, 0] = 1.0                                      # u >= m: never masked; like the AR loss, token 0 is context
     return m, u
 
 class LossModule(nn.Module):
@@ -291,7 +296,7 @@ def evaluate(model:CascadeLM, batches:list, objective:str='cascade', draws:int=4
             tot += torch.stack([ce.double().sum(), torch.tensor(ce.numel(), dtype=torch.float64, device=dev)])
             continue
         for _ in range(draws):
-            m, u = draw_noise(B, N, c.block_size, g, dev, m_min, 1.0)
+            m, u = draw_noise(B, N, c.block_size, g, dev, m_min, 1.0, keep_first=c.token_shift)
             with amp:
                 xt, masked = corrupt(xb, m[rows], c.block_size, c.mask_id, u=u[rows])
                 pb = diffusion_loss(model.forward_2l(xt, xb), xb, masked, m[rows], c.block_size, 'elbo', reduce=False, m_min=m_min)
@@ -371,6 +376,17 @@ def _summary_rate(dts:list[float], tokens_per_step:int) -> float|None:
 _RESUME_FREE = ('run', 'out_dir', 'resume', 'progress', 'log_every', 'threads', 'results_dir', 'device', 'compile',
                 'eval_every', 'ckpt_every', 'keep_ckpts', 'save_final', 'final_dtype')   # may change on resume without a warning
 
+ARCH_FIELDS = ('vocab_size', 'd_model', 'n_layers', 'n_heads', 'n_kv_heads', 'd_ff', 'rope', 'rope_base', 'norm_eps',
+               'tie_embeddings', 'pad_id', 'eos_id', 'mask_id')   # what conversion keeps; block_size, token_shift, max_seq_len may change
+
+def init_teacher(path:str, cfg:CascadeConfig) -> CascadeLM:
+    "The saved model `path` to initialise a run of config `cfg` from; an error naming every architecture field that differs."
+    teacher = CascadeLM.from_pretrained(path)
+    t = teacher.cfg
+    diff = {f: (getattr(t, f), getattr(cfg, f)) for f in ARCH_FIELDS if getattr(t, f) != getattr(cfg, f)}
+    if diff: raise ValueError(f'init {path}: its architecture differs from the run\'s (saved, run): {diff}')
+    return teacher
+
 def train(tc:TrainConfig, cfg:CascadeConfig,
           data=None, # a stream with next_batch()/state_dict()/load_state_dict(); None = make_data(tc, cfg)
           val_batches:list|None=None, # list of (B_val, N) LongTensors; None = make_data's
@@ -390,8 +406,12 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     if Bl % mb: raise ValueError(f'per-process batch {Bl} is not divisible by micro_batch_size {mb}')
     accum = Bl // mb
 
+    teacher = init_teacher(tc.init, cfg) if tc.init else None              # checked before any work
     torch.manual_seed(tc.seed)
     model = CascadeLM(cfg).to(device)
+    if teacher is not None:                                              # overwritten below when resuming
+        model.load_state_dict(convert_cascade(teacher, cfg.block_size, cfg.token_shift, cfg.max_seq_len, cfg.attn_backend).state_dict())
+        del teacher
     opt = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=tc.lr, betas=(tc.beta1, tc.beta2),
                             fused=device.type == 'cuda')
     sched = torch.optim.lr_scheduler.LambdaLR(opt, functools.partial(lr_factor, tc=tc))
@@ -454,7 +474,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         model.train()
         x = data.next_batch() if hasattr(data, 'next_batch') else next(data)
         if tuple(x.shape) != (B, N): raise ValueError(f'data stream gave a batch of shape {tuple(x.shape)}, expected {(B, N)}')
-        if cascade: m, u = draw_noise(B, N, cfg.block_size, gen, device, tc.m_min, tc.m_max)
+        if cascade: m, u = draw_noise(B, N, cfg.block_size, gen, device, tc.m_min, tc.m_max, keep_first=cfg.token_shift)
         loss_sum = torch.zeros((), device=device)
         for j in range(accum):
             rows = slice(rank * Bl + j * mb, rank * Bl + (j + 1) * mb)
@@ -561,6 +581,9 @@ def configs_from_args(argv=None) -> tuple[TrainConfig, CascadeConfig]:
     tc = TrainConfig(**{f.name: a[f.name] for f in fields(TrainConfig)})
     given = {f.name: a[f.name] for f in fields(CascadeConfig) if a[f.name] is not None}
     if tc.objective == 'ar': given.setdefault('block_size', 1)
+    if tc.init:                                   # conversion: the architecture is the saved model's; flags change the rest
+        base = CascadeConfig.load(Path(tc.init) / 'config.json').to_dict()
+        return tc, CascadeConfig(**{**base, **given})
     return tc, CascadeConfig(**{**SIZES[a['size']], **given})
 
 def main(argv=None):
