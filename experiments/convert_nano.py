@@ -1,0 +1,127 @@
+"""AR -> CASCADE conversion of the nano AR model (issue 12): continued pretraining from `checkpoints/train_ar` at
+block 4 and 16, then the two likelihoods that matter, each divided by the teacher's perplexity on the same windows:
+
+* L2R: the exact NLL of decoding every block left to right, one token per forward (K = block_size), and of the
+  fixed-order parallel decoder at fewer groups (`cascade.convert.l2r_nll`); what a K = block_size decoder sees;
+* ELBO: the random-order bound of `cascade.train.evaluate` (the any-order prediction that K < block_size needs),
+  with its standard error over windows.
+
+Each run is one `cascade.train.train` call with `init` = the teacher (GPU: bf16, compile, FlexAttention). Writes
+results/<out>.json (one row per run) and, with --keep, each converted model to KEEP/<run>/ for the decode benchmark.
+
+    python experiments/convert_nano.py --data data/build/tokens --teacher checkpoints/train_ar \
+        --runs b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M --out results/convert_nano.json
+Run names: b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>].
+"""
+import argparse, json, math, re, time
+from pathlib import Path
+import numpy as np
+import torch
+from cascade.config import CascadeConfig
+from cascade.model import CascadeLM
+from cascade.train import TrainConfig, train, evaluate, _val_windows
+from cascade.convert import l2r_nll
+from cascade.objective import ar_loss
+from cascade.results import make_result, write_result
+
+RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?$')
+
+def parse_run(name:str) -> dict:
+    "Settings of a run from its name (see the module docstring); a clear error for a name that does not parse."
+    m = RUN.match(name)
+    if not m: raise ValueError(f'run name {name!r} does not match b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>]')
+    bs, ts, lr, mt, lo, hi = m.groups()
+    return dict(block_size=int(bs), token_shift=ts == 'ts', lr=float(lr), tokens=int(mt) * 1_000_000,
+                m_min=float(lo) if lo else 1e-3, m_max=float(hi) if hi else 1.0)
+
+@torch.no_grad()
+def teacher_nll(model:CascadeLM, windows:torch.Tensor, batch:int, device) -> tuple[float, float]:
+    "The AR teacher's mean NLL (nats/token, first token of each window excluded) and its standard error over windows."
+    per = []
+    for x in windows.split(batch):
+        x = x.to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda'):
+            ce = ar_loss(model(x, causal=True), x, reduce=False)                 # (B, N-1)
+        per.append(ce.double().mean(-1).cpu())
+    per = torch.cat(per)
+    return per.mean().item(), (per.std() / math.sqrt(len(per))).item()
+
+@torch.no_grad()
+def l2r(model:CascadeLM, windows:torch.Tensor, batch:int, device, k=None) -> float:
+    "Mean exact NLL (nats/token) of the fixed-order decoder with `k` groups per block (None: left to right)."
+    tot, cnt = 0.0, 0
+    for x in windows.split(batch):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == 'cuda'):
+            s, n = l2r_nll(model, x.to(device), k)
+        tot += s.item(); cnt += n
+    return tot / cnt
+
+def elbo_batches(model:CascadeLM, windows:torch.Tensor, batch:int, draws:int, device) -> tuple[float, float]:
+    "The ELBO (nats/token) of `evaluate` over the windows, and its standard error from the spread of its batch means."
+    amp = torch.bfloat16 if device.type == 'cuda' else None
+    per = np.array([evaluate(model, [x], 'cascade', draws, seed=1234 + i, amp_dtype=amp) for i, x in enumerate(windows.split(batch))])
+    return float(per.mean()), float(per.std(ddof=1) / math.sqrt(len(per))) if len(per) > 1 else float('nan')
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--teacher', default='checkpoints/train_ar')
+    ap.add_argument('--data', default='data/build/tokens', help='cascade.data token folder (train and val splits)')
+    ap.add_argument('--runs', required=True, help='comma-separated run names')
+    ap.add_argument('--batch_size', type=int, default=32, help='sequences per optimizer step (the nanos used 32)')
+    ap.add_argument('--warmup_steps', type=int, default=100)
+    ap.add_argument('--val_windows', type=int, default=256, help='validation windows of max_seq_len tokens')
+    ap.add_argument('--eval_draws', type=int, default=4, help='noise draws per window in the ELBO')
+    ap.add_argument('--parallel_k', default='2,1', help='fixed-order parallel L2R at block_size // k groups (k = divisors)')
+    ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--keep', default='', help='folder to save each converted model in (<keep>/<run>)')
+    ap.add_argument('--out', default='results/convert_nano.json')
+    ap.add_argument('--max_steps', type=int, default=0, help='> 0: cap the steps of every run (CPU dry runs)')
+    a = ap.parse_args(argv)
+    runs = {n: parse_run(n) for n in a.runs.split(',')}                       # every name checked before any work
+    if not (Path(a.teacher) / 'config.json').is_file(): raise SystemExit(f'--teacher {a.teacher}: no saved model there')
+    dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    teacher = CascadeLM.from_pretrained(a.teacher, device=dev).eval()
+    N = teacher.cfg.max_seq_len
+    windows = torch.from_numpy(np.stack(_val_windows(a.data, a.val_windows, N)).astype(np.int64))   # (W, N)
+    eb = 8 if dev.type == 'cuda' else 2
+    t_nll, t_se = teacher_nll(teacher, windows, eb, dev)
+    print(f'teacher {a.teacher}: val NLL {t_nll:.4f} (PPL {math.exp(t_nll):.3f}) on {len(windows)} windows of {N}', flush=True)
+    del teacher
+    rows, t0 = [], time.time()
+    for name, s in runs.items():
+        steps = max(1, round(s['tokens'] / (a.batch_size * N)))
+        if a.max_steps: steps = min(steps, a.max_steps)
+        tc = TrainConfig(run=f'convert_{name}', out_dir=f'runs/convert/{name}', data=a.data, batch_size=a.batch_size,
+                         steps=steps, lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'],
+                         eval_every=0, eval_batches=1, eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda',
+                         results_dir='', progress=False, resume='never', save_final=False, init=a.teacher, log_every=50)
+        cfg = CascadeConfig(**{**CascadeConfig.load(Path(a.teacher) / 'config.json').to_dict(), 'block_size': s['block_size'],
+                               'token_shift': s['token_shift'], 'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
+        t1 = time.time()
+        r = train(tc, cfg)
+        model = r['model'].eval()
+        bs = cfg.block_size
+        row = dict(run=name, **s, steps=steps, train_tokens=r['metrics']['tokens'], train_tokens_per_s=r['metrics']['tokens_per_s'],
+                   train_wall_s=time.time() - t1, teacher_nll=t_nll, teacher_nll_se=t_se, teacher_ppl=math.exp(t_nll))
+        row['l2r_nll'] = l2r(model, windows, eb, dev)
+        row['l2r_ratio'] = math.exp(row['l2r_nll'] - t_nll)
+        for k in (int(v) for v in a.parallel_k.split(',') if v):
+            g = bs // k if k and bs % k == 0 and bs // k >= 1 else None
+            if g and g < bs:                                                      # g groups: k tokens per forward
+                row[f'l2r_k{g}_nll'] = l2r(model, windows, eb, dev, g); row[f'l2r_k{g}_ratio'] = math.exp(row[f'l2r_k{g}_nll'] - t_nll)
+        row['elbo_nll'], row['elbo_se'] = elbo_batches(model, windows, eb, a.eval_draws, dev)
+        row['elbo_ratio'] = math.exp(row['elbo_nll'] - t_nll)
+        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
+        rows.append(row)
+        if a.keep: model.save_pretrained(Path(a.keep) / name, dtype=torch.bfloat16)
+        del model, r
+        if dev.type == 'cuda': torch.cuda.empty_cache()
+    cfg_out = dict(vars(a), val='the first windows of the val split of ' + a.data,
+                   l2r='exact NLL, left to right one token per forward (cascade.convert.l2r_nll), first token of each window excluded',
+                   elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means')
+    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, wall_s=time.time() - t0,
+                                                                                      n_val_windows=len(windows)), seed=0, device=dev))
+    print(f'wrote {path}')
+    return rows
+
+if __name__ == '__main__': main()
