@@ -110,7 +110,9 @@ def fetch_source(src:dict, raw_dir=None) -> Path:
             r = subprocess.run(cmd, cwd=td, capture_output=True, text=True)
             got = Path(td)/src['file']
             if r.returncode != 0 or not got.exists():
-                raise DataError(f"could not fetch {src['file']} with `{' '.join(cmd)}` (exit {r.returncode}): {r.stderr.strip()[-500:]}")
+                hint = (' (a pinned Debian version missing from stale package lists: run `apt-get update` and retry)'
+                        if cmd[0] == 'apt-get' and 'not found' in r.stderr else '')
+                raise DataError(f"could not fetch {src['file']} with `{' '.join(cmd)}` (exit {r.returncode}): {r.stderr.strip()[-500:]}{hint}")
             verify_file(got, src['sha256'], src.get('size'))
             os.replace(got, dest)
     return verify_file(dest, src['sha256'], src.get('size'))

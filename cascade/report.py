@@ -13,16 +13,16 @@ from pathlib import Path
 from .results import read_result, ResultError
 
 # %% auto #0
-__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'GROUPS', 'TRAIN_GROUPS',
-           'THROUGHPUT_COLS', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES',
-           'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results',
-           'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si',
-           'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows', 'is_ar',
-           'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
-           'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'method_colors', 'save_figure',
-           'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'make_figures',
-           'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all',
-           'main']
+__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'GROUPS',
+           'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS',
+           'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS',
+           'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int',
+           'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows',
+           'is_ar', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
+           'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
+           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
+           'fig_adaptive_k', 'make_figures', 'Violation', 'HandNumberError', 'find_hand_numbers',
+           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -207,6 +207,18 @@ THROUGHPUT_NUMS = (
     Num('ArEntropy', ('metrics.summary.ar_entropy',), 'sig', 'AR samples: unigram entropy (nats)'),
     Num('Judge', ('config.judge',), 'text', 'the judge model'))
 
+CONVERT_NUMS = (
+    Num('TeacherPpl', ('metrics.summary.teacher_ppl',), 'sig', 'the AR teacher: exact perplexity on the conversion validation windows'),
+    Num('Runs', ('metrics.summary.n_runs',), 'int', 'conversion recipes measured'),
+    Num('MaxTokens', ('metrics.summary.max_tokens',), 'si', 'largest conversion budget, tokens'),
+    Num('WindowCount', ('metrics.n_val_windows',), 'int', 'validation windows of 1024 tokens'),
+    Num('BFourLtr', ('metrics.summary.b4_best_l2r_ratio',), 'times', 'block 4: best left-to-right likelihood ratio to the teacher'),
+    Num('BFourHalf', ('metrics.summary.b4_best_half_ratio',), 'times', 'block 4: best ratio of the fixed-order decoder at 2 tokens per forward'),
+    Num('BFourElbo', ('metrics.summary.b4_best_elbo_ratio',), 'times', 'block 4: best ELBO ratio'),
+    Num('BSixteenLtr', ('metrics.summary.b16_best_l2r_ratio',), 'times', 'block 16: best left-to-right likelihood ratio'),
+    Num('BSixteenHalf', ('metrics.summary.b16_best_half_ratio',), 'times', 'block 16: best ratio at 2 tokens per forward'),
+    Num('BSixteenElbo', ('metrics.summary.b16_best_elbo_ratio',), 'times', 'block 16: best ELBO ratio'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -216,7 +228,8 @@ GROUPS = (
     Group('Throughput', 'throughput*', 'decode throughput', THROUGHPUT_NUMS),
     Group('MfuCascade', 'mfu_cascade*', 'training MFU, CASCADE-B16 at 151M', MFU_NUMS),
     Group('MfuAr', 'mfu_ar*', 'training MFU, AR at 151M', MFU_NUMS),
-    Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS))
+    Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS),
+    Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
@@ -435,7 +448,19 @@ def table_status(results:dict) -> str:
                      'used' if r else r'\NotMeasured', hardware(r) if r else _NA, _cell(r and _commit(r), 'text')])
     return tabular(['Experiment', 'Result file', 'Status', 'Hardware', 'Commit'], rows, 'lllll')
 
-TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k}
+def table_convert(results:dict) -> str:
+    "The conversion recipes: each run's likelihood ratios to the AR teacher on the same windows."
+    rows = []
+    for r in rows_of(pick(results, 'convert_nano*')[1]):
+        bs = r.get('block_size')
+        half = r.get(f'l2r_k{bs // 2}_ratio') if isinstance(bs, int) else None
+        mr = f"{_cell(r.get('m_min'), 'sig')}--{_cell(r.get('m_max'), 'sig')}"
+        rows.append([fmt_int(bs), 'yes' if r.get('token_shift') else 'no', _cell(r.get('lr'), 'sig'), mr, _cell(r.get('tokens'), 'si'),
+                     _cell(r.get('l2r_ratio'), 'sig'), _cell(half, 'sig'), _cell(r.get('elbo_ratio'), 'sig')])
+    return tabular(['Block', 'Shift', 'lr', 'Mask rates', 'Tokens', r'L2R ratio', r'2 tok./fwd ratio', 'ELBO ratio'],
+                   rows or [r'\NotMeasured'], 'rlllrrrr')
+
+TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)

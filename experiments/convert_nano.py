@@ -11,7 +11,8 @@ results/<out>.json (one row per run) and, with --keep, each converted model to K
 
     python experiments/convert_nano.py --data data/build/tokens --teacher checkpoints/train_ar \
         --runs b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M --out results/convert_nano.json
-Run names: b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>].
+Run names: b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>]. Several device calls (each under 10 minutes)
+write part files; `--merge part_a.json part_b.json ... --out results/convert_nano.json` joins them.
 """
 import argparse, json, math, re, time
 from pathlib import Path
@@ -62,11 +63,38 @@ def elbo_batches(model:CascadeLM, windows:torch.Tensor, batch:int, draws:int, de
     per = np.array([evaluate(model, [x], 'cascade', draws, seed=1234 + i, amp_dtype=amp) for i, x in enumerate(windows.split(batch))])
     return float(per.mean()), float(per.std(ddof=1) / math.sqrt(len(per))) if len(per) > 1 else float('nan')
 
+def summarize(rows:list) -> dict:
+    "Headline numbers: per block size, the run with the lowest L2R ratio, lowest parallel (half the steps) ratio, lowest ELBO ratio."
+    out = dict(teacher_ppl=rows[0]['teacher_ppl'], n_runs=len(rows), max_tokens=max(r['tokens'] for r in rows))
+    for bs in sorted({r['block_size'] for r in rows}):
+        at = [r for r in rows if r['block_size'] == bs]
+        half = f'l2r_k{bs // 2}_ratio'
+        for key, col in (('l2r', 'l2r_ratio'), ('half', half), ('elbo', 'elbo_ratio')):
+            have = [r for r in at if col in r]
+            if not have: continue
+            best = min(have, key=lambda r: r[col])
+            out[f'b{bs}_best_{key}_ratio'], out[f'b{bs}_best_{key}_run'] = best[col], best['run']
+    return out
+
+def merge(paths:list, out:str):
+    "One result from several part files of this script (same teacher, data and windows): rows concatenated, parts' provenance kept."
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    keys = {(p['config']['teacher'], p['config']['data'], p['metrics']['n_val_windows'], p['config']['eval_draws']) for p in parts}
+    if len(keys) != 1: raise SystemExit(f'cannot merge parts with different teacher/data/windows/draws: {sorted(keys)}')
+    rows = [dict(r, part=Path(p).stem) for p, d in zip(paths, parts) for r in d['metrics']['rows']]
+    res = dict(parts[0], name=Path(out).stem)
+    res['config'] = dict(parts[0]['config'], runs=','.join(r['run'] for r in rows), out=out, merged_from=[str(p) for p in paths])
+    res['metrics'] = dict(rows=rows, n_val_windows=parts[0]['metrics']['n_val_windows'], summary=summarize(rows),
+                          parts=[dict(part=Path(p).stem, provenance=d['provenance'], wall_s=d['metrics']['wall_s']) for p, d in zip(paths, parts)])
+    Path(out).write_text(json.dumps(res, indent=1))
+    print(f'wrote {out}: {len(rows)} runs from {len(paths)} parts')
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--teacher', default='checkpoints/train_ar')
     ap.add_argument('--data', default='data/build/tokens', help='cascade.data token folder (train and val splits)')
-    ap.add_argument('--runs', required=True, help='comma-separated run names')
+    ap.add_argument('--runs', default='', help='comma-separated run names')
+    ap.add_argument('--merge', nargs='+', default=None, help='instead of running: merge these part files into --out')
     ap.add_argument('--batch_size', type=int, default=32, help='sequences per optimizer step (the nanos used 32)')
     ap.add_argument('--warmup_steps', type=int, default=100)
     ap.add_argument('--val_windows', type=int, default=256, help='validation windows of max_seq_len tokens')
@@ -77,6 +105,8 @@ def main(argv=None):
     ap.add_argument('--out', default='results/convert_nano.json')
     ap.add_argument('--max_steps', type=int, default=0, help='> 0: cap the steps of every run (CPU dry runs)')
     a = ap.parse_args(argv)
+    if a.merge: return merge(a.merge, a.out)
+    if not a.runs: raise SystemExit('--runs is required (or --merge)')
     runs = {n: parse_run(n) for n in a.runs.split(',')}                       # every name checked before any work
     if not (Path(a.teacher) / 'config.json').is_file(): raise SystemExit(f'--teacher {a.teacher}: no saved model there')
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -119,7 +149,7 @@ def main(argv=None):
     cfg_out = dict(vars(a), val='the first windows of the val split of ' + a.data,
                    l2r='exact NLL, left to right one token per forward (cascade.convert.l2r_nll), first token of each window excluded',
                    elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means')
-    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, wall_s=time.time() - t0,
+    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, wall_s=time.time() - t0, summary=summarize(rows),
                                                                                       n_val_windows=len(windows)), seed=0, device=dev))
     print(f'wrote {path}')
     return rows
