@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -56,6 +56,9 @@ NANO="--data data/build/tokens --vocab_size 8192 --d_model 512 --n_layers 8 --n_
 MFU="--data synthetic --synthetic_tokens 4000000 --vocab_size 8192 --d_model 1024 --n_layers 12 --n_heads 16 --max_seq_len 1024
      --batch_size 32 --steps 200 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile --attn_backend flex --eval_every 0
      --eval_batches 1 --no-save_final --seed 0 --results_dir results --no-progress --log_every 10 --profile_steps 10"
+# AR -> CASCADE conversion (issue 12): the recipes of results/convert_nano.json, each continued from checkpoints/train_ar
+# (experiments/convert_nano.py; ~15 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
+CONVERT_RUNS="b4_ts_lr1e-3_50M,b16_ts_lr1e-3_50M,b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M,b16_ts_lr3e-4_50M,b16_nots_lr1e-3_50M,b16_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr3e-4_50M,b16_ts_lr1e-3_150M_m0.3-0.8"
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -68,6 +71,9 @@ deps() { case "$1" in
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
   bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   judge)      echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu.json" ;;
+  convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
+  bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
+  judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
@@ -79,6 +85,9 @@ outputs() { case "$1" in
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
   bench)      echo "results/decode_gpu.json" ;;
   judge)      echo "results/throughput.json" ;;
+  convert)    echo "results/convert_nano.json" ;;
+  bench_converted) echo "results/decode_gpu_converted.json" ;;
+  judge_converted) echo "results/judge_converted.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
@@ -97,6 +106,17 @@ run_stage() { case "$1" in
     $PY -m cascade.train --run mfu_ar_d1024 --objective ar --block_size 1 $MFU ;;
   bench)  $PY -m cascade.bench --checkpoints checkpoints --out results/decode_gpu.json ;;
   judge)  (cd experiments && $PY -m papermill throughput.ipynb ../runs/throughput.ipynb -k python3 --progress-bar) ;;
+  convert)
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \
+        --keep runs/convert/keep --out results/convert_nano.json ;;
+  bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
+    ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
+    $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \
+        --repeats 3 --eager_at --out results/decode_gpu_converted.json ;;
+  judge_converted)
+    (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
+        -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;
