@@ -6,12 +6,12 @@ Docs: https://cascade-lm.github.io/cascade/engine.html.md"""
 
 # %% ../nbs/08_engine.ipynb #e93b9014
 from __future__ import annotations
-import gc, numbers
+import gc
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from .model import CascadeLM, apply_rope, shift_right
-from .sampler import _rows, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
+from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
@@ -144,10 +144,9 @@ class EngineOutput:
 
 def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
     "Errors for engine sizes that are not ints in range (checked before any buffer is allocated)."
-    def is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-    if not (is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
-    if not (is_int(max_prompt_len) and max_prompt_len >= 0): raise ValueError(f'max_prompt_len must be an int >= 0, got {max_prompt_len!r}')
-    if not (is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
+    if not (_is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
+    if not (_is_int(max_prompt_len) and max_prompt_len >= 0): raise ValueError(f'max_prompt_len must be an int >= 0, got {max_prompt_len!r}')
+    if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
 
 def _rule_kind(rule:StepRule, bs:int):
     if isinstance(rule, AdaptiveK):
@@ -303,7 +302,7 @@ class BlockEngine:
         nfe = nfe_prefill = 0
         if max(starts) > 0:                                                   # prefill the prompts' whole blocks
             S = max(starts)
-            h = self.net.hidden(self.seq[:, :S], torch.arange(S, device=self.device).expand(self.B, S))
+            h = self.net.hidden(self.seq[:, :S], torch.arange(S, device=self.device).expand(self.B, S), 0 if self.cfg.token_shift else S - 1)
             if self.cfg.token_shift:                                          # each row's clean state before its first block
                 st = torch.tensor(starts, device=self.device)
                 self.net.hprev.copy_(torch.where((st > 0)[:, None], h[torch.arange(self.B, device=self.device), (st - 1).clamp(min=0)], 0))
@@ -366,7 +365,7 @@ class AREngine:
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
         if c.token_shift: raise ValueError('AREngine runs unshifted causal LMs; a token_shift model decodes with BlockEngine')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
-        if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk <= 0: raise ValueError(f'chunk must be a positive int, got {chunk!r}')
+        if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
         self.model, self.cfg, self.B, dev = model, c, batch_size, model.tok.weight.device
         self.max_new, self.max_prompt, self.stop_at_eos, self.device, self.chunk = max_new_tokens, max_prompt_len, stop_at_eos, dev, chunk
         self.L = max_prompt_len + max_new_tokens

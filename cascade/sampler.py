@@ -20,6 +20,8 @@ __all__ = ['check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThresho
            'nfe_table']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
+def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
+
 def check_sampling(temperature, # 0 = greedy; must be a finite number >= 0
                    top_p): # nucleus mass in (0, 1]
     "The sampling settings as floats, or a `ValueError` naming the bad one (NaN included). Shared by the sampler and the engines."
@@ -121,12 +123,11 @@ class SamplerConfig:
     def __post_init__(self): self.validate()
     def validate(self):
         "Raise `ValueError` naming the first bad setting (checked again by `stream`: fields may change after construction)."
-        def is_int(v): return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-        if not (is_int(self.max_new_tokens) and self.max_new_tokens > 0):
+        if not (_is_int(self.max_new_tokens) and self.max_new_tokens > 0):
             raise ValueError(f'max_new_tokens must be positive (an int), got {self.max_new_tokens!r}')
-        if not (is_int(self.k) and self.k >= 1): raise ValueError(f'K={self.k!r} is not in the allowed set 1..block_size')
+        if not (_is_int(self.k) and self.k >= 1): raise ValueError(f'K={self.k!r} is not in the allowed set 1..block_size')
         check_sampling(self.temperature, self.top_p)
-        if not is_int(self.seed): raise ValueError(f'seed must be an int, got {self.seed!r}')
+        if not _is_int(self.seed): raise ValueError(f'seed must be an int, got {self.seed!r}')
         return self
 
 @dataclass
@@ -168,7 +169,7 @@ def _rows(prompts, device):
 def check_prompts(model:CascadeLM, rows, max_new_tokens:int):
     "Clear errors for prompts the sampler cannot take."
     c = model.cfg
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens <= 0:
+    if not (_is_int(max_new_tokens) and max_new_tokens > 0):
         raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
     for r, p in enumerate(rows):
         if p.numel() and (int(p.min()) < 0 or int(p.max()) >= c.vocab_size):
@@ -183,7 +184,7 @@ def check_prompts(model:CascadeLM, rows, max_new_tokens:int):
 def _check_rule(rule, scfg:SamplerConfig, bs:int) -> StepRule:
     "The step rule to run: `rule`, or `FixedK(scfg.k)`; K outside 1..block_size is an error."
     if rule is None: rule = FixedK(scfg.k)
-    if type(rule) is FixedK and not (isinstance(rule.k, numbers.Integral) and not isinstance(rule.k, bool) and 1 <= rule.k <= bs):
+    if type(rule) is FixedK and not (_is_int(rule.k) and 1 <= rule.k <= bs):
         raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
     if not isinstance(rule, StepRule): raise ValueError(f'rule must be a StepRule, got {type(rule).__name__}')
     return rule

@@ -61,7 +61,7 @@ def elbo_batches(model:CascadeLM, windows:torch.Tensor, batch:int, draws:int, de
     "The ELBO (nats/token) of `evaluate` over the windows, and its standard error from the spread of its batch means."
     amp = torch.bfloat16 if device.type == 'cuda' else None
     per = np.array([evaluate(model, [x], 'cascade', draws, seed=1234 + i, amp_dtype=amp) for i, x in enumerate(windows.split(batch))])
-    return float(per.mean()), float(per.std(ddof=1) / math.sqrt(len(per))) if len(per) > 1 else float('nan')
+    return float(per.mean()), (float(per.std(ddof=1) / math.sqrt(len(per))) if len(per) > 1 else None)   # None: one batch, no spread
 
 def summarize(rows:list) -> dict:
     "Headline numbers: per block size, the run with the lowest L2R ratio, lowest parallel (half the steps) ratio, lowest ELBO ratio."
@@ -99,7 +99,7 @@ def main(argv=None):
     ap.add_argument('--warmup_steps', type=int, default=100)
     ap.add_argument('--val_windows', type=int, default=256, help='validation windows of max_seq_len tokens')
     ap.add_argument('--eval_draws', type=int, default=4, help='noise draws per window in the ELBO')
-    ap.add_argument('--parallel_k', default='2,1', help='fixed-order parallel L2R at block_size // k groups (k = divisors)')
+    ap.add_argument('--parallel', default='2', help='tokens per forward of the fixed-order parallel L2R (divisors of the block size > 1)')
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--keep', default='', help='folder to save each converted model in (<keep>/<run>)')
     ap.add_argument('--out', default='results/convert_nano.json')
@@ -135,10 +135,10 @@ def main(argv=None):
                    train_wall_s=time.time() - t1, teacher_nll=t_nll, teacher_nll_se=t_se, teacher_ppl=math.exp(t_nll))
         row['l2r_nll'] = l2r(model, windows, eb, dev)
         row['l2r_ratio'] = math.exp(row['l2r_nll'] - t_nll)
-        for k in (int(v) for v in a.parallel_k.split(',') if v):
-            g = bs // k if k and bs % k == 0 and bs // k >= 1 else None
-            if g and g < bs:                                                      # g groups: k tokens per forward
-                row[f'l2r_k{g}_nll'] = l2r(model, windows, eb, dev, g); row[f'l2r_k{g}_ratio'] = math.exp(row[f'l2r_k{g}_nll'] - t_nll)
+        for t in (int(v) for v in a.parallel.split(',') if v):
+            if t < 2 or bs % t: continue
+            g = bs // t                                                           # g groups per block: t tokens per forward
+            row[f'l2r_k{g}_nll'] = l2r(model, windows, eb, dev, g); row[f'l2r_k{g}_ratio'] = math.exp(row[f'l2r_k{g}_nll'] - t_nll)
         row['elbo_nll'], row['elbo_se'] = elbo_batches(model, windows, eb, a.eval_draws, dev)
         row['elbo_ratio'] = math.exp(row['elbo_nll'] - t_nll)
         print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
