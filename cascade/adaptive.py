@@ -15,8 +15,8 @@ from .sampler import FixedK, SamplerConfig, generate
 
 # %% auto #0
 __all__ = ['K_CHOICES', 'AdaptiveKHead', 'block_features', 'Reinforce', 'spearman', 'posterior_median', 'HeadStack',
-           'difficulty_diagnostic', 'diagnostic_passes', 'diagnostic_table', 'AdaptiveK', 'judge_quality',
-           'train_adaptive_k']
+           'difficulty_diagnostic', 'diagnostic_passes', 'diagnostic_table', 'AdaptiveK', 'save_head', 'load_head',
+           'judge_quality', 'train_adaptive_k']
 
 # %% ../nbs/06_adaptive.ipynb #c8192d40
 K_CHOICES = (1, 2, 4, 8, 16)
@@ -173,6 +173,32 @@ class AdaptiveK(FixedK):
         a = lg.argmax(-1) if self.greedy else torch.multinomial(lg.softmax(-1), 1, generator=self.g)[:, 0]
         self.trace.append((f.detach(), a, masked.any(-1)))
         return self.k_choices.to(a.device)[a]
+
+# %% ../nbs/06_adaptive.ipynb #hsl00001
+def save_head(head:AdaptiveKHead, path:str, **info):
+    "Write a K_b head to `path` (safetensors; its shape and `K_CHOICES` in the metadata, plus any `info` strings)."
+    import json, os
+    from safetensors.torch import save_file
+    lin0, lin1 = head.net[0], head.net[-1]
+    meta = dict(d_in=str(lin0.in_features), hidden=str(lin0.out_features), k_choices=json.dumps(list(K_CHOICES)),
+                **{k: str(v) for k, v in info.items()})
+    tmp = f'{path}.tmp'
+    save_file({k: v.detach().float().cpu().contiguous() for k, v in head.state_dict().items()}, tmp, metadata=meta)
+    os.replace(tmp, path)                                                    # atomic: a crash never leaves half a head
+
+def load_head(path:str, device=None) -> AdaptiveKHead:
+    "A head written by `save_head`; clear errors for a missing file or one made for other K choices."
+    import json, os
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    if not os.path.isfile(path): raise FileNotFoundError(f'no adaptive K head at {path!r}')
+    with safe_open(path, 'pt') as f: meta = f.metadata() or {}
+    if 'd_in' not in meta: raise ValueError(f'{path!r} is not a K_b head written by save_head (no d_in in its metadata)')
+    if json.loads(meta.get('k_choices', '[]')) != list(K_CHOICES):
+        raise ValueError(f'{path!r} was trained for K choices {meta.get("k_choices")}, this code uses {list(K_CHOICES)}')
+    head = AdaptiveKHead(int(meta['d_in']), int(meta['hidden']))
+    head.load_state_dict(load_file(path))
+    return head.to(device) if device is not None else head
 
 # %% ../nbs/06_adaptive.ipynb #8e21aa3a
 def judge_quality(judge:CascadeLM):

@@ -15,9 +15,9 @@ from .model import CascadeLM
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'SamplerConfig',
-           'BlockEvent', 'Generation', 'check_prompts', 'stream', 'generate', 'counting_batch', 'train_toy',
-           'nfe_table']
+__all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'parse_rule',
+           'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream', 'generate', 'counting_batch',
+           'train_toy', 'nfe_table']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -106,6 +106,36 @@ class EntropyBounded(StepRule):
         fits = (se.cumsum(-1) - se <= self.gamma) & se.isfinite()
         n = fits.sum(-1).clamp(min=1)                                            # (B,) size of the largest admissible prefix
         return _top_n(-ent, masked, n)
+
+# %% ../nbs/05_sampler.ipynb #prs00002
+RULE_FORMS = 'fixed:K, threshold:TAU, entropy:GAMMA, adaptive:PATH or ar'
+
+def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adaptive:heads/b16.safetensors', 'ar'
+               device=None, # where an adaptive head is loaded
+              ) -> StepRule|None:
+    "The step rule a string names (`None` for 'ar', the autoregressive decoder); a clear error for a bad string."
+    if isinstance(spec, StepRule): return spec
+    if not isinstance(spec, str) or not spec.strip(): raise ValueError(f'step rule must be a non-empty string ({RULE_FORMS}), got {spec!r}')
+    s = spec.strip()
+    if s.lower() == 'ar': return None
+    kind, sep, arg = s.partition(':')
+    kind = kind.strip().lower(); arg = arg.strip()
+    if not sep or not arg: raise ValueError(f'step rule {spec!r} needs an argument after ":" ({RULE_FORMS})')
+    def num(cast):
+        try: v = cast(arg)
+        except ValueError: raise ValueError(f'step rule {spec!r}: {arg!r} is not a valid {cast.__name__}') from None
+        if cast is float and not math.isfinite(v): raise ValueError(f'step rule {spec!r}: {arg!r} is not finite')
+        return v
+    if kind == 'fixed':
+        k = num(int)
+        if k < 1: raise ValueError(f'step rule {spec!r}: K must be >= 1')
+        return FixedK(k)
+    if kind == 'threshold': return ConfidenceThreshold(num(float))
+    if kind == 'entropy': return EntropyBounded(num(float))
+    if kind == 'adaptive':
+        from cascade.adaptive import AdaptiveK, load_head        # late import: cascade.adaptive imports this module
+        return AdaptiveK(load_head(arg, device=device))
+    raise ValueError(f'unknown step rule {kind!r} in {spec!r} ({RULE_FORMS})')
 
 # %% ../nbs/05_sampler.ipynb #53b63837
 @dataclass
