@@ -7,7 +7,7 @@ Docs: https://cascade-lm.github.io/cascade/train.html.md"""
 # %% ../nbs/11_train.ipynb #19d38a50
 from __future__ import annotations
 import argparse, contextlib, functools, glob, inspect, json, math, os, re, sys, time, warnings
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -23,15 +23,31 @@ from .checkpoint import (save_checkpoint, load_checkpoint, latest_checkpoint, sa
 from .results import make_result, write_result
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'ARCH_FIELDS', 'SIZES', 'TrainConfig', 'lr_factor', 'param_groups',
-           'synthetic_tokens', 'open_tokens', 'TokenWindows', 'make_data', 'draw_noise', 'LossModule',
-           'flops_per_token', 'evaluate', 'kernel_group', 'start_profiler', 'profile_summary', 'init_teacher', 'train',
-           'field_docs', 'build_parser', 'configs_from_args', 'main']
+__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'ARCH_FIELDS', 'SIZES', 'parse_block_schedule', 'TrainConfig',
+           'lr_factor', 'param_groups', 'synthetic_tokens', 'open_tokens', 'TokenWindows', 'make_data', 'draw_noise',
+           'LossModule', 'flops_per_token', 'evaluate', 'block_at', 'ar_step', 'complement_noise', 'kernel_group',
+           'start_profiler', 'profile_summary', 'init_teacher', 'train', 'field_docs', 'build_parser',
+           'configs_from_args', 'main']
 
 # %% ../nbs/11_train.ipynb #6d1ebfde
 OBJECTIVES = ('cascade', 'ar')
 SCHEDULES = ('cosine', 'wsd', 'constant')
 PROFILE_WARMUP = 5                  # steps before the profiler starts (compilation, autotuning, allocator warm-up)
+
+def parse_block_schedule(spec:str) -> list[tuple[int, float]]:
+    "'B:FRAC,...' -> [(block_size, fraction of the steps), ...]: the curriculum's phases before the model's own block size."
+    if not spec.strip(): return []
+    out = []
+    for part in spec.split(','):
+        b, sep, f = part.strip().partition(':')
+        try: b, f = int(b), float(f)
+        except ValueError: b = None
+        if not sep or b is None or b < 1 or not 0 < f < 1:
+            raise ValueError(f'invalid TrainConfig: block_schedule {spec!r}: each phase is BLOCK:FRACTION with BLOCK >= 1 and 0 < FRACTION < 1, got {part!r}')
+        out.append((b, f))
+    if sum(f for _, f in out) >= 1:
+        raise ValueError(f'invalid TrainConfig: block_schedule {spec!r}: the phases take {sum(f for _, f in out):g} of the steps, which leaves none for the model\'s block size')
+    return out
 
 @dataclass
 class TrainConfig:
@@ -79,6 +95,9 @@ class TrainConfig:
     results_dir: str = 'results'    # where <run>.json is written; '' = none
     profile_steps: int = 0          # > 0: torch.profiler over this many steps after 5 warm-up steps; summary in the result
     init: str = ''                  # a saved CascadeLM to start from (e.g. checkpoints/train_ar), converted to this block size (cascade.convert)
+    ar_mix: float = 0.0             # conversion recipe: fraction of optimizer steps that train the AR next-token loss instead (token-shift models)
+    complementary: bool = False     # conversion recipe: each batch holds B/2 sequences twice, with a mask and its complement (Fast-dLLM v2)
+    block_schedule: str = ''        # conversion recipe: block-size curriculum 'B:FRAC,...' (e.g. '1:0.1,4:0.3'), then the model's block size
 
     def __post_init__(self): self.validate()
 
@@ -100,6 +119,11 @@ class TrainConfig:
         need(0 < self.val_frac < 1, f'val_frac must be in (0, 1), got {self.val_frac}')
         need(self.grad_clip >= 0 and self.weight_decay >= 0, 'grad_clip and weight_decay must be >= 0')
         need(not self.init or os.path.isfile(os.path.join(self.init, 'config.json')), f'init {self.init!r} is not a saved model directory (no config.json)')
+        need(0 <= self.ar_mix < 1, f'ar_mix must be in [0, 1), got {self.ar_mix}')
+        need(not (self.complementary and self.batch_size % 2), f'complementary masks pair rows: batch_size must be even, got {self.batch_size}')
+        if self.objective == 'ar':
+            need(not (self.ar_mix or self.complementary or self.block_schedule), "ar_mix, complementary and block_schedule are recipes of the 'cascade' objective")
+        parse_block_schedule(self.block_schedule)                          # format errors now; block sizes are checked against the model in train
         need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
              f'profile_steps {self.profile_steps} needs steps >= {PROFILE_WARMUP} warm-up + {self.profile_steps}, got {self.steps}')
 
@@ -261,8 +285,12 @@ class LossModule(nn.Module):
     def forward(self, x:torch.Tensor, # (B, N) clean tokens
                 m:torch.Tensor|None=None, # (B, N // block_size) mask rates (cascade)
                 u:torch.Tensor|None=None, # (B, N) uniforms (cascade)
+                ar:bool=False, # the AR next-token loss whatever the objective (an `ar_mix` step of a token-shift model)
                ) -> torch.Tensor:
-        if self.objective == 'ar': return ar_loss(self.model(x, causal=True), x)
+        if self.objective == 'ar' or ar:
+            lg = self.model(x, causal=True)                                # (B, N, V)
+            if self.model.cfg.token_shift: lg = lg.roll(-1, 1)           # shifted: position i predicts token i; realign to i+1
+            return ar_loss(lg, x)
         return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u)
 
 # %% ../nbs/11_train.ipynb #e7bece02
@@ -325,6 +353,32 @@ def _device(pref:str, local_rank:int) -> torch.device:
 def _amp_dtype(tc:TrainConfig, device:torch.device):
     d = tc.dtype if tc.dtype != 'auto' else ('bf16' if device.type == 'cuda' else 'fp32')
     return torch.bfloat16 if d == 'bf16' else None
+
+# %% ../nbs/11_train.ipynb #rec00002
+def block_at(step:int, # optimizer step, 0-based
+             steps:int, # total steps of the run
+             phases:list, # parse_block_schedule's [(block_size, fraction), ...]
+             final:int, # the model's block size
+            ) -> int:
+    "The block size trained at `step` under the curriculum `phases`."
+    end = 0.0
+    for b, f in phases:
+        end += f
+        if step < round(end * steps): return b
+    return final
+
+def ar_step(step:int, p:float) -> bool:
+    "Whether optimizer step `step` (0-based) trains the AR loss when a fraction `p` of the steps do."
+    return p > 0 and math.floor((step + 1) * p + 1e-9) > math.floor(step * p + 1e-9)
+
+def complement_noise(m:torch.Tensor, # (B, n_blocks) mask rates of the first half
+                     u:torch.Tensor, # (B, N) uniforms of the first half
+                     m_min:float=1e-3, keep_first:bool=False,
+                    ) -> tuple[torch.Tensor, torch.Tensor]: # (2B, n_blocks), (2B, N)
+    "Noise for rows duplicated as cat[x, x]: the second half masked where the first is not."
+    u2 = 1 - u
+    if keep_first: u2[:, 0] = 1.0                                      # position 0 stays context in both copies
+    return torch.cat([m, (1 - m).clamp(min=m_min)]), torch.cat([u, u2])
 
 # %% ../nbs/11_train.ipynb #24533813
 _KERNEL_GROUPS = (('attention', r'flash|fmha|attention|flex|triton_tem'), ('matmul', r'gemm|nvjet|cutlass|xmma|sm90|sm80|matmul|splitk'),
@@ -405,6 +459,11 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     Bl = B // world; mb = tc.micro_batch_size or Bl
     if Bl % mb: raise ValueError(f'per-process batch {Bl} is not divisible by micro_batch_size {mb}')
     accum = Bl // mb
+    phases = parse_block_schedule(tc.block_schedule)                     # recipe checks against the model, before any work
+    bad = [b for b, _ in phases if N % b]
+    if bad: raise ValueError(f'block_schedule {tc.block_schedule!r}: block sizes {bad} do not divide max_seq_len {N}')
+    if tc.ar_mix and not cfg.token_shift:
+        raise ValueError('ar_mix trains the AR loss on the diffusion head, which only a token-shift model shares (--token_shift)')
 
     teacher = init_teacher(tc.init, cfg) if tc.init else None              # checked before any work
     torch.manual_seed(tc.seed)
@@ -449,17 +508,24 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     fpt = flops_per_token(cfg, tc.objective)['train']
     cascade = tc.objective == 'cascade'
 
+    @contextlib.contextmanager
+    def target_cfg():                                                  # validation and checkpoints see the model's own block size
+        cur = model.cfg; model.cfg = cfg
+        try: yield
+        finally: model.cfg = cur
+
     def checkpoint(step):
         rng = get_rng_state({'noise': gen})
         if world > 1: rngs = [None] * world; dist.all_gather_object(rngs, rng)
         else: rngs = [rng]
         if rank == 0:
-            save_checkpoint(ck_root, step, model, opt, sched, rng=rngs, data=data.state_dict(), train_config=tc.to_dict(),
-                            extra={'tokens': tokens, 'wall_s': wall_before + time.perf_counter() - t_start}, keep=tc.keep_ckpts)
+            with target_cfg():
+                save_checkpoint(ck_root, step, model, opt, sched, rng=rngs, data=data.state_dict(), train_config=tc.to_dict(),
+                                extra={'tokens': tokens, 'wall_s': wall_before + time.perf_counter() - t_start}, keep=tc.keep_ckpts)
         if world > 1: dist.barrier()
 
     def validate(step):
-        v = evaluate(model, val_batches, tc.objective, tc.eval_draws, tc.eval_seed, tc.m_min, amp, rank, world)
+        with target_cfg(): v = evaluate(model, val_batches, tc.objective, tc.eval_draws, tc.eval_seed, tc.m_min, amp, rank, world)
         emit({'kind': 'val', 'step': step, 'val_loss': v, 'val_ppl': _ppl(v)})
         return v
 
@@ -474,7 +540,14 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         model.train()
         x = data.next_batch() if hasattr(data, 'next_batch') else next(data)
         if tuple(x.shape) != (B, N): raise ValueError(f'data stream gave a batch of shape {tuple(x.shape)}, expected {(B, N)}')
-        if cascade: m, u = draw_noise(B, N, cfg.block_size, gen, device, tc.m_min, tc.m_max, keep_first=cfg.token_shift)
+        bs_now, is_ar = block_at(step, tc.steps, phases, cfg.block_size), ar_step(step, tc.ar_mix)
+        if bs_now != model.cfg.block_size: model.cfg = replace(cfg, block_size=bs_now)   # the curriculum's phase
+        if cascade and not is_ar:
+            if tc.complementary:                                         # B/2 sequences, each with a mask and its complement
+                m, u = draw_noise(B // 2, N, bs_now, gen, device, tc.m_min, tc.m_max, keep_first=cfg.token_shift)
+                m, u = complement_noise(m, u, tc.m_min, keep_first=cfg.token_shift)
+                x = torch.cat([x[:B // 2], x[:B // 2]])
+            else: m, u = draw_noise(B, N, bs_now, gen, device, tc.m_min, tc.m_max, keep_first=cfg.token_shift)
         loss_sum = torch.zeros((), device=device)
         for j in range(accum):
             rows = slice(rank * Bl + j * mb, rank * Bl + (j + 1) * mb)
@@ -482,7 +555,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
             sync = fwd.no_sync() if world > 1 and j < accum - 1 else contextlib.nullcontext()
             with sync:
                 with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
-                    loss = fwd(xb, m[rows], u[rows]) if cascade else fwd(xb)
+                    loss = fwd(xb, m[rows], u[rows]) if cascade and not is_ar else fwd(xb, ar=is_ar)
                 (loss / accum).backward()
             loss_sum += loss.detach() / accum
         if world > 1: dist.all_reduce(loss_sum); loss_sum /= world
@@ -496,7 +569,8 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         t1 = time.perf_counter(); dt = t1 - t0; dts.append(dt)
         if done % tc.log_every == 0 or done == tc.steps:
             emit({'kind': 'train', 'step': done, 'loss': last_loss, 'lr': lr, 'grad_norm': gnv, 'tokens': tokens, 'dt': dt,
-                  'tokens_per_s': B * N / dt, 'mfu': fpt * B * N / dt / (tc.peak_flops * world)})
+                  'tokens_per_s': B * N / dt, 'mfu': fpt * B * N / dt / (tc.peak_flops * world),
+                  'loss_kind': 'ar' if is_ar or not cascade else 'nelbo', 'block_size': bs_now})
         pbar.update(1); pbar.set_postfix(loss=f'{last_loss:.3f}', tok_s=f'{B * N / dt:.3g}')
         if (tc.eval_every and done % tc.eval_every == 0) or done == tc.steps: val_loss = validate(done)
         if (tc.ckpt_every and done % tc.ckpt_every == 0) or (done == tc.steps and tc.save_final): checkpoint(done)
@@ -504,6 +578,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
             profile = profile_summary(prof, tc.profile_steps, time.perf_counter() - t_prof); prof = None
         t0 = time.perf_counter()                                        # validation and checkpoint time excluded
     pbar.close()
+    model.cfg = cfg                                                      # the curriculum ends at the model's block size
     if start >= tc.steps: val_loss = validate(tc.steps)                 # nothing left to train: just report
     if log: log.close()
 
