@@ -17,8 +17,10 @@ from .sampler import SamplerConfig, parse_rule, stream, check_sampling, propose,
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob', 'score_pairs', 'ar_stream',
-           'first_stop', 'decode_until', 'CascadeEvalLM']
+__all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
+           'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
+           'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
+           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -389,3 +391,139 @@ class CascadeEvalLM(LM):
                     out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
                     self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
         return out
+
+# %% ../nbs/15_evaluation.ipynb #488aafb1
+_FUNC_HEAD = re.compile(r'^[A-Za-z_][\w\s\*,()\[\]]*\(')           # a definition starts at column 0 with a type/name and "("
+
+def c_functions(lines:list[str]) -> list[tuple[int, int, int]]:
+    "(header line, '{' line, '}' line) of each kernel-style C function: '{' and '}' alone at column 0, the header above the '{'."
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i] == '{' and i > 0:
+            h = i - 1
+            while h > 0 and lines[h][:1] in (' ', '\t') and lines[h - 1].rstrip().endswith(','): h -= 1   # wrapped parameter lists
+            if _FUNC_HEAD.match(lines[h]) and lines[i - 1].rstrip().endswith(')'):
+                j = next((j for j in range(i + 1, len(lines)) if lines[j] == '}'), None)
+                if j is None: break
+                out.append((h, i, j)); i = j
+        i += 1
+    return out
+
+def line_items(text:str, # one C document
+               max_context_chars:int=1000, # the prompt: at most this many characters before the target, whole lines
+               min_target_chars:int=4, max_target_chars:int=120, # targets: lines of 4-120 characters once stripped
+              ) -> list[dict]:
+    "Candidate items of a document: inside each function's body, a prompt ending with a newline and the next line as the target."
+    lines = text.split('\n')
+    starts = np.cumsum([0] + [len(l) + 1 for l in lines])               # character offset of each line
+    items = []
+    for h, o, e in c_functions(lines):
+        for t in range(o + 2, e):                                       # at least the header, "{" and one body line before
+            s = lines[t].strip()
+            if not (min_target_chars <= len(s) <= max_target_chars) or s.startswith(('/*', '*', '//')): continue
+            head, tgt = int(starts[h]), int(starts[t])
+            if tgt - head > max_context_chars: break                     # the function's first lines must fit the prompt
+            k = int(np.searchsorted(starts, tgt - max_context_chars))     # the first whole line within the budget ...
+            ctx_start = min(int(starts[k]), head)                         # ... or the header, whichever is earlier
+            items.append(dict(line=t, prompt=text[ctx_start:tgt], target=lines[t]))
+    return items
+
+# %% ../nbs/15_evaluation.ipynb #e2e020ec
+def normalize_code(s:str) -> str:
+    "CodeXGLUE's comparison form of a line: whitespace runs collapsed, ends stripped."
+    return ' '.join(s.split())
+
+def edit_similarity(a:str, b:str) -> float:
+    "Indel similarity 1 - (insertions + deletions)/(len a + len b) = 2 LCS/(len a + len b), in [0, 1] (fuzzywuzzy's `ratio` / 100)."
+    if not a and not b: return 1.0
+    prev = [0] * (len(b) + 1)
+    for ca in a:                                                    # longest common subsequence, one row at a time
+        cur = [0]
+        for j, cb in enumerate(b): cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return 2 * prev[-1] / (len(a) + len(b))
+
+import lm_eval.api.metrics                                           # registers the aggregations (mean)
+from lm_eval.api.registry import register_metric, metric_registry
+
+def _register(name, fn):
+    if name not in metric_registry: register_metric(metric=name, higher_is_better=True, output_type='generate_until', aggregation='mean')(fn)
+    return fn
+
+def code_exact_match(references, predictions, **kw) -> float:
+    "1.0 when the prediction is the reference line up to whitespace (CodeXGLUE line-level EM)."
+    return float(normalize_code(predictions[0]) == normalize_code(references[0]))
+
+def code_edit_sim(references, predictions, **kw) -> float:
+    "Edit similarity of the whitespace-normalised lines, in [0, 1] (CodeXGLUE reports it x100)."
+    return edit_similarity(normalize_code(predictions[0]), normalize_code(references[0]))
+
+_register('code_exact_match', code_exact_match); _register('code_edit_sim', code_edit_sim);
+
+# %% ../nbs/15_evaluation.ipynb #9a80f6c2
+from .data import ROOT, BUILD_DIR, split_of, sha256_file, load_sources
+TASKS_DIR = ROOT / 'tasks'                                             # committed: task files, lm-eval YAMLs, manifest.json
+MANIFEST = TASKS_DIR / 'manifest.json'
+
+class TaskFileError(ValueError):
+    "A task file that is missing or whose sha256 is not the manifest's."
+
+def build_code_line(docs_path=None, # the extracted kernel C (data/build/docs/linux-c.jsonl)
+                    n_items:int=1200, per_doc:int=12, max_context_chars:int=1000) -> tuple[list[dict], dict]:
+    "The code_line items from the test split of `docs_path` and their provenance (see above); deterministic."
+    docs_path = Path(docs_path or BUILD_DIR / 'docs' / 'linux-c.jsonl')
+    if not docs_path.is_file(): raise TaskFileError(f'missing {docs_path}: the corpus build (python -m cascade.data) makes it')
+    rank = lambda key, line: hashlib.sha256(f'{key}:{line}'.encode()).hexdigest()
+    pool, n_docs = [], 0
+    with open(docs_path, encoding='utf-8') as f:
+        for raw in tqdm(f, desc='code_line: test documents', mininterval=2, leave=False):
+            if '"split": "test"' not in raw[:600]: continue             # cheap filter; the key decides below
+            d = json.loads(raw)
+            if split_of(bytes.fromhex(d['key'])) != 'test' or not d['path'].endswith('.c'): continue
+            items = sorted(line_items(d['text'], max_context_chars), key=lambda it: rank(d['key'], it['line']))[:per_doc]
+            n_docs += bool(items)
+            text_sha = hashlib.sha256(d['text'].encode('utf-8')).hexdigest()
+            pool += [dict(id=f"{d['key'][:16]}:{it['line']}", doc_key=d['key'], doc_sha256=text_sha, path=d['path'],
+                          line=it['line'], prompt=it['prompt'], target=it['target'], _rank=rank(d['key'], it['line'])) for it in items]
+    if len(pool) < n_items: raise TaskFileError(f'only {len(pool)} candidate items in {docs_path}, {n_items} wanted')
+    chosen = sorted(sorted(pool, key=lambda it: it['_rank'])[:n_items], key=lambda it: it['id'])
+    for it in chosen: del it['_rank']
+    src = next(s for s in load_sources() if s['name'] == 'linux-c')
+    prov = dict(source='linux-c', split='test', documents=n_docs, items=len(chosen), per_doc=per_doc, max_context_chars=max_context_chars,
+                docs_file=docs_path.name, docs_sha256=sha256_file(docs_path), upstream=src['file'], upstream_sha256=src['sha256'])
+    return chosen, prov
+
+def write_jsonl(path, rows:list[dict]) -> str:
+    "Write one JSON object a line (sorted keys, UTF-8); returns the file's sha256."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(''.join(json.dumps(r, sort_keys=True, ensure_ascii=False) + '\n' for r in rows), encoding='utf-8')
+    return sha256_file(path)
+
+def read_manifest(path=None) -> dict:
+    return json.loads(Path(path or MANIFEST).read_text())
+
+def verify_task_files(manifest=None, tasks_dir=None) -> dict:
+    "Check every task file listed in the manifest against its sha256; a `TaskFileError` naming the file otherwise."
+    tasks_dir = Path(tasks_dir or TASKS_DIR); man = manifest if isinstance(manifest, dict) else read_manifest(manifest)
+    for name, t in man['tasks'].items():
+        p = tasks_dir / t['file']
+        if not p.is_file(): raise TaskFileError(f'task {name}: missing file {p}')
+        got = sha256_file(p)
+        if got != t['sha256']: raise TaskFileError(f'task {name}: {p} has sha256 {got}, the manifest pins {t["sha256"]} (edited or truncated?)')
+    return man
+
+# %% ../nbs/15_evaluation.ipynb #f4af11c1
+def task_include_path(out_dir=None, # where the resolved YAMLs go; default runs/lm_eval_tasks
+                      tasks_dir=None) -> Path:
+    "Verify the task files, then write each task's YAML with absolute `data_files` (lm-eval reads them from the cwd): pass to --include_path."
+    import yaml
+    tasks_dir = Path(tasks_dir or TASKS_DIR)
+    man = verify_task_files(tasks_dir / 'manifest.json', tasks_dir)
+    out = Path(out_dir or ROOT / 'runs' / 'lm_eval_tasks'); out.mkdir(parents=True, exist_ok=True)
+    for name, t in man['tasks'].items():
+        y = tasks_dir / t['yaml']
+        cfg = yaml.safe_load(y.read_text())
+        files = cfg.get('dataset_kwargs', {}).get('data_files', {})
+        for split, f in files.items(): files[split] = str((y.parent / f).resolve())
+        (out / f'{name}.yaml').write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    return out
