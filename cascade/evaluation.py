@@ -20,7 +20,8 @@ from .cache import BlockKVCache
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
            'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
            'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
-           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path']
+           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'judge_within_bounds',
+           'matched_quality', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -251,6 +252,8 @@ class CascadeEvalLM(LM):
         if likelihood not in ('l2r', 'elbo'): raise ValueError(f"likelihood must be 'l2r' (exact) or 'elbo' (bound), got {likelihood!r}")
         self.batch_size, self.draws, self.seed = _posint('batch_size', batch_size), _posint('draws', draws), int(seed)
         self.temperature, self.top_p = check_sampling(temperature, top_p)
+        if device and str(device).startswith('cuda') and not torch.cuda.is_available():   # lm-eval's CLI passes device=cuda by default
+            warnings.warn(f'cascade: device={device!r} but CUDA is not available: running on the CPU'); device = 'cpu'
         dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         from cascade.convert import load_converted
         from cascade.data import load_tokenizer
@@ -270,6 +273,7 @@ class CascadeEvalLM(LM):
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))
+        CascadeEvalLM.last = self                                       # `main` prints its `describe()` after lm-eval's table
         if self.likelihood == 'elbo':
             warnings.warn(f'cascade: log-likelihoods are ELBO bounds ({self.draws} draws), not exact; likelihood=l2r is exact')
 
@@ -527,3 +531,48 @@ def task_include_path(out_dir=None, # where the resolved YAMLs go; default runs/
         for split, f in files.items(): files[split] = str((y.parent / f).resolve())
         (out / f'{name}.yaml').write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return out
+
+# %% ../nbs/15_evaluation.ipynb #c07fd3ec
+def judge_within_bounds(ppl:float, ar_ppl:float, entropy:float, ar_entropy:float) -> bool:
+    "Today's judge bounds (issue 7): gen-PPL at most 10% above AR's, unigram entropy within 2% of AR's."
+    return ppl <= 1.10 * ar_ppl and abs(entropy - ar_entropy) <= 0.02 * ar_entropy
+
+def matched_quality(ar_scores, cand_scores, # per-item scores (0/1 exact match, or edit similarity), the same items in the same order
+                    margin:float=0.02, # delta: the largest loss against AR still called matched (2 points)
+                    n_boot:int=2000, seed:int=0, level:float=0.95,
+                    judge:dict|None=None, # optional {ppl, ar_ppl, entropy, ar_entropy}: must also be within today's bounds
+                   ) -> dict:
+    "Paired non-inferiority: matched when the lower end of the `level` bootstrap interval of mean(cand - AR) is above -margin."
+    a, c = np.asarray(ar_scores, dtype=float), np.asarray(cand_scores, dtype=float)
+    if a.ndim != 1 or a.shape != c.shape or len(a) < 2:
+        raise ValueError(f'need two 1-D score arrays over the same >= 2 items, got shapes {a.shape} and {c.shape}')
+    if not (np.isfinite(a).all() and np.isfinite(c).all()): raise ValueError('scores must be finite')
+    if not (0 <= margin < 1): raise ValueError(f'margin must be in [0, 1), got {margin}')
+    d = c - a
+    rng = np.random.default_rng(seed)
+    boot = d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1)        # (n_boot,) resampled mean differences
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    judge_ok = None if judge is None else judge_within_bounds(**judge)
+    task_ok = bool(lo > -margin)
+    matched = task_ok and judge_ok is not False
+    verdict = 'matched' if matched else ('judge bounds failed' if task_ok else
+              ('worse than AR' if hi < -margin else 'not shown: the interval reaches below -margin'))
+    return dict(matched=matched, verdict=verdict, n=len(d), diff=float(d.mean()), ci=[float(lo), float(hi)], se=float(boot.std()),
+                ar=float(a.mean()), candidate=float(c.mean()), margin=margin, level=level, n_boot=n_boot, judge_ok=judge_ok,
+                rule=f'paired bootstrap ({n_boot} resamples): matched iff the lower {level:.0%} bound of mean(cand - AR) > -{margin}')
+
+# %% ../nbs/15_evaluation.ipynb #b469eb63
+def main(argv=None):
+    "`python -m cascade.evaluation ARGS`: lm-eval's own CLI (`lm-eval run ARGS`), offline, with `cascade`, its metrics and `tasks/` registered."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault('HF_DATASETS_OFFLINE', '1'); os.environ.setdefault('HF_HUB_OFFLINE', '1')
+    if '--include_path' not in argv: argv += ['--include_path', str(task_include_path())]
+    from lm_eval.__main__ import cli_evaluate
+    sys.argv = ['lm-eval', *argv]
+    CascadeEvalLM.last = None
+    cli_evaluate()
+    if CascadeEvalLM.last is not None:                                  # what the numbers are and what they cost
+        print('cascade:', json.dumps(CascadeEvalLM.last.describe(), indent=1))
+
+# %% ../nbs/15_evaluation.ipynb #71cee6b2
+if __name__ == '__main__' and 'IPython' not in sys.modules: main()   # not when a notebook kernel runs this cell
