@@ -42,8 +42,8 @@ fi
 mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
-CPU_STAGES=(smoke adaptive_k decode_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted report paper)
+CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted eval_code report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -74,6 +74,7 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
+  eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
@@ -88,6 +89,7 @@ outputs() { case "$1" in
   convert)    echo "results/convert_nano.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
+  eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
@@ -117,6 +119,10 @@ run_stage() { case "$1" in
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
+  eval_code)   # lm-eval on the held-out kernel-C line task (issue 13): the CPU profile the first 100 items, the GPU profile all 1,200
+    if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
+    (cd experiments && $PY -m papermill evaluate.ipynb "../runs/eval_code_line_$PROFILE.ipynb" -k python3 --progress-bar \
+        -p limit "$LIMIT" -p profile "$PROFILE") ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;
