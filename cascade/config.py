@@ -11,10 +11,16 @@ from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['ATTN_BACKENDS', 'CascadeConfig']
+__all__ = ['ATTN_BACKENDS', 'HF_CONFIG_KEYS', 'CascadeConfig']
 
 # %% ../nbs/00_config.ipynb #32871b3f
 ATTN_BACKENDS = ('sdpa', 'flex')  # dense-masked SDPA (reference/CPU) or FlexAttention block masks (GPU)
+# The bookkeeping keys a Hugging Face `config.json` (`cascade.hf`) adds to the fields below; `cascade.hf` checks this list
+# against transformers' own. `load` drops them from a `model_type: "cascade"` file; any other unknown key is still an error.
+HF_CONFIG_KEYS = frozenset({'model_type', 'architectures', 'transformers_version', '_name_or_path', 'dtype', 'torch_dtype',
+                            'auto_map', 'pad_token_id', 'eos_token_id', 'bos_token_id', 'tie_word_embeddings', 'use_cache',
+                            'chunk_size_feed_forward', 'id2label', 'label2id', 'is_encoder_decoder', 'output_attentions',
+                            'output_hidden_states', 'problem_type', 'return_dict'})
 
 @dataclass
 class CascadeConfig:
@@ -85,4 +91,10 @@ class CascadeConfig:
         return cls(**d)
     def save(self, path): Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True))
     @classmethod
-    def load(cls, path): return cls.from_dict(json.loads(Path(path).read_text()))
+    def load(cls, path):
+        "Read a config JSON: this class's own, or a Hugging Face `config.json` of `model_type` 'cascade' (its `HF_CONFIG_KEYS` dropped)."
+        d = json.loads(Path(path).read_text())
+        if isinstance(d, dict) and 'model_type' in d:
+            if d['model_type'] != 'cascade': raise ValueError(f"{path}: model_type is {d['model_type']!r}, not 'cascade'")
+            d = {k: v for k, v in d.items() if k not in HF_CONFIG_KEYS}
+        return cls.from_dict(d)
