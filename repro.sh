@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted eval_code report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted bench_converted_best judge_converted_best eval_code report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -57,8 +57,14 @@ MFU="--data synthetic --synthetic_tokens 4000000 --vocab_size 8192 --d_model 102
      --batch_size 32 --steps 200 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile --attn_backend flex --eval_every 0
      --eval_batches 1 --no-save_final --seed 0 --results_dir results --no-progress --log_every 10 --profile_steps 10"
 # AR -> CASCADE conversion (issue 12): the recipes of results/convert_nano.json, each continued from checkpoints/train_ar
-# (experiments/convert_nano.py; ~15 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
+# (experiments/convert_nano.py; 20 runs, ~36 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
 CONVERT_RUNS="b4_ts_lr1e-3_50M,b16_ts_lr1e-3_50M,b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M,b16_ts_lr3e-4_50M,b16_nots_lr1e-3_50M,b16_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr3e-4_50M,b16_ts_lr1e-3_150M_m0.3-0.8"
+# the recipe options (TrainConfig.ar_mix, complementary, block_schedule) and the best recipes at 150M tokens
+CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.05,b16_ts_lr1e-3_50M_m0.3-0.8_comp,b16_ts_lr1e-3_50M_m0.3-0.8_cur1x0.1+4x0.3"
+CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.2,b4_ts_lr1e-3_50M_ar0.05,b4_ts_lr1e-3_50M_comp,b4_ts_lr1e-3_50M_cur1x0.2"
+CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2,b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2"
+BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
+BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -74,6 +80,8 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
+  bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
+  judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
@@ -86,9 +94,11 @@ outputs() { case "$1" in
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
   bench)      echo "results/decode_gpu.json" ;;
   judge)      echo "results/throughput.json" ;;
-  convert)    echo "results/convert_nano.json" ;;
+  convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
+  bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
+  judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
   eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
   *) echo "" ;;
 esac; }
@@ -100,7 +110,8 @@ run_stage() { case "$1" in
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     # shellcheck disable=SC2046
     $PY -m cascade.train --run "$1" $(train_args "$1") $NANO
-    rm -rf "checkpoints/$1" && mkdir -p checkpoints && cp -r "runs/$1/final" "checkpoints/$1" ;;
+    rm -rf "checkpoints/$1" && mkdir -p checkpoints && cp -r "runs/$1/final" "checkpoints/$1"
+    $PY -c "import sys; from cascade.hf import hf_layout; hf_layout(sys.argv[1])" "checkpoints/$1" ;;   # tokenizer + HF config beside the weights
   mfu)
     # shellcheck disable=SC2086
     $PY -m cascade.train --run mfu_cascade_d1024 --objective cascade --block_size 16 $MFU
@@ -111,11 +122,22 @@ run_stage() { case "$1" in
   convert)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \
-        --keep runs/convert/keep --out results/convert_nano.json ;;
+        --keep runs/convert/keep --out results/convert_nano.json
+    rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4
+    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')" ;;
   bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \
         --repeats 3 --eager_at --out results/decode_gpu_converted.json ;;
+  bench_converted_best)   # the best recipe per block size, each against the teacher measured in the same run
+    ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
+    $PY -m cascade.bench --checkpoints runs/convert/keep --models "ar=train_ar,b4=$BEST_B4" --repeats 3 --out results/decode_gpu_converted_b4.json
+    $PY -m cascade.bench --checkpoints runs/convert/keep --models "ar=train_ar,b16=$BEST_B16" --repeats 3 --out results/decode_gpu_converted_b16.json ;;
+  judge_converted_best)
+    for m in b4 b16; do
+      (cd experiments && $PY -m papermill throughput.ipynb "../runs/judge_converted_$m.ipynb" -k python3 --progress-bar \
+          -p decode "../results/decode_gpu_converted_$m.json" -p out "../results/judge_converted_$m.json")
+    done ;;
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;

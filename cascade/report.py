@@ -21,8 +21,8 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'is_ar', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
            'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
            'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
-           'fig_adaptive_k', 'make_figures', 'Violation', 'HandNumberError', 'find_hand_numbers',
-           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError',
+           'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -451,14 +451,17 @@ def table_status(results:dict) -> str:
 def table_convert(results:dict) -> str:
     "The conversion recipes: each run's likelihood ratios to the AR teacher on the same windows."
     rows = []
-    for r in rows_of(pick(results, 'convert_nano*')[1]):
+    for r in sorted(rows_of(pick(results, 'convert_nano*')[1]), key=lambda r: (r.get('block_size') or 0, r.get('tokens') or 0)):
         bs = r.get('block_size')
         half = r.get(f'l2r_k{bs // 2}_ratio') if isinstance(bs, int) else None
         mr = f"{_cell(r.get('m_min'), 'sig')}--{_cell(r.get('m_max'), 'sig')}"
-        rows.append([fmt_int(bs), 'yes' if r.get('token_shift') else 'no', _cell(r.get('lr'), 'sig'), mr, _cell(r.get('tokens'), 'si'),
-                     _cell(r.get('l2r_ratio'), 'sig'), _cell(half, 'sig'), _cell(r.get('elbo_ratio'), 'sig')])
-    return tabular(['Block', 'Shift', 'lr', 'Mask rates', 'Tokens', r'L2R ratio', r'2 tok./fwd ratio', 'ELBO ratio'],
-                   rows or [r'\NotMeasured'], 'rlllrrrr')
+        extra = [w for w, on in ((f"AR {100 * r['ar_mix']:g}\\%" if r.get('ar_mix') else '', r.get('ar_mix')),
+                                 ('compl.', r.get('complementary')),
+                                 (f"curr.\\ {tex_escape(r.get('block_schedule') or '')}", r.get('block_schedule'))) if on]
+        rows.append([fmt_int(bs), 'yes' if r.get('token_shift') else 'no', _cell(r.get('lr'), 'sig'), mr, ', '.join(extra) or _NA,
+                     _cell(r.get('tokens'), 'si'), _cell(r.get('l2r_ratio'), 'sig'), _cell(half, 'sig'), _cell(r.get('elbo_ratio'), 'sig')])
+    return tabular(['Block', 'Shift', 'lr', 'Mask rates', 'Recipe', 'Tokens', r'L2R ratio', r'2 tok./fwd ratio', 'ELBO ratio'],
+                   rows or [r'\NotMeasured'], 'rllllrrrr')
 
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert}
 
@@ -646,7 +649,62 @@ def fig_adaptive_k(res:dict, figures_dir) -> list[Path]:
             ax.set(xlabel='policy update step', ylabel=lab)
     return save_figure(fig, figures_dir, 'adaptive_k')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k')
+def recipe_label(r:dict) -> str:
+    "A conversion run's recipe in words (everything but block size and budget): lr, mask rates, AR mix, complementary, curriculum."
+    parts = [f"lr {r.get('lr'):g}" if isinstance(r.get('lr'), (int, float)) else 'lr ?']
+    if (r.get('m_min'), r.get('m_max')) != (1e-3, 1.0): parts.append(f"m {r.get('m_min'):g}-{r.get('m_max'):g}")
+    if r.get('ar_mix'): parts.append(f"AR {100 * r['ar_mix']:g}%")
+    if r.get('complementary'): parts.append('compl.')
+    if r.get('block_schedule'): parts.append('curr. ' + r['block_schedule'])
+    if r.get('token_shift') is False: parts.append('no shift')
+    return ', '.join(parts)
+
+def fig_convert(results:dict, figures_dir) -> list[Path]:
+    "Both likelihood ratios to the teacher against conversion tokens, one line per (block size, recipe); [] without runs."
+    import matplotlib as mpl
+    rows = [r for r in rows_of(pick(results, 'convert_nano*')[1]) if isinstance(r.get('tokens'), (int, float))]
+    if not rows: return []
+    series = {}
+    for r in rows: series.setdefault((r.get('block_size'), recipe_label(r)), []).append(r)
+    scratch = {}                                                    # from-scratch ELBO ratio: val NELBO vs the AR's val NLL
+    ar = pick(results, 'train_ar*')[1]
+    for bs, pat in ((16, 'train_cascade_b16*'), (4, 'train_cascade_b4*')):
+        c = pick(results, pat)[1]
+        try: scratch[bs] = (math.exp(c['metrics']['val_loss'] - ar['metrics']['val_loss']), c['metrics']['tokens'])
+        except (TypeError, KeyError): pass
+    targets = {'l2r_ratio': {4: 1.03, 16: 1.05}, 'elbo_ratio': {4: 1.15, 16: 1.25}}     # issue 12's targets
+    cmap = {4: mpl.colormaps['Oranges'], 16: mpl.colormaps['Blues']}
+    def best(bs):                                                   # the recipe with the lowest L2R ratio at this block size
+        have = [r for r in rows if r.get('block_size') == bs and isinstance(r.get('l2r_ratio'), (int, float))]
+        return recipe_label(min(have, key=lambda r: r['l2r_ratio'])) if have else None
+    with mpl.rc_context(STYLE):
+        fig = _figure(FULL_W, 3.6); axs = fig.subplots(1, 2, sharex=True)
+        for ax, key, title in ((axs[0], 'l2r_ratio', 'exact left-to-right likelihood ($K$ = block size)'),
+                               (axs[1], 'elbo_ratio', 'random-order ELBO (for $K$ < block size)')):
+            for bs in sorted({b for b, _ in series}):
+                c = cmap.get(bs, mpl.colormaps['Greys'])
+                shown = sorted(k for k in series if k[0] == bs and (len(series[k]) > 1 or k[1] == best(bs)))
+                for i, k in enumerate(shown):
+                    pts = sorted((r['tokens'], r[key]) for r in series[k] if isinstance(r.get(key), (int, float)))
+                    if pts: ax.plot(*zip(*pts), 'o-', color=c(0.5 + 0.45 * i / max(1, len(shown) - 1)), ms=3.5, lw=1.0, label=f'B{bs}: {k[1]}')
+                rest = [(r['tokens'], r[key]) for k in series if k[0] == bs and k not in shown for r in series[k]
+                        if isinstance(r.get(key), (int, float))]
+                if rest: ax.plot(*zip(*rest), 'x', color=c(0.6), ms=3.5, label=f'B{bs}: other recipes (Table)')
+                if bs in targets[key]: ax.axhline(targets[key][bs], color=c(0.9), ls=':', lw=0.8)
+                if key == 'elbo_ratio' and bs in scratch: ax.axhline(scratch[bs][0], color=c(0.9), ls='--', lw=0.8)
+            ax.axhline(1.0, color='#222222', lw=0.6)
+            ax.set(xscale='log', xlabel='conversion tokens', title=title)
+        axs[0].set(ylabel='perplexity / teacher perplexity')
+        from matplotlib.ticker import FuncFormatter
+        for ax in axs: ax.xaxis.set_major_formatter(FuncFormatter(_si_tick))
+        h, l = axs[0].get_legend_handles_labels()
+        h += [mpl.lines.Line2D([], [], color='#555555', ls='--', lw=0.8), mpl.lines.Line2D([], [], color='#555555', ls=':', lw=0.8)]
+        tok = next(iter(scratch.values()))[1] if scratch else None
+        l += [f'from scratch ({_si_tick(tok, None)} tokens, like the teacher), ELBO' if tok else 'from scratch, ELBO', 'target (issue 12)']
+        fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
+    return save_figure(fig, figures_dir, 'convert_budget')
+
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -655,7 +713,8 @@ def make_figures(results:dict, figures_dir) -> dict:
            'sampler_nfe': fig_sampler(pick(results, 'sampler*')[1], figures_dir),
            'throughput': fig_throughput(results, figures_dir),
            'throughput_pareto': fig_pareto(results, figures_dir),
-           'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir)}
+           'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir),
+           'convert_budget': fig_convert(results, figures_dir)}
     return {k: v for k, v in out.items() if v}
 
 # %% ../nbs/90_report.ipynb #cd5ed2b5
