@@ -1,4 +1,4 @@
-"""`CascadeEvalLM`: lm-eval 0.4's model `cascade` (exact left-to-right or ELBO-bounded log-likelihoods, decoding with any step rule, NFE and tokens/s), the held-out kernel-C line-completion task `code_line`, and `matched_quality`, the one rule that says when a configuration matches the AR teacher.
+"""`CascadeEvalLM`: lm-eval 0.4's model `cascade` (exact left-to-right or ELBO-bounded log-likelihoods, decoding with any step rule, NFE and tokens/s), the held-out kernel-C line-completion task `code_line`, and `matched_quality` (re-exported from `cascade.quality`).
 
 Docs: https://cascade-lm.github.io/cascade/evaluation.html.md"""
 
@@ -20,8 +20,7 @@ from .cache import BlockKVCache
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
            'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
            'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
-           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'judge_within_bounds',
-           'matched_quality', 'main']
+           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -533,33 +532,7 @@ def task_include_path(out_dir=None, # where the resolved YAMLs go; default runs/
     return out
 
 # %% ../nbs/15_evaluation.ipynb #c07fd3ec
-def judge_within_bounds(ppl:float, ar_ppl:float, entropy:float, ar_entropy:float) -> bool:
-    "Today's judge bounds (issue 7): gen-PPL at most 10% above AR's, unigram entropy within 2% of AR's."
-    return ppl <= 1.10 * ar_ppl and abs(entropy - ar_entropy) <= 0.02 * ar_entropy
-
-def matched_quality(ar_scores, cand_scores, # per-item scores (0/1 exact match, or edit similarity), the same items in the same order
-                    margin:float=0.02, # delta: the largest loss against AR still called matched (2 points)
-                    n_boot:int=2000, seed:int=0, level:float=0.95,
-                    judge:dict|None=None, # optional {ppl, ar_ppl, entropy, ar_entropy}: must also be within today's bounds
-                   ) -> dict:
-    "Paired non-inferiority: matched when the lower end of the `level` bootstrap interval of mean(cand - AR) is above -margin."
-    a, c = np.asarray(ar_scores, dtype=float), np.asarray(cand_scores, dtype=float)
-    if a.ndim != 1 or a.shape != c.shape or len(a) < 2:
-        raise ValueError(f'need two 1-D score arrays over the same >= 2 items, got shapes {a.shape} and {c.shape}')
-    if not (np.isfinite(a).all() and np.isfinite(c).all()): raise ValueError('scores must be finite')
-    if not (0 <= margin < 1): raise ValueError(f'margin must be in [0, 1), got {margin}')
-    d = c - a
-    rng = np.random.default_rng(seed)
-    boot = d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1)        # (n_boot,) resampled mean differences
-    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-    judge_ok = None if judge is None else judge_within_bounds(**judge)
-    task_ok = bool(lo > -margin)
-    matched = task_ok and judge_ok is not False
-    verdict = 'matched' if matched else ('judge bounds failed' if task_ok else
-              ('worse than AR' if hi < -margin else 'not shown: the interval reaches below -margin'))
-    return dict(matched=matched, verdict=verdict, n=len(d), diff=float(d.mean()), ci=[float(lo), float(hi)], se=float(boot.std()),
-                ar=float(a.mean()), candidate=float(c.mean()), margin=margin, level=level, n_boot=n_boot, judge_ok=judge_ok,
-                rule=f'paired bootstrap ({n_boot} resamples): matched iff the lower {level:.0%} bound of mean(cand - AR) > -{margin}')
+from .quality import matched_quality, judge_within_bounds, paired_bootstrap   # the one matched-quality rule (15a_quality), re-exported
 
 # %% ../nbs/15_evaluation.ipynb #b469eb63
 def main(argv=None):
