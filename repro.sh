@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted eval_code report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench judge convert bench_converted judge_converted convert_smollm2 eval_code report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -59,6 +59,8 @@ MFU="--data synthetic --synthetic_tokens 4000000 --vocab_size 8192 --d_model 102
 # AR -> CASCADE conversion (issue 12): the recipes of results/convert_nano.json, each continued from checkpoints/train_ar
 # (experiments/convert_nano.py; ~15 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
 CONVERT_RUNS="b4_ts_lr1e-3_50M,b16_ts_lr1e-3_50M,b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M,b16_ts_lr3e-4_50M,b16_nots_lr1e-3_50M,b16_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr3e-4_50M,b16_ts_lr1e-3_150M_m0.3-0.8"
+# SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").
+SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -73,6 +75,7 @@ deps() { case "$1" in
   judge)      echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
+  convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
@@ -88,6 +91,7 @@ outputs() { case "$1" in
   judge)      echo "results/throughput.json" ;;
   convert)    echo "results/convert_nano.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
+  convert_smollm2) echo "results/convert_smollm2.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
   *) echo "" ;;
@@ -116,6 +120,9 @@ run_stage() { case "$1" in
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \
         --repeats 3 --eager_at --out results/decode_gpu_converted.json ;;
+  convert_smollm2)   # each call does what its carried inputs allow; state lives in /root/keep between the calls of a chain
+    PYTHONPATH=".carry/smol_b/pylib${PYTHONPATH:+:$PYTHONPATH}" $PY experiments/convert_smollm2.py --keep /root/keep --run "$SMOL_RUN" \
+        --out results/convert_smollm2.json ;;
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
