@@ -43,7 +43,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code judge convert bench_converted judge_converted bench_converted_best judge_converted_best report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -65,6 +65,8 @@ CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.2,b4_ts_lr1e-3_50M_ar
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2,b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2"
 BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
+# SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").
+SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -79,6 +81,7 @@ deps() { case "$1" in
   judge)      echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
+  convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -96,6 +99,7 @@ outputs() { case "$1" in
   judge)      echo "results/throughput.json" ;;
   convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
+  convert_smollm2) echo "results/convert_smollm2.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
@@ -140,6 +144,9 @@ run_stage() { case "$1" in
       (cd experiments && $PY -m papermill throughput.ipynb "../runs/judge_converted_$m.ipynb" -k python3 --progress-bar \
           -p decode "../results/decode_gpu_converted_$m.json" -p out "../results/judge_converted_$m.json")
     done ;;
+  convert_smollm2)   # each call does what its carried inputs allow; state lives in /root/keep between the calls of a chain
+    PYTHONPATH=".carry/smol_b/pylib${PYTHONPATH:+:$PYTHONPATH}" $PY experiments/convert_smollm2.py --keep /root/keep --run "$SMOL_RUN" \
+        --out results/convert_smollm2.json ;;
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;

@@ -17,12 +17,12 @@ __all__ = ['PAD_ID', 'EOS_ID', 'MASK_ID', 'SPECIAL_TOKENS', 'VOCAB_SIZE', 'TOKEN
            'BUILD_DIR', 'TOKENIZER_PATH', 'SAMPLE_DIR', 'TOKENS_DIR', 'TRANSPORT_DIR', 'MAX_DOC_BYTES',
            'MAX_LINE_CHARS', 'MAX_HEX_FRACTION', 'MIN_CHARS', 'TOKENIZER_SAMPLE_BYTES', 'PRETOKENIZE_REGEX',
            'SHARD_TOKENS', 'INDEX_FORMAT', 'SAMPLE_TOKENS', 'BUNDLE_BYTES', 'XZ_PRESET', 'TRANSPORT_FORMAT',
-           'DataError', 'sha256_file', 'verify_file', 'atomic_path', 'write_json', 'load_sources', 'fetch_command',
-           'fetch_source', 'fetch_all', 'read_ar', 'open_archive', 'read_documents', 'clean_document', 'doc_key',
-           'key_unit', 'split_of', 'extract_corpus', 'iter_docs', 'new_bpe', 'check_special_ids', 'train_tokenizer',
-           'load_tokenizer', 'load_index', 'tokenize_corpus', 'TokenStream', 'splitmix64', 'PackedBatches',
-           'make_sample', 'pack_transport', 'unpack_transport', 'corpus_report', 'render_tables', 'write_data_card',
-           'build_all', 'main']
+           'PARTS_FORMAT', 'DataError', 'sha256_file', 'verify_file', 'atomic_path', 'write_json', 'load_sources',
+           'fetch_command', 'fetch_source', 'fetch_all', 'read_ar', 'open_archive', 'read_documents', 'clean_document',
+           'doc_key', 'key_unit', 'split_of', 'extract_corpus', 'iter_docs', 'new_bpe', 'check_special_ids',
+           'train_tokenizer', 'load_tokenizer', 'load_index', 'tokenize_corpus', 'TokenStream', 'splitmix64',
+           'PackedBatches', 'make_sample', 'pack_transport', 'unpack_transport', 'split_file', 'find_parts',
+           'join_file', 'corpus_report', 'render_tables', 'write_data_card', 'build_all', 'main']
 
 # %% ../nbs/10_data.ipynb #fc1405fa
 PAD_ID, EOS_ID, MASK_ID = 0, 1, 2                     # fixed ids; CascadeConfig uses the same
@@ -337,15 +337,29 @@ def _write_shard(path, arr:np.ndarray) -> str:
     with atomic_path(path) as tmp: Path(tmp).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
 
+def _separator_id(tok, eos_token:str|None) -> int:
+    "The document separator of `tok`: CASCADE's `<|eos|>` (special ids checked), or `eos_token` of a foreign tokenizer."
+    if eos_token is None: check_special_ids(tok); return EOS_ID
+    i = tok.token_to_id(eos_token)
+    if i is None: raise DataError(f'the tokenizer has no token {eos_token!r} to separate documents with')
+    return i
+
 def tokenize_corpus(docs_dir=None, tokens_dir=None, tokenizer_path=None, shard_tokens:int=SHARD_TOKENS,
-                    sources=None, batch_docs:int=512, log=print) -> dict:
+                    sources=None, batch_docs:int=512, log=print,
+                    eos_token:str|None=None, # a foreign tokenizer (e.g. SmolLM2's): its document separator; None = CASCADE's <|eos|>
+                    keep:float=1.0, # fraction of the *train* documents kept, by the 4th word of the key (val and test stay whole)
+                   ) -> dict:
     "Tokenize every extracted document into `tokens_dir/<split>_NNN.bin` shards + `index.json` + `stats.json`."
     from tokenizers import Tokenizer
     sources = sources or load_sources()
     docs_dir, tokens_dir = Path(docs_dir or BUILD_DIR/'docs'), Path(tokens_dir or TOKENS_DIR)
     tokenizer_path = Path(tokenizer_path or TOKENIZER_PATH)
     if not tokenizer_path.is_file(): raise DataError(f'missing tokenizer: {tokenizer_path}')
-    tok = Tokenizer.from_file(str(tokenizer_path)); check_special_ids(tok)
+    if not 0 < keep <= 1: raise DataError(f'keep must be in (0, 1], got {keep}')
+    tok = Tokenizer.from_file(str(tokenizer_path)); eos_id = _separator_id(tok, eos_token)
+    if (nv := tok.get_vocab_size()) > np.iinfo(TOKEN_DTYPE).max + 1: raise DataError(f'{tokenizer_path}: {nv} ids do not fit uint16 shards')
+    for src in sources:                                                  # every input present before any work
+        if not (docs_dir/f"{src['name']}.jsonl").is_file(): raise DataError(f"missing extracted documents: {docs_dir/src['name']}.jsonl (run `python -m cascade.data extract`)")
     tokens_dir.mkdir(parents=True, exist_ok=True)
     splits = ['train'] + [s for s, _ in SPLIT_FRACTIONS]
     stage = {s: tokens_dir/f'.stage-{s}.bin' for s in splits}
@@ -355,7 +369,7 @@ def tokenize_corpus(docs_dir=None, tokens_dir=None, tokenizer_path=None, shard_t
     t0, batch = time.time(), []
     def flush():
         for (name, d), e in zip(batch, tok.encode_batch([d['text'] for _, d in batch], add_special_tokens=False)):
-            ids = np.array(e.ids + [EOS_ID], dtype=TOKEN_DTYPE); sp = d['split']
+            ids = np.array(e.ids + [eos_id], dtype=TOKEN_DTYPE); sp = d['split']
             files[sp].write(ids.tobytes())
             recs[sp].append((int.from_bytes(bytes.fromhex(d['key'])[8:16], 'big'), pos[sp], len(ids)))
             pos[sp] += len(ids)
@@ -363,6 +377,7 @@ def tokenize_corpus(docs_dir=None, tokens_dir=None, tokenizer_path=None, shard_t
         batch.clear()
     try:
         for i, item in enumerate(iter_docs(docs_dir, sources)):
+            if keep < 1 and item[1]['split'] == 'train' and key_unit(bytes.fromhex(item[1]['key']), 3) >= keep: continue
             batch.append(item)
             if len(batch) == batch_docs: flush()
             if i % 20000 == 0: log(f'tokenize: {i} docs, {sum(pos.values())/1e6:.1f}M tokens, {time.time()-t0:.0f}s')
@@ -370,8 +385,10 @@ def tokenize_corpus(docs_dir=None, tokens_dir=None, tokenizer_path=None, shard_t
     finally:
         for f in files.values(): f.close()
     for old in tokens_dir.glob('*_[0-9][0-9][0-9].bin'): old.unlink()
-    index = dict(format=INDEX_FORMAT, dtype='uint16', vocab_size=tok.get_vocab_size(), eos_id=EOS_ID,
+    index = dict(format=INDEX_FORMAT, dtype='uint16', vocab_size=tok.get_vocab_size(), eos_id=eos_id,
                  tokenizer_sha256=sha256_file(tokenizer_path), layout='documents in key order, each followed by eos', splits={})
+    if keep < 1: index['train_keep'] = f'train documents with key word 3 < {keep} (an unbiased subset)'
+    if eos_token is not None: index['eos_token'] = eos_token
     for sp in splits:
         src = np.memmap(stage[sp], dtype=TOKEN_DTYPE, mode='r') if pos[sp] else np.zeros(0, TOKEN_DTYPE)
         shards, cur, n_cur = [], [], 0
@@ -582,6 +599,59 @@ def unpack_transport(src_dir=None, tokens_dir=None, manifest_path=None, log=prin
     log(f"unpack: {len(done)} shards ready in {tokens_dir} ({ {sp: v['n_tokens'] for sp, v in index['splits'].items()} } tokens), {len(missing)} not here")
     return dict(ready=done, missing=missing, index=index)
 
+# %% ../nbs/10_data.ipynb #b4b70842
+PARTS_FORMAT = 'cascade-parts-v1'
+
+def split_file(path, # the large file (e.g. the SmolLM2 GGUF)
+               out_dir, # where the parts go: out_dir/<name>.partNN
+               part_bytes:int=48 << 20, # at most this many bytes per part
+               manifest_path=None, # default out_dir/<name>.parts.json
+              ) -> dict:
+    "Cut `path` into parts of at most `part_bytes`; write and return the manifest (sizes and sha256 of parts and whole)."
+    path, out_dir = Path(path), Path(out_dir)
+    if not path.is_file(): raise DataError(f'missing file: {path}')
+    if not (isinstance(part_bytes, int) and part_bytes > 0): raise DataError(f'part_bytes must be a positive int, got {part_bytes!r}')
+    size = path.stat().st_size
+    n = max(1, -(-size // part_bytes))
+    if n > 99: raise DataError(f'{path}: {n} parts of {part_bytes} bytes; at most 99')
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = []
+    with open(path, 'rb') as f:
+        for i in range(n):
+            data = f.read(part_bytes)
+            name = f'{path.name}.part{i:02d}'
+            with atomic_path(out_dir/name) as tmp: Path(tmp).write_bytes(data)
+            parts.append(dict(file=name, bytes=len(data), sha256=hashlib.sha256(data).hexdigest()))
+    man = dict(format=PARTS_FORMAT, file=path.name, bytes=size, sha256=sha256_file(path), part_bytes=part_bytes, parts=parts)
+    write_json(manifest_path or out_dir/f'{path.name}.parts.json', man)
+    return man
+
+def find_parts(manifest_path, *dirs) -> dict:
+    "{part file: path} of the parts of a `split_file` manifest found in `dirs` (searched recursively), each verified."
+    man = json.loads(Path(manifest_path).read_text())
+    if man.get('format') != PARTS_FORMAT: raise DataError(f'{manifest_path}: not a {PARTS_FORMAT} manifest')
+    want, found = {p['file']: p for p in man['parts']}, {}
+    for d in map(Path, dirs):
+        if not d.is_dir(): continue
+        for p in sorted(d.rglob('*.part[0-9][0-9]')):
+            if p.name in want and p.name not in found: found[p.name] = verify_file(p, want[p.name]['sha256'], want[p.name]['bytes'])
+    return found
+
+def join_file(manifest_path, out, # the file to write (atomically)
+              *dirs) -> Path:
+    "Reassemble the file of a `split_file` manifest from its parts found in `dirs`; every part and the whole checked."
+    man, out = json.loads(Path(manifest_path).read_text()), Path(out)
+    found = find_parts(manifest_path, *dirs)
+    missing = [p['file'] for p in man['parts'] if p['file'] not in found]
+    if missing: raise DataError(f"cannot join {man['file']}: parts {missing} not found in {[str(d) for d in dirs]}")
+    h = hashlib.sha256()
+    with atomic_path(out) as tmp:
+        with open(tmp, 'wb') as fo:
+            for p in man['parts']:
+                data = found[p['file']].read_bytes(); h.update(data); fo.write(data)
+        if h.hexdigest() != man['sha256']: raise DataError(f"{out}: the joined parts have sha256 {h.hexdigest()}, the manifest says {man['sha256']}")
+    return out
+
 # %% ../nbs/10_data.ipynb #de683198
 def corpus_report(docs_dir=None, tokens_dir=None, transport_path=None, out_path=None, sources=None) -> dict:
     "Collect the per-source and per-split numbers of a build into `data/corpus_stats.json`."
@@ -688,18 +758,36 @@ def main(argv=None):
                       ('all', 'every step above (the tokenizer only if missing)')]:
         sp = sub.add_parser(name, help=hlp)
         if name == 'all': sp.add_argument('--retrain-tokenizer', action='store_true')
+        if name == 'tokenize':
+            sp.add_argument('--tokenizer', default=None, help="a tokenizer.json (default data/tokenizer.json); another model's needs --eos-token")
+            sp.add_argument('--eos-token', default=None, help="the foreign tokenizer's document separator, e.g. '<|endoftext|>'")
+            sp.add_argument('--keep', type=float, default=1.0, help='fraction of the train documents kept (val and test whole)')
+            sp.add_argument('--out', default=str(TOKENS_DIR))
+        if name == 'pack':
+            sp.add_argument('--tokens', default=str(TOKENS_DIR)); sp.add_argument('--out', default=str(TRANSPORT_DIR))
+            sp.add_argument('--manifest', default=str(DATA_DIR/'transport.json')); sp.add_argument('--bundle-mib', type=int, default=BUNDLE_BYTES >> 20)
     up = sub.add_parser('unpack', help='verify and decompress bundles into token shards (GPU side)')
     up.add_argument('--src', default=str(TRANSPORT_DIR)); up.add_argument('--dst', default=str(TOKENS_DIR))
+    up.add_argument('--manifest', default=str(DATA_DIR/'transport.json'))
+    sl = sub.add_parser('split', help='cut a large file into parts that fit GPU calls, with a sha256 manifest')
+    sl.add_argument('file'); sl.add_argument('--out', required=True); sl.add_argument('--part-mib', type=int, default=48)
+    sl.add_argument('--manifest', default=None)
+    jn = sub.add_parser('join', help='reassemble a split file from its parts (GPU side), every part verified')
+    jn.add_argument('manifest'); jn.add_argument('out'); jn.add_argument('dirs', nargs='+', help='folders to look for parts in')
     a = p.parse_args(argv)
     log = lambda s: print(s, flush=True)
     if a.cmd == 'fetch': fetch_all()
     elif a.cmd == 'extract': extract_corpus(log=log)
     elif a.cmd == 'train-tokenizer': train_tokenizer(log=log)
-    elif a.cmd == 'tokenize': tokenize_corpus(log=log)
+    elif a.cmd == 'tokenize': tokenize_corpus(tokens_dir=a.out, tokenizer_path=a.tokenizer, eos_token=a.eos_token, keep=a.keep, log=log)
     elif a.cmd == 'sample': make_sample()
-    elif a.cmd == 'pack': pack_transport(log=log)
+    elif a.cmd == 'pack': pack_transport(a.tokens, a.out, a.manifest, bundle_bytes=a.bundle_mib << 20, log=log)
     elif a.cmd == 'report': write_data_card(corpus_report())
-    elif a.cmd == 'unpack': unpack_transport(a.src, a.dst, log=log)
+    elif a.cmd == 'unpack': unpack_transport(a.src, a.dst, a.manifest, log=log)
+    elif a.cmd == 'split':
+        m = split_file(a.file, a.out, a.part_mib << 20, a.manifest)
+        log(f"split: {m['file']} ({m['bytes']} bytes) -> {len(m['parts'])} parts in {a.out}: {[p['bytes'] for p in m['parts']]}")
+    elif a.cmd == 'join': log(f'join: {join_file(a.manifest, a.out, *a.dirs)} verified')
     elif a.cmd == 'all': build_all(a.retrain_tokenizer, log=log)
 
 # %% ../nbs/10_data.ipynb #8cec3e5e

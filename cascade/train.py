@@ -98,6 +98,7 @@ class TrainConfig:
     ar_mix: float = 0.0             # conversion recipe: fraction of optimizer steps that train the AR next-token loss instead (token-shift models)
     complementary: bool = False     # conversion recipe: each batch holds B/2 sequences twice, with a mask and its complement (Fast-dLLM v2)
     block_schedule: str = ''        # conversion recipe: block-size curriculum 'B:FRAC,...' (e.g. '1:0.1,4:0.3'), then the model's block size
+    time_limit_s: float = 0.0       # > 0: leave the loop once this call has run this long, with a checkpoint; the same command resumes (10-minute device calls)
 
     def __post_init__(self): self.validate()
 
@@ -118,6 +119,7 @@ class TrainConfig:
         need(0 < self.m_min <= self.m_max <= 1, f'need 0 < m_min <= m_max <= 1, got {self.m_min}, {self.m_max}')
         need(0 < self.val_frac < 1, f'val_frac must be in (0, 1), got {self.val_frac}')
         need(self.grad_clip >= 0 and self.weight_decay >= 0, 'grad_clip and weight_decay must be >= 0')
+        need(self.time_limit_s >= 0, f'time_limit_s must be >= 0, got {self.time_limit_s}')
         need(not self.init or os.path.isfile(os.path.join(self.init, 'config.json')), f'init {self.init!r} is not a saved model directory (no config.json)')
         need(0 <= self.ar_mix < 1, f'ar_mix must be in [0, 1), got {self.ar_mix}')
         need(not (self.complementary and self.batch_size % 2), f'complementary masks pair rows: batch_size must be even, got {self.batch_size}')
@@ -428,7 +430,7 @@ def _summary_rate(dts:list[float], tokens_per_step:int) -> float|None:
     return tokens_per_step / float(np.median(dts[skip:]))
 
 _RESUME_FREE = ('run', 'out_dir', 'resume', 'progress', 'log_every', 'threads', 'results_dir', 'device', 'compile',
-                'eval_every', 'ckpt_every', 'keep_ckpts', 'save_final', 'final_dtype')   # may change on resume without a warning
+                'eval_every', 'ckpt_every', 'keep_ckpts', 'save_final', 'final_dtype', 'time_limit_s')   # may change on resume without a warning
 
 ARCH_FIELDS = ('vocab_size', 'd_model', 'n_layers', 'n_heads', 'n_kv_heads', 'd_ff', 'rope', 'rope_base', 'norm_eps',
                'tie_embeddings', 'pad_id', 'eos_id', 'mask_id')   # what conversion keeps; block_size, token_shift, max_seq_len may change
@@ -445,7 +447,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
           data=None, # a stream with next_batch()/state_dict()/load_state_dict(); None = make_data(tc, cfg)
           val_batches:list|None=None, # list of (B_val, N) LongTensors; None = make_data's
          ) -> dict:
-    "Train (or resume) a run; returns dict(metrics, curve, out_dir, model, result_path)."
+    "Train (or resume) a run; returns dict(metrics, curve, out_dir, model, result_path); metrics['complete'] is False when `time_limit_s` cut it short."
     t_start = time.perf_counter()
     if tc.objective == 'ar' and cfg.block_size != 1:
         raise ValueError(f"objective 'ar' is the causal baseline: it needs block_size=1, got {cfg.block_size}")
@@ -531,7 +533,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
 
     from tqdm.auto import tqdm
     pbar = tqdm(total=tc.steps, initial=start, disable=not (tc.progress and rank == 0), desc=tc.run, dynamic_ncols=True)
-    dts, val_loss, last_loss = [], None, None
+    dts, val_loss, last_loss, stopped = [], None, None, False
     if start == 0 and tc.eval_every: val_loss = validate(0)             # the curve starts at the initialisation
     prof, prof_at, profile = None, start + PROFILE_WARMUP if tc.profile_steps else None, None
     t0 = time.perf_counter()
@@ -576,6 +578,9 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         if (tc.ckpt_every and done % tc.ckpt_every == 0) or (done == tc.steps and tc.save_final): checkpoint(done)
         if prof is not None and done == prof_at + tc.profile_steps:
             profile = profile_summary(prof, tc.profile_steps, time.perf_counter() - t_prof); prof = None
+        if tc.time_limit_s and done < tc.steps and time.perf_counter() - t_start >= tc.time_limit_s:
+            if not (tc.ckpt_every and done % tc.ckpt_every == 0): checkpoint(done)
+            stopped = True; break                                        # the next call resumes from this checkpoint
         t0 = time.perf_counter()                                        # validation and checkpoint time excluded
     pbar.close()
     model.cfg = cfg                                                      # the curriculum ends at the model's block size
@@ -583,12 +588,17 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     if log: log.close()
 
     final_dir, result_path = None, None
+    if stopped:                                                          # a partial run: its checkpoint is the output
+        if own_pg: dist.destroy_process_group()
+        return {'metrics': {'complete': False, 'steps_done': done, 'steps': tc.steps, 'tokens': tokens, 'train_loss': last_loss,
+                            'tokens_per_s': _summary_rate(dts, B * N), 'wall_s': wall_before + time.perf_counter() - t_start},
+                'curve': [], 'out_dir': out, 'final_dir': None, 'model': model, 'result_path': None}
     if rank == 0 and tc.save_final:
         final_dir = save_pretrained(model, out / 'final', dtype=torch.bfloat16 if tc.final_dtype == 'bf16' else None)
     recs = _read_jsonl(metrics_path) if rank == 0 else []
     tr = [r for r in recs if r['kind'] == 'train']
     rate = _summary_rate(dts, B * N)
-    metrics = {'objective': tc.objective, 'steps': tc.steps,
+    metrics = {'objective': tc.objective, 'steps': tc.steps, 'complete': True,
                'train_loss': tr[-1]['loss'] if tr else last_loss,
                'train_loss_last10': float(np.mean([r['loss'] for r in tr[-10:]])) if tr else None,
                'val_loss': val_loss, 'val_ppl': _ppl(val_loss) if val_loss is not None else None,
