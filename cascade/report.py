@@ -14,16 +14,16 @@ from .results import read_result, ResultError
 from .quality import judge_headline, judge_within_bounds, task_scores, row_key, is_ar_method, PPL_TOL, ENT_TOL
 
 # %% auto #0
-__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'GROUPS',
-           'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS',
-           'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS',
-           'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int',
-           'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models',
-           'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
-           'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
-           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
-           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError',
-           'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+__all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS',
+           'JUDGE_CONVERTED_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES',
+           'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS',
+           'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of',
+           'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of',
+           'sampler_rows', 'decode_models', 'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex',
+           'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k',
+           'table_status', 'table_convert', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
+           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation',
+           'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -219,6 +219,14 @@ CONVERT_NUMS = (
     Num('BSixteenHalf', ('metrics.summary.b16_best_half_ratio',), 'times', 'block 16: best ratio at 2 tokens per forward'),
     Num('BSixteenElbo', ('metrics.summary.b16_best_elbo_ratio',), 'times', 'block 16: best ELBO ratio'))
 
+JUDGE_CONVERTED_NUMS = (   # the decode benchmark + judge of one converted model against the teacher (AR) measured in the same run
+    Num('Matched', ('metrics.summary.n_matched',), 'int', 'rows (method x batch) at matched quality'),
+    Num('BestOneMethod', ('metrics.headline.1.best_matched.method',), 'text', 'batch 1: the fastest method at matched quality'),
+    Num('BestOneSpeedup', ('metrics.headline.1.best_matched.speedup',), 'times', 'batch 1: its tokens/s over AR'),
+    Num('BestSixteenSpeedup', ('metrics.headline.16.best_matched.speedup',), 'times', 'batch 16: the fastest matched method over AR'),
+    Num('BestSixtyFourSpeedup', ('metrics.headline.64.best_matched.speedup',), 'times', 'batch 64: the fastest matched method over AR'),
+    Num('ArGenPpl', ('metrics.summary.ar_gen_ppl',), 'sig', 'AR samples: SmolLM2 gen-PPL'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -229,7 +237,9 @@ GROUPS = (
     Group('MfuCascade', 'mfu_cascade*', 'training MFU, CASCADE-B16 at 151M', MFU_NUMS),
     Group('MfuAr', 'mfu_ar*', 'training MFU, AR at 151M', MFU_NUMS),
     Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS),
-    Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS))
+    Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS),
+    Group('JudgeConvertedBFour', 'judge_converted_b4*', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
+    Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
