@@ -329,7 +329,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('SamplerMaxNfePerToken', fmt(hi and hi['nfe_per_token'], 'sig'), 'sampler*: largest nfe_per_token'),
            Macro('SamplerMaxNfeRule', fmt(hi and hi['rule'], 'text'), 'sampler*: rule with the largest nfe_per_token')]
     trows, _ = throughput_rows(results)
-    estem, ev = pick(results, 'eval_code_line*')
+    estem, ev = pick(results, 'eval_code_line_[cg]pu*')   # the eval stage's own result (eval_code_line_cpu/_gpu), not evaluations of other checkpoints
     head = judge_headline(trows, task_scores(ev))                    # THE matched-quality rule (cascade.quality), task scores joined
     cands = [(c, B) for B, h in head.items() for c in h['methods']]
     best = max(((c, B) for c, B in cands if c['matched']), key=lambda x: x[0]['speedup'], default=None)
@@ -363,8 +363,8 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum'),
            Macro('ThroughputBestMatchedAny', fmt(sum(c['matched'] for c, _ in cands) if cands else None, 'int'),
                  'throughput*: rows (method x batch) that cascade.quality.matched_quality calls matched'),
-           Macro('ThroughputMatchedBasis', fmt(basis, 'text'), f'what those verdicts rest on: judge metrics, and task scores of {estem or "no eval_code_line*"}.json where it has the configuration'),
-           Macro('ThroughputTaskFile', fmt(estem, 'text'), 'eval_code_line*: the evaluation whose per-item scores gate the rows it covers')]
+           Macro('ThroughputMatchedBasis', fmt(basis, 'text'), f'what those verdicts rest on: judge metrics, and task scores of {estem or "no eval_code_line_cpu/_gpu"}.json where it has the configuration'),
+           Macro('ThroughputTaskFile', fmt(estem, 'text'), 'eval_code_line_cpu/_gpu: the evaluation whose per-item scores gate the rows it covers')]
     ms += [Macro('ThroughputPplOnlySpeedup', fmt(pr, 'times'), 'throughput*: max tokens_per_s / AR at equal batch among rows within the gen_ppl bound (entropy and tasks ignored)'),
            Macro('ThroughputPplOnlyMethod', fmt(prow.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputPplOnlyBatch', fmt(prow.get('batch'), 'int'), 'throughput*: batch of that maximum'),
