@@ -703,16 +703,17 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         except (TypeError, KeyError): pass
     targets = {'l2r_ratio': {4: 1.03, 16: 1.05}, 'elbo_ratio': {4: 1.15, 16: 1.25}}     # issue 12's targets
     cmap = {4: mpl.colormaps['Oranges'], 16: mpl.colormaps['Blues']}
-    def best(bs):                                                   # the recipe with the lowest L2R ratio at this block size
-        have = [r for r in rows if r.get('block_size') == bs and isinstance(r.get('l2r_ratio'), (int, float))]
-        return recipe_label(min(have, key=lambda r: r['l2r_ratio'])) if have else None
+    best = {}                                                       # per block size: the recipe with the lowest L2R ratio
+    for r in rows:
+        if isinstance(r.get('l2r_ratio'), (int, float)) and r['l2r_ratio'] < best.get(r.get('block_size'), (math.inf,))[0]:
+            best[r.get('block_size')] = (r['l2r_ratio'], recipe_label(r))
     with mpl.rc_context(STYLE):
         fig = _figure(FULL_W, 3.6); axs = fig.subplots(1, 2, sharex=True)
         for ax, key, title in ((axs[0], 'l2r_ratio', 'exact left-to-right likelihood ($K$ = block size)'),
                                (axs[1], 'elbo_ratio', 'random-order ELBO (for $K$ < block size)')):
             for bs in sorted({b for b, _ in series}):
                 c = cmap.get(bs, mpl.colormaps['Greys'])
-                shown = sorted(k for k in series if k[0] == bs and (len(series[k]) > 1 or k[1] == best(bs)))
+                shown = sorted(k for k in series if k[0] == bs and (len(series[k]) > 1 or k[1] == best.get(bs, (None, None))[1]))
                 for i, k in enumerate(shown):
                     pts = sorted((r['tokens'], r[key]) for r in series[k] if isinstance(r.get(key), (int, float)))
                     if pts: ax.plot(*zip(*pts), 'o-', color=c(0.5 + 0.45 * i / max(1, len(shown) - 1)), ms=3.5, lw=1.0, label=f'B{bs}: {k[1]}')
