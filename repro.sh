@@ -36,6 +36,13 @@ fi
 # library CLIs directly. Everywhere else the project's venv is created on first use.
 if [ "$PROFILE" = gpu ] && [ ! -x .venv/bin/python ] && python3 -c "import torch" 2>/dev/null; then
   PY=python3; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+  # Pure-Python packages that image lacks (fastcore: cascade.cache imports it) come as wheels carried in .whl/
+  # (README, "Running on a GPU machine"): installed into a scratch folder, never into the system Python.
+  if ! python3 -c "import fastcore" 2>/dev/null; then
+    if ! ls .whl/*.whl >/dev/null 2>&1; then echo "repro.sh: fastcore is missing here; carry its wheel in .whl/ (see README)" >&2; exit 2; fi
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/cascade_site .whl/*.whl
+    export PYTHONPATH="/tmp/cascade_site:$PYTHONPATH"
+  fi
 else
   source scripts/env.sh; set -euo pipefail; PY=python
 fi
@@ -146,7 +153,7 @@ run_stage() { case "$1" in
     done ;;
   convert_smollm2)   # each call does what its carried inputs allow; state lives in /root/keep between the calls of a chain
     PYTHONPATH=".carry/smol_b/pylib${PYTHONPATH:+:$PYTHONPATH}" $PY experiments/convert_smollm2.py --keep /root/keep --run "$SMOL_RUN" \
-        --out results/convert_smollm2.json ;;
+        --out results/convert_smollm2.json ${SMOL_ARGS:-} ;;   # SMOL_ARGS: e.g. "--time_limit_s 360" for a call that also unpacks
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
