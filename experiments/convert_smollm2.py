@@ -64,6 +64,14 @@ def prepare_teacher(a, keep:Path) -> Path|None:
         if not src.is_file(): join_file(a.gguf_manifest, src, keep / 'parts'); log(f'joined and verified {src}')
     t = time.time()
     hf, tok = load_llama(src)
+    if a.tokenizer and Path(a.tokenizer).is_file():                         # the shards' own tokenizer.json, checked by sha256
+        import hashlib
+        from transformers import PreTrainedTokenizerFast
+        want = json.loads(Path(a.transport_manifest).read_text())['index'].get('tokenizer_sha256')
+        got = hashlib.sha256(Path(a.tokenizer).read_bytes()).hexdigest()
+        if want and got != want: raise DataError(f'{a.tokenizer}: sha256 {got[:12]}... is not the token shards\' tokenizer ({want[:12]}...)')
+        tok = PreTrainedTokenizerFast(tokenizer_file=a.tokenizer, eos_token=SEPARATOR)
+        log(f'tokenizer: {a.tokenizer} (the shards\' tokenizer, sha256 {got[:12]}...)')
     convert(hf, 1, teacher_tokenizer(tok), max_seq_len=a.seq_len, attn_backend='flex' if torch.cuda.is_available() else 'sdpa', out=out)
     log(f'teacher converted at block size 1 -> {out} ({time.time() - t:.0f}s)')
     return out
@@ -97,6 +105,8 @@ def main(argv=None):
     ap.add_argument('--run', default='b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2', help='run name (the recipe), see convert_nano.py')
     ap.add_argument('--teacher', default=None, help='a Llama folder or .gguf file; default: join the GGUF parts (data/smollm2_gguf.json)')
     ap.add_argument('--gguf_manifest', default=str(GGUF_MANIFEST))
+    ap.add_argument('--tokenizer', default=str(ROOT / 'data/build/smollm2/tokenizer.json'),
+                    help="the token shards' tokenizer.json (sha256 checked against the transport manifest), used instead of the GGUF's when present")
     ap.add_argument('--bundles', default=str(ROOT / 'data/build/smollm2/transport'), help='where carried token bundles arrive')
     ap.add_argument('--transport_manifest', default=str(TRANSPORT_MANIFEST))
     ap.add_argument('--data', default='', help='a SmolLM2 token folder to use directly instead of bundles')
@@ -189,7 +199,8 @@ def make_tiny(a, keep:Path):
                                 initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
         tok = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token='<|im_end|>', bos_token='<|im_start|>', pad_token='<|im_end|>')  # like SmolLM2
         torch.manual_seed(0)
-        hc = LlamaConfig(vocab_size=len(tok), hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=6, num_key_value_heads=2,
+        hc = LlamaConfig(vocab_size=len(tok), hidden_size=96, intermediate_size=192,   # head dim 16: FlexAttention's minimum on CUDA
+                         num_hidden_layers=2, num_attention_heads=6, num_key_value_heads=2,
                          rope_theta=100000.0, max_position_embeddings=2 * a.seq_len, tie_word_embeddings=True, eos_token_id=2, bos_token_id=1, pad_token_id=2)
         LlamaForCausalLM(hc).save_pretrained(hf_dir); tok.save_pretrained(hf_dir)
     docs.mkdir(exist_ok=True)
