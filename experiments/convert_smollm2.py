@@ -163,7 +163,7 @@ def main(argv=None):
                    l2r='exact NLL, left to right one token per forward (cascade.convert.l2r_nll); teacher = the block-1 conversion (exact)',
                    elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means',
                    twin_note=TWIN_NOTE)
-    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, vs_twin=vs_twin(rows), n_val_windows=len(windows),
+    path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, vs_twin=vs_twin(rows), summary=summarize(rows), n_val_windows=len(windows),
                         samples=smp, wall_s=time.time() - t0, teacher_eval_wall_s=T['wall_s']), seed=0, device=dev))
     log(f'wrote {path}')
     return rows
@@ -171,6 +171,22 @@ def main(argv=None):
 TWIN_NOTE = ('the teacher was not trained on this corpus, so continued pretraining also adapts it to the domain and the ratios to the '
              'teacher fall below 1; the twin (the same teacher continued with the AR loss on the same tokens, same steps and lr) '
              'separates the two: vs_twin = exp(NLL - twin NLL) is the price of block diffusion alone')
+
+def summarize(rows:list) -> dict:
+    "The headline numbers (perplexities and ratios) of the last CASCADE row and the AR twin, for the report."
+    twin = next((r for r in reversed(rows) if r['block_size'] == 1), None)
+    main = next((r for r in reversed(rows) if r['block_size'] > 1), None)
+    if main is None: return {}
+    g = main['block_size'] // 2
+    out = dict(teacher_ppl=main['teacher_ppl'], block_size=main['block_size'], half_k=g, tokens=main['train_tokens'],
+               tokens_per_s=main['train_tokens_per_s'], l2r_ppl=math.exp(main['l2r_nll']), half_ppl=math.exp(main[f'l2r_k{g}_nll']),
+               elbo_ppl=math.exp(main['elbo_nll']), l2r_vs_teacher=main['l2r_ratio'], half_vs_teacher=main[f'l2r_k{g}_ratio'],
+               elbo_vs_teacher=main['elbo_ratio'])
+    if twin is not None:
+        v = vs_twin(rows)[main['run']]
+        out.update(twin_ppl=math.exp(twin['l2r_nll']), twin_tokens_per_s=twin['train_tokens_per_s'], l2r_vs_twin=v['l2r_ratio'],
+                   half_vs_twin=v[f'l2r_k{g}_ratio'], elbo_vs_twin=v['elbo_ratio'])
+    return out
 
 def vs_twin(rows:list) -> dict:
     "Each CASCADE row's likelihoods against the AR twin's exact NLL (the last row with block size 1): exp(nll - twin_nll)."
@@ -227,7 +243,7 @@ def merge(paths:list, out:str):
                merged_from=[dict(file=Path(p).name, command=q['provenance']['command'], git_sha=q['provenance']['git_sha'],
                                  git_dirty=q['provenance']['git_dirty'], time_utc=q['provenance']['time_utc'], device=q['provenance']['device'])
                             for p, q in zip(paths, parts)])
-    m = dict(rows=rows, vs_twin=vs_twin(rows), n_val_windows=parts[0]['metrics']['n_val_windows'], samples=smp,
+    m = dict(rows=rows, vs_twin=vs_twin(rows), summary=summarize(rows), n_val_windows=parts[0]['metrics']['n_val_windows'], samples=smp,
              wall_s=sum(p['metrics']['wall_s'] for p in parts), teacher_eval_wall_s=parts[0]['metrics']['teacher_eval_wall_s'])
     res = make_result(Path(out).stem, 'convert', cfg, m, seed=0, command='experiments/convert_smollm2.py --merge ' + ' '.join(map(str, paths)))
     res['provenance']['device'] = parts[0]['provenance']['device']             # where the numbers were measured, not where they were merged
