@@ -15,15 +15,16 @@ from .quality import judge_headline, judge_within_bounds, task_scores, row_key, 
 
 # %% auto #0
 __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS',
-           'JUDGE_CONVERTED_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES',
-           'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS',
-           'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of',
-           'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of',
-           'sampler_rows', 'decode_models', 'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex',
-           'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k',
-           'table_status', 'table_convert', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
-           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation',
-           'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar',
+           'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED',
+           'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware',
+           'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct',
+           'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows', 'Macro',
+           'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
+           'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'method_colors',
+           'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k',
+           'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError', 'find_hand_numbers',
+           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -227,6 +228,21 @@ JUDGE_CONVERTED_NUMS = (   # the decode benchmark + judge of one converted model
     Num('BestSixtyFourSpeedup', ('metrics.headline.64.best_matched.speedup',), 'times', 'batch 64: the fastest matched method over AR'),
     Num('ArGenPpl', ('metrics.summary.ar_gen_ppl',), 'sig', 'AR samples: SmolLM2 gen-PPL'))
 
+SMOL_NUMS = (   # SmolLM2-135M -> CASCADE and its AR twin (the same teacher continued with the AR loss on the same tokens)
+    Num('TeacherPpl', ('metrics.summary.teacher_ppl',), 'sig', 'SmolLM2-135M teacher: exact perplexity on the val windows (not trained on this corpus)'),
+    Num('TwinPpl', ('metrics.summary.twin_ppl',), 'sig', 'AR twin: exact perplexity after the same continued tokens'),
+    Num('Tokens', ('metrics.summary.tokens',), 'si', 'continued-pretraining tokens of each model'),
+    Num('BlockSize', ('metrics.summary.block_size',), 'int', 'block size of the converted model'),
+    Num('LtrPpl', ('metrics.summary.l2r_ppl',), 'sig', 'converted model: exact left-to-right perplexity'),
+    Num('HalfPpl', ('metrics.summary.half_ppl',), 'sig', 'converted model: exact perplexity of the fixed-order decoder at two tokens per forward'),
+    Num('ElboPpl', ('metrics.summary.elbo_ppl',), 'sig', 'converted model: random-order ELBO perplexity bound'),
+    Num('LtrTwin', ('metrics.summary.l2r_vs_twin',), 'times', 'left-to-right perplexity over the twin\'s'),
+    Num('HalfTwin', ('metrics.summary.half_vs_twin',), 'times', 'two tokens per forward: perplexity over the twin\'s'),
+    Num('ElboTwin', ('metrics.summary.elbo_vs_twin',), 'times', 'ELBO perplexity over the twin\'s'),
+    Num('LtrTeacher', ('metrics.summary.l2r_vs_teacher',), 'times', 'left-to-right perplexity over the teacher\'s'),
+    Num('ElboTeacher', ('metrics.summary.elbo_vs_teacher',), 'times', 'ELBO perplexity over the teacher\'s'),
+    Num('TokensPerS', ('metrics.summary.tokens_per_s',), 'si', 'converted model: training tokens per second'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -239,7 +255,8 @@ GROUPS = (
     Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS),
     Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS),
     Group('JudgeConvertedBFour', 'judge_converted_b4*', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
-    Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS))
+    Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
+    Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
