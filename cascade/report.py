@@ -21,10 +21,10 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct',
            'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows', 'Macro',
            'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
-           'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'method_colors',
-           'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k',
-           'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError', 'find_hand_numbers',
-           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks',
+           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
+           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError',
+           'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -509,7 +509,32 @@ def table_convert(results:dict) -> str:
     return tabular(['Block', 'Shift', 'lr', 'Mask rates', 'Recipe', 'Tokens', r'L2R ratio', r'2 tok./fwd ratio', 'ELBO ratio'],
                    rows or [r'\NotMeasured'], 'rllllrrrr')
 
-TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert}
+_VERDICT_SHORT = (('matched', 'matched'), ('worse', 'worse'), ('not shown', 'undecided'))
+def table_tasks(results:dict) -> str:
+    """The held-out code-line task (lm-eval `code_line`): every evaluation file's rows, each against the AR row of the
+    same file (same items); exact match with its standard error, the paired-bootstrap 95% interval of the difference to
+    AR, edit similarity, forwards per token, and the verdict of the matched-quality rule on exact match (`undecided`:
+    the interval straddles the margin)."""
+    rows = []
+    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line*')):
+        rr = rows_of(results[stem])
+        if not rr: continue
+        if rows: rows.append(['%MIDRULE%'] + [''] * 8)                     # a rule between files (different items)
+        for r in rr:
+            m, ar = r.get('matched_em') or {}, r.get('rule') == 'ar'
+            ci = m.get('ci')
+            em = _cell(r.get('exact_match'), 'sig') + (r' $\pm$ ' + fmt(r['exact_match_se'], 'sig') if _num(r.get('exact_match_se')) is not None else '')
+            verdict = next((short for pre, short in _VERDICT_SHORT if str(m.get('verdict', '')).startswith(pre)), _NA)
+            rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(str(r.get('model', ''))), r'\texttt{' + tex_escape(str(r.get('rule', ''))) + '}',
+                         _cell(r.get('n'), 'int'), em,
+                         f"[{fmt(ci[0], 'sig')}, {fmt(ci[1], 'sig')}]" if not ar and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
+                         _cell(r.get('edit_sim'), 'sig'), _cell(r.get('nfe_per_token'), 'sig'), 'baseline' if ar else verdict])
+    out = tabular(['File', 'Model', 'Rule', 'Items', 'Exact match', r'$\Delta$ vs AR, 95\% CI', 'Edit sim.', 'NFE / token', 'Verdict'],
+                  rows or [r'\NotMeasured'], 'lllrrrrrl')
+    return re.sub(r'^%MIDRULE%.*$', lambda _: r'\midrule', out, flags=re.M)
+
+TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
+          'tasks': table_tasks}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
