@@ -22,9 +22,9 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows', 'Macro',
            'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
            'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks',
-           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
-           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation', 'HandNumberError',
-           'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'table_judge_tasks', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
+           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation',
+           'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -533,8 +533,28 @@ def table_tasks(results:dict) -> str:
                   rows or [r'\NotMeasured'], 'lllrrrrrl')
     return re.sub(r'^%MIDRULE%.*$', lambda _: r'\midrule', out, flags=re.M)
 
+def table_judge_tasks(results:dict) -> str:
+    """The judge metrics as lm-eval tasks (`cascade_judge`): every `eval_judge*` file's rows, each against the AR row of the
+    same task and file: pooled generative perplexity and unigram entropy (the judge tokenizer's ids) with their ratios to
+    AR, forwards per token, and whether the row is within the judge bounds of the matched-quality rule."""
+    rows = []
+    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_judge*')):
+        rr = rows_of(results[stem])
+        if not rr: continue
+        if rows: rows.append(['%MIDRULE%'] + [''] * 8)
+        for r in rr:
+            ar = r.get('rule') == 'ar'
+            ok = r.get('judge_ok')
+            rows.append([tex_escape(str(r.get('model', ''))), r'\texttt{' + tex_escape(str(r.get('rule', ''))) + '}', r'\texttt{' + tex_escape(str(r.get('task', ''))) + '}',
+                         _cell(r.get('n'), 'int'), _cell(r.get('gen_ppl'), 'sig'), _NA if ar else _cell(r.get('ppl_ratio'), 'times'),
+                         _cell(r.get('entropy'), 'sig'), _NA if ar else _cell(r.get('entropy_ratio'), 'times'),
+                         _cell(r.get('nfe_per_token'), 'sig'), 'baseline' if ar else (_NA if ok is None else ('within' if ok else 'outside'))])
+    out = tabular(['Model', 'Rule', 'Task', 'Prompts', r'Gen.\ PPL', r'$\times$ AR', 'Entropy', r'$\times$ AR', 'NFE / token', 'Judge bounds'],
+                  [r if r[0] != '%MIDRULE%' else r + [''] for r in rows] or [r'\NotMeasured'], 'lllrrrrrrl')
+    return re.sub(r'^%MIDRULE%.*$', lambda _: r'\midrule', out, flags=re.M)
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
-          'tasks': table_tasks}
+          'tasks': table_tasks, 'judge_tasks': table_judge_tasks}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
