@@ -1,4 +1,4 @@
-"""`generate_ar`: the AR baseline's cached next-token decoder (same cache, same model class); `bench_decode`: generated tokens/s, NFE per token, and the sample-quality numbers that must sit next to every speed (judge perplexity, unigram entropy).
+"""`bench_decode`: generated tokens/s, NFE per token, and the sample-quality numbers that must sit next to every speed (judge perplexity, unigram entropy).
 
 Docs: https://cascade-lm.github.io/cascade/bench.html.md"""
 
@@ -13,55 +13,11 @@ import torch
 from .model import CascadeLM
 from .cache import BlockKVCache
 from .sampler import SamplerConfig, generate, propose, check_prompts, _rows, StepRule
+from .sampler import stream_ar, generate_ar   # the AR baseline's decoder lives with the decoders (05_sampler); kept importable here
 
 # %% auto #0
-__all__ = ['generate_ar', 'train_toy_ar', 'unigram_entropy', 'judge_ppl', 'time_decode', 'bench_rows', 'copy_bandwidth', 'Method',
+__all__ = ['train_toy_ar', 'unigram_entropy', 'judge_ppl', 'time_decode', 'bench_rows', 'copy_bandwidth', 'Method',
            'bench_engines', 'default_methods', 'val_prompts', 'main']
-
-# %% ../nbs/07_bench.ipynb #9afe2b50
-@torch.no_grad()
-def generate_ar(model:CascadeLM, prompts, max_new_tokens:int=64, temperature:float=0.0, top_p:float=1.0,
-                stop_at_eos:bool=True, use_cache:bool=True, seed:int=0):
-    "Next-token decoding of a causal LM (block_size 1): returns (tokens per row, nfe)."
-    c = model.cfg
-    if c.block_size != 1: raise ValueError(f'generate_ar needs a block_size=1 (causal) model, got block_size {c.block_size}')
-    device = model.tok.weight.device
-    rows = _rows(prompts, device)
-    check_prompts(model, rows, max_new_tokens)
-    if any(len(p) == 0 for p in rows): raise ValueError('generate_ar needs a non-empty prompt per row (it predicts from the last token)')
-    B = len(rows)
-    P = torch.tensor([len(p) for p in rows], device=device)
-    g = torch.Generator(device=device).manual_seed(seed)
-    banned = (c.mask_id, c.pad_id)
-    out = torch.full((B, max_new_tokens), c.pad_id, dtype=torch.long, device=device)
-    done = torch.zeros(B, dtype=torch.bool, device=device)
-    rix = torch.arange(B, device=device)
-    if use_cache:
-        cache = BlockKVCache(c, B, int(P.max()) + max_new_tokens, device=device, dtype=model.tok.weight.dtype)
-        buf = torch.full((B, int(P.max())), c.pad_id, dtype=torch.long, device=device)
-        for r, p in enumerate(rows): buf[r, :len(p)] = p
-        logits = model.forward_cached(buf, cache, commit=P)[rix, P - 1][:, None]     # (B, 1, V) at each row's last token
-    else:
-        seq = torch.full((B, int(P.max()) + max_new_tokens), c.pad_id, dtype=torch.long, device=device)
-        for r, p in enumerate(rows): seq[r, :len(p)] = p
-        logits = model(seq[:, :int(P.max())], causal=True)[rix, P - 1][:, None]
-    nfe = 1
-    for t in range(max_new_tokens):
-        tok = propose(logits, banned, temperature, top_p, g)[0][:, 0]                  # (B,)
-        tok = torch.where(done, torch.full_like(tok, c.pad_id), tok)
-        out[:, t] = tok
-        if stop_at_eos: done |= tok == c.eos_id
-        if bool(done.all()) or t == max_new_tokens - 1: break
-        if use_cache: logits = model.forward_cached(tok[:, None], cache, commit=1)
-        else:
-            seq[rix, P + t] = tok
-            logits = model(seq[:, :int(P.max()) + t + 1], causal=True)[rix, P + t][:, None]
-        nfe += 1
-    toks = []
-    for r in range(B):
-        gen = out[r].tolist()
-        toks.append(gen[:gen.index(c.eos_id)] if stop_at_eos and c.eos_id in gen else gen)
-    return toks, nfe
 
 # %% ../nbs/07_bench.ipynb #d289e562
 def train_toy_ar(steps:int=300, seed:int=0) -> CascadeLM:

@@ -22,7 +22,8 @@ __all__ = ['PAD_ID', 'EOS_ID', 'MASK_ID', 'SPECIAL_TOKENS', 'VOCAB_SIZE', 'TOKEN
            'doc_key', 'key_unit', 'split_of', 'extract_corpus', 'iter_docs', 'new_bpe', 'check_special_ids',
            'train_tokenizer', 'load_tokenizer', 'load_index', 'tokenize_corpus', 'TokenStream', 'splitmix64',
            'PackedBatches', 'make_sample', 'pack_transport', 'unpack_transport', 'split_file', 'find_parts',
-           'join_file', 'corpus_report', 'render_tables', 'write_data_card', 'build_all', 'main']
+           'join_file', 'synthetic_tokens', 'open_tokens', 'TokenWindows', 'val_windows', 'corpus_report',
+           'render_tables', 'write_data_card', 'build_all', 'main']
 
 # %% ../nbs/10_data.ipynb #fc1405fa
 PAD_ID, EOS_ID, MASK_ID = 0, 1, 2                     # fixed ids; CascadeConfig uses the same
@@ -651,6 +652,97 @@ def join_file(manifest_path, out, # the file to write (atomically)
                 data = found[p['file']].read_bytes(); h.update(data); fo.write(data)
         if h.hexdigest() != man['sha256']: raise DataError(f"{out}: the joined parts have sha256 {h.hexdigest()}, the manifest says {man['sha256']}")
     return out
+
+# %% ../nbs/10_data.ipynb #rawtok02
+import glob
+def synthetic_tokens(n:int, vocab_size:int, seed:int=0, branching:int=4, chain_seed:int=0, n_special:int=3) -> np.ndarray:
+    "`n` uint16 tokens of a random bigram chain over ids [n_special, vocab_size); the chain depends on `chain_seed` only."
+    if vocab_size - n_special < branching: raise ValueError(f'vocab_size {vocab_size} too small for branching {branching}')
+    succ = np.random.default_rng(chain_seed).integers(n_special, vocab_size, (vocab_size, branching)).tolist()
+    rng = np.random.default_rng([chain_seed, seed])
+    x, out = int(rng.integers(n_special, vocab_size)), [0] * n
+    choice = rng.integers(0, branching, n).tolist()
+    for t in range(n): out[t] = x; x = succ[x][choice[t]]
+    return np.asarray(out, dtype=np.uint16)
+
+def open_tokens(spec:str) -> list[np.ndarray]:
+    "Memory-map uint16 token files: a path, a directory (its *.bin, *.npy), a glob, or a comma-separated list of these."
+    paths = []
+    for part in (p.strip() for p in spec.split(',') if p.strip()):
+        if os.path.isdir(part): hits = sorted(glob.glob(os.path.join(part, '*.bin')) + glob.glob(os.path.join(part, '*.npy')))
+        elif any(ch in part for ch in '*?['): hits = sorted(glob.glob(part))
+        else: hits = [part]
+        if not hits: raise FileNotFoundError(f'no token files match {part!r}')
+        paths += hits
+    arrays = []
+    for p in paths:
+        if not os.path.isfile(p): raise FileNotFoundError(f'token file {p} does not exist')
+        a = np.load(p, mmap_mode='r') if p.endswith('.npy') else np.memmap(p, dtype=np.uint16, mode='r')
+        if a.dtype != np.uint16 or a.ndim != 1: raise ValueError(f'{p}: expected a 1-D uint16 token array, got {a.dtype} {a.shape}')
+        arrays.append(a)
+    return arrays
+
+class TokenWindows:
+    "Batches (batch_size, seq_len) of non-overlapping windows of uint16 token arrays, in a (seed, epoch)-determined order."
+    def __init__(self, arrays, # a 1-D uint16 array or a list of them (np.memmap is fine)
+                 batch_size:int, seq_len:int, seed:int=0,
+                 shuffle:bool=True): # False: windows in file order (validation)
+        self.arrays = [arrays] if isinstance(arrays, np.ndarray) else list(arrays)
+        self.batch_size, self.seq_len, self.seed, self.shuffle = batch_size, seq_len, seed, shuffle
+        counts = np.array([len(a) // seq_len for a in self.arrays], dtype=np.int64)
+        self._ends = np.cumsum(counts); self._starts = self._ends - counts
+        self.n_windows = int(counts.sum())
+        if self.n_windows < batch_size:
+            raise ValueError(f'{sum(len(a) for a in self.arrays)} tokens make {self.n_windows} windows of {seq_len}, fewer than a batch of {batch_size}')
+        self.batch_index, self._orders = 0, {}
+
+    def _order(self, epoch:int) -> np.ndarray:
+        if epoch not in self._orders:
+            if len(self._orders) > 2: self._orders.clear()
+            self._orders[epoch] = (np.random.default_rng([self.seed, epoch]).permutation(self.n_windows) if self.shuffle
+                                   else np.arange(self.n_windows))
+        return self._orders[epoch]
+
+    def window(self, w:int) -> np.ndarray:
+        "Window number `w` in file order."
+        a = int(np.searchsorted(self._ends, w, side='right'))
+        off = (w - int(self._starts[a])) * self.seq_len
+        return self.arrays[a][off:off + self.seq_len]
+
+    def batch(self, index:int):
+        "Batch number `index`: a torch LongTensor (batch_size, seq_len), without moving the stream."
+        import torch                                                         # cascade.data imports without torch (the GPU image check below)
+        B, n = self.batch_size, self.n_windows
+        out = np.empty((B, self.seq_len), dtype=np.int64)
+        for r in range(B):
+            j = index * B + r
+            out[r] = self.window(int(self._order(j // n)[j % n]))
+        return torch.from_numpy(out)
+
+    def next_batch(self):
+        b = self.batch(self.batch_index); self.batch_index += 1
+        return b
+
+    def state_dict(self) -> dict:
+        return {'batch_index': self.batch_index, 'seed': self.seed, 'n_windows': self.n_windows,
+                'batch_size': self.batch_size, 'seq_len': self.seq_len}
+
+    def load_state_dict(self, d:dict):
+        mine = self.state_dict()
+        bad = {k: (d[k], mine[k]) for k in ('seed', 'n_windows', 'batch_size', 'seq_len') if d.get(k) != mine[k]}
+        if bad: raise ValueError(f'data state does not match this stream (saved, current): {bad}')
+        self.batch_index = d['batch_index']
+
+def _is_token_dir(path:str) -> bool: return os.path.isfile(os.path.join(path, 'index.json'))
+
+def val_windows(spec:str, n:int, N:int) -> list[np.ndarray]:
+    "The first `n` windows of `N` tokens of the validation data `spec` (a token folder of this module, or uint16 files)."
+    if _is_token_dir(spec):
+        va = TokenStream(spec, 'val')
+        return [va.read(k * N, N) for k in range(min(n, len(va) // N))]
+    tw = TokenWindows(open_tokens(spec), 1, N, shuffle=False)
+    return [tw.window(k) for k in range(min(n, tw.n_windows))]
+
 
 # %% ../nbs/10_data.ipynb #de683198
 def corpus_report(docs_dir=None, tokens_dir=None, transport_path=None, out_path=None, sources=None) -> dict:

@@ -19,9 +19,9 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'score_pairs', 'ar_stream', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
-           'normalize_code', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line',
-           'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
+           'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'normalize_code',
+           'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl',
+           'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
            'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge',
            'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
 
@@ -138,31 +138,6 @@ def score_pairs(model:CascadeLM, pairs:list, # [(context ids, continuation ids)]
     return out
 
 # %% ../nbs/15_evaluation.ipynb #ae45d2ca
-@torch.no_grad()
-def ar_stream(model:CascadeLM, prompts, # list of non-empty token-id lists
-              max_new_tokens:int, temperature:float=0.0, top_p:float=1.0, seed:int=0):
-    "`cascade.bench.generate_ar` one step at a time: yields each step's tokens (B,), pad after a row's EOS, so a caller can stop early."
-    from cascade.sampler import _rows, check_prompts
-    c, device = model.cfg, model.tok.weight.device
-    if not is_causal_lm(model): raise ValueError('ar_stream decodes a causal LM (block_size 1, no token shift)')
-    rows = _rows(prompts, device)
-    check_prompts(model, rows, max_new_tokens)
-    if any(len(p) == 0 for p in rows): raise ValueError('ar_stream needs a non-empty prompt per row (it predicts from the last token)')
-    B = len(rows); P = torch.tensor([len(p) for p in rows], device=device)
-    g = torch.Generator(device=device).manual_seed(seed)
-    cache = BlockKVCache(c, B, int(P.max()) + max_new_tokens, device=device, dtype=model.tok.weight.dtype)
-    buf = torch.full((B, int(P.max())), c.pad_id, dtype=torch.long, device=device)
-    for r, p in enumerate(rows): buf[r, :len(p)] = p
-    logits = model.forward_cached(buf, cache, commit=P)[torch.arange(B, device=device), P - 1][:, None]   # (B, 1, V)
-    done = torch.zeros(B, dtype=torch.bool, device=device)
-    for t in range(max_new_tokens):
-        tok = propose(logits, (c.mask_id, c.pad_id), temperature, top_p, g)[0][:, 0]   # (B,)
-        tok = torch.where(done, torch.full_like(tok, c.pad_id), tok)
-        done |= tok == c.eos_id
-        yield tok
-        if bool(done.all()) or t == max_new_tokens - 1: return
-        logits = model.forward_cached(tok[:, None], cache, commit=1)
-
 def first_stop(text:str, until) -> int|None:
     "Index of the earliest occurrence of any stop string in `text`, or None."
     hits = [i for s in until if s and (i := text.find(s)) >= 0]
@@ -178,6 +153,7 @@ def _cut(ids:list, eos_id:int, decode, until) -> tuple[str, int]:
     return text[:i], t
 
 # %% ../nbs/15_evaluation.ipynb #40dd52bd
+from .sampler import stream_ar
 def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
                  max_new_tokens:int, decode, # decode(ids) -> str
                  until=(), # stop strings: a row is finished once its text holds one (or at EOS, or after max_new_tokens)
@@ -187,6 +163,8 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
                 ) -> tuple[list[dict], dict]:
     "Decode every row until a stop string; per row {text, ids, tokens (to the stop), nfe (forwards it needed)}, and the batch's forwards."
     c, B = model.cfg, len(prompts)
+    if rule is None and not is_causal_lm(model):
+        raise ValueError(f'no rule: the AR decoder, which needs a causal LM (block_size=1, no token shift); this model has block_size {c.block_size}')
     ids, nfe_rows, k_log = [[] for _ in range(B)], [0] * B, [[] for _ in range(B)]
     finished = lambda r: c.eos_id in ids[r] or len(ids[r]) >= max_new_tokens or first_stop(decode(ids[r]), until) is not None
     batch = dict(nfe=0, nfe_prefill=0)
@@ -196,7 +174,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
             batch.update(nfe=out.nfe, nfe_prefill=out.nfe_prefill)
         else:
             batch['nfe_prefill'] = 1
-            for t, tok in enumerate(ar_stream(model, prompts, max_new_tokens, temperature, top_p, seed)):
+            for t, tok in enumerate(stream_ar(model, prompts, max_new_tokens, temperature, top_p, stop_at_eos=True, seed=seed)):
                 for r in range(B): ids[r].append(int(tok[r]))               # pad after a row's EOS: cut below
                 batch['nfe'] = t + 1
                 if all(finished(r) for r in range(B)): break
@@ -606,10 +584,10 @@ JUDGE_FILE = 'judge/judge_prompts.jsonl'
 def build_judge_prompts(docs_dir=None, # the extracted corpus (data/build/docs/*.jsonl)
                         n_items:int=64, prompt_chars:int=600) -> tuple[list[dict], dict]:
     "Held-out prompts: test-split documents round-robin over the sources (hash order), each cut to <= prompt_chars at a line break."
+    if n_items < 1 or prompt_chars < 50: raise ValueError(f'n_items must be >= 1 and prompt_chars >= 50, got {n_items}, {prompt_chars}')
     docs_dir = Path(docs_dir or BUILD_DIR / 'docs')
     files = sorted(docs_dir.glob('*.jsonl'))
     if not files: raise TaskFileError(f'no documents in {docs_dir}: the corpus build (python -m cascade.data) makes them')
-    if n_items < 1 or prompt_chars < 50: raise ValueError(f'n_items must be >= 1 and prompt_chars >= 50, got {n_items}, {prompt_chars}')
     per_source = {}
     for f in files:
         cands = []

@@ -118,14 +118,21 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
     B, M = len(rows), max(lim)
-    if rule is None:                                                          # the AR baseline: one Step at the end
-        from cascade.bench import generate_ar
-        toks, nfe = generate_ar(model, rows, M, temperature, top_p, stop_at_eos=True, seed=seed)
-        new, fin = [], []
-        for t, m in zip(toks, lim):
-            if len(t) < m: new.append(t); fin.append('stop')                  # generate_ar cut it at an EOS before the limit
-            else: new.append(t[:m]); fin.append('length')
-        yield Step(new, fin, nfe, 1); return
+    if rule is None:                                                          # the AR baseline: a Step per token (its block is one token)
+        from cascade.sampler import stream_ar
+        count, done = [0] * B, [False] * B
+        for t, tok in enumerate(stream_ar(model, rows, M, temperature, top_p, stop_at_eos=True, seed=seed)):
+            new, fin = [[] for _ in range(B)], [None] * B
+            for r, v in enumerate(tok.tolist()):
+                if done[r]: continue
+                if v == c.eos_id: fin[r] = 'stop'
+                else:
+                    new[r] = [v]; count[r] += 1
+                    if count[r] >= lim[r]: fin[r] = 'length'
+                done[r] = fin[r] is not None
+            yield Step(new, fin, t + 1, 1)
+            if all(done): return
+        raise RuntimeError('decoder ended before every row finished')         # never expected: a guard, not a path
     if backend == 'engine':
         from cascade.engine import BlockEngine
         torch.manual_seed(seed)

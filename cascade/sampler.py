@@ -17,7 +17,7 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'parse_rule',
            'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream', 'generate', 'counting_batch',
-           'train_toy', 'nfe_table']
+           'train_toy', 'nfe_table', 'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -351,3 +351,51 @@ def nfe_table(model, prompts, max_new_tokens, rules):
                         mean_k=g_.k_per_block.float().mean().item(), tokens_per_row=n_tok,
                         tokens_per_forward=n_tok / max(1, g_.nfe - g_.nfe_prefill)))
     return out
+
+# %% ../nbs/05_sampler.ipynb #arx00002
+@torch.no_grad()
+def stream_ar(model:CascadeLM, prompts, # a list of non-empty token-id lists (ragged) or a (B, P) tensor
+              max_new_tokens:int=64, temperature:float=0.0, top_p:float=1.0,
+              stop_at_eos:bool=True, # pad a row after its EOS, and stop once every row has one
+              use_cache:bool=True, # False: recompute the whole prefix every step (the check of the cache)
+              seed:int=0):
+    "Next-token decoding of a causal LM (block_size 1), one step at a time: yields each step's tokens (B,); the forwards so far = the steps yielded."
+    c = model.cfg
+    if c.block_size != 1: raise ValueError(f'AR decoding needs a block_size=1 (causal) model, got block_size {c.block_size}')
+    device = model.tok.weight.device
+    rows = _rows(prompts, device)
+    check_prompts(model, rows, max_new_tokens)
+    if any(len(p) == 0 for p in rows): raise ValueError('AR decoding needs a non-empty prompt per row (it predicts from the last token)')
+    B = len(rows)
+    P = torch.tensor([len(p) for p in rows], device=device)
+    g = torch.Generator(device=device).manual_seed(seed)
+    banned = (c.mask_id, c.pad_id)
+    done = torch.zeros(B, dtype=torch.bool, device=device)
+    rix = torch.arange(B, device=device)
+    if use_cache:
+        cache = BlockKVCache(c, B, int(P.max()) + max_new_tokens, device=device, dtype=model.tok.weight.dtype)
+        buf = torch.full((B, int(P.max())), c.pad_id, dtype=torch.long, device=device)
+        for r, p in enumerate(rows): buf[r, :len(p)] = p
+        logits = model.forward_cached(buf, cache, commit=P)[rix, P - 1][:, None]     # (B, 1, V) at each row's last token
+    else:
+        seq = torch.full((B, int(P.max()) + max_new_tokens), c.pad_id, dtype=torch.long, device=device)
+        for r, p in enumerate(rows): seq[r, :len(p)] = p
+        logits = model(seq[:, :int(P.max())], causal=True)[rix, P - 1][:, None]
+    for t in range(max_new_tokens):
+        tok = propose(logits, banned, temperature, top_p, g)[0][:, 0]                  # (B,)
+        tok = torch.where(done, torch.full_like(tok, c.pad_id), tok)
+        if stop_at_eos: done |= tok == c.eos_id
+        yield tok
+        if bool(done.all()) or t == max_new_tokens - 1: return
+        if use_cache: logits = model.forward_cached(tok[:, None], cache, commit=1)
+        else:
+            seq[rix, P + t] = tok
+            logits = model(seq[:, :int(P.max()) + t + 1], causal=True)[rix, P + t][:, None]
+
+def generate_ar(model:CascadeLM, prompts, max_new_tokens:int=64, temperature:float=0.0, top_p:float=1.0,
+                stop_at_eos:bool=True, use_cache:bool=True, seed:int=0):
+    "Next-token decoding of a causal LM (block_size 1): returns (tokens per row, cut before its EOS when stop_at_eos; nfe). `stream_ar`, collected."
+    steps = list(stream_ar(model, prompts, max_new_tokens, temperature, top_p, stop_at_eos, use_cache, seed))
+    out = torch.stack(steps, 1).tolist()                                               # (B, steps)
+    eos = model.cfg.eos_id
+    return [g[:g.index(eos)] if stop_at_eos and eos in g else g for g in out], len(steps)
