@@ -64,12 +64,13 @@ MFU="--data synthetic --synthetic_tokens 4000000 --vocab_size 8192 --d_model 102
      --batch_size 32 --steps 200 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile --attn_backend flex --eval_every 0
      --eval_batches 1 --no-save_final --seed 0 --results_dir results --no-progress --log_every 10 --profile_steps 10"
 # AR -> CASCADE conversion (issue 12): the recipes of results/convert_nano.json, each continued from checkpoints/train_ar
-# (experiments/convert_nano.py; 20 runs, ~36 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
+# (experiments/convert_nano.py; 22 runs, ~44 min on an H200; a 10-minute-per-command machine runs them in parts and --merge's them).
 CONVERT_RUNS="b4_ts_lr1e-3_50M,b16_ts_lr1e-3_50M,b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M,b16_ts_lr3e-4_50M,b16_nots_lr1e-3_50M,b16_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr3e-4_50M,b16_ts_lr1e-3_150M_m0.3-0.8"
 # the recipe options (TrainConfig.ar_mix, complementary, block_schedule) and the best recipes at 150M tokens
 CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.05,b16_ts_lr1e-3_50M_m0.3-0.8_comp,b16_ts_lr1e-3_50M_m0.3-0.8_cur1x0.1+4x0.3"
 CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.2,b4_ts_lr1e-3_50M_ar0.05,b4_ts_lr1e-3_50M_comp,b4_ts_lr1e-3_50M_cur1x0.2"
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2,b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2"
+CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr2e-3_150M_m0.3-0.8_ar0.2,b1_ts_lr1e-3_150M_ar0.999"   # the last: the AR twin (teacher + the same 150M tokens, AR loss)
 BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 # SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").

@@ -72,9 +72,14 @@ def elbo_batches(model:CascadeLM, windows:torch.Tensor, batch:int, draws:int, de
     return float(per.mean()), (float(per.std(ddof=1) / math.sqrt(len(per))) if len(per) > 1 else None)   # None: one batch, no spread
 
 def summarize(rows:list) -> dict:
-    "Headline numbers: per block size, the run with the lowest L2R ratio, lowest parallel (half the steps) ratio, lowest ELBO ratio."
+    """Headline numbers: per block size, the run with the lowest L2R ratio, lowest parallel (half the steps) ratio, lowest ELBO
+    ratio; with an AR twin (a block-1 run: the teacher continued with its own AR loss), each best run's likelihoods also against
+    the twin's exact NLL, exp(nll - twin nll), when the twin saw as many tokens as that run."""
     out = dict(teacher_ppl=rows[0]['teacher_ppl'], n_runs=len(rows), max_tokens=max(r['tokens'] for r in rows))
-    for bs in sorted({r['block_size'] for r in rows}):
+    twins = {r['tokens']: r for r in rows if r['block_size'] == 1}
+    if twins:
+        t = twins[max(twins)]; out.update(twin_run=t['run'], twin_tokens=t['tokens'], twin_l2r_ratio=t['l2r_ratio'])
+    for bs in sorted({r['block_size'] for r in rows} - {1}):
         at = [r for r in rows if r['block_size'] == bs]
         half = f'l2r_k{bs // 2}_ratio'
         for key, col in (('l2r', 'l2r_ratio'), ('half', half), ('elbo', 'elbo_ratio')):
@@ -82,6 +87,8 @@ def summarize(rows:list) -> dict:
             if not have: continue
             best = min(have, key=lambda r: r[col])
             out[f'b{bs}_best_{key}_ratio'], out[f'b{bs}_best_{key}_run'] = best[col], best['run']
+            twin, nll = twins.get(best['tokens']), col[:-len('_ratio')] + '_nll'
+            if twin is not None and nll in best: out[f'b{bs}_best_{key}_vs_twin'] = math.exp(best[nll] - twin['l2r_nll'])
     return out
 
 def merge(paths:list, out:str):
