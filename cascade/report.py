@@ -218,7 +218,15 @@ CONVERT_NUMS = (
     Num('BFourElbo', ('metrics.summary.b4_best_elbo_ratio',), 'times', 'block 4: best ELBO ratio'),
     Num('BSixteenLtr', ('metrics.summary.b16_best_l2r_ratio',), 'times', 'block 16: best left-to-right likelihood ratio'),
     Num('BSixteenHalf', ('metrics.summary.b16_best_half_ratio',), 'times', 'block 16: best ratio at 2 tokens per forward'),
-    Num('BSixteenElbo', ('metrics.summary.b16_best_elbo_ratio',), 'times', 'block 16: best ELBO ratio'))
+    Num('BSixteenElbo', ('metrics.summary.b16_best_elbo_ratio',), 'times', 'block 16: best ELBO ratio'),
+    Num('TwinLtr', ('metrics.summary.twin_l2r_ratio',), 'times', 'the AR twin (teacher + the same tokens, AR loss): its perplexity over the teacher\'s'),
+    Num('TwinTokens', ('metrics.summary.twin_tokens',), 'si', 'the AR twin: continued-training tokens'),
+    Num('BFourLtrTwin', ('metrics.summary.b4_best_l2r_vs_twin',), 'times', 'block 4: best left-to-right perplexity over the twin\'s'),
+    Num('BFourHalfTwin', ('metrics.summary.b4_best_half_vs_twin',), 'times', 'block 4: best two-tokens-per-forward perplexity over the twin\'s'),
+    Num('BFourElboTwin', ('metrics.summary.b4_best_elbo_vs_twin',), 'times', 'block 4: best ELBO perplexity over the twin\'s'),
+    Num('BSixteenLtrTwin', ('metrics.summary.b16_best_l2r_vs_twin',), 'times', 'block 16: best left-to-right perplexity over the twin\'s'),
+    Num('BSixteenHalfTwin', ('metrics.summary.b16_best_half_vs_twin',), 'times', 'block 16: best two-tokens-per-forward perplexity over the twin\'s'),
+    Num('BSixteenElboTwin', ('metrics.summary.b16_best_elbo_vs_twin',), 'times', 'block 16: best ELBO perplexity over the twin\'s'))
 
 JUDGE_CONVERTED_NUMS = (   # the decode benchmark + judge of one converted model against the teacher (AR) measured in the same run
     Num('Matched', ('metrics.summary.n_matched',), 'int', 'rows (method x batch) at matched quality'),
@@ -504,6 +512,7 @@ def table_convert(results:dict) -> str:
         extra = [w for w, on in ((f"AR {100 * r['ar_mix']:g}\\%" if r.get('ar_mix') else '', r.get('ar_mix')),
                                  ('compl.', r.get('complementary')),
                                  (f"curr.\\ {tex_escape(r.get('block_schedule') or '')}", r.get('block_schedule'))) if on]
+        if bs == 1: extra, mr = ['AR twin (AR loss only)'], _NA                  # the fair baseline, not a conversion
         rows.append([fmt_int(bs), 'yes' if r.get('token_shift') else 'no', _cell(r.get('lr'), 'sig'), mr, ', '.join(extra) or _NA,
                      _cell(r.get('tokens'), 'si'), _cell(r.get('l2r_ratio'), 'sig'), _cell(half, 'sig'), _cell(r.get('elbo_ratio'), 'sig')])
     return tabular(['Block', 'Shift', 'lr', 'Mask rates', 'Recipe', 'Tokens', r'L2R ratio', r'2 tok./fwd ratio', 'ELBO ratio'],
@@ -754,6 +763,8 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
     "Both likelihood ratios to the teacher against conversion tokens, one line per (block size, recipe); [] without runs."
     import matplotlib as mpl
     rows = [r for r in rows_of(pick(results, 'convert_nano*')[1]) if isinstance(r.get('tokens'), (int, float))]
+    twins = [r for r in rows if r.get('block_size') == 1]                 # AR twins: the teacher continued with its own loss
+    rows = [r for r in rows if r.get('block_size') != 1]
     if not rows: return []
     series = {}
     for r in rows: series.setdefault((r.get('block_size'), recipe_label(r)), []).append(r)
@@ -784,6 +795,8 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
                 if rest: ax.plot(*zip(*rest), 'x', color=c(0.6), ms=3.5, label=f'B{bs}: other recipes (Table)')
                 if bs in targets[key]: ax.axhline(targets[key][bs], color=c(0.9), ls=':', lw=0.8)
                 if key == 'elbo_ratio' and bs in scratch: ax.axhline(scratch[bs][0], color=c(0.9), ls='--', lw=0.8)
+            tw = [(r['tokens'], r['l2r_ratio']) for r in twins if isinstance(r.get('l2r_ratio'), (int, float))]
+            if tw: ax.plot(*zip(*tw), '*', color='#222222', ms=7, label='AR twin (teacher + the same tokens, AR loss)')
             ax.axhline(1.0, color='#222222', lw=0.6)
             ax.set(xscale='log', xlabel='conversion tokens', title=title)
         axs[0].set(ylabel='perplexity / teacher perplexity')
