@@ -76,13 +76,15 @@ BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
 # The learned K_b head on real text (issue 14, experiments/adaptive_real.ipynb): reward tables of real blocks (every K, threshold
 # and entropy rule; teacher and self scores), heads for lambda in {0.01, 0.05, 0.1, 0.5} x 3 seeds x (EMA, per-cluster,
-# exact), on-line decoding of held-out prompts. CPU: small tables (~10 min on 2 cores for both models). GPU: full tables and the
-# engine's tokens/s at batch 1/16/64, one model per stage (each one device call); ADAPTIVE_B16 names another block-16 checkpoint.
+# exact), on-line decoding of held-out prompts. CPU: small tables (~10 min on 2 cores for both models). GPU: full tables, more
+# lambdas, one model per stage and device call; ADAPTIVE_B16 names another block-16 checkpoint; ADAPTIVE_ARGS adds -p flags to a
+# call, e.g. ADAPTIVE_ARGS="-p bench_batches 1,16,64" for the engine's tokens/s (a second call reuses the tables in runs/).
 ADAPTIVE_CPU_B4="-p n_blocks 512 -p n_eval_blocks 256 -p context 64"
-ADAPTIVE_CPU_B16="-p n_blocks 128 -p n_eval_blocks 96 -p context 64 -p online_prompts 8 -p online_new_tokens 48
+ADAPTIVE_CPU_B16="-p n_blocks 96 -p n_eval_blocks 64 -p context 64 -p online_prompts 8 -p online_new_tokens 48
                   -p online_rules fixed:1,fixed:2,fixed:4,fixed:8,fixed:16,threshold:0.7,threshold:0.9,entropy:0.3,entropy:1.0"
 ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_prompts 64 -p online_prompt_len 128 -p online_new_tokens 256
-              -p device cuda -p batch 256 -p fwd_batch 1024 -p bench_batches 1,16,64"
+              -p lambdas 0.01,0.03,0.05,0.1,0.2,0.5 -p device cuda -p batch 256 -p fwd_batch 1024
+              -p bench_rules threshold:0.7,threshold:0.9,threshold:0.99,entropy:0.3,entropy:1.0"
 # an experiment notebook: papermill where it is installed, else scripts/run_notebook.py (the GPU image has no papermill)
 run_nb() { local nb="$1" out="$2"; shift 2
   if $PY -c "import papermill" 2>/dev/null; then (cd experiments && $PY -m papermill "$nb" "../$out" -k python3 --progress-bar "$@")
@@ -134,16 +136,16 @@ run_stage() { case "$1" in
     (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
   adaptive_real)   # issue 14 on the CPU: the converted block-4 model and the block-16 nano
     # shellcheck disable=SC2086
-    run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4
+    run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-}
     # shellcheck disable=SC2086
-    run_nb adaptive_real.ipynb runs/adaptive_real_b16_cpu.ipynb -p checkpoint ../checkpoints/train_cascade_b16 -p name b16_cpu $ADAPTIVE_CPU_B16 ;;
+    run_nb adaptive_real.ipynb runs/adaptive_real_b16_cpu.ipynb -p checkpoint ../checkpoints/train_cascade_b16 -p name b16_cpu $ADAPTIVE_CPU_B16 ${ADAPTIVE_ARGS:-} ;;
   adaptive_real_b4_gpu)
     # shellcheck disable=SC2086
-    run_nb adaptive_real.ipynb runs/adaptive_real_b4_gpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_gpu $ADAPTIVE_GPU ;;
+    run_nb adaptive_real.ipynb runs/adaptive_real_b4_gpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
   adaptive_real_b16_gpu)   # ADAPTIVE_B16: e.g. runs/convert/keep/b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2 (the best block-16 model) when present
     b16="${ADAPTIVE_B16:-checkpoints/train_cascade_b16}"; case "$b16" in /*) ;; *) b16="../$b16" ;; esac
     # shellcheck disable=SC2086
-    run_nb adaptive_real.ipynb runs/adaptive_real_b16_gpu.ipynb -p checkpoint "$b16" -p name b16_gpu $ADAPTIVE_GPU ;;
+    run_nb adaptive_real.ipynb runs/adaptive_real_b16_gpu.ipynb -p checkpoint "$b16" -p name b16_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
   train_*)
     # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
