@@ -49,8 +49,8 @@ fi
 mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
-CPU_STAGES=(smoke adaptive_k decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 report paper)
+CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -76,6 +76,21 @@ BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 # SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").
 SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
 SMOL_TWIN="b1_ts_lr5e-4_60M_ar0.999"   # its AR twin: the same teacher continued with the AR loss on the same tokens (the fair baseline)
+# The learned K_b head on real text (issue 14, experiments/adaptive_real.ipynb): reward tables of real blocks (every K, threshold
+# and entropy rule; teacher and self scores), heads for lambda in {0.01, 0.05, 0.1, 0.5} x 3 seeds x (EMA, per-cluster,
+# exact), on-line decoding of held-out prompts. CPU: small tables (~10 min on 2 cores for both models). GPU: full tables, more
+# lambdas, one model per stage and device call; ADAPTIVE_B16 names another block-16 checkpoint; ADAPTIVE_ARGS adds -p flags to a
+# call, e.g. ADAPTIVE_ARGS="-p bench_batches 1,16,64" for the engine's tokens/s (a second call reuses the tables in runs/).
+ADAPTIVE_CPU_B4="-p n_blocks 512 -p n_eval_blocks 256 -p context 64"
+ADAPTIVE_CPU_B16="-p n_blocks 96 -p n_eval_blocks 64 -p context 64 -p online_prompts 8 -p online_new_tokens 48
+                  -p online_rules fixed:1,fixed:2,fixed:4,fixed:8,fixed:16,threshold:0.7,threshold:0.9,entropy:0.3,entropy:1.0"
+ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_prompts 64 -p online_prompt_len 128 -p online_new_tokens 256
+              -p lambdas 0.01,0.03,0.05,0.1,0.2,0.5 -p device cuda -p batch 256 -p fwd_batch 1024
+              -p bench_rules threshold:0.7,threshold:0.9,threshold:0.99,entropy:0.3,entropy:1.0"
+# an experiment notebook: papermill where it is installed, else scripts/run_notebook.py (the GPU image has no papermill)
+run_nb() { local nb="$1" out="$2"; shift 2
+  if $PY -c "import papermill" 2>/dev/null; then (cd experiments && $PY -m papermill "$nb" "../$out" -k python3 --progress-bar "$@")
+  else $PY scripts/run_notebook.py "experiments/$nb" "$@"; fi; }
 train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
@@ -86,6 +101,7 @@ deps() { case "$1" in
   smoke)      echo "experiments/smoke.ipynb cascade/config.py cascade/model.py cascade/objective.py" ;;
   decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
+  adaptive_real*) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_cascade_b16/manifest.json" ;;
   bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   judge)      echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
@@ -102,6 +118,8 @@ esac; }
 outputs() { case "$1" in
   smoke) echo "results/smoke_cpu.json" ;;
   adaptive_k) echo "results/adaptive_k.json" ;;
+  adaptive_real) echo "results/adaptive_real_b4_cpu.json results/adaptive_real_b16_cpu.json" ;;
+  adaptive_real_b4_gpu|adaptive_real_b16_gpu) echo "results/$1.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
@@ -120,6 +138,18 @@ esac; }
 run_stage() { case "$1" in
   smoke|adaptive_k|decode_cpu)
     (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
+  adaptive_real)   # issue 14 on the CPU: the converted block-4 model and the block-16 nano
+    # shellcheck disable=SC2086
+    run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-}
+    # shellcheck disable=SC2086
+    run_nb adaptive_real.ipynb runs/adaptive_real_b16_cpu.ipynb -p checkpoint ../checkpoints/train_cascade_b16 -p name b16_cpu $ADAPTIVE_CPU_B16 ${ADAPTIVE_ARGS:-} ;;
+  adaptive_real_b4_gpu)
+    # shellcheck disable=SC2086
+    run_nb adaptive_real.ipynb runs/adaptive_real_b4_gpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
+  adaptive_real_b16_gpu)   # ADAPTIVE_B16: e.g. runs/convert/keep/b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2 (the best block-16 model) when present
+    b16="${ADAPTIVE_B16:-checkpoints/train_cascade_b16}"; case "$b16" in /*) ;; *) b16="../$b16" ;; esac
+    # shellcheck disable=SC2086
+    run_nb adaptive_real.ipynb runs/adaptive_real_b16_gpu.ipynb -p checkpoint "$b16" -p name b16_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
   train_*)
     # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi

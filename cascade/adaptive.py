@@ -23,8 +23,12 @@ K_CHOICES = (1, 2, 4, 8, 16)
 
 class AdaptiveKHead(nn.Module):
     "MLP from block features to logits over `K_CHOICES`."
-    def __init__(self, d_in:int, hidden:int=64, n_actions:int=len(K_CHOICES)):
+    def __init__(self, d_in:int, hidden:int=64, n_actions:int=len(K_CHOICES),
+                 block_size:int|None=None, # the model's block size it was trained for (checked by `AdaptiveK`); None: unchecked
+                 banned:tuple=(), # token ids left out of the entropy features it was trained on (`AdaptiveK`'s default)
+                ):
         super().__init__()
+        self.block_size, self.banned = block_size, tuple(banned)
         self.net = nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, n_actions))
         nn.init.zeros_(self.net[-1].weight); nn.init.zeros_(self.net[-1].bias)   # start uniform over K
     def forward(self, f): return self.net(f)
@@ -47,13 +51,16 @@ def block_features(masked:torch.Tensor, # (B, T) masked positions at the block's
 
 # %% ../nbs/06_adaptive.ipynb #694ad2bc
 class Reinforce:
-    "REINFORCE for a categorical policy over K choices: EMA baseline, entropy bonus annealed to 0."
+    "REINFORCE for a categorical policy over K choices: EMA baseline (one, or one per group of blocks), entropy bonus annealed to 0."
     def __init__(self, policy:nn.Module, lr:float=3e-2, baseline_decay:float=0.9, entropy_coef:float=0.05,
                  anneal_steps:int=200, # entropy bonus goes linearly from entropy_coef to 0 over this many updates
-                 generator=None):
-        self.policy, self.decay, self.beta0, self.anneal = policy, baseline_decay, entropy_coef, anneal_steps
+                 generator=None,
+                 n_groups:int=1, # baselines: 1 = one EMA of all rewards; G = one EMA per group id passed to `update`
+                ):
+        if not (isinstance(n_groups, int) and n_groups >= 1): raise ValueError(f'n_groups must be an int >= 1, got {n_groups!r}')
+        self.policy, self.decay, self.beta0, self.anneal, self.n_groups = policy, baseline_decay, entropy_coef, anneal_steps, n_groups
         self.opt = torch.optim.Adam(policy.parameters(), lr=lr)
-        self.baseline, self.steps, self.g = None, 0, generator
+        self.baseline, self.seen, self.steps, self.g = None, None, 0, generator
 
     def act(self, feats:torch.Tensor, greedy:bool=False):
         "Actions (..., N) sampled from (or the argmax of) the policy on features (..., N, F)."
@@ -68,18 +75,29 @@ class Reinforce:
     def update(self, feats:torch.Tensor, # (N, F), or (S, N, F) for S independent runs (a `HeadStack`)
                actions:torch.Tensor, # (N,) or (S, N)
                rewards:torch.Tensor, # (N,) or (S, N): one baseline per run
+               groups:torch.Tensor|None=None, # (N,) or (S, N) group id in [0, n_groups) of each sample; None: all in group 0
               ) -> dict:
         "One policy-gradient step on a batch of (features, action, reward); the loss is summed over independent runs."
         r = rewards.float()
-        m = r.mean(-1, keepdim=True).double()                                     # (1,) or (S, 1): kept in fp64
-        if self.baseline is None: self.baseline = m
-        adv = r - self.baseline.float()
+        gid = torch.zeros_like(actions) if groups is None else groups.to(actions.device).expand_as(actions)
+        if groups is not None and (int(gid.min()) < 0 or int(gid.max()) >= self.n_groups):
+            raise ValueError(f'group ids must be in [0, {self.n_groups}), got {int(gid.min())}..{int(gid.max())}')
+        if self.n_groups == 1: m = r.mean(-1, keepdim=True).double(); here = torch.ones_like(m, dtype=torch.bool)   # (..., 1) fp64
+        else:                                                                        # each group's mean reward in this batch
+            shape = (*r.shape[:-1], self.n_groups)
+            cnt = torch.zeros(shape, dtype=torch.float64, device=r.device).scatter_add_(-1, gid, torch.ones_like(r, dtype=torch.float64))
+            m = torch.zeros(shape, dtype=torch.float64, device=r.device).scatter_add_(-1, gid, r.double()) / cnt.clamp(min=1)   # (..., G)
+            here = cnt > 0
+        if self.baseline is None: self.baseline, self.seen = m, here.clone()
+        self.baseline = torch.where(here & ~self.seen, m, self.baseline)          # a group's first batch starts its EMA
+        self.seen |= here
+        adv = r - self.baseline.gather(-1, gid).float()
         logp_all = self.policy(feats).log_softmax(-1)                              # (..., N, A)
         logp = logp_all.gather(-1, actions[..., None])[..., 0]
         ent = -(logp_all.exp() * logp_all).sum(-1)
         loss = (-(adv * logp).mean(-1) - self.entropy_coef * ent.mean(-1)).sum()
         self.opt.zero_grad(); loss.backward(); self.opt.step()
-        self.baseline = self.decay * self.baseline + (1 - self.decay) * m
+        self.baseline = torch.where(here, self.decay * self.baseline + (1 - self.decay) * m, self.baseline)
         self.steps += 1
         return dict(loss=loss.item(), reward=r.mean().item(), baseline=self.baseline.mean().item(),
                     entropy=ent.mean().item(), entropy_coef=self.entropy_coef)
@@ -163,11 +181,17 @@ def diagnostic_table(diag:dict) -> str:
 # %% ../nbs/06_adaptive.ipynb #829b70f1
 class AdaptiveK(FixedK):
     "Step rule: the head picks K_b per row at the first step of each block (greedy, or sampled for training)."
-    def __init__(self, head:AdaptiveKHead, greedy:bool=True, banned:tuple=(), generator=None):
-        self.head, self.greedy, self.banned, self.g, self.name = head, greedy, banned, generator, 'adaptive'
+    def __init__(self, head:AdaptiveKHead, greedy:bool=True,
+                 banned:tuple|None=None, # ids left out of the features; None: the head's own `banned`
+                 generator=None):
+        if banned is None: banned = getattr(head, 'banned', ())
+        self.head, self.greedy, self.banned, self.g, self.name = head, greedy, tuple(banned), generator, 'adaptive'
         self.k_choices = torch.tensor(K_CHOICES)
         self.trace = []                       # per planned block: (features (B, F), actions (B,), active (B,))
     def plan(self, masked, logits, hidden):
+        hb = getattr(self.head, 'block_size', None)
+        if hb is not None and hb != masked.shape[1]:
+            raise ValueError(f'this K_b head was trained for block_size {hb}, the model decodes blocks of {masked.shape[1]}')
         f = block_features(masked, logits, hidden, self.banned)
         with torch.no_grad(): lg = self.head(f.to(next(self.head.parameters()).dtype))
         a = lg.argmax(-1) if self.greedy else torch.multinomial(lg.softmax(-1), 1, generator=self.g)[:, 0]
@@ -181,7 +205,8 @@ def save_head(head:AdaptiveKHead, path:str, **info):
     from safetensors.torch import save_file
     lin0, lin1 = head.net[0], head.net[-1]
     meta = dict(d_in=str(lin0.in_features), hidden=str(lin0.out_features), k_choices=json.dumps(list(K_CHOICES)),
-                **{k: str(v) for k, v in info.items()})
+                banned=json.dumps(list(getattr(head, 'banned', ()))), **{k: str(v) for k, v in info.items()})
+    if getattr(head, 'block_size', None) is not None: meta['block_size'] = str(head.block_size)
     tmp = f'{path}.tmp'
     save_file({k: v.detach().float().cpu().contiguous() for k, v in head.state_dict().items()}, tmp, metadata=meta)
     os.replace(tmp, path)                                                    # atomic: a crash never leaves half a head
@@ -196,7 +221,8 @@ def load_head(path:str, device=None) -> AdaptiveKHead:
     if 'd_in' not in meta: raise ValueError(f'{path!r} is not a K_b head written by save_head (no d_in in its metadata)')
     if json.loads(meta.get('k_choices', '[]')) != list(K_CHOICES):
         raise ValueError(f'{path!r} was trained for K choices {meta.get("k_choices")}, this code uses {list(K_CHOICES)}')
-    head = AdaptiveKHead(int(meta['d_in']), int(meta['hidden']))
+    head = AdaptiveKHead(int(meta['d_in']), int(meta['hidden']), block_size=int(meta['block_size']) if 'block_size' in meta else None,
+                         banned=tuple(json.loads(meta.get('banned', '[]'))))
     head.load_state_dict(load_file(path))
     return head.to(device) if device is not None else head
 
