@@ -15,8 +15,8 @@ from .quality import judge_headline, judge_within_bounds, task_scores, row_key, 
 
 # %% auto #0
 __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS',
-           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar',
-           'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED',
+           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS',
+           'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED',
            'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware',
            'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct',
            'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows', 'Macro',
@@ -251,6 +251,15 @@ SMOL_NUMS = (   # SmolLM2-135M -> CASCADE and its AR twin (the same teacher cont
     Num('ElboTeacher', ('metrics.summary.elbo_vs_teacher',), 'times', 'ELBO perplexity over the teacher\'s'),
     Num('TokensPerS', ('metrics.summary.tokens_per_s',), 'si', 'converted model: training tokens per second'))
 
+ADAPTIVE_REAL_NUMS = (   # the learned K_b head on real blocks (issue 14): how many of the lambdas meet each target
+    Num('Lams', ('metrics.targets.n_lams',), 'int', 'step prices (lambda) trained'),
+    Num('Blocks', ('config.n_blocks',), 'int', 'training blocks in the reward table'),
+    Num('EvalBlocks', ('config.n_eval_blocks',), 'int', 'held-out blocks the heads are judged on'),
+    Num('NfeHalf', ('metrics.targets.nfe_half_of_fixed',), 'int', 'lambdas at which the head needs at most half the NFE of the best fixed K at matched quality'),
+    Num('Dominates', ('metrics.targets.dominates_threshold_lams',), 'int', 'lambdas at which the head lies above the threshold rule\'s frontier'),
+    Num('Monotone', ('metrics.targets.monotone_lams',), 'int', 'lambdas passing the monotone-difficulty diagnostic'),
+    Num('HeadCost', ('metrics.targets.head_cost_frac',), 'pct', 'the head\'s FLOPs as a share of one forward'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -264,7 +273,9 @@ GROUPS = (
     Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS),
     Group('JudgeConvertedBFour', 'judge_converted_b4*', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
-    Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS))
+    Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS),
+    Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
+    Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
