@@ -64,14 +64,17 @@ def prepare_teacher(a, keep:Path) -> Path|None:
         if not src.is_file(): join_file(a.gguf_manifest, src, keep / 'parts'); log(f'joined and verified {src}')
     t = time.time()
     hf, tok = load_llama(src)
-    if a.tokenizer and Path(a.tokenizer).is_file():                         # the shards' own tokenizer.json, checked by sha256
-        import hashlib
+    tp = next((Path(q) for q in (a.tokenizer, a.tokenizer + '.xz') if a.tokenizer and Path(q).is_file()), None)
+    if tp is not None:                                                      # the shards' own tokenizer.json (or .json.xz), checked by sha256
+        import hashlib, lzma
         from transformers import PreTrainedTokenizerFast
+        raw = lzma.decompress(tp.read_bytes()) if tp.suffix == '.xz' else tp.read_bytes()
         want = json.loads(Path(a.transport_manifest).read_text())['index'].get('tokenizer_sha256')
-        got = hashlib.sha256(Path(a.tokenizer).read_bytes()).hexdigest()
-        if want and got != want: raise DataError(f'{a.tokenizer}: sha256 {got[:12]}... is not the token shards\' tokenizer ({want[:12]}...)')
-        tok = PreTrainedTokenizerFast(tokenizer_file=a.tokenizer, eos_token=SEPARATOR)
-        log(f'tokenizer: {a.tokenizer} (the shards\' tokenizer, sha256 {got[:12]}...)')
+        got = hashlib.sha256(raw).hexdigest()
+        if want and got != want: raise DataError(f'{tp}: sha256 {got[:12]}... is not the token shards\' tokenizer ({want[:12]}...)')
+        keep.mkdir(parents=True, exist_ok=True); (keep / 'tokenizer.json').write_bytes(raw)
+        tok = PreTrainedTokenizerFast(tokenizer_file=str(keep / 'tokenizer.json'), eos_token=SEPARATOR)
+        log(f'tokenizer: {tp} (the shards\' tokenizer, sha256 {got[:12]}...)')
     convert(hf, 1, teacher_tokenizer(tok), max_seq_len=a.seq_len, attn_backend='flex' if torch.cuda.is_available() else 'sdpa', out=out)
     log(f'teacher converted at block size 1 -> {out} ({time.time() - t:.0f}s)')
     return out
@@ -106,7 +109,7 @@ def main(argv=None):
     ap.add_argument('--teacher', default=None, help='a Llama folder or .gguf file; default: join the GGUF parts (data/smollm2_gguf.json)')
     ap.add_argument('--gguf_manifest', default=str(GGUF_MANIFEST))
     ap.add_argument('--tokenizer', default=str(ROOT / 'data/build/smollm2/tokenizer.json'),
-                    help="the token shards' tokenizer.json (sha256 checked against the transport manifest), used instead of the GGUF's when present")
+                    help="the token shards' tokenizer.json, or that path + .xz (sha256 checked against the transport manifest), used instead of the GGUF's when present")
     ap.add_argument('--bundles', default=str(ROOT / 'data/build/smollm2/transport'), help='where carried token bundles arrive')
     ap.add_argument('--transport_manifest', default=str(TRANSPORT_MANIFEST))
     ap.add_argument('--data', default='', help='a SmolLM2 token folder to use directly instead of bundles')
