@@ -23,8 +23,9 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
            'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks',
            'table_judge_tasks', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
-           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'Violation',
-           'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures',
+           'fig_adaptive_real', 'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers',
+           'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -820,7 +821,7 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'convert_budget')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget')
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -830,8 +831,40 @@ def make_figures(results:dict, figures_dir) -> dict:
            'throughput': fig_throughput(results, figures_dir),
            'throughput_pareto': fig_pareto(results, figures_dir),
            'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir),
-           'convert_budget': fig_convert(results, figures_dir)}
+           'convert_budget': fig_convert(results, figures_dir),
+           'adaptive_real': fig_adaptive_real(results, figures_dir)}
     return {k: v for k, v in out.items() if v}
+
+# %% ../nbs/90_report.ipynb #figar001
+def fig_adaptive_real(results:dict, figures_dir) -> list[Path]:
+    "The learned K_b head on real blocks: quality (teacher NLL gap to K = block size) against forwards per token, every rule and the heads; [] without results."
+    import matplotlib as mpl
+    panels = [(bs, r) for bs, pat in ((4, 'adaptive_real_b4*'), (16, 'adaptive_real_b16*')) if (r := pick(results, pat)[1]) is not None]
+    panels = [(bs, r) for bs, r in panels if rows_of({'metrics': {'rows': r['metrics'].get('rules', [])}})]
+    if not panels: return []
+    fams = (('fixed:', 'fixed K', '#444444', 'o-'), ('threshold:', 'confidence threshold', '#1f77b4', 's-'), ('entropy:', 'entropy bound', '#2ca02c', '^-'))
+    with mpl.rc_context(STYLE):
+        fig = _figure(FULL_W, 3.2); axs = fig.subplots(1, len(panels), squeeze=False)[0]
+        for ax, (bs, r) in zip(axs, panels):
+            m = r['metrics']
+            for pre, label, col, sty in fams:
+                pts = sorted((x['nfe_per_token'], x['quality_teacher']) for x in m['rules'] if str(x.get('rule', '')).startswith(pre)
+                             and _num(x.get('nfe_per_token')) is not None and _num(x.get('quality_teacher')) is not None)
+                if pts: ax.plot(*zip(*pts), sty, color=col, ms=3, lw=1.0, label=label)
+            hd = [(h['nfe_per_token']['mean'], h['quality']['mean'], h['lam']) for h in m.get('headline', [])
+                  if isinstance(h.get('nfe_per_token'), dict) and isinstance(h.get('quality'), dict)]
+            if hd:
+                ax.plot([x for x, _, _ in hd], [y for _, y, _ in hd], '*', color='#d62728', ms=7, label='learned head (mean of seeds)')
+                for x, y, lam in hd: ax.annotate(f'$\\lambda$={lam:g}', (x, y), fontsize=6, xytext=(3, -8), textcoords='offset points')
+            orc = [(v['teacher']['nfe_per_token'], v['teacher']['quality_teacher']) for v in (m.get('oracle') or {}).values()
+                   if isinstance(v, dict) and isinstance(v.get('teacher'), dict)]
+            if orc: ax.plot(*zip(*sorted(orc)), 'D', color='#9467bd', ms=3, mfc='none', label='oracle (best K per block)')
+            ax.axhline(0.0, color='#222222', lw=0.6)
+            ax.set(xlabel='forwards per token', title=f'block {bs} ({hardware(r)}, {r["config"].get("n_eval_blocks", "?")} held-out blocks)')
+        axs[0].set(ylabel='quality: NLL gap to K = block size')
+        h, l = axs[0].get_legend_handles_labels()
+        fig.legend(h, l, loc='outside lower center', ncol=5, fontsize=6.5, frameon=False)
+    return save_figure(fig, figures_dir, 'adaptive_real')
 
 # %% ../nbs/90_report.ipynb #cd5ed2b5
 MATH_ALLOWED = frozenset({'0', '1', '2', '4', '8', '16'})   # K choices {1,2,4,8,16}; 2L; x_0, 1/m, 0/1 masks
