@@ -453,9 +453,10 @@ def _def(m:Macro): return rf'\newcommand{{\{m.name}}}{{{m.value if m.value is no
 
 # %% ../nbs/90_report.ipynb #7566de01
 def tabular(header:list, rows:list, align:str) -> str:
-    "A booktabs tabular; rows of TeX cells (a row of one string spans every column)."
+    "A booktabs tabular; rows of TeX cells (a row of one string spans every column, `None` is a rule between groups of rows)."
     n = len(header)
-    body = [' & '.join(r) + r' \\' if not isinstance(r, str) else rf'\multicolumn{{{n}}}{{c}}{{{r}}} \\' for r in rows]
+    body = [r'\midrule' if r is None else ' & '.join(r) + r' \\' if not isinstance(r, str) else rf'\multicolumn{{{n}}}{{c}}{{{r}}} \\'
+            for r in rows]
     return '\n'.join([f'{GENERATED_MARKER}: do not edit.', rf'\begin{{tabular}}{{{align}}}', r'\toprule',
                       ' & '.join(header) + r' \\', r'\midrule', *body, r'\bottomrule', r'\end{tabular}']) + '\n'
 
@@ -540,7 +541,7 @@ def table_tasks(results:dict) -> str:
     for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line*')):
         rr = rows_of(results[stem])
         if not rr: continue
-        if rows: rows.append(['%MIDRULE%'] + [''] * 8)                     # a rule between files (different items)
+        if rows: rows.append(None)                                          # a rule between files (different items)
         for r in rr:
             m, ar = r.get('matched_em') or {}, r.get('rule') == 'ar'
             ci = m.get('ci')
@@ -550,9 +551,8 @@ def table_tasks(results:dict) -> str:
                          _cell(r.get('n'), 'int'), em,
                          f"[{fmt(ci[0], 'sig')}, {fmt(ci[1], 'sig')}]" if not ar and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
                          _cell(r.get('edit_sim'), 'sig'), _cell(r.get('nfe_per_token'), 'sig'), 'baseline' if ar else verdict])
-    out = tabular(['File', 'Model', 'Rule', 'Items', 'Exact match', r'$\Delta$ vs AR, 95\% CI', 'Edit sim.', 'NFE / token', 'Verdict'],
-                  rows or [r'\NotMeasured'], 'lllrrrrrl')
-    return re.sub(r'^%MIDRULE%.*$', lambda _: r'\midrule', out, flags=re.M)
+    return tabular(['File', 'Model', 'Rule', 'Items', 'Exact match', r'$\Delta$ vs AR, 95\% CI', 'Edit sim.', 'NFE / token', 'Verdict'],
+                   rows or [r'\NotMeasured'], 'lllrrrrrl')
 
 def table_judge_tasks(results:dict) -> str:
     """The judge metrics as lm-eval tasks (`cascade_judge`): every `eval_judge*` file's rows, each against the AR row of the
@@ -562,7 +562,7 @@ def table_judge_tasks(results:dict) -> str:
     for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_judge*')):
         rr = rows_of(results[stem])
         if not rr: continue
-        if rows: rows.append(['%MIDRULE%'] + [''] * 8)
+        if rows: rows.append(None)                                          # a rule between files (different items)
         for r in rr:
             ar = r.get('rule') == 'ar'
             ok = r.get('judge_ok')
@@ -570,9 +570,8 @@ def table_judge_tasks(results:dict) -> str:
                          _cell(r.get('n'), 'int'), _cell(r.get('gen_ppl'), 'sig'), _NA if ar else _cell(r.get('ppl_ratio'), 'times'),
                          _cell(r.get('entropy'), 'sig'), _NA if ar else _cell(r.get('entropy_ratio'), 'times'),
                          _cell(r.get('nfe_per_token'), 'sig'), 'baseline' if ar else (_NA if ok is None else ('within' if ok else 'outside'))])
-    out = tabular(['Model', 'Rule', 'Task', 'Prompts', r'Gen.\ PPL', r'$\times$ AR', 'Entropy', r'$\times$ AR', 'NFE / token', 'Judge bounds'],
-                  [r if r[0] != '%MIDRULE%' else r + [''] for r in rows] or [r'\NotMeasured'], 'lllrrrrrrl')
-    return re.sub(r'^%MIDRULE%.*$', lambda _: r'\midrule', out, flags=re.M)
+    return tabular(['Model', 'Rule', 'Task', 'Prompts', r'Gen.\ PPL', r'$\times$ AR', 'Entropy', r'$\times$ AR', 'NFE / token', 'Judge bounds'],
+                   rows or [r'\NotMeasured'], 'lllrrrrrrl')
 
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
           'tasks': table_tasks, 'judge_tasks': table_judge_tasks}
