@@ -50,7 +50,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -102,6 +102,7 @@ deps() { case "$1" in
   decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
   adaptive_real*) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_cascade_b16/manifest.json" ;;
+  engine_profile) echo "experiments/engine_profile.py cascade/model.py cascade/engine.py cascade/sampler.py" ;;
   bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   judge)      echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
@@ -123,6 +124,7 @@ outputs() { case "$1" in
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
+  engine_profile) echo "results/engine_profile.json" ;;
   bench)      echo "results/decode_gpu.json" ;;
   judge)      echo "results/throughput.json" ;;
   convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json" ;;
@@ -162,6 +164,10 @@ run_stage() { case "$1" in
     $PY -m cascade.train --run mfu_cascade_d1024 --objective cascade --block_size 16 $MFU
     # shellcheck disable=SC2086
     $PY -m cascade.train --run mfu_ar_d1024 --objective ar --block_size 1 $MFU ;;
+  engine_profile)   # issue 15: forward cost of both engines at three shapes (random weights), both attention paths, a kernel profile;
+    # ~15 min on an H200, so a 10-minute call runs it in two parts (ENGINE_ARGS, e.g. "--cases 512x8x8:1,2048x24x16:64") and
+    # experiments/engine_profile.py --merge joins them
+    $PY experiments/engine_profile.py --out results/engine_profile.json ${ENGINE_ARGS:-} ;;
   bench)  $PY -m cascade.bench --checkpoints checkpoints --out results/decode_gpu.json ;;
   judge)  # matched quality (cascade.quality): the judge bounds, and code_line exact match where eval_code has the configuration
     EVAL=""; if [ -f "results/eval_code_line_$PROFILE.json" ]; then EVAL="../results/eval_code_line_$PROFILE.json"; fi

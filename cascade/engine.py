@@ -10,7 +10,7 @@ import gc
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
-from .model import CascadeLM, apply_rope, shift_right
+from .model import CascadeLM, apply_rope, shift_right, attend
 from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
@@ -18,45 +18,74 @@ from .adaptive import AdaptiveK, K_CHOICES, block_features
 __all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
+_KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
+
+def _resolve_attn(attn:str, device, head_dim:int) -> str:
+    "'auto': FlexAttention on CUDA where its kernels apply (head dim >= 16), else SDPA with the dense mask."
+    if attn not in ('auto', 'sdpa', 'flex'): raise ValueError(f"attn must be 'auto', 'sdpa' or 'flex', got {attn!r}")
+    cuda = torch.device(device).type == 'cuda'
+    if attn == 'flex' and cuda and head_dim < 16: raise ValueError(f"attn='flex' needs a head dim >= 16 on CUDA, got {head_dim}")
+    return ('flex' if cuda and head_dim >= 16 else 'sdpa') if attn == 'auto' else attn
+
 class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
     def __init__(self, model:CascadeLM, batch_size:int, max_len:int,
-                 compile:bool=False): # fuse each layer's pre- and post-attention work with torch.compile (GPU)
+                 compile:bool=False, # fuse each layer's pre- and post-attention work with torch.compile (GPU)
+                 attn:str='auto'): # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default)
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
+        p = model.tok.weight
+        self.attn = _resolve_attn(attn, p.device, c.head_dim)
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
         self.model = model
         w = lambda m: m.weight.detach()
         self.layers = [dict(n1=w(b.attn_norm), wqkv=torch.cat([w(b.attn.wq), w(b.attn.wk), w(b.attn.wv)]), wo=w(b.attn.wo),
                             n2=w(b.mlp_norm), w13=torch.cat([w(b.mlp.w1), w(b.mlp.w3)]), w2=w(b.mlp.w2)) for b in model.blocks]
-        p = model.tok.weight
-        shape = (c.n_layers, batch_size, c.kv_heads, max_len, c.head_dim)     # grouped-query attention: n_kv_heads K/V heads
-        self.K = torch.zeros(shape, device=p.device, dtype=p.dtype)
-        self.V = torch.zeros(shape, device=p.device, dtype=p.dtype)
-        self.kblk = torch.arange(max_len, device=p.device) // c.block_size       # block index of every key slot
+        self.Lkv = -(-max_len // _KV_BLOCK) * _KV_BLOCK if self.attn == 'flex' else max_len   # slots past max_len: never live
+        # one buffer per layer for K and V together (grouped-query attention: n_kv_heads heads), written by one scatter
+        self.KV = torch.zeros((c.n_layers, 2, batch_size, c.kv_heads, self.Lkv, c.head_dim), device=p.device, dtype=p.dtype)
+        self.K, self.V = self.KV[:, 0], self.KV[:, 1]                            # (n_layers, B, Hkv, Lkv, Dh) views
+        self.kblk = torch.arange(self.Lkv, device=p.device) // c.block_size     # block index of every key slot
+        self.kv_idx = torch.arange(self.Lkv // _KV_BLOCK, device=p.device, dtype=torch.int32).expand(batch_size, 1, 1, -1)
         # token shift: the final normed hidden state of each row's last clean position before the current block (B, D)
         self.hprev = torch.zeros(batch_size, c.d_model, device=p.device, dtype=p.dtype) if c.token_shift else None
         self.weight_bytes = sum(t.numel() * t.element_size() for t in model.parameters())
-        self._pre, self._post = _pre_attn, _post_attn
-        if compile:   # dynamic shapes: one compilation serves every (batch, tokens) shape of the engines
-            self._pre, self._post = torch.compile(_pre_attn, dynamic=True), torch.compile(_post_attn, dynamic=True)
+        self._pre, self._post = _pre_attn, _post_attn                           # decode forwards: a few fixed shapes
+        self._pre_any, self._post_any = _pre_attn, _post_attn                   # prefill: any length
+        if compile:   # static shapes for decode (exact index arithmetic, no symbolic sizes); dynamic for the prefill
+            self._pre, self._post = _compiled(_pre_attn, True), _compiled(_post_attn, True)
+            self._pre_any, self._post_any = torch.compile(_pre_prefill, dynamic=True), torch.compile(_post_prefill, dynamic=True)
+
+    def _block_mask(self, pos):
+        "FlexAttention `BlockMask` of queries at slots `pos` (B, T): per row only the key tiles up to its last query's block are live."
+        from torch.nn.attention.flex_attention import BlockMask
+        bs, T = self.bs, pos.shape[1]
+        qblk = pos // bs                                                        # (B, T) block of every query
+        live = (qblk.amax(1) + 1) * bs                                          # (B,) key slots any query of the row may see
+        n = ((live + _KV_BLOCK - 1) // _KV_BLOCK).to(torch.int32)[:, None, None]
+        def block_causal(b, h, q, kv): return kv // bs <= qblk[b, q.clamp(max=T - 1)]   # (padded query rows read row T-1)
+        return BlockMask.from_kv_blocks(n, self.kv_idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=block_causal,
+                                        seq_lengths=(T, self.Lkv), compute_q_blocks=False)
 
     def hidden(self, idx:torch.Tensor, # (B, T) tokens
                pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
                first:int=0): # return the states of tokens first.. only
-        "Write the K/V of `idx` at slots `pos`, attend block-causally over the whole static buffer: final normed states (B, T - first, D)."
+        "Write the K/V of `idx` at slots `pos`, attend block-causally over the static buffer: final normed states (B, T - first, D)."
         c, m = self.cfg, self.model
         B, T = idx.shape
         H, Hkv, Dh = c.n_heads, c.kv_heads, c.head_dim
         h = F.embedding(idx, m.tok.weight)
-        cos, sin = (t.to(h.dtype) for t in m._rope(pos)) if c.rope else (None, None)   # (B, 1, T, Dh/2), cast once
-        mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # (B, 1, T, max_len)
-        slot = pos[:, None, :, None].expand(B, Hkv, T, Dh)
+        cos, sin = (t[pos][:, :, None].to(h.dtype) for t in (m.rope_cos, m.rope_sin)) if c.rope else (None, None)   # (B, T, 1, Dh/2)
+        decode = T <= 2 * self.bs                         # a block, or a block and its pending commit (AR: one token)
+        pre, post = (self._pre, self._post) if decode else (self._pre_any, self._post_any)
+        if self.attn == 'flex' and decode: mask = self._block_mask(pos)
+        else: mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # one dense mask (B, 1, T, Lkv) for SDPA
+        slot = pos[None, :, None, :, None].expand(2, B, Hkv, T, Dh)
         for i, L in enumerate(self.layers):
-            q, k, v = self._pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps)     # q (B, H, T, Dh); k, v (B, Hkv, T, Dh)
-            self.K[i].scatter_(2, slot, k); self.V[i].scatter_(2, slot, v)
-            y = F.scaled_dot_product_attention(q, self.K[i], self.V[i], attn_mask=mask, enable_gqa=Hkv != H)
-            h = self._post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
+            q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps)     # q (B, H, T, Dh); kv (2, B, Hkv, T, Dh)
+            self.KV[i].scatter_(3, slot, kv)
+            y = attend(q, self.KV[i, 0], self.KV[i, 1], mask)
+            h = post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
         return m.norm(h[:, first:])
 
     def forward(self, idx:torch.Tensor, # (B, T) tokens
@@ -76,14 +105,14 @@ class StaticLM:
         return (logits, h) if return_hidden else logits
 
 def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, n_kv_heads:int, eps:float):
-    "RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh), k and v (B, Hkv, T, Dh)."
+    "RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh) and k, v stacked (2, B, Hkv, T, Dh)."
     B, T, D = h.shape
     Dh = D // n_heads
     x = F.rms_norm(h, (D,), n1, eps)
     q, k, v = (x @ wqkv.T).split([n_heads * Dh, n_kv_heads * Dh, n_kv_heads * Dh], -1)
-    q, k, v = q.view(B, T, n_heads, Dh).transpose(1, 2), k.view(B, T, n_kv_heads, Dh).transpose(1, 2), v.view(B, T, n_kv_heads, Dh).transpose(1, 2)
-    if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-    return q, k, v
+    q, k, v = q.view(B, T, n_heads, Dh), k.view(B, T, n_kv_heads, Dh), v.view(B, T, n_kv_heads, Dh)
+    if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)   # in the (B, T, H, Dh) layout of the matmul
+    return q.transpose(1, 2), torch.stack([k, v]).transpose(2, 3)
 
 def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     "Output projection and residual, then RMSNorm, SwiGLU and residual of one layer: the new h (B, T, D)."
@@ -91,6 +120,9 @@ def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     h = h + y.transpose(1, 2).reshape(B, T, D) @ wo.T
     g, u = (F.rms_norm(h, (D,), n2, eps) @ w13.T).chunk(2, -1)
     return h + (F.silu(g) * u) @ w2.T
+
+def _pre_prefill(*a): return _pre_attn(*a)      # own code objects: the prefill's dynamic-shape compilation is cached apart
+def _post_prefill(*a): return _post_attn(*a)
 
 # %% ../nbs/08_engine.ipynb #96c31508
 def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:bool=True):
@@ -110,6 +142,30 @@ def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:boo
     u = torch.rand_like(lq).clamp_(min=1e-20)                          # the default generator: graph-safe RNG
     tok = (lq - (-u.log()).log()).argmax(-1)                           # argmax(log q + Gumbel) ~ q
     return tok, conf, ent
+
+
+def _select(logits, banned, blk, masked, k_used, M, Kr, st, rule, temperature:float, top_p:float):
+    """One denoising step's choice, in place on the engine's buffers: propose, pick the positions to unmask (the fixed-K
+    schedule for step `st`, a 0-d tensor, or `rule.select` when `st` is None), write them into `blk`, count the step."""
+    tok, conf, ent = _propose(logits, banned, temperature, top_p, entropy=st is None)
+    m = masked
+    if st is None: sel = rule.select(0, m, conf, ent)
+    else:
+        n = (M * (st + 1)) // Kr - (M * st) // Kr                              # the even schedule of FixedK
+        n = torch.where(st + 1 >= Kr, m.sum(-1), n)                            # the K-th step finishes the block
+        sel = _top_n(conf, m, n)
+    sel = sel & m
+    k_used.add_(m.any(-1).long())
+    blk.copy_(torch.where(sel, tok, blk))
+    masked.copy_(m & ~sel)
+
+def _compiled(fn, on:bool):
+    "`fn` compiled for static shapes (one entry per engine shape; the recompile limit raised for many engines), or `fn`."
+    if not on: return fn
+    cfg = torch._dynamo.config
+    for k, n in (('recompile_limit', 256), ('cache_size_limit', 256), ('accumulated_recompile_limit', 4096), ('accumulated_cache_size_limit', 4096)):
+        if hasattr(cfg, k): setattr(cfg, k, max(getattr(cfg, k), n))
+    return torch.compile(fn, dynamic=False)
 
 
 class _Graph:
@@ -163,8 +219,9 @@ class BlockEngine:
     "Static-cache, graph-captured block decoder for a CASCADE model; greedy decoding is exact to `generate` (same tokens and step counts)."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, rule:StepRule|None=None,
                  stop_at_eos:bool=False, graphs:bool|None=None,
-                 compile:bool=False, # torch.compile the per-layer work (see `StaticLM`)
-                 temperature:float=0.0, top_p:float=1.0): # 0 = greedy; else sampled (seed with torch.manual_seed)
+                 compile:bool=False, # torch.compile the per-layer work (see `StaticLM`) and, greedy, the selection
+                 temperature:float=0.0, top_p:float=1.0, # 0 = greedy; else sampled (seed with torch.manual_seed)
+                 attn:str='auto'): # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
         c = model.cfg
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
@@ -172,6 +229,7 @@ class BlockEngine:
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
         bs, dev = self.bs, model.tok.weight.device
+        _resolve_attn(attn, dev, c.head_dim)
         self.max_new, self.stop_at_eos, self.device = max_new_tokens, stop_at_eos, dev
         self.max_prompt = max_prompt_len
         need = -(-(max_prompt_len + max_new_tokens) // bs) * bs                   # the most any prompt of <= max_prompt_len needs
@@ -180,7 +238,8 @@ class BlockEngine:
         self.L = max(2 * bs, need)                                                 # working length (whole blocks; >= 2 for the graphs' dummy state)
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
-        self.net = StaticLM(model, batch_size, self.L, compile)
+        self.net = StaticLM(model, batch_size, self.L, compile, attn)
+        self._sel = _compiled(_select, compile and self.temperature == 0)    # sampling keeps its RNG eager (graph-safe)
         B, L = batch_size, self.L
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.start = z(B, L), z(B), z(B)                   # working buffer, prompt lengths, block starts
@@ -188,6 +247,7 @@ class BlockEngine:
         self.blk, self.pend = z(B, bs), z(B, bs)
         self.M, self.Kr, self.k_used = z(B), z(B), z(B)
         self.offs = torch.arange(bs, device=dev)
+        self.steps = torch.arange(bs, device=dev)                           # the fixed-K step index as a device scalar (a view)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
         if self.kind == 'planned':                                           # the adaptive-K head's state
@@ -248,20 +308,10 @@ class BlockEngine:
             ppos = torch.where(pos >= bs, pos - bs, pos + bs)
             logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([ppos, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
-        tok, conf, ent = _propose(logits, self.banned, self.temperature, self.top_p, entropy=self.kind == 'adaptive')
-        m = self.masked
-        if plan: self.Kr.copy_(torch.minimum(self._plan(m, logits, hid), self.M).clamp(min=1))
-        if self.kind in ('fixed', 'planned'):
-            st = step if self.kind == 'fixed' else self.step_t                # python int inside a fixed block; a device counter otherwise
-            n = (self.M * (st + 1)) // self.Kr - (self.M * st) // self.Kr
-            n = torch.where(st + 1 >= self.Kr, m.sum(-1), n)
-            sel = _top_n(conf, m, n)
-            if self.kind == 'planned': self.step_t.add_(1)
-        else: sel = self.rule.select(0, m, conf, ent)
-        sel = sel & m
-        self.k_used.add_(m.any(-1).long())
-        self.blk.copy_(torch.where(sel, tok, self.blk))
-        self.masked.copy_(m & ~sel)
+        if plan: self.Kr.copy_(torch.minimum(self._plan(self.masked, logits, hid), self.M).clamp(min=1))
+        st = {'fixed': lambda: self.steps[step], 'planned': lambda: self.step_t}.get(self.kind, lambda: None)()
+        self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, self.rule, self.temperature, self.top_p)
+        if self.kind == 'planned': self.step_t.add_(1)
 
     def _plan(self, masked, logits, hid):
         "K per row from the adaptive head's greedy action on `block_features` (banned ids as a device mask)."
@@ -356,16 +406,26 @@ class BlockEngine:
         return EngineOutput(toks, evs[-1].nfe, evs[-1].nfe_prefill, torch.stack([e.k for e in evs], 1))
 
 # %% ../nbs/08_engine.ipynb #40fb0869
+def _emit_ar(logits, banned, done, tok_buf, seq, cur, pad_id:int, eos_id:int, stop_at_eos:bool, temperature:float, top_p:float):
+    "The AR step's choice, in place: the next token of each row (pad once a row is done) into `tok_buf` and `seq` at `cur + 1`."
+    tok = _propose(logits, banned, temperature, top_p, entropy=False)[0][:, 0]
+    tok = torch.where(done, torch.full_like(tok, pad_id), tok)
+    tok_buf.copy_(tok)
+    seq.scatter_(1, (cur + 1)[:, None], tok[:, None])
+    if stop_at_eos: done.logical_or_(tok == eos_id)
+
 class AREngine:
     "The AR baseline with the same care: static cache, greedy next-token steps captured `chunk` at a time in CUDA graphs."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, stop_at_eos:bool=False,
-                 graphs:bool|None=None, chunk:int=16, compile:bool=False, temperature:float=0.0, top_p:float=1.0):
+                 graphs:bool|None=None, chunk:int=16, compile:bool=False, temperature:float=0.0, top_p:float=1.0,
+                 attn:str='auto'):
         c = model.cfg
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
         if c.token_shift: raise ValueError('AREngine runs unshifted causal LMs; a token_shift model decodes with BlockEngine')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
+        _resolve_attn(attn, model.tok.weight.device, c.head_dim)
         self.model, self.cfg, self.B, dev = model, c, batch_size, model.tok.weight.device
         self.max_new, self.max_prompt, self.stop_at_eos, self.device, self.chunk = max_new_tokens, max_prompt_len, stop_at_eos, dev, chunk
         self.L = max_prompt_len + max_new_tokens
@@ -373,7 +433,8 @@ class AREngine:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} = {self.L} > max_seq_len {c.max_seq_len}')
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
-        self.net = StaticLM(model, batch_size, self.L, compile)
+        self.net = StaticLM(model, batch_size, self.L, compile, attn)
+        self._emit_fn = _compiled(_emit_ar, compile and self.temperature == 0)
         B = batch_size
         self.seq = torch.full((B, self.L + 1), c.pad_id, dtype=torch.long, device=dev)   # +1: a slot past the end for finished rows
         self.cur = torch.zeros(B, dtype=torch.long, device=dev)       # position of the last token (the next input)
@@ -396,11 +457,8 @@ class AREngine:
 
     def _emit(self, logits):
         c = self.cfg
-        tok = _propose(logits, self.banned, self.temperature, self.top_p, entropy=False)[0][:, 0]
-        tok = torch.where(self.done, torch.full_like(tok, c.pad_id), tok)
-        self.tok.copy_(tok)
-        self.seq.scatter_(1, (self.cur + 1)[:, None], tok[:, None])
-        if self.stop_at_eos: self.done.logical_or_(tok == c.eos_id)
+        self._emit_fn(logits, self.banned, self.done, self.tok, self.seq, self.cur, c.pad_id, c.eos_id, self.stop_at_eos,
+                      self.temperature, self.top_p)
 
     def _step(self):
         "One forward of the last token at its position, the next token chosen greedily and written to `seq`."
