@@ -15,14 +15,14 @@ from .quality import judge_headline, judge_within_bounds, task_scores, row_key, 
 
 # %% auto #0
 __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS',
-           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'THROUGHPUT_COLS',
-           'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'MATH_ALLOWED',
-           'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results', 'hardware',
-           'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si', 'fmt_pct',
-           'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows', 'Macro',
-           'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
+           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'GROUPS', 'TRAIN_GROUPS',
+           'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES',
+           'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results',
+           'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si',
+           'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows',
+           'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
            'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks',
-           'table_judge_tasks', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
+           'table_judge_tasks', 'table_engine', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
            'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures',
            'fig_adaptive_real', 'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers',
            'defined_macros', 'build_all', 'main']
@@ -261,6 +261,18 @@ ADAPTIVE_REAL_NUMS = (   # the learned K_b head on real blocks (issue 14): how m
     Num('Monotone', ('metrics.targets.monotone_lams',), 'int', 'lambdas passing the monotone-difficulty diagnostic'),
     Num('HeadCost', ('metrics.targets.head_cost_frac',), 'pct', 'the head\'s FLOPs as a share of one forward'))
 
+_ENGINE_CASES = (('NanoBOne', 'd512_b1'), ('BigBOne', 'd2048_b1'), ('BigBSixtyFour', 'd2048_b64'))
+ENGINE_NUMS = tuple(   # the engine profile (issue 15): per case, the AR forward and CASCADE forwards / AR's (summary of the run's default path)
+    n for case, key in _ENGINE_CASES for n in (
+        Num(f'ArMs{case}', (f'metrics.summary.{key}_ar_ms',), 'sig', f'AR forward (ms), {key}'),
+        Num(f'ArRoof{case}', (f'metrics.summary.{key}_ar_roof',), 'pct', f'AR forward as a share of the weight roofline, {key}'),
+        Num(f'BSixteenKSixteen{case}', (f'metrics.summary.{key}_b16k16_vs_ar',), 'times', f'block-16 forward at K=16 / AR forward, {key}'),
+        Num(f'BSixteenKFour{case}', (f'metrics.summary.{key}_b16k4_vs_ar',), 'times', f'block-16 forward at K=4 / AR forward, {key}'),
+        Num(f'BSixteenKTwo{case}', (f'metrics.summary.{key}_b16k2_vs_ar',), 'times', f'block-16 forward at K=2 / AR forward, {key}'),
+        Num(f'BFourKFour{case}', (f'metrics.summary.{key}_b4k4_vs_ar',), 'times', f'token-shift block-4 forward at K=4 / AR forward, {key}'),
+        Num(f'BFourThr{case}', (f'metrics.summary.{key}_b4thr_vs_ar',), 'times', f'token-shift block-4 forward, threshold 0.9 / AR forward, {key}'),
+        Num(f'Max{case}', (f'metrics.summary.{key}_max_vs_ar',), 'times', f'the largest CASCADE forward / AR forward, {key}')))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -276,7 +288,9 @@ GROUPS = (
     Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS),
     Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
-    Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS))
+    Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
+    Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
+    Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
@@ -573,8 +587,30 @@ def table_judge_tasks(results:dict) -> str:
     return tabular(['Model', 'Rule', 'Task', 'Prompts', r'Gen.\ PPL', r'$\times$ AR', 'Entropy', r'$\times$ AR', 'NFE / token', 'Judge bounds'],
                    rows or [r'\NotMeasured'], 'lllrrrrrrl')
 
+_ENGINE_COLS = (('B16 K=16', 'B16 K=16'), ('B16 K=4', 'B16 K=4'), ('B16 K=2', 'B16 K=2'), ('B16 threshold 0.9', r'B16 $\tau$'),
+                ('B4-ts K=4', 'B4 K=4'), ('B4-ts K=2', 'B4 K=2'), ('B4-ts threshold 0.9', r'B4 $\tau$'))
+def table_engine(results:dict) -> str:
+    """The decode engine's forward cost per model shape and batch (`experiments/engine_profile.py`): the AR forward in ms
+    and as a share of the weight roofline, each CASCADE forward divided by the AR forward of the same run and path
+    (B4: the token-shift block-4 model of the conversion; $\tau$: confidence threshold 0.9), and CUDA kernels per AR
+    forward. Rows: the engine before issue 15 (dense-mask SDPA), then both attention paths of the current engine."""
+    rows = []
+    for stem, label in (('engine_profile_before', 'before'), ('engine_profile', None)):
+        res = results.get(stem)
+        if not res: continue
+        if rows: rows.append(None)                                          # a rule between the runs
+        by = {}
+        for r in rows_of(res): by.setdefault((r.get('d_model') or 0, r.get('n_layers') or 0, r.get('batch') or 0, r.get('attn', 'sdpa')), {})[r.get('method')] = r
+        for (d, L, b, attn), ms in sorted(by.items()):
+            ar = ms.get('AR', {})
+            rows.append([f'{d}/{L}', _cell(b, 'int'), label or tex_escape(attn), _cell(ar.get('forward_ms'), 'sig'), _cell(ar.get('roofline_frac'), 'pct')]
+                        + [_cell(ms.get(m, {}).get('forward_vs_ar'), 'sig') for m, _ in _ENGINE_COLS]
+                        + [_cell((ar.get('profile') or {}).get('kernels_per_forward'), 'int')])
+    return tabular(['Width/layers', 'Batch', 'Attention', 'AR ms', 'AR roofline'] + [h for _, h in _ENGINE_COLS] + ['AR kernels'],
+                   rows or [r'\NotMeasured'], 'lrlrr' + 'r' * len(_ENGINE_COLS) + 'r')
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
-          'tasks': table_tasks, 'judge_tasks': table_judge_tasks}
+          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
