@@ -640,7 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
     docs = field_docs(TrainConfig)
     for f in fields(TrainConfig):
         t = _TYPES[str(f.type)]
-        if t is bool: g.add_argument(f'--{f.name}', action=argparse.BooleanOptionalAction, default=f.default, help=docs.get(f.name, ' '))
+        if f.name == 'run':                      # torchrun's own parser takes `--run` for its --run-path: use --run_name there
+            g.add_argument('--run', '--run_name', dest='run', type=t, default=f.default, help=docs.get(f.name, ' ') + '; --run_name under torchrun')
+        elif t is bool: g.add_argument(f'--{f.name}', action=argparse.BooleanOptionalAction, default=f.default, help=docs.get(f.name, ' '))
         else: g.add_argument(f'--{f.name}', type=t, default=f.default, help=docs.get(f.name, ' '))
     g = p.add_argument_group('model (CascadeConfig); unset = the --size preset, then CascadeConfig defaults')
     g.add_argument('--size', choices=sorted(SIZES), default='tiny', help='model preset: ' + '; '.join(f'{k}: {v}' for k, v in SIZES.items()))
