@@ -2,7 +2,7 @@
 sizes) into OUT/ddp_scaling.json: tokens/s and MFU per run, the 2-GPU / 1-GPU ratios, loss differences along the
 curves, and every run's exit code. A run that did not finish leaves its entries None; the summary is written anyway.
 
-    python experiments/ddp_scaling.py --out OUT --mode gpu --steps 60 --resume_at 50
+    python experiments/ddp_scaling.py --out OUT --mode gpu --steps 100 --resume_at 90
 """
 import argparse, json
 from pathlib import Path
