@@ -167,8 +167,8 @@ def unwrap(model):
     while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
     return model
 
-def _write_pretrained(model:CascadeLM, d:Path, dtype=None, max_shard_bytes:int=MAX_SHARD_BYTES):
-    unique, tied = _dedup(model.state_dict())
+def _write_pretrained(model:CascadeLM, d:Path, dtype=None, max_shard_bytes:int=MAX_SHARD_BYTES, state_dict:dict|None=None):
+    unique, tied = _dedup(model.state_dict() if state_dict is None else state_dict)
     if dtype is not None: unique = {k: (t.to(dtype) if t.is_floating_point() else t) for k, t in unique.items()}
     dtypes = sorted({str(t.dtype).replace('torch.', '') for t in unique.values() if t.is_floating_point()})
     model.cfg.save(d / 'config.json')
@@ -176,9 +176,11 @@ def _write_pretrained(model:CascadeLM, d:Path, dtype=None, max_shard_bytes:int=M
 
 def save_pretrained(model:CascadeLM, d, # the directory (replaced atomically if it exists)
                     dtype:torch.dtype|None=None, # cast floating weights, e.g. torch.bfloat16; None = as they are
-                    max_shard_bytes:int=MAX_SHARD_BYTES) -> Path:
+                    max_shard_bytes:int=MAX_SHARD_BYTES,
+                    state_dict:dict|None=None, # the weights when not `model.state_dict()` (an FSDP model's gathered full state; tied names share one tensor)
+                   ) -> Path:
     "Write config + sharded safetensors weights to `d` atomically."
-    with atomic_dir(d) as t: _write_pretrained(unwrap(model), t, dtype, max_shard_bytes)
+    with atomic_dir(d) as t: _write_pretrained(unwrap(model), t, dtype, max_shard_bytes, state_dict)
     return Path(d)
 
 def _read_config(d:Path) -> CascadeConfig:
@@ -270,7 +272,8 @@ def get_rng_state(generators:dict|None=None) -> dict:
 def set_rng_state(state:dict, generators:dict|None=None):
     "Restore what `get_rng_state` captured; the same generator names must be given."
     torch.set_rng_state(state['torch'])
-    if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    if state['cuda'] and torch.cuda.is_available():                    # the devices this process sees (a resume may see fewer)
+        for i, s in enumerate(state['cuda'][:torch.cuda.device_count()]): torch.cuda.set_rng_state(s, i)
     random.setstate(state['python'])
     n = state['numpy']; np.random.set_state((n[0], np.array(n[1], dtype=np.uint32), n[2], n[3], n[4]))
     gens = generators or {}
@@ -298,22 +301,25 @@ def latest_checkpoint(root) -> Path|None:
 
 def save_checkpoint(root, # directory holding step_XXXXXXXX/ checkpoints and the `latest` pointer
                     step:int, model:CascadeLM,
-                    optimizer=None, scheduler=None,
+                    optimizer=None, # an optimizer, or its `state_dict()` (an FSDP optimizer's, gathered in that layout)
+                    scheduler=None,
                     rng=None, # e.g. `get_rng_state(...)`, or a list of them (one per DDP rank)
                     data=None, # the data stream's `state_dict()`
                     train_config:dict|None=None, extra:dict|None=None,
                     keep:int=2, # checkpoints kept (newest); 0 = keep all
-                    max_shard_bytes:int=MAX_SHARD_BYTES) -> Path:
+                    max_shard_bytes:int=MAX_SHARD_BYTES,
+                    model_state:dict|None=None, # the weights when not `model.state_dict()` (see `save_pretrained`)
+                   ) -> Path:
     "Write a complete training checkpoint atomically; returns its directory."
     root = Path(root); final = root / _ckpt_name(step)
     model = unwrap(model)
     state = {'format': FORMAT, 'step': step, 'time': time.time(),
-             'optimizer': optimizer.state_dict() if optimizer is not None else None,
+             'optimizer': optimizer if optimizer is None or isinstance(optimizer, dict) else optimizer.state_dict(),
              'scheduler': scheduler.state_dict() if scheduler is not None else None,
              'rng': rng, 'data': data, 'train_config': train_config, 'extra': extra}
     tensors = {}; skeleton = pack_state(state, tensors)
     with atomic_dir(final) as t:
-        _write_pretrained(model, t, None, max_shard_bytes)
+        _write_pretrained(model, t, None, max_shard_bytes, model_state)
         save_tensors(tensors, t, 'state', max_shard_bytes)
         _write_json(t / 'state.json', skeleton)
     ptr_tmp = root / f'.latest.tmp-{os.getpid()}'
@@ -327,7 +333,7 @@ def save_checkpoint(root, # directory holding step_XXXXXXXX/ checkpoints and the
 def load_checkpoint(path, # a checkpoint directory, or a root whose `latest` is followed
                     model:CascadeLM|None=None, # weights are loaded into it; None = build one from config.json
                     optimizer=None, scheduler=None, device='cpu', verify_hashes:bool=True) -> dict:
-    "Load a training checkpoint; returns dict(path, step, model, rng, data, train_config, extra)."
+    "Load a training checkpoint; returns dict(path, step, model, optimizer, scheduler (their saved states), rng, data, train_config, extra)."
     path = Path(path)
     if not (path / 'state.json').exists() and not path.name.startswith('step_'):
         found = latest_checkpoint(path)
@@ -352,5 +358,6 @@ def load_checkpoint(path, # a checkpoint directory, or a root whose `latest` is 
     if optimizer is not None: optimizer.load_state_dict(state['optimizer'])   # checks its groups before changing anything
     if scheduler is not None: scheduler.load_state_dict(state['scheduler'])
     model.load_state_dict(sd, strict=False)                                  # shapes checked above: cannot fail half-way
-    return {'path': path, 'step': state['step'], 'model': model, 'rng': state['rng'], 'data': state['data'],
+    return {'path': path, 'step': state['step'], 'model': model, 'optimizer': state['optimizer'], 'scheduler': state['scheduler'],
+            'rng': state['rng'], 'data': state['data'],
             'train_config': state['train_config'], 'extra': state['extra']}

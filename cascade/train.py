@@ -1,4 +1,4 @@
-"""One loop for both objectives - CASCADE's vectorised block-diffusion NELBO and the causal-LM loss of the AR baseline - with AdamW, warmup + cosine/WSD, clipping, accumulation, bf16 autocast, `torch.compile`, DDP, validation, a JSONL log, tokens/s and MFU, exact resume, and a CLI (`python -m cascade.train`).
+"""One loop for both objectives - CASCADE's vectorised block-diffusion NELBO and the causal-LM loss of the AR baseline - with AdamW, warmup + cosine/WSD, clipping, accumulation, bf16 autocast, `torch.compile`, DDP or FSDP2 under torchrun, validation, a JSONL log, tokens/s and MFU, exact resume, and a CLI (`python -m cascade.train`).
 
 Docs: https://cascade-lm.github.io/cascade/train.html.md"""
 
@@ -23,14 +23,16 @@ from .checkpoint import (save_checkpoint, load_checkpoint, latest_checkpoint, sa
 from .results import make_result, write_result
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SCHEDULES', 'PROFILE_WARMUP', 'ARCH_FIELDS', 'SIZES', 'parse_block_schedule', 'TrainConfig',
+__all__ = ['OBJECTIVES', 'SCHEDULES', 'PARALLEL', 'PROFILE_WARMUP', 'ARCH_FIELDS', 'SIZES', 'parse_block_schedule', 'TrainConfig',
            'lr_factor', 'param_groups', 'make_data', 'draw_noise', 'LossModule', 'flops_per_token', 'evaluate',
-           'block_at', 'ar_step', 'complement_noise', 'kernel_group', 'start_profiler', 'profile_summary',
-           'init_teacher', 'train', 'field_docs', 'build_parser', 'configs_from_args', 'main']
+           'shard_model', 'full_state', 'load_sharded_optimizer', 'block_at', 'ar_step', 'complement_noise',
+           'kernel_group', 'start_profiler', 'profile_summary', 'init_teacher', 'train', 'field_docs', 'build_parser',
+           'configs_from_args', 'main']
 
 # %% ../nbs/11_train.ipynb #6d1ebfde
 OBJECTIVES = ('cascade', 'ar')
 SCHEDULES = ('cosine', 'wsd', 'constant')
+PARALLEL = ('ddp', 'fsdp')
 PROFILE_WARMUP = 5                  # steps before the profiler starts (compilation, autotuning, allocator warm-up)
 
 def parse_block_schedule(spec:str) -> list[tuple[int, float]]:
@@ -85,6 +87,7 @@ class TrainConfig:
     device: str = 'auto'            # 'auto' = cuda if available else cpu
     dtype: str = 'auto'             # autocast dtype 'bf16' or 'fp32'; 'auto' = bf16 on cuda, fp32 on cpu
     compile: bool = False           # torch.compile every transformer block (regional compilation; GPU)
+    parallel: str = 'ddp'           # several processes (torchrun): 'ddp' (replicated weights) or 'fsdp' (FSDP2: weights, grads, AdamW state sharded); one process: neither
     threads: int = 0                # torch CPU threads; 0 = leave as is
     peak_flops: float = 989e12      # MFU denominator per device: H100 SXM dense bf16
     log_every: int = 1              # steps between train records in metrics.jsonl
@@ -105,7 +108,7 @@ class TrainConfig:
         "Raise `ValueError` naming the first invalid field."
         def need(cond, msg):
             if not cond: raise ValueError(f'invalid TrainConfig: {msg}')
-        for f, choices in (('objective', OBJECTIVES), ('schedule', SCHEDULES), ('weighting', WEIGHTINGS),
+        for f, choices in (('objective', OBJECTIVES), ('schedule', SCHEDULES), ('weighting', WEIGHTINGS), ('parallel', PARALLEL),
                            ('dtype', ('auto', 'bf16', 'fp32')), ('final_dtype', ('bf16', 'fp32'))):
             need(getattr(self, f) in choices, f'{f} must be one of {choices}, got {getattr(self, f)!r}')
         for f in ('batch_size', 'steps', 'eval_batches', 'eval_draws', 'log_every', 'synthetic_tokens'):
@@ -270,6 +273,55 @@ def _amp_dtype(tc:TrainConfig, device:torch.device):
     d = tc.dtype if tc.dtype != 'auto' else ('bf16' if device.type == 'cuda' else 'fp32')
     return torch.bfloat16 if d == 'bf16' else None
 
+# %% ../nbs/11_train.ipynb #fsdp0002
+def shard_model(model:CascadeLM, device:torch.device, world:int,
+                amp_dtype=None, # torch.bfloat16: the blocks' weights are gathered and used in bf16
+               ) -> CascadeLM:
+    "FSDP2, in place: each transformer block its own unit, then the root (token embedding = tied head, final norm)."
+    from torch.distributed.fsdp import fully_shard, MixedPrecisionPolicy, register_fsdp_forward_method
+    from torch.distributed.device_mesh import init_device_mesh
+    mesh = init_device_mesh(device.type, (world,))
+    mp = MixedPrecisionPolicy(param_dtype=amp_dtype, reduce_dtype=torch.float32, cast_forward_inputs=False)
+    for blk in model.blocks: fully_shard(blk, mesh=mesh, mp_policy=mp)
+    fully_shard(model, mesh=mesh)                                          # fp32, like the embedding under autocast
+    register_fsdp_forward_method(model, 'forward_2l')                     # the training forward is not `forward`
+    return model
+
+def _aliases(model:nn.Module) -> dict:
+    "{name: first name of the same Parameter} for tied weights, e.g. {'head.weight': 'tok.weight'}."
+    first, out = {}, {}
+    for n, p in model.named_parameters(remove_duplicate=False):
+        if id(p) in first: out[n] = first[id(p)]
+        else: first[id(p)] = n
+    return out
+
+def full_state(model:CascadeLM, opt=None) -> tuple[dict, dict|None]:
+    "An FSDP2 model's full weights and AdamW state on rank 0's CPU ({} and None elsewhere), laid out as an unsharded `state_dict()`; every rank must call it."
+    from torch.distributed.checkpoint.state_dict import get_model_state_dict, get_optimizer_state_dict, StateDictOptions
+    o = StateDictOptions(full_state_dict=True, cpu_offload=True)
+    sd = get_model_state_dict(model, options=o)
+    osd = get_optimizer_state_dict(model, opt, options=o) if opt is not None else None
+    if not sd: return {}, None                                             # ranks > 0 get nothing
+    for alias, name in _aliases(model).items(): sd[alias] = sd[name]       # tied names share one tensor, as in state_dict()
+    if osd is None: return sd, None
+    idx = {n: i for i, n in enumerate(n for g in osd['param_groups'] for n in g['params'])}   # state_dict() numbers in group order
+    return sd, {'state': {idx[n]: s for n, s in sorted(osd['state'].items(), key=lambda kv: idx[kv[0]])},
+                'param_groups': [{**g, 'params': [idx[n] for n in g['params']]} for g in osd['param_groups']]}
+
+def load_sharded_optimizer(model:CascadeLM, opt, state:dict):
+    "Load `state`, an unsharded `opt.state_dict()` (what checkpoints hold), into the AdamW of an FSDP2 `model`; every rank passes all of it and keeps its shard."
+    from torch.distributed.checkpoint.state_dict import set_optimizer_state_dict, StateDictOptions
+    name = {id(p): n for n, p in model.named_parameters()}
+    names = [[name[id(p)] for p in g['params']] for g in opt.param_groups]
+    have, want = [len(g['params']) for g in state['param_groups']], [len(g) for g in names]
+    if have != want: raise CheckpointError(f'optimizer state has parameter groups of {have} parameters, the optimizer {want}')
+    fqn = {i: n for g, gn in zip(state['param_groups'], names) for i, n in zip(g['params'], gn)}   # as Optimizer.load_state_dict pairs them
+    osd = {'state': {fqn[i]: s for i, s in state['state'].items()},
+           'param_groups': [{**g, 'params': gn} for g, gn in zip(state['param_groups'], names)]}
+    set_optimizer_state_dict(model, opt, osd, options=StateDictOptions(full_state_dict=True))
+    for g, saved in zip(opt.param_groups, state['param_groups']):        # the hyper-parameters as saved (DCP turns tuples into lists)
+        g.update({k: v for k, v in saved.items() if k != 'params'})
+
 # %% ../nbs/11_train.ipynb #rec00002
 def block_at(step:int, # optimizer step, 0-based
              steps:int, # total steps of the run
@@ -344,10 +396,16 @@ def _summary_rate(dts:list[float], tokens_per_step:int) -> float|None:
     return tokens_per_step / float(np.median(dts[skip:]))
 
 _RESUME_FREE = ('run', 'out_dir', 'resume', 'progress', 'log_every', 'threads', 'results_dir', 'device', 'compile',
-                'eval_every', 'ckpt_every', 'keep_ckpts', 'save_final', 'final_dtype', 'time_limit_s')   # may change on resume without a warning
+                'eval_every', 'ckpt_every', 'keep_ckpts', 'save_final', 'final_dtype', 'time_limit_s', 'parallel')   # may change on resume without a warning
 
 ARCH_FIELDS = ('vocab_size', 'd_model', 'n_layers', 'n_heads', 'n_kv_heads', 'd_ff', 'rope', 'rope_base', 'norm_eps',
                'tie_embeddings', 'pad_id', 'eos_id', 'mask_id')   # what conversion keeps; block_size, token_shift, max_seq_len may change
+
+def _agree(flag:bool, world:int, device) -> bool:
+    "`flag` if any rank's is set: every rank leaves the loop at the same step (a time limit measured per rank may differ)."
+    if world == 1: return flag
+    t = torch.tensor([float(flag)], device=device); dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
 
 def init_teacher(path:str, cfg:CascadeConfig) -> CascadeLM:
     "The saved model `path` to initialise a run of config `cfg` from; an error naming every architecture field that differs."
@@ -365,16 +423,20 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     t_start = time.perf_counter()
     if tc.objective == 'ar' and cfg.block_size != 1:
         raise ValueError(f"objective 'ar' is the causal baseline: it needs block_size=1, got {cfg.block_size}")
+    B, N = tc.batch_size, cfg.max_seq_len
+    world = int(os.environ.get('WORLD_SIZE', '1'))                      # torchrun's, checked before joining the process group
+    if B % world: raise ValueError(f'batch_size {B} is not divisible by the world size {world} (each process takes batch_size / world_size rows)')
+    if (tc.eval_batch_size or B) % world:
+        raise ValueError(f'eval_batch_size {tc.eval_batch_size} is not divisible by the world size {world}')
+    Bl = B // world; mb = tc.micro_batch_size or Bl
+    if Bl % mb: raise ValueError(f'per-process batch {Bl} (batch_size {B} / world size {world}) is not divisible by micro_batch_size {mb}')
+    accum = Bl // mb
     rank, world, local, own_pg = _dist_setup(tc.device)
     device = _device(tc.device, local)
     if tc.threads: torch.set_num_threads(tc.threads)
     amp = _amp_dtype(tc, device)
     out = Path(tc.out_dir or f'runs/{tc.run}')
-    B, N = tc.batch_size, cfg.max_seq_len
-    if B % world: raise ValueError(f'batch_size {B} is not divisible by the world size {world}')
-    Bl = B // world; mb = tc.micro_batch_size or Bl
-    if Bl % mb: raise ValueError(f'per-process batch {Bl} is not divisible by micro_batch_size {mb}')
-    accum = Bl // mb
+    sharded = world > 1 and tc.parallel == 'fsdp'
     phases = parse_block_schedule(tc.block_schedule)                     # recipe checks against the model, before any work
     bad = [b for b, _ in phases if N % b]
     if bad: raise ValueError(f'block_schedule {tc.block_schedule!r}: block sizes {bad} do not divide max_seq_len {N}')
@@ -387,6 +449,17 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     if teacher is not None:                                              # overwritten below when resuming
         model.load_state_dict(convert_cascade(teacher, cfg.block_size, cfg.token_shift, cfg.max_seq_len, cfg.attn_backend).state_dict())
         del teacher
+    ck_root = out / 'ckpt'
+    if rank == 0: out.mkdir(parents=True, exist_ok=True); clean_stale(ck_root)
+    ck = None if tc.resume == 'never' else latest_checkpoint(ck_root) if tc.resume == 'auto' else Path(tc.resume)
+    if world > 1:                                                        # one step for all, or the collectives hang
+        seen = [None] * world; dist.all_gather_object(seen, None if ck is None else str(ck))
+        if len(set(seen)) > 1:
+            raise CheckpointError(f'the ranks would resume from different checkpoints (by rank: {seen}): out_dir must be on a filesystem every host shares')
+    st = load_checkpoint(ck, model, device=device) if ck is not None else None   # the weights, into the unsharded model
+    if st is not None and (st['optimizer'] is None or st['scheduler'] is None):
+        raise CheckpointError(f'{st["path"]} holds no optimizer or scheduler state')
+    if sharded: shard_model(model, device, world, amp)                   # after loading: each rank keeps its shard
     opt = torch.optim.AdamW(param_groups(model, tc.weight_decay), lr=tc.lr, betas=(tc.beta1, tc.beta2),
                             fused=device.type == 'cuda')
     sched = torch.optim.lr_scheduler.LambdaLR(opt, functools.partial(lr_factor, tc=tc))
@@ -397,12 +470,11 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         val_batches = d_val if val_batches is None else val_batches
 
     start, tokens, wall_before = 0, 0, 0.0
-    ck_root = out / 'ckpt'
-    if rank == 0: out.mkdir(parents=True, exist_ok=True); clean_stale(ck_root)
-    ck = None if tc.resume == 'never' else latest_checkpoint(ck_root) if tc.resume == 'auto' else Path(tc.resume)
-    if ck is not None:
-        st = load_checkpoint(ck, model, opt, sched, device=device)
-        rngs = st['rng']
+    if st is not None:
+        if sharded: load_sharded_optimizer(model, opt, st['optimizer'])
+        else: opt.load_state_dict(st['optimizer'])
+        sched.load_state_dict(st['scheduler'])
+        rngs = st['rng']                                                 # one per rank that wrote it; another world size: rank 0's
         set_rng_state(rngs[rank] if len(rngs) == world else rngs[0], {'noise': gen})
         data.load_state_dict(st['data'])
         start, tokens, wall_before = st['step'], st['extra']['tokens'], st['extra']['wall_s']
@@ -420,7 +492,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     if tc.compile:
         for blk in model.blocks: blk.compile()                           # regional: one graph reused by every layer
     loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min)
-    fwd = DDP(loss_mod, device_ids=[local] if device.type == 'cuda' else None) if world > 1 else loss_mod
+    fwd = DDP(loss_mod, device_ids=[local] if device.type == 'cuda' else None) if world > 1 and not sharded else loss_mod
     fpt = flops_per_token(cfg, tc.objective)['train']
     cascade = tc.objective == 'cascade'
 
@@ -434,10 +506,12 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         rng = get_rng_state({'noise': gen})
         if world > 1: rngs = [None] * world; dist.all_gather_object(rngs, rng)
         else: rngs = [rng]
+        weights, opt_state = full_state(model, opt) if sharded else (None, opt)   # FSDP: every rank gathers, rank 0 keeps
         if rank == 0:
             with target_cfg():
-                save_checkpoint(ck_root, step, model, opt, sched, rng=rngs, data=data.state_dict(), train_config=tc.to_dict(),
-                                extra={'tokens': tokens, 'wall_s': wall_before + time.perf_counter() - t_start}, keep=tc.keep_ckpts)
+                save_checkpoint(ck_root, step, model, opt_state, sched, rng=rngs, data=data.state_dict(), train_config=tc.to_dict(),
+                                extra={'tokens': tokens, 'wall_s': wall_before + time.perf_counter() - t_start}, keep=tc.keep_ckpts,
+                                model_state=weights)
         if world > 1: dist.barrier()
 
     def validate(step):
@@ -468,7 +542,9 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         for j in range(accum):
             rows = slice(rank * Bl + j * mb, rank * Bl + (j + 1) * mb)
             xb = x[rows].to(device, non_blocking=True)
-            sync = fwd.no_sync() if world > 1 and j < accum - 1 else contextlib.nullcontext()
+            last = j == accum - 1
+            if sharded: model.set_requires_gradient_sync(last)           # FSDP: reduce-scatter after the last micro-step only
+            sync = fwd.no_sync() if world > 1 and not sharded and not last else contextlib.nullcontext()
             with sync:
                 with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
                     loss = fwd(xb, m[rows], u[rows]) if cascade and not is_ar else fwd(xb, ar=is_ar)
@@ -476,6 +552,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
             loss_sum += loss.detach() / accum
         if world > 1: dist.all_reduce(loss_sum); loss_sum /= world
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip if tc.grad_clip > 0 else float('inf'))
+        if sharded: gn = gn.full_tensor()                                # a replicated DTensor
         lr = opt.param_groups[0]['lr']
         last_loss, gnv = loss_sum.item(), gn.item()
         if not (math.isfinite(last_loss) and math.isfinite(gnv)):
@@ -492,7 +569,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         if (tc.ckpt_every and done % tc.ckpt_every == 0) or (done == tc.steps and tc.save_final): checkpoint(done)
         if prof is not None and done == prof_at + tc.profile_steps:
             profile = profile_summary(prof, tc.profile_steps, time.perf_counter() - t_prof); prof = None
-        if tc.time_limit_s and done < tc.steps and time.perf_counter() - t_start >= tc.time_limit_s:
+        if tc.time_limit_s and done < tc.steps and _agree(time.perf_counter() - t_start >= tc.time_limit_s, world, device):
             if not (tc.ckpt_every and done % tc.ckpt_every == 0): checkpoint(done)
             stopped = True; break                                        # the next call resumes from this checkpoint
         t0 = time.perf_counter()                                        # validation and checkpoint time excluded
@@ -507,8 +584,9 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         return {'metrics': {'complete': False, 'steps_done': done, 'steps': tc.steps, 'tokens': tokens, 'train_loss': last_loss,
                             'tokens_per_s': _summary_rate(dts, B * N), 'wall_s': wall_before + time.perf_counter() - t_start},
                 'curve': [], 'out_dir': out, 'final_dir': None, 'model': model, 'result_path': None}
+    weights = full_state(model)[0] if sharded and tc.save_final else None   # FSDP: every rank gathers
     if rank == 0 and tc.save_final:
-        final_dir = save_pretrained(model, out / 'final', dtype=torch.bfloat16 if tc.final_dtype == 'bf16' else None)
+        final_dir = save_pretrained(model, out / 'final', dtype=torch.bfloat16 if tc.final_dtype == 'bf16' else None, state_dict=weights)
     recs = _read_jsonl(metrics_path) if rank == 0 else []
     tr = [r for r in recs if r['kind'] == 'train']
     rate = _summary_rate(dts, B * N)
@@ -562,7 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
     docs = field_docs(TrainConfig)
     for f in fields(TrainConfig):
         t = _TYPES[str(f.type)]
-        if t is bool: g.add_argument(f'--{f.name}', action=argparse.BooleanOptionalAction, default=f.default, help=docs.get(f.name, ' '))
+        if f.name == 'run':                      # torchrun's own parser takes `--run` for its --run-path: use --run_name there
+            g.add_argument('--run', '--run_name', dest='run', type=t, default=f.default, help=docs.get(f.name, ' ') + '; --run_name under torchrun')
+        elif t is bool: g.add_argument(f'--{f.name}', action=argparse.BooleanOptionalAction, default=f.default, help=docs.get(f.name, ' '))
         else: g.add_argument(f'--{f.name}', type=t, default=f.default, help=docs.get(f.name, ' '))
     g = p.add_argument_group('model (CascadeConfig); unset = the --size preset, then CascadeConfig defaults')
     g.add_argument('--size', choices=sorted(SIZES), default='tiny', help='model preset: ' + '; '.join(f'{k}: {v}' for k, v in SIZES.items()))
