@@ -9,7 +9,7 @@ graphs on) the kernels per forward, the summed kernel time per forward, and the 
     python experiments/engine_profile.py --cases 64x2x4:2 --new 32 --prompt_len 16 --device cpu --out /tmp/p.json   # CPU smoke
 """
 from __future__ import annotations
-import argparse, json, time
+import argparse, gc, json, time
 from collections import defaultdict
 from pathlib import Path
 import torch
@@ -117,6 +117,7 @@ def main(argv=None):
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--profile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--gc', action=argparse.BooleanOptionalAction, default=True, help='--no-gc: the garbage collector off during timed decodes')
     ap.add_argument('--time_budget_s', type=float, default=1e9, help='start no new case after this many seconds (results so far are kept)')
     ap.add_argument('--micro', default='', help='SHAPE:BATCH cases of single captured forwards at T = 1, 4, 8, 16, 32 (both attention paths)')
     ap.add_argument('--device', default='cuda')
@@ -166,14 +167,23 @@ def main(argv=None):
                 kw = dict(graphs=cuda, compile=a.compile and cuda, attn=attn)
                 mk = lambda n: AREngine(m, B, a.prompt_len, n, **kw) if rule is None else BlockEngine(m, B, a.prompt_len, n, rule, **kw)
                 t1 = time.time(); eng = mk(a.new); build_s = time.time() - t1
-                out, times = _time_all(lambda: eng.generate(prompts), dev, a.repeats, 1)
+                if not a.gc: gc.collect(); gc.disable()                   # a collector pass inside a timed decode shows up as its time
+                try: out, times = _time_all(lambda: eng.generate(prompts), dev, a.repeats, 1)
+                finally: gc.enable()
+                replay_ms = None
+                if cuda and getattr(eng, 'kind', None) == 'fixed':        # the GPU work of one block alone: the captured graph replayed
+                    s_, e_ = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    torch.cuda.synchronize(); s_.record()
+                    for _ in range(20): eng.g_next()
+                    e_.record(); torch.cuda.synchronize(); replay_ms = s_.elapsed_time(e_) / 20
                 sec = sorted(times)[len(times) // 2]
                 fwd_ms = sec / out.nfe * 1e3
                 wb = sum(p.numel() * p.element_size() for p in m.parameters())
                 row = dict(shape=shape, d_model=d, n_layers=L, n_heads=H, batch=B, method=label, attn=attn, block_size=bs, token_shift=ts,
                            rule=getattr(rule, 'name', 'ar'), nfe=out.nfe, seconds=sec, forward_ms=fwd_ms,
                            tokens_per_s=B * a.new / sec, roofline_frac=wb / bw * 1e3 / fwd_ms, weight_bytes=wb, build_s=build_s,
-                           tokens_per_forward_row=a.new / (out.nfe - out.nfe_prefill))
+                           tokens_per_forward_row=a.new / (out.nfe - out.nfe_prefill), seconds_all=times, gc=a.gc,
+                           block_replay_ms=replay_ms)
                 if rule is None: ar_fwd = fwd_ms
                 row['forward_vs_ar'] = fwd_ms / ar_fwd
                 del eng
@@ -184,7 +194,7 @@ def main(argv=None):
                 rows.append(row); save()
                 pr = row.get('profile', {})
                 print(f"{shape:12s} b{B:<3d} {attn:5s} {label:20s} fwd {fwd_ms:7.3f} ms  x AR {row['forward_vs_ar']:5.2f}  roof {row['roofline_frac']:6.1%}"
-                      f"  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
+                      f"  replay/blk {row['block_replay_ms'] or 0:6.3f} ms  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
                       f"  t {time.time() - t0:5.0f}s", flush=True)
                 if cuda: torch.cuda.empty_cache()
         del models
