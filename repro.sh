@@ -36,13 +36,22 @@ fi
 # library CLIs directly. Everywhere else the project's venv is created on first use.
 if [ "$PROFILE" = gpu ] && [ ! -x .venv/bin/python ] && python3 -c "import torch" 2>/dev/null; then
   PY=python3; export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-  # Pure-Python packages that image lacks (fastcore: cascade.cache imports it) come as wheels carried in .whl/
-  # (README, "Running on a GPU machine"): installed into a scratch folder, never into the system Python.
-  if ! python3 -c "import fastcore" 2>/dev/null; then
-    if ! ls .whl/*.whl >/dev/null 2>&1; then echo "repro.sh: fastcore is missing here; carry its wheel in .whl/ (see README)" >&2; exit 2; fi
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/cascade_site .whl/*.whl
+  # Pure-Python packages that image lacks (fastcore: cascade.cache imports it; lm_eval and its needs: the eval stages)
+  # come as the wheelhouse .whl/ that scripts/gpu_wheels.sh builds (README, "Running on a GPU machine"): all of it is
+  # installed into a scratch folder, never into the system Python, once per set of wheels (the stamp names them).
+  if ! python3 -c "import fastcore, lm_eval" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
+    _whl="$(cd .whl && sha256sum -- *.whl | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat /tmp/cascade_site/.cascade-wheels 2>/dev/null)" != "$_whl" ]; then
+      echo "repro.sh: installing the wheelhouse .whl/ ($(ls .whl/*.whl | wc -l) wheels) into /tmp/cascade_site" >&2
+      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/cascade_site .whl/*.whl
+      echo "$_whl" > /tmp/cascade_site/.cascade-wheels
+    fi
     export PYTHONPATH="/tmp/cascade_site:$PYTHONPATH"
   fi
+  if ! python3 -c "import fastcore" 2>/dev/null; then
+    echo "repro.sh: fastcore is missing here; carry the wheelhouse .whl/ (scripts/gpu_wheels.sh; see README)" >&2; exit 2; fi
+  if ! python3 -c "import lm_eval" 2>/dev/null; then
+    echo "repro.sh: note: lm_eval is missing here, so the stages eval_code and eval_judge will fail; carry the wheelhouse .whl/ (scripts/gpu_wheels.sh)" >&2; fi
 else
   source scripts/env.sh; set -euo pipefail; PY=python
 fi
@@ -199,12 +208,10 @@ run_stage() { case "$1" in
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
   eval_code)   # lm-eval on the held-out kernel-C line task (issue 13): the CPU profile the first 100 items, the GPU profile all 1,200
     if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
-    (cd experiments && $PY -m papermill evaluate.ipynb "../runs/eval_code_line_$PROFILE.ipynb" -k python3 --progress-bar \
-        -p limit "$LIMIT" -p profile "$PROFILE") ;;
+    run_nb evaluate.ipynb "runs/eval_code_line_$PROFILE.ipynb" -p limit "$LIMIT" -p profile "$PROFILE" ;;
   eval_judge)  # the judge metrics as lm-eval tasks (issue 13): AR vs convert_b4; CPU (--stage eval_judge, ~20 min): 16 greedy 128-token prompts
     if [ "$PROFILE" = gpu ]; then LIMIT=0; TASKS=judge_greedy_128,judge_greedy_512,judge_sample_128,judge_sample_512; else LIMIT=16; TASKS=judge_greedy_128; fi
-    (cd experiments && $PY -m papermill evaluate_judge.ipynb "../runs/eval_judge_$PROFILE.ipynb" -k python3 --progress-bar \
-        -p limit "$LIMIT" -p tasks "$TASKS" -p profile "$PROFILE") ;;
+    run_nb evaluate_judge.ipynb "runs/eval_judge_$PROFILE.ipynb" -p limit "$LIMIT" -p tasks "$TASKS" -p profile "$PROFILE" ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;
