@@ -648,8 +648,8 @@ def table_ablation(results:dict) -> str:
         for r in m.get('rows') or []:
             if r.get('decode_only'):
                 for v in r.get('variants') or []:
-                    rows.append([tex_escape(f"{r['row']}: {v['variant']}"), _cell(r.get('block_size'), 'int'), _NA, _NA, _NA,
-                                 _cell(v.get('tokens_per_s'), 'si'), _cell(v.get('nfe_per_token'), 'sig'), f"K={v.get('k')}", _NA])
+                    rows.append([tex_escape(f"{r['row']}: {v['variant']}"), f"block {r.get('block_size')}, reference decoder, $K$={v.get('k')}",
+                                 _NA, _NA, _NA, _cell(v.get('tokens_per_s'), 'si'), _cell(v.get('nfe_per_token'), 'sig'), _NA, _NA])
                 continue
             val, dec = r.get('val') or {}, {d.get('rule', ''): d for d in r.get('decode') or []}
             kb = next((d for k, d in dec.items() if k.startswith('K=') or k == 'ar'), {})
