@@ -633,6 +633,8 @@ def ablation_files(results:dict) -> list[tuple[str, dict]]:
     "The ablation results (`results/ablation_*.json`), GPU first, then by stem."
     return sorted(((s, r) for s, r in results.items() if fnmatch.fnmatchcase(s, 'ablation_*')), key=lambda sr: (hardware(sr[1]) != 'GPU', sr[0]))
 
+def _ref(d:dict, cell:str) -> str: return cell + r'\textsuperscript{r}' if d.get('decoder') == 'reference' else cell   # not the engine
+
 def table_ablation(results:dict) -> str:
     """The ablation grid (issue 18), one block of rows per result file (hardware, token budget per row, the stage that reruns
     it): validation nats/token with its standard error (AR: exact NLL; CASCADE: the ELBO bound), the perplexity (bound),
@@ -659,8 +661,8 @@ def table_ablation(results:dict) -> str:
             bound = r.get('val_kind') != 'nll'
             rows.append([tex_escape(r['row']) + ('' if r.get('complete', True) else r'\textsuperscript{p}'), ablation_label(r),
                          _NA if nats is None else rf'{nats}\,$\pm$\,{se or _NA}', _NA if ppl is None else (r'$\leq$\,' if bound else '') + ppl,
-                         _cell(r.get('train_tokens_per_s'), 'si'), _cell(kb.get('tokens_per_s'), 'si'), _cell(kb.get('nfe_per_token'), 'sig'),
-                         _cell(th.get('tokens_per_s'), 'si'), _cell(th.get('nfe_per_token'), 'sig')])
+                         _cell(r.get('train_tokens_per_s'), 'si'), _ref(kb, _cell(kb.get('tokens_per_s'), 'si')), _cell(kb.get('nfe_per_token'), 'sig'),
+                         _ref(th, _cell(th.get('tokens_per_s'), 'si')), _cell(th.get('nfe_per_token'), 'sig')])
     return tabular(['Row', 'Change', r'Val.\ nats/token', 'PPL', 'Train tok/s', r"Decode tok/s\textsuperscript{K}", 'NFE/tok',
                     r'Decode tok/s\textsuperscript{$\tau$}', 'NFE/tok'], rows or [r'\NotMeasured'], 'llrrrrrrr')
 
