@@ -49,7 +49,7 @@ fi
 mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
-CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code report paper)
+CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
 GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_b ablation_ingredients report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
@@ -168,7 +168,7 @@ run_stage() { case "$1" in
     b16="${ADAPTIVE_B16:-checkpoints/train_cascade_b16}"; case "$b16" in /*) ;; *) b16="../$b16" ;; esac
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_b16_gpu.ipynb -p checkpoint "$b16" -p name b16_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
-  ablation_cpu)   # issue 18 on the CPU: the tiny preset on synthetic tokens, a few rows of each kind - the pipeline end to end, not the paper's grid
+  ablation_cpu)   # issue 18 on the CPU: the tiny preset on synthetic tokens, a few rows of each kind - the pipeline end to end, not the paper's grid; ~40 s on 2 idle cores
     # shellcheck disable=SC2086
     run_nb ablation.ipynb runs/ablation_cpu.ipynb -p name cpu -p stage ablation_cpu -p rows "$(ablation_rows ablation_cpu)" -p decode_repeats 2 ${ABLATION_ARGS:-} ;;
   ablation_blocks_a|ablation_blocks_b|ablation_ingredients)
