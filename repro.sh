@@ -58,8 +58,8 @@ fi
 mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
-CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu report paper)
+CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_b ablation_ingredients report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -96,6 +96,21 @@ ADAPTIVE_CPU_B16="-p n_blocks 96 -p n_eval_blocks 64 -p context 64 -p online_pro
 ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_prompts 64 -p online_prompt_len 128 -p online_new_tokens 256
               -p lambdas 0.01,0.03,0.05,0.1,0.2,0.5 -p device cuda -p batch 256 -p fwd_batch 1024
               -p bench_rules threshold:0.7,threshold:0.9,threshold:0.99,entropy:0.3,entropy:1.0"
+# The ablation grid (issue 18, experiments/ablation.ipynb): every row the nano shape and data order with the same budget of
+# 20M training tokens (610 steps x 32 x 1024; the nanos took 200M). On an H200 a row trains in ~19 s (AR, ~1.07M tok/s) to
+# ~30 s (block diffusion, ~670k tok/s; full diffusion's denser mask ~15% more), plus ~30 s of compilation, ~5 s of
+# validation (16 batches x 8 noise draws) and 10-30 s of engine decoding: ~1.5 min a row, so each stage below is 4 rows
+# (+ the decode-only rows) in < 9 minutes, ~20 device-minutes for the three. time_budget_s stops a stage from starting a
+# row after 7.5 minutes (the result lists the rows not run); a rerun of those rows under another name writes its own file,
+# e.g. ABLATION_ARGS="-p name blocks_b2 -p rows b64" (the report reads every results/ablation_*.json).
+ABLATION_GPU="-p preset nano -p device cuda -p data ../data/build/tokens -p tokens 20000000 -p compile True -p eval_batches 16
+              -p eval_draws 8 -p decode True -p decode_repeats 3 -p time_budget_s 450 -p row_time_cap_s 150"
+ablation_rows() { case "$1" in
+  ablation_cpu)         echo "ar,b1,b4,b16,full,b16_noreweight,b16_single_target,fused_commit,kv_cache" ;;
+  ablation_blocks_a)    echo "ar,b1,b2,b4" ;;
+  ablation_blocks_b)    echo "b8,b16,b32,b64,fused_commit,kv_cache" ;;   # the decode-only rows use this call's b16
+  ablation_ingredients) echo "full,b16_noreweight,b16_noclip,b16_single_target" ;;   # more if time allows: b4_noreweight, b16_clipped
+esac; }
 # an experiment notebook: papermill where it is installed, else scripts/run_notebook.py (the GPU image has no papermill)
 run_nb() { local nb="$1" out="$2"; shift 2
   if $PY -c "import papermill" 2>/dev/null; then (cd experiments && $PY -m papermill "$nb" "../$out" -k python3 --progress-bar "$@")
@@ -122,6 +137,7 @@ deps() { case "$1" in
   judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  ablation_*) echo "repro.sh experiments/ablation.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/engine.py cascade/sampler.py cascade/data.py" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py data/transport.json" ;;
   *) echo "" ;;
 esac; }
@@ -129,7 +145,7 @@ outputs() { case "$1" in
   smoke) echo "results/smoke_cpu.json" ;;
   adaptive_k) echo "results/adaptive_k.json" ;;
   adaptive_real) echo "results/adaptive_real_b4_cpu.json results/adaptive_real_b16_cpu.json" ;;
-  adaptive_real_b4_gpu|adaptive_real_b16_gpu) echo "results/$1.json" ;;
+  adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*) echo "results/$1.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
@@ -161,6 +177,13 @@ run_stage() { case "$1" in
     b16="${ADAPTIVE_B16:-checkpoints/train_cascade_b16}"; case "$b16" in /*) ;; *) b16="../$b16" ;; esac
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_b16_gpu.ipynb -p checkpoint "$b16" -p name b16_gpu $ADAPTIVE_GPU ${ADAPTIVE_ARGS:-} ;;
+  ablation_cpu)   # issue 18 on the CPU: the tiny preset on synthetic tokens, a few rows of each kind - the pipeline end to end, not the paper's grid; ~40 s on 2 idle cores
+    # shellcheck disable=SC2086
+    run_nb ablation.ipynb runs/ablation_cpu.ipynb -p name cpu -p stage ablation_cpu -p rows "$(ablation_rows ablation_cpu)" -p decode_repeats 2 ${ABLATION_ARGS:-} ;;
+  ablation_blocks_a|ablation_blocks_b|ablation_ingredients)
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    # shellcheck disable=SC2086
+    run_nb ablation.ipynb "runs/$1.ipynb" -p name "${1#ablation_}" -p stage "$1" -p rows "$(ablation_rows "$1")" $ABLATION_GPU ${ABLATION_ARGS:-} ;;
   train_*)
     # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi

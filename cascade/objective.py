@@ -68,7 +68,7 @@ def corrupt_single(x0:torch.Tensor, # (B, N) clean tokens
     return torch.where(masked, torch.full_like(x0, mask_id), x0), loss_mask
 
 # %% ../nbs/03_objective.ipynb #63671f6b
-WEIGHTINGS = ('elbo', 'block_mean')
+WEIGHTINGS = ('elbo', 'block_mean', 'plain')
 
 def _loss_dtype(logits): return torch.float64 if logits.dtype == torch.float64 else torch.float32   # fp32 for bf16/fp16/fp32
 
@@ -77,7 +77,7 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
                    loss_mask:torch.Tensor, # (B, N) bool: masked positions that carry loss
                    m:torch.Tensor, # (B, n_blocks) mask rate of each block
                    block_size:int,
-                   weighting:str='elbo', # 'elbo' (unbiased NELBO, nats/token) or 'block_mean' (see above)
+                   weighting:str='elbo', # 'elbo' (unbiased NELBO, nats/token), 'block_mean' or 'plain' (no 1/m; see above)
                    reduce:bool=True, # False: per-block losses (B, n_blocks)
                    m_min:float=1e-3):
     "1/m-weighted masked cross-entropy of block diffusion, in float64 for float64 logits, else float32."
@@ -92,6 +92,7 @@ def diffusion_loss(logits:torch.Tensor, # (B, N, V)
         per_block = w * ce_sum / block_size                               # (B, nb) nats/token of each block
         return per_block.mean() if reduce else per_block
     n = lm.sum(-1)
+    if weighting == 'plain': w = torch.ones_like(w)                       # plain masked CE: no 1/m
     per_block = w * ce_sum / n.clamp(min=1)                               # (B, nb); 0 where nothing is masked
     if not reduce: return per_block
     return per_block.sum() / (n > 0).sum().clamp(min=1)

@@ -15,17 +15,18 @@ from .quality import judge_headline, judge_within_bounds, task_scores, row_key, 
 
 # %% auto #0
 __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS',
-           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'GROUPS', 'TRAIN_GROUPS',
-           'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES',
-           'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS', 'load_results',
-           'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int', 'fmt_si',
-           'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows',
-           'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training', 'table_sampler',
-           'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks',
-           'table_judge_tasks', 'table_engine', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
-           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures',
-           'fig_adaptive_real', 'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers',
-           'defined_macros', 'build_all', 'main']
+           'JUDGE_CONVERTED_NUMS', 'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'GROUPS',
+           'TRAIN_GROUPS', 'THROUGHPUT_COLS', 'is_ar', 'GENERATED_MARKER', 'TABLES', 'FULL_W', 'STYLE', 'GROUP_COLORS',
+           'FIGURES', 'MATH_ALLOWED', 'MATH_ALLOWED_PATTERNS', 'SKIP_ARGS', 'TABULAR_SPEC_ARGS', 'MATH_ENVS',
+           'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'tex_escape', 'fmt_sig', 'fmt_int',
+           'fmt_si', 'fmt_pct', 'fmt_times', 'fmt', 'Num', 'Group', 'rows_of', 'sampler_rows', 'decode_models',
+           'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
+           'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
+           'table_tasks', 'table_judge_tasks', 'table_engine', 'ablation_label', 'ablation_files', 'table_ablation',
+           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
+           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'fig_adaptive_real', 'fig_ablation_blocks',
+           'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all',
+           'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -273,6 +274,14 @@ ENGINE_NUMS = tuple(   # the engine profile (issue 15): per case, the AR forward
         Num(f'BFourThr{case}', (f'metrics.summary.{key}_b4thr_vs_ar',), 'times', f'token-shift block-4 forward, threshold 0.9 / AR forward, {key}'),
         Num(f'Max{case}', (f'metrics.summary.{key}_max_vs_ar',), 'times', f'the largest CASCADE forward / AR forward, {key}')))
 
+ABLATION_NUMS = (   # the ablation grid (issue 18): the budget and the ar / b1 checks of one call (the rows are in the table)
+    Num('TokensPerRow', ('metrics.tokens_per_row',), 'si', 'training tokens of every row'),
+    Num('StepsPerRow', ('metrics.steps_per_row',), 'int', 'optimizer steps of every row'),
+    Num('KnobGap', ('metrics.knob.gap',), 'sig', 'b1 exact NLL minus ar NLL, nats/token (positions 1..N-1)'),
+    Num('KnobTol', ('metrics.knob.tol',), 'sig', 'the gap called consistent, nats/token'),
+    Num('KnobPplRatio', ('metrics.knob.gap_ppl_ratio',), 'times', 'b1 perplexity over ar perplexity'),
+    Num('EstimatorZ', ('metrics.knob.estimator_z',), 'sig', 'b1: (ELBO estimate - exact NLL) / its standard error'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -290,7 +299,9 @@ GROUPS = (
     Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
     Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
     Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
-    Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS))
+    Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS),
+    Group('AblationBlocksA', 'ablation_blocks_a*', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
+    Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 
@@ -609,8 +620,54 @@ def table_engine(results:dict) -> str:
     return tabular(['Width/layers', 'Batch', 'Attention', 'AR ms', 'AR roofline'] + [h for _, h in _ENGINE_COLS] + ['AR kernels'],
                    rows or [r'\NotMeasured'], 'lrlrr' + 'r' * len(_ENGINE_COLS) + 'r')
 
+def ablation_label(r:dict) -> str:
+    "What a grid row changes, in words: block size, objective, and any ingredient switched off."
+    if r.get('objective') == 'ar': return 'AR (causal)'
+    parts = [f"block {r.get('block_size')}"]
+    if r.get('weighting') == 'plain': parts.append(r'no $1/m$')
+    if (r.get('m_min'), r.get('m_max')) != (1e-3, 1.0) and r.get('m_min') is not None: parts.append(f"$m \\in [{r['m_min']:g}, {r['m_max']:g}]$")
+    if r.get('single_target'): parts.append('single target')
+    return ', '.join(parts)
+
+def ablation_files(results:dict) -> list[tuple[str, dict]]:
+    "The ablation results (`results/ablation_*.json`), GPU first, then by stem."
+    return sorted(((s, r) for s, r in results.items() if fnmatch.fnmatchcase(s, 'ablation_*')), key=lambda sr: (hardware(sr[1]) != 'GPU', sr[0]))
+
+def _ref(d:dict, cell:str) -> str: return cell + r'\textsuperscript{r}' if d.get('decoder') == 'reference' else cell   # not the engine
+
+def table_ablation(results:dict) -> str:
+    """The ablation grid (issue 18), one block of rows per result file (hardware, token budget per row, the stage that reruns
+    it): validation nats/token with its standard error (AR: exact NLL; CASCADE: the ELBO bound), the perplexity (bound),
+    training tokens/s, and the engine's batch-1 decode tokens/s and NFE/token at K = block size and at threshold 0.9;
+    decode-only rows (fused commit, KV cache) one line per variant and K, on the trained block-16 model of their call."""
+    rows = []
+    for stem, res in ablation_files(results):
+        m = res['metrics']; stage = (res.get('config') or {}).get('stage') or stem
+        if rows: rows.append(None)
+        miss = ', '.join(m.get('missing') or [])
+        rows.append(rf"{hardware(res)}, \texttt{{{tex_escape(stage)}}}: {_cell(m.get('tokens_per_row'), 'si')} tokens per row"
+                    + (rf"; not run: {tex_escape(miss)}" if miss else ''))
+        for r in m.get('rows') or []:
+            if r.get('decode_only'):
+                for v in r.get('variants') or []:
+                    rows.append([tex_escape(f"{r['row']}: {v['variant']}"), f"block {r.get('block_size')}, reference decoder, $K$={v.get('k')}",
+                                 _NA, _NA, _NA, _cell(v.get('tokens_per_s'), 'si'), _cell(v.get('nfe_per_token'), 'sig'), _NA, _NA])
+                continue
+            val, dec = r.get('val') or {}, {d.get('rule', ''): d for d in r.get('decode') or []}
+            kb = next((d for k, d in dec.items() if k.startswith('K=') or k == 'ar'), {})
+            th = dec.get('threshold:0.9', {})
+            nats = fmt(val.get('nats'), 'sig'); se = fmt(val.get('nats_se'), 'sig')
+            ppl = fmt(val.get('ppl'), 'sig')
+            bound = r.get('val_kind') != 'nll'
+            rows.append([tex_escape(r['row']) + ('' if r.get('complete', True) else r'\textsuperscript{p}'), ablation_label(r),
+                         _NA if nats is None else rf'{nats}\,$\pm$\,{se or _NA}', _NA if ppl is None else (r'$\leq$\,' if bound else '') + ppl,
+                         _cell(r.get('train_tokens_per_s'), 'si'), _ref(kb, _cell(kb.get('tokens_per_s'), 'si')), _cell(kb.get('nfe_per_token'), 'sig'),
+                         _ref(th, _cell(th.get('tokens_per_s'), 'si')), _cell(th.get('nfe_per_token'), 'sig')])
+    return tabular(['Row', 'Change', r'Val.\ nats/token', 'PPL', 'Train tok/s', r"Decode tok/s\textsuperscript{K}", 'NFE/tok',
+                    r'Decode tok/s\textsuperscript{$\tau$}', 'NFE/tok'], rows or [r'\NotMeasured'], 'llrrrrrrr')
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
-          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine}
+          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'ablation': table_ablation}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
@@ -856,7 +913,7 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'convert_budget')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real')
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'ablation_blocks')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -867,7 +924,8 @@ def make_figures(results:dict, figures_dir) -> dict:
            'throughput_pareto': fig_pareto(results, figures_dir),
            'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir),
            'convert_budget': fig_convert(results, figures_dir),
-           'adaptive_real': fig_adaptive_real(results, figures_dir)}
+           'adaptive_real': fig_adaptive_real(results, figures_dir),
+           'ablation_blocks': fig_ablation_blocks(results, figures_dir)}
     return {k: v for k, v in out.items() if v}
 
 # %% ../nbs/90_report.ipynb #figar001
@@ -900,6 +958,36 @@ def fig_adaptive_real(results:dict, figures_dir) -> list[Path]:
         h, l = axs[0].get_legend_handles_labels()
         fig.legend(h, l, loc='outside lower center', ncol=5, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'adaptive_real')
+
+# %% ../nbs/90_report.ipynb #figab001
+def fig_ablation_blocks(results:dict, figures_dir) -> list[Path]:
+    """Validation nats/token (with standard errors) against block size: the CASCADE rows of the block-size sweep from every
+    ablation result of the preferred hardware (GPU if any), AR as a horizontal line; [] without a sweep point.
+    (BD3-LM's published OpenWebText numbers are another corpus, model and budget: not plotted.)"""
+    import matplotlib as mpl
+    files = ablation_files(results)
+    hw = 'GPU' if any(hardware(r) == 'GPU' for _, r in files) else 'CPU'
+    rows = [x for _, r in files if hardware(r) == hw for x in r['metrics'].get('rows') or [] if not x.get('decode_only')]
+    sweep = sorted((x['block_size'], x['val']['nats'], x['val'].get('nats_se') or 0.0) for x in rows
+                   if x.get('objective') == 'cascade' and x.get('weighting', 'elbo') == 'elbo' and not x.get('single_target')
+                   and (x.get('m_min'), x.get('m_max')) == (1e-3, 1.0) and _num((x.get('val') or {}).get('nats')) is not None)
+    if not sweep: return []
+    ar = next((x for x in rows if x.get('objective') == 'ar' and _num((x.get('val') or {}).get('nats')) is not None), None)
+    with mpl.rc_context(STYLE):
+        fig = _figure(4.4, 2.8); ax = fig.add_subplot()
+        bs, y, se = zip(*sweep)
+        ax.errorbar(bs, y, yerr=se, fmt='o-', color='#1f77b4', capsize=2, label='CASCADE: ELBO bound (full diffusion at the right end)')
+        if ar is not None:
+            a, s = ar['val']['nats'], ar['val'].get('nats_se') or 0.0
+            ax.axhline(a, color='#222222', lw=1.0, label='AR: exact NLL')
+            if s: ax.axhspan(a - s, a + s, color='#222222', alpha=0.12, lw=0)
+        ax.set_xscale('log', base=2)
+        ax.set_xticks(bs, [str(b) for b in bs])
+        tok = next((r['metrics'].get('tokens_per_row') for _, r in files if hardware(r) == hw), None)
+        ax.set(xlabel='block size (tokens)', ylabel='validation nats / token',
+               title=f'{hw}: block-size sweep' + (f', {_si_tick(tok)} tokens per row' if tok else ''))
+        ax.legend(loc='best')
+    return save_figure(fig, figures_dir, 'ablation_blocks')
 
 # %% ../nbs/90_report.ipynb #cd5ed2b5
 MATH_ALLOWED = frozenset({'0', '1', '2', '4', '8', '16'})   # K choices {1,2,4,8,16}; 2L; x_0, 1/m, 0/1 masks

@@ -100,6 +100,7 @@ class TrainConfig:
     ar_mix: float = 0.0             # conversion recipe: fraction of optimizer steps that train the AR next-token loss instead (token-shift models)
     complementary: bool = False     # conversion recipe: each batch holds B/2 sequences twice, with a mask and its complement (Fast-dLLM v2)
     block_schedule: str = ''        # conversion recipe: block-size curriculum 'B:FRAC,...' (e.g. '1:0.1,4:0.3'), then the model's block size
+    single_target: bool = False     # ablation (issue 18): one random target block per sequence, BD3-LM's single-target form (an N-token forward, later blocks masked), not the 2L forward
     time_limit_s: float = 0.0       # > 0: leave the loop once this call has run this long, with a checkpoint; the same command resumes (10-minute device calls)
 
     def __post_init__(self): self.validate()
@@ -127,6 +128,8 @@ class TrainConfig:
         need(not (self.complementary and self.batch_size % 2), f'complementary masks pair rows: batch_size must be even, got {self.batch_size}')
         if self.objective == 'ar':
             need(not (self.ar_mix or self.complementary or self.block_schedule), "ar_mix, complementary and block_schedule are recipes of the 'cascade' objective")
+            need(not self.single_target, "single_target is a form of the 'cascade' objective")
+        need(not (self.single_target and self.complementary), 'single_target and complementary do not combine (complementary pairs whole 2L masks)')
         parse_block_schedule(self.block_schedule)                          # format errors now; block sizes are checked against the model in train
         need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
              f'profile_steps {self.profile_steps} needs steps >= {PROFILE_WARMUP} warm-up + {self.profile_steps}, got {self.steps}')
@@ -205,20 +208,30 @@ class LossModule(nn.Module):
                 m:torch.Tensor|None=None, # (B, N // block_size) mask rates (cascade)
                 u:torch.Tensor|None=None, # (B, N) uniforms (cascade)
                 ar:bool=False, # the AR next-token loss whatever the objective (an `ar_mix` step of a token-shift model)
+                b:torch.Tensor|None=None, # (B,) target block of each row: the single-target form (`TrainConfig.single_target`)
                ) -> torch.Tensor:
         if self.objective == 'ar' or ar:
             lg = self.model(x, causal=True)                                # (B, N, V)
             if self.model.cfg.token_shift: lg = lg.roll(-1, 1)           # shifted: position i predicts token i; realign to i+1
             return ar_loss(lg, x)
-        return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u)
+        if b is None: return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u)
+        c = self.model.cfg
+        blk = torch.arange(x.shape[1], device=x.device) // c.block_size      # (N,) block of every position
+        lm = (blk[None] == b[:, None]) & (u < m.gather(1, b[:, None]))      # (B, N) loss: block b's masked tokens
+        xs = torch.where(lm | (blk[None] > b[:, None]), c.mask_id, x)       # later blocks fully masked (`corrupt_single`)
+        pb = diffusion_loss(self.model(xs), x, lm, m, c.block_size, self.weighting, reduce=False, m_min=self.m_min)   # (B, nb)
+        return pb.gather(1, b[:, None]).mean()                              # E_b of block b's loss = the mean over blocks
 
 # %% ../nbs/11_train.ipynb #e7bece02
-def flops_per_token(cfg:CascadeConfig, objective:str='cascade', seq_len:int|None=None) -> dict:
+def flops_per_token(cfg:CascadeConfig, objective:str='cascade', seq_len:int|None=None,
+                    single_target:bool=False, # cascade: the single-target form's N-token block-causal forward
+                   ) -> dict:
     "Model FLOPs per clean token: {'forward', 'train' (= 3 x forward)} as derived above."
     N = seq_len or cfg.max_seq_len
     d, nl, V = cfg.d_model, cfg.n_layers, cfg.vocab_size
     mm = 2 * (4 * d * d + 3 * d * cfg.d_ff)
-    if objective == 'cascade': T, pairs = 2 * N, N * (N + cfg.block_size)
+    if objective == 'cascade' and single_target: T, pairs = N, N * (N + cfg.block_size) // 2
+    elif objective == 'cascade': T, pairs = 2 * N, N * (N + cfg.block_size)
     else: T, pairs = N, N * (N + 1) // 2
     fwd = (nl * mm * T + nl * 4 * d * pairs + 2 * d * V * N) / N
     return {'forward': fwd, 'train': 3 * fwd}
@@ -226,13 +239,17 @@ def flops_per_token(cfg:CascadeConfig, objective:str='cascade', seq_len:int|None
 # %% ../nbs/11_train.ipynb #c899bc63
 @torch.no_grad()
 def evaluate(model:CascadeLM, batches:list, objective:str='cascade', draws:int=4, seed:int=1234, m_min:float=1e-3,
-             amp_dtype=None, rank:int=0, world:int=1) -> float:
-    "Validation loss in nats/token: the ELBO bound (cascade) or the next-token NLL (ar)."
+             amp_dtype=None, rank:int=0, world:int=1,
+             per_seq:bool=False, # return each sequence's loss (float64, on the CPU) instead of the mean; one process
+            ) -> float|torch.Tensor:
+    "Validation loss in nats/token: the ELBO bound (cascade) or the next-token NLL (ar); `per_seq`: one value per sequence."
     was_training = model.training; model.eval()
     dev = next(model.parameters()).device; c = model.cfg
     g = torch.Generator(device=dev).manual_seed(seed)
     tot = torch.zeros(2, dtype=torch.float64, device=dev)               # (sum of losses, count)
     amp = torch.autocast(dev.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
+    if per_seq and world > 1: raise ValueError('per_seq values are for one process')
+    seqs = []                                                          # per_seq: (B,) per batch
     for x in batches:
         B, N = x.shape
         if B % world: raise ValueError(f'validation batch of {B} is not divisible by world size {world}')
@@ -241,16 +258,20 @@ def evaluate(model:CascadeLM, batches:list, objective:str='cascade', draws:int=4
         if objective == 'ar':
             with amp: ce = ar_loss(model(xb, causal=True), xb, reduce=False)
             tot += torch.stack([ce.double().sum(), torch.tensor(ce.numel(), dtype=torch.float64, device=dev)])
+            seqs.append(ce.double().mean(-1))
             continue
+        acc = torch.zeros(xb.shape[0], dtype=torch.float64, device=dev)
         for _ in range(draws):
             m, u = draw_noise(B, N, c.block_size, g, dev, m_min, 1.0, keep_first=c.token_shift)
             with amp:
                 xt, masked = corrupt(xb, m[rows], c.block_size, c.mask_id, u=u[rows])
                 pb = diffusion_loss(model.forward_2l(xt, xb), xb, masked, m[rows], c.block_size, 'elbo', reduce=False, m_min=m_min)
             tot += torch.stack([pb.double().sum(), torch.tensor(pb.numel(), dtype=torch.float64, device=dev)])
+            acc += pb.double().mean(-1)
+        seqs.append(acc / draws)
     if world > 1: dist.all_reduce(tot)
     model.train(was_training)
-    return (tot[0] / tot[1]).item()
+    return torch.cat(seqs).cpu() if per_seq else (tot[0] / tot[1]).item()
 
 # %% ../nbs/11_train.ipynb #a4ccc423
 def _dist_setup(device_pref:str):
@@ -493,7 +514,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
         for blk in model.blocks: blk.compile()                           # regional: one graph reused by every layer
     loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min)
     fwd = DDP(loss_mod, device_ids=[local] if device.type == 'cuda' else None) if world > 1 and not sharded else loss_mod
-    fpt = flops_per_token(cfg, tc.objective)['train']
+    fpt = flops_per_token(cfg, tc.objective, single_target=tc.single_target)['train']
     cascade = tc.objective == 'cascade'
 
     @contextlib.contextmanager
@@ -538,6 +559,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
                 m, u = complement_noise(m, u, tc.m_min, keep_first=cfg.token_shift)
                 x = torch.cat([x[:B // 2], x[:B // 2]])
             else: m, u = draw_noise(B, N, bs_now, gen, device, tc.m_min, tc.m_max, keep_first=cfg.token_shift)
+            tgt = torch.randint(N // bs_now, (B,), generator=gen, device=device) if tc.single_target else None   # (B,) target blocks
         loss_sum = torch.zeros((), device=device)
         for j in range(accum):
             rows = slice(rank * Bl + j * mb, rank * Bl + (j + 1) * mb)
@@ -547,7 +569,8 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
             sync = fwd.no_sync() if world > 1 and not sharded and not last else contextlib.nullcontext()
             with sync:
                 with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
-                    loss = fwd(xb, m[rows], u[rows]) if cascade and not is_ar else fwd(xb, ar=is_ar)
+                    loss = (fwd(xb, m[rows], u[rows], b=None if tgt is None else tgt[rows]) if cascade and not is_ar
+                            else fwd(xb, ar=is_ar))
                 (loss / accum).backward()
             loss_sum += loss.detach() / accum
         if world > 1: dist.all_reduce(loss_sum); loss_sum /= world
