@@ -24,9 +24,9 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
            'table_tasks', 'table_judge_tasks', 'table_engine', 'ablation_label', 'ablation_files', 'table_ablation',
            'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
-           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'fig_adaptive_real', 'fig_ablation_blocks',
-           'Violation', 'HandNumberError', 'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all',
-           'main']
+           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'fig_adaptive_real',
+           'fig_adaptive_monotone', 'fig_ablation_blocks', 'Violation', 'HandNumberError', 'find_hand_numbers',
+           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -913,7 +913,7 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'convert_budget')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'ablation_blocks')
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'adaptive_monotone', 'ablation_blocks')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -925,6 +925,7 @@ def make_figures(results:dict, figures_dir) -> dict:
            'adaptive_k': fig_adaptive_k(pick(results, 'adaptive_k*')[1], figures_dir),
            'convert_budget': fig_convert(results, figures_dir),
            'adaptive_real': fig_adaptive_real(results, figures_dir),
+           'adaptive_monotone': fig_adaptive_monotone(results, figures_dir),
            'ablation_blocks': fig_ablation_blocks(results, figures_dir)}
     return {k: v for k, v in out.items() if v}
 
@@ -958,6 +959,34 @@ def fig_adaptive_real(results:dict, figures_dir) -> list[Path]:
         h, l = axs[0].get_legend_handles_labels()
         fig.legend(h, l, loc='outside lower center', ncol=5, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'adaptive_real')
+
+# %% ../nbs/90_report.ipynb #figmo001
+def fig_adaptive_monotone(results:dict, figures_dir) -> list[Path]:
+    """The seeds' monotone-difficulty diagnostic on real text: the learned head's mean K on held-out blocks in each quintile
+    of the AR teacher's NLL (easiest first), one line per step price (mean of seeds); [] without results."""
+    import matplotlib as mpl
+    panels = []
+    for bs, pat in ((4, 'adaptive_real_b4*'), (16, 'adaptive_real_b16*')):
+        stem, r = pick(results, pat)
+        hd = [h for h in ((r or {}).get('metrics', {}).get('headline') or [])
+              if isinstance(h.get('mean_k_per_quintile'), list) and all(_num(v) is not None for v in h['mean_k_per_quintile'])]
+        if hd: panels.append((bs, r, hd))
+    if not panels: return []
+    with mpl.rc_context(STYLE):
+        fig = _figure(FULL_W, 2.8); axs = fig.subplots(1, len(panels), squeeze=False)[0]
+        for ax, (bs, r, hd) in zip(axs, panels):
+            cols = method_colors([f"{h['lam']:g}" for h in hd])
+            for h in hd:
+                ks = h['mean_k_per_quintile']
+                ax.plot(range(1, len(ks) + 1), ks, 'o-', ms=3, lw=1.0, color=cols[f"{h['lam']:g}"], label=f"$\\lambda$={h['lam']:g}")
+            npass = sum(bool(h.get('monotone_pass')) for h in hd)
+            ax.set(xlabel="teacher-NLL quintile of the block (1 = easiest)", xticks=range(1, 6), yscale='log',
+                   title=f"block {bs} ({hardware(r)}): {npass} of {len(hd)} step prices pass")
+            ax.set_yticks([1, 2, 4, 8, 16]); ax.set_yticklabels(['1', '2', '4', '8', '16']); ax.set_ylim(0.8, 20)
+        axs[0].set(ylabel='mean chosen K (held-out blocks)')
+        h, l = axs[0].get_legend_handles_labels()
+        fig.legend(h, l, loc='outside lower center', ncol=max(1, len(l)), fontsize=6.5, frameon=False)
+    return save_figure(fig, figures_dir, 'adaptive_monotone')
 
 # %% ../nbs/90_report.ipynb #figab001
 def fig_ablation_blocks(results:dict, figures_dir) -> list[Path]:
