@@ -23,10 +23,10 @@ __all__ = ['FORMATS', 'SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', '
            'throughput_rows', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex', 'tabular', 'table_training',
            'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k', 'table_status', 'table_convert',
            'table_tasks', 'table_judge_tasks', 'table_engine', 'ablation_label', 'ablation_files', 'table_ablation',
-           'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto',
-           'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures', 'fig_adaptive_real',
-           'fig_adaptive_monotone', 'fig_ablation_blocks', 'Violation', 'HandNumberError', 'find_hand_numbers',
-           'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
+           'table_adaptive_real', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
+           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures',
+           'fig_adaptive_real', 'fig_adaptive_monotone', 'fig_ablation_blocks', 'Violation', 'HandNumberError',
+           'find_hand_numbers', 'check_no_hand_numbers', 'defined_macros', 'build_all', 'main']
 
 # %% ../nbs/90_report.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -666,8 +666,31 @@ def table_ablation(results:dict) -> str:
     return tabular(['Row', 'Change', r'Val.\ nats/token', 'PPL', 'Train tok/s', r"Decode tok/s\textsuperscript{K}", 'NFE/tok',
                     r'Decode tok/s\textsuperscript{$\tau$}', 'NFE/tok'], rows or [r'\NotMeasured'], 'llrrrrrrr')
 
+def table_adaptive_real(results:dict) -> str:
+    """The learned K_b head on real blocks, one row per block size and step price: forwards per token on held-out blocks
+    (mean and s.d. over seeds), quality (the teacher's NLL gap to K = block size), forwards relative to the fixed-K
+    frontier at the same quality (interpolated), reward minus the best fixed K's and the per-block oracle's, and the
+    monotone-difficulty statistics (Spearman over the five quintiles, top/bottom mean-K ratio, seeds passing)."""
+    rows = []
+    for bs, pat in ((4, 'adaptive_real_b4*'), (16, 'adaptive_real_b16*')):
+        stem, r = pick(results, pat)
+        for h in ((r or {}).get('metrics', {}).get('headline') or []):
+            mean = lambda k: (h.get(k) or {}).get('mean') if isinstance(h.get(k), dict) else h.get(k)
+            nfe, sd = mean('nfe_per_token'), (h.get('nfe_per_token') or {}).get('sd') if isinstance(h.get('nfe_per_token'), dict) else None
+            rew, best, orc = mean('reward'), h.get('reward_best_fixed'), h.get('reward_oracle')
+            seeds = h.get('n_seeds')
+            rows.append([fmt_int(bs), f"{h['lam']:g}" if _num(h.get('lam')) is not None else _NA, _cell(seeds, 'int'),
+                         _cell(nfe, 'sig') + (r' $\pm$ ' + fmt(sd, 'sig') if _num(sd) is not None else ''),
+                         _cell(mean('quality'), 'sig'), _cell(mean('nfe_ratio_fixed_interp'), 'sig'),
+                         _cell(rew - best if _num(rew) is not None and _num(best) is not None else None, 'sig'),
+                         _cell(rew - orc if _num(rew) is not None and _num(orc) is not None else None, 'sig'),
+                         _cell(mean('spearman_buckets'), 'sig'), _cell(mean('ratio_top_bottom'), 'sig'),
+                         f"{h['monotone_pass']}/{seeds}" if isinstance(h.get('monotone_pass'), int) and isinstance(seeds, int) else _NA])
+    return tabular(['Block', r'$\lambda$', 'Seeds', 'NFE / token', 'Quality', r'NFE $\div$ fixed-$K$', r'Reward $-$ best fixed',
+                    r'Reward $-$ oracle', 'Spearman', r'$\bar K$ top/bottom', 'Monotone'], rows or [r'\NotMeasured'], 'rrrrrrrrrrr')
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
-          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'ablation': table_ablation}
+          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation}
 
 # %% ../nbs/90_report.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
