@@ -176,6 +176,11 @@ def main(argv=None):
                     torch.cuda.synchronize(); s_.record()
                     for _ in range(20): eng.g_next()
                     e_.record(); torch.cuda.synchronize(); replay_ms = s_.elapsed_time(e_) / 20
+                # the prefill alone (eager, as `stream`/`generate` run it): what a decode's time holds besides its blocks or steps
+                S = a.prompt_len // m.cfg.block_size * m.cfg.block_size
+                pre = lambda: eng.net.hidden(torch.tensor(prompts, device=dev)[:, :S], torch.arange(S, device=dev).expand(B, S), S - 1)
+                with torch.no_grad(): _, pts = _time_all(pre, dev, 5, 1)
+                prefill_ms = sorted(pts)[2] * 1e3
                 sec = sorted(times)[len(times) // 2]
                 fwd_ms = sec / out.nfe * 1e3
                 wb = sum(p.numel() * p.element_size() for p in m.parameters())
@@ -183,7 +188,8 @@ def main(argv=None):
                            rule=getattr(rule, 'name', 'ar'), nfe=out.nfe, seconds=sec, forward_ms=fwd_ms,
                            tokens_per_s=B * a.new / sec, roofline_frac=wb / bw * 1e3 / fwd_ms, weight_bytes=wb, build_s=build_s,
                            tokens_per_forward_row=a.new / (out.nfe - out.nfe_prefill), seconds_all=times, gc=a.gc,
-                           block_replay_ms=replay_ms)
+                           block_replay_ms=replay_ms, prefill_ms=prefill_ms,
+                           n_blocks=None if rule is None else -(-a.new // bs))
                 if rule is None: ar_fwd = fwd_ms
                 row['forward_vs_ar'] = fwd_ms / ar_fwd
                 del eng
@@ -194,7 +200,7 @@ def main(argv=None):
                 rows.append(row); save()
                 pr = row.get('profile', {})
                 print(f"{shape:12s} b{B:<3d} {attn:5s} {label:20s} fwd {fwd_ms:7.3f} ms  x AR {row['forward_vs_ar']:5.2f}  roof {row['roofline_frac']:6.1%}"
-                      f"  replay/blk {row['block_replay_ms'] or 0:6.3f} ms  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
+                      f"  prefill {prefill_ms:6.2f} ms  replay/blk {row['block_replay_ms'] or 0:6.3f} ms  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
                       f"  t {time.time() - t0:5.0f}s", flush=True)
                 if cuda: torch.cuda.empty_cache()
         del models
