@@ -69,15 +69,18 @@ def micro_forwards(shape, B, ts_list, attns, vocab, max_len, dev, dtype, prompt_
     return out
 
 
-SLUG = {'AR': 'ar', 'B16 K=16': 'b16k16', 'B16 K=4': 'b16k4', 'B16 K=2': 'b16k2', 'B16 threshold 0.9': 'b16thr',
-        'B4-ts K=4': 'b4k4', 'B4-ts K=2': 'b4k2', 'B4-ts threshold 0.9': 'b4thr'}
+METHODS = {   # label: (slug in the summary keys, block size, token shift, step rule; None = the AR engine)
+    'AR': ('ar', 1, False, None), 'B16 K=16': ('b16k16', 16, False, FixedK(16)), 'B16 K=4': ('b16k4', 16, False, FixedK(4)),
+    'B16 K=2': ('b16k2', 16, False, FixedK(2)), 'B16 threshold 0.9': ('b16thr', 16, False, ConfidenceThreshold(0.9)),
+    'B4-ts K=4': ('b4k4', 4, True, FixedK(4)), 'B4-ts K=2': ('b4k2', 4, True, FixedK(2)),
+    'B4-ts threshold 0.9': ('b4thr', 4, True, ConfidenceThreshold(0.9))}
 
 def summarize(rows, attn:str) -> dict:
     "Flat numbers for the paper: per d_model and batch, the AR forward (ms, roofline share) and every CASCADE forward / AR's, on path `attn`."
     out = {}
     for r in rows:
         if r.get('attn', 'sdpa') != attn: continue          # the first run had one path: dense-mask SDPA
-        key, slug = f"d{r['d_model']}_b{r['batch']}", SLUG[r['method']]
+        key, slug = f"d{r['d_model']}_b{r['batch']}", METHODS[r['method']][0]
         if slug == 'ar': out[f'{key}_ar_ms'], out[f'{key}_ar_roof'] = r['forward_ms'], r['roofline_frac']
         else: out[f'{key}_{slug}_vs_ar'] = r['forward_vs_ar']
         if 'profile' in r: out[f'{key}_{slug}_kernels'] = r['profile']['kernels_per_forward']
@@ -134,11 +137,8 @@ def main(argv=None):
     max_len = 1024
     bw = copy_bandwidth(dev, 1 << 30 if cuda else 1 << 24)
     print(f'copy bandwidth {bw / 1e9:.0f} GB/s', flush=True)
-    every = {'AR': (1, False, None), 'B16 K=16': (16, False, FixedK(16)), 'B16 K=4': (16, False, FixedK(4)), 'B16 K=2': (16, False, FixedK(2)),
-             'B16 threshold 0.9': (16, False, ConfidenceThreshold(0.9)), 'B4-ts K=4': (4, True, FixedK(4)), 'B4-ts K=2': (4, True, FixedK(2)),
-             'B4-ts threshold 0.9': (4, True, ConfidenceThreshold(0.9))}
     names = a.methods.split(',')
-    if names[0] != 'AR' or any(n not in every for n in names): raise SystemExit(f'--methods: AR first, then any of {sorted(every)}')
+    if names[0] != 'AR' or any(n not in METHODS for n in names): raise SystemExit(f'--methods: AR first, then any of {sorted(METHODS)}')
     from cascade.results import make_result, write_result
     res = dict(copy_bandwidth_bytes_per_s=bw, rows=[], skipped=[], summary_attn=a.summary_attn)     # the metrics; written after every row
     rows, t0 = res['rows'], time.time()
@@ -161,7 +161,7 @@ def main(argv=None):
         for attn in a.attn.split(','):
             ar_fwd = None
             for label in names:
-                bs, ts, rule = every[label]
+                _, bs, ts, rule = METHODS[label]
                 if (bs, ts) not in models: models[(bs, ts)] = make_model(d, L, H, bs, ts, a.vocab, max_len, dev, dtype)
                 m = models[(bs, ts)]
                 kw = dict(graphs=cuda, compile=a.compile and cuda, attn=attn)
