@@ -1,4 +1,4 @@
-"""Pretrained weights as sharded safetensors (tied weights stored once), and training checkpoints (weights, optimizer, scheduler, RNG streams, data position, step) written atomically, verified on load by a SHA-256 manifest.
+"""Training checkpoints (weights, optimizer, scheduler, RNG streams, data position, step) written atomically and verified on load by a SHA-256 manifest, on top of the storage layer (`cascade.storage`) and the model's pretrained format (`cascade.model`).
 
 Docs: https://cascade-lm.github.io/cascade/checkpoint.html.md"""
 
@@ -6,232 +6,22 @@ Docs: https://cascade-lm.github.io/cascade/checkpoint.html.md"""
 
 # %% ../nbs/12_checkpoint.ipynb #82ba4f33
 from __future__ import annotations
-import hashlib, json, os, random, shutil, time, uuid
-from contextlib import contextmanager
+import json, os, random, shutil, time
 from pathlib import Path
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import save_file, load_file
-from .config import CascadeConfig, ATTN_BACKENDS
-from .model import CascadeLM
+from .storage import MAX_SHARD_BYTES, FORMAT, CheckpointError, write_manifest, verify, atomic_dir, clean_stale
+from .storage import save_tensors, load_tensors, _write_json, _fsync
+from .model import CascadeLM, unwrap, save_pretrained, load_pretrained, pick_backend
+from .model import _write_pretrained, _read_config, _read_weights
+_all_ = ['MAX_SHARD_BYTES', 'FORMAT', 'CheckpointError', 'write_manifest', 'verify', 'atomic_dir', 'clean_stale',
+         'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'pick_backend', 'load_pretrained']   # re-exported
 
 # %% auto #0
-__all__ = ['MAX_SHARD_BYTES', 'FORMAT', 'CheckpointError', 'write_manifest', 'verify', 'atomic_dir', 'clean_stale',
-           'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained', 'pick_backend', 'load_pretrained', 'pack_state',
-           'unpack_state', 'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint', 'save_checkpoint',
-           'load_checkpoint']
-
-# %% ../nbs/12_checkpoint.ipynb #d6e13d67
-MAX_SHARD_BYTES = 15 * 2**20   # GPU.md: files coming back from the GPU machine must stay under 16 MiB
-FORMAT = 'cascade-ckpt-v1'
-
-class CheckpointError(RuntimeError):
-    "A checkpoint or pretrained directory is missing a file, has a corrupt one, or does not match the model."
-
-def _sha256(path:Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
-
-def _fsync(path:Path):
-    "fsync a file or a directory (directories only where the OS allows it)."
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
-    except OSError: pass
-
-def _write_json(path:Path, obj):
-    with open(path, 'w') as f: json.dump(obj, f, indent=1, sort_keys=True); f.flush(); os.fsync(f.fileno())
-
-def write_manifest(d:Path):
-    "Write `manifest.json`: size and SHA-256 of every other file in `d` (flat)."
-    d = Path(d)
-    files = {p.name: {'bytes': p.stat().st_size, 'sha256': _sha256(p)} for p in sorted(d.iterdir())
-             if p.is_file() and p.name != 'manifest.json'}
-    _write_json(d / 'manifest.json', {'format': FORMAT, 'files': files})
-
-def verify(d:Path, hashes:bool=True):
-    "Raise `CheckpointError` naming the first missing, truncated or corrupt file of directory `d`."
-    d = Path(d)
-    if not d.is_dir(): raise CheckpointError(f'checkpoint directory {d} does not exist')
-    mf = d / 'manifest.json'
-    if not mf.is_file(): raise CheckpointError(f'{mf} is missing: {d} is not a complete checkpoint (interrupted write?)')
-    try: files = json.loads(mf.read_text())['files']
-    except (ValueError, KeyError) as e: raise CheckpointError(f'{mf} is corrupt: {e}') from e
-    for name, info in files.items():
-        p = d / name
-        if not p.is_file(): raise CheckpointError(f'{p} is missing (listed in {mf})')
-        if p.stat().st_size != info['bytes']:
-            raise CheckpointError(f'{p} is corrupt: {p.stat().st_size} bytes, manifest says {info["bytes"]}')
-        if hashes and _sha256(p) != info['sha256']: raise CheckpointError(f'{p} is corrupt: SHA-256 does not match {mf}')
-
-@contextmanager
-def atomic_dir(final:Path):
-    "Yield a temporary directory that becomes `final` (with a manifest) only if the block finishes without error."
-    final = Path(final); final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f'.{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}'
-    tmp.mkdir()
-    try:
-        yield tmp
-        write_manifest(tmp)
-        for p in tmp.iterdir(): _fsync(p)
-        _fsync(tmp)
-        if final.exists():                     # replace: the old one goes only once the new one is in place
-            old = final.parent / f'.{final.name}.old-{uuid.uuid4().hex[:8]}'
-            os.rename(final, old); os.rename(tmp, final); shutil.rmtree(old, ignore_errors=True)
-        else: os.rename(tmp, final)
-        _fsync(final.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
-
-def clean_stale(root:Path):
-    "Remove hidden temporary/old directories left in `root` by a killed writer."
-    root = Path(root)
-    if not root.is_dir(): return
-    for p in root.iterdir():
-        if p.is_dir() and p.name.startswith('.') and ('.tmp-' in p.name or '.old-' in p.name): shutil.rmtree(p, ignore_errors=True)
-
-# %% ../nbs/12_checkpoint.ipynb #f8780010
-def _header_bytes(name:str) -> int: return 128 + len(name.encode())    # a safetensors header entry, generously
-_HEADER_BASE = 1024
-
-def _parts(name:str, t:torch.Tensor, max_bytes:int):
-    "Cut `t` along dim 0 into pieces that fit a shard of `max_bytes` (a 0-d tensor is never cut)."
-    nbytes, budget = t.numel() * t.element_size(), max_bytes - _HEADER_BASE - _header_bytes(name + '#000')
-    if nbytes <= budget or t.dim() == 0: return [(name, t)]
-    row = nbytes // t.shape[0]
-    if row > budget: raise ValueError(f'{name}: one row ({row} bytes) does not fit a shard of max_shard_bytes={max_bytes}')
-    return [(f'{name}#{i}', c) for i, c in enumerate(t.split(budget // row, 0))]
-
-def save_tensors(tensors:dict, d:Path, prefix:str='model', max_shard_bytes:int=MAX_SHARD_BYTES, metadata:dict|None=None):
-    "Write `tensors` as `<prefix>-0000i-of-0000n.safetensors` shards (files of at most `max_shard_bytes`) plus `<prefix>.safetensors.index.json`."
-    d = Path(d); pieces, parts = [], {}
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        ps = _parts(name, t, max_shard_bytes)
-        if len(ps) > 1: parts[name] = len(ps)
-        pieces += [(k, c.contiguous()) for k, c in ps]
-    shards, cur, size = [], {}, _HEADER_BASE
-    for k, c in pieces:                                             # greedy packing in name order; file size <= max_shard_bytes
-        nb = c.numel() * c.element_size() + _header_bytes(k)
-        if cur and size + nb > max_shard_bytes: shards.append(cur); cur, size = {}, _HEADER_BASE
-        cur[k] = c; size += nb
-    if cur or not shards: shards.append(cur)
-    n = len(shards); weight_map = {}
-    for i, sh in enumerate(shards):
-        fname = f'{prefix}-{i + 1:05d}-of-{n:05d}.safetensors'
-        save_file(sh, str(d / fname))
-        weight_map.update({k: fname for k in sh})
-    total = sum(c.numel() * c.element_size() for _, c in pieces)
-    _write_json(d / f'{prefix}.safetensors.index.json',
-                {'metadata': {'total_size': total, 'format': FORMAT, 'parts': parts, **(metadata or {})}, 'weight_map': weight_map})
-
-def load_tensors(d:Path, prefix:str='model', device='cpu') -> tuple[dict, dict]:
-    "Read what `save_tensors` wrote: (`{name: tensor}`, index metadata). Errors name the missing or corrupt file."
-    d = Path(d); ip = d / f'{prefix}.safetensors.index.json'
-    if not ip.is_file(): raise CheckpointError(f'{ip} is missing')
-    try: index = json.loads(ip.read_text()); wm = index['weight_map']; meta = index['metadata']
-    except (ValueError, KeyError) as e: raise CheckpointError(f'{ip} is corrupt: {e}') from e
-    flat = {}
-    for fname in sorted(set(wm.values())):
-        p = d / fname
-        if not p.is_file(): raise CheckpointError(f'{p} is missing (listed in {ip})')
-        try: flat.update(load_file(str(p), device=str(device)))
-        except (SafetensorError, OSError, ValueError) as e: raise CheckpointError(f'{p} is corrupt: {e}') from e
-    missing = set(wm) - set(flat)
-    if missing: raise CheckpointError(f'{ip} lists tensors that its shards do not hold: {sorted(missing)[:5]}')
-    out = {}
-    for k, t in flat.items():
-        base = k.rsplit('#', 1)[0] if '#' in k else k
-        if base in meta.get('parts', {}): continue
-        out[k] = t
-    for base, n in meta.get('parts', {}).items():
-        out[base] = torch.cat([flat[f'{base}#{i}'] for i in range(n)], 0)
-    return out, meta
-
-# %% ../nbs/12_checkpoint.ipynb #501f6729
-def _dedup(sd:dict) -> tuple[dict, dict]:
-    "Split a state dict into unique tensors and a `{alias: stored name}` map of tensors sharing memory."
-    seen, unique, tied = {}, {}, {}
-    for k, t in sd.items():
-        key = (t.device, t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
-        if key in seen: tied[k] = seen[key]
-        else: seen[key] = k; unique[k] = t
-    return unique, tied
-
-def unwrap(model):
-    "The `CascadeLM` inside DDP / torch.compile wrappers."
-    while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
-    return model
-
-def _write_pretrained(model:CascadeLM, d:Path, dtype=None, max_shard_bytes:int=MAX_SHARD_BYTES, state_dict:dict|None=None):
-    unique, tied = _dedup(model.state_dict() if state_dict is None else state_dict)
-    if dtype is not None: unique = {k: (t.to(dtype) if t.is_floating_point() else t) for k, t in unique.items()}
-    dtypes = sorted({str(t.dtype).replace('torch.', '') for t in unique.values() if t.is_floating_point()})
-    model.cfg.save(d / 'config.json')
-    save_tensors(unique, d, 'model', max_shard_bytes, metadata={'tied': tied, 'dtype': dtypes[0] if len(dtypes) == 1 else None})
-
-def save_pretrained(model:CascadeLM, d, # the directory (replaced atomically if it exists)
-                    dtype:torch.dtype|None=None, # cast floating weights, e.g. torch.bfloat16; None = as they are
-                    max_shard_bytes:int=MAX_SHARD_BYTES,
-                    state_dict:dict|None=None, # the weights when not `model.state_dict()` (an FSDP model's gathered full state; tied names share one tensor)
-                   ) -> Path:
-    "Write config + sharded safetensors weights to `d` atomically."
-    with atomic_dir(d) as t: _write_pretrained(unwrap(model), t, dtype, max_shard_bytes, state_dict)
-    return Path(d)
-
-def _read_config(d:Path) -> CascadeConfig:
-    p = Path(d) / 'config.json'
-    if not p.is_file(): raise CheckpointError(f'{p} is missing')
-    try: return CascadeConfig.load(p)
-    except (ValueError, TypeError) as e: raise CheckpointError(f'{p} is corrupt: {e}') from e
-
-def _read_weights(model:CascadeLM, d:Path, device='cpu') -> tuple[dict, dict]:
-    "The weights stored in `d` and the index metadata, checked against `model` (names, tying, shapes) without touching it."
-    sd, meta = load_tensors(d, 'model', device)
-    tied = meta.get('tied', {})
-    msd = model.state_dict()
-    _, model_tied = _dedup(msd)
-    if tied != model_tied:
-        raise CheckpointError(f'{Path(d) / "model.safetensors.index.json"}: stored tying {tied} != the model\'s {model_tied}')
-    missing, unexpected = set(msd) - set(sd) - set(tied), set(sd) - set(msd)
-    if missing or unexpected:
-        raise CheckpointError(f'{d}: weights do not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}')
-    for k, t in msd.items():                                                 # the model's order: the first mismatch is named
-        if k in sd and sd[k].shape != t.shape:
-            raise CheckpointError(f'{d}: weights do not match the model: {k} is {tuple(sd[k].shape)} in the checkpoint, '
-                                  f'{tuple(t.shape)} in the model (does config.json still describe these weights?)')
-    return sd, meta
-
-def _load_weights(model:CascadeLM, d:Path, device='cpu'):
-    "Copy the weights stored in `d` into `model` (strict: every parameter, no extras, same tying, same shapes; all checked first)."
-    sd, meta = _read_weights(model, d, device)
-    model.load_state_dict(sd, strict=False)                                  # only tied aliases are absent from sd
-    return meta
-
-def pick_backend(saved:str, device, attn_backend:str|None=None) -> str:
-    "The attention backend to run a loaded model with: `attn_backend` if given, else the saved one on CUDA and SDPA elsewhere."
-    if attn_backend is not None:
-        if attn_backend not in ATTN_BACKENDS: raise ValueError(f'attn_backend must be one of {ATTN_BACKENDS} or None, got {attn_backend!r}')
-        return attn_backend
-    return saved if torch.device(device).type == 'cuda' else 'sdpa'   # eager FlexAttention off CUDA: several times slower
-
-def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True,
-                    attn_backend:str|None=None, # None: the saved one on CUDA, 'sdpa' elsewhere; `cfg` keeps the saved one
-                   ) -> CascadeLM:
-    "Rebuild a `CascadeLM` from a `save_pretrained` (or checkpoint) directory."
-    d = Path(d)
-    verify(d, hashes=verify_hashes)
-    cfg = _read_config(d)
-    backend = pick_backend(cfg.attn_backend, device, attn_backend)
-    model = CascadeLM(cfg)
-    meta = _load_weights(model, d)
-    if dtype is None and meta.get('dtype'): dtype = getattr(torch, meta['dtype'])
-    model.attn_backend = None if backend == cfg.attn_backend else backend
-    return model.to(device=device, dtype=dtype).eval()
+__all__ = ['pack_state', 'unpack_state', 'get_rng_state', 'set_rng_state', 'list_checkpoints', 'latest_checkpoint',
+           'save_checkpoint', 'load_checkpoint', 'MAX_SHARD_BYTES', 'FORMAT', 'CheckpointError', 'write_manifest',
+           'verify', 'atomic_dir', 'clean_stale', 'save_tensors', 'load_tensors', 'unwrap', 'save_pretrained',
+           'pick_backend', 'load_pretrained']
 
 # %% ../nbs/12_checkpoint.ipynb #e6f4e728
 def pack_state(obj, tensors:dict, path:str='s'):

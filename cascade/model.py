@@ -7,15 +7,18 @@ Docs: https://cascade-lm.github.io/cascade/model.html.md"""
 # %% ../nbs/02_model.ipynb #6117a79d
 from __future__ import annotations
 import math, functools, warnings
+from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.attention.flex_attention import flex_attention, create_block_mask, BlockMask
 from .config import CascadeConfig, ATTN_BACKENDS
+from .storage import CheckpointError, MAX_SHARD_BYTES, atomic_dir, verify, save_tensors, load_tensors, _dedup
 
 # %% auto #0
 __all__ = ['block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm', 'SwiGLU', 'attend',
-           'Attention', 'Block', 'shift_right', 'CascadeLM']
+           'Attention', 'Block', 'shift_right', 'CascadeLM', 'unwrap', 'save_pretrained', 'pick_backend',
+           'load_pretrained']
 
 # %% ../nbs/02_model.ipynb #0ed307d8
 def block_causal_mod(block_size:int):
@@ -198,15 +201,13 @@ class CascadeLM(nn.Module):
             raise ValueError(f'{name} holds token id {bad} outside the vocabulary [0, {c.vocab_size})')
 
     def save_pretrained(self, d, dtype=None):
-        "Write config JSON + safetensors shards (<= 15 MiB) to directory `d` (see `cascade.checkpoint`)."
-        from cascade.checkpoint import save_pretrained
+        "Write config JSON + safetensors shards (<= 15 MiB) to directory `d` (see *Saving and loading*)."
         return save_pretrained(self, d, dtype)
 
     @classmethod
     def from_pretrained(cls, d, device='cpu', dtype=None,
                         attn_backend:str|None=None): # None: the saved one on CUDA, 'sdpa' elsewhere (see `load_pretrained`)
         "Load a model written by `save_pretrained` (hashes verified)."
-        from cascade.checkpoint import load_pretrained
         return load_pretrained(d, device=device, dtype=dtype, attn_backend=attn_backend)
 
     @property
@@ -263,3 +264,75 @@ class CascadeLM(nn.Module):
             h = torch.where(start, shift_right(h0), shift_right(h))
         logits = self.head(h)
         return (logits, h) if return_hidden else logits
+
+# %% ../nbs/02_model.ipynb #d93c757b
+def unwrap(model):
+    "The `CascadeLM` inside DDP / torch.compile wrappers."
+    while hasattr(model, 'module') or hasattr(model, '_orig_mod'): model = getattr(model, 'module', None) or model._orig_mod
+    return model
+
+def _write_pretrained(model:CascadeLM, d:Path, dtype=None, max_shard_bytes:int=MAX_SHARD_BYTES, state_dict:dict|None=None):
+    unique, tied = _dedup(model.state_dict() if state_dict is None else state_dict)
+    if dtype is not None: unique = {k: (t.to(dtype) if t.is_floating_point() else t) for k, t in unique.items()}
+    dtypes = sorted({str(t.dtype).replace('torch.', '') for t in unique.values() if t.is_floating_point()})
+    model.cfg.save(d / 'config.json')
+    save_tensors(unique, d, 'model', max_shard_bytes, metadata={'tied': tied, 'dtype': dtypes[0] if len(dtypes) == 1 else None})
+
+def save_pretrained(model:CascadeLM, d, # the directory (replaced atomically if it exists)
+                    dtype:torch.dtype|None=None, # cast floating weights, e.g. torch.bfloat16; None = as they are
+                    max_shard_bytes:int=MAX_SHARD_BYTES,
+                    state_dict:dict|None=None, # the weights when not `model.state_dict()` (an FSDP model's gathered full state; tied names share one tensor)
+                   ) -> Path:
+    "Write config + sharded safetensors weights to `d` atomically."
+    with atomic_dir(d) as t: _write_pretrained(unwrap(model), t, dtype, max_shard_bytes, state_dict)
+    return Path(d)
+
+def _read_config(d:Path) -> CascadeConfig:
+    p = Path(d) / 'config.json'
+    if not p.is_file(): raise CheckpointError(f'{p} is missing')
+    try: return CascadeConfig.load(p)
+    except (ValueError, TypeError) as e: raise CheckpointError(f'{p} is corrupt: {e}') from e
+
+def _read_weights(model:CascadeLM, d:Path, device='cpu') -> tuple[dict, dict]:
+    "The weights stored in `d` and the index metadata, checked against `model` (names, tying, shapes) without touching it."
+    sd, meta = load_tensors(d, 'model', device)
+    tied = meta.get('tied', {})
+    msd = model.state_dict()
+    _, model_tied = _dedup(msd)
+    if tied != model_tied:
+        raise CheckpointError(f'{Path(d) / "model.safetensors.index.json"}: stored tying {tied} != the model\'s {model_tied}')
+    missing, unexpected = set(msd) - set(sd) - set(tied), set(sd) - set(msd)
+    if missing or unexpected:
+        raise CheckpointError(f'{d}: weights do not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}')
+    for k, t in msd.items():                                                 # the model's order: the first mismatch is named
+        if k in sd and sd[k].shape != t.shape:
+            raise CheckpointError(f'{d}: weights do not match the model: {k} is {tuple(sd[k].shape)} in the checkpoint, '
+                                  f'{tuple(t.shape)} in the model (does config.json still describe these weights?)')
+    return sd, meta
+
+def _load_weights(model:CascadeLM, d:Path, device='cpu'):
+    "Copy the weights stored in `d` into `model` (strict: every parameter, no extras, same tying, same shapes; all checked first)."
+    sd, meta = _read_weights(model, d, device)
+    model.load_state_dict(sd, strict=False)                                  # only tied aliases are absent from sd
+    return meta
+
+def pick_backend(saved:str, device, attn_backend:str|None=None) -> str:
+    "The attention backend to run a loaded model with: `attn_backend` if given, else the saved one on CUDA and SDPA elsewhere."
+    if attn_backend is not None:
+        if attn_backend not in ATTN_BACKENDS: raise ValueError(f'attn_backend must be one of {ATTN_BACKENDS} or None, got {attn_backend!r}')
+        return attn_backend
+    return saved if torch.device(device).type == 'cuda' else 'sdpa'   # eager FlexAttention off CUDA: several times slower
+
+def load_pretrained(d, device='cpu', dtype:torch.dtype|None=None, verify_hashes:bool=True,
+                    attn_backend:str|None=None, # None: the saved one on CUDA, 'sdpa' elsewhere; `cfg` keeps the saved one
+                   ) -> CascadeLM:
+    "Rebuild a `CascadeLM` from a `save_pretrained` (or checkpoint) directory."
+    d = Path(d)
+    verify(d, hashes=verify_hashes)
+    cfg = _read_config(d)
+    backend = pick_backend(cfg.attn_backend, device, attn_backend)
+    model = CascadeLM(cfg)
+    meta = _load_weights(model, d)
+    if dtype is None and meta.get('dtype'): dtype = getattr(torch, meta['dtype'])
+    model.attn_backend = None if backend == cfg.attn_backend else backend
+    return model.to(device=device, dtype=dtype).eval()
