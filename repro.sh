@@ -59,7 +59,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_b ablation_ingredients report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -82,6 +82,7 @@ CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr2e-3_150M_m0.3-0.8_ar0.2,b1_ts_lr1e-3_150M_ar0.999"   # the last: the AR twin (teacher + the same 150M tokens, AR loss)
 BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
+TWIN=b1_ts_lr1e-3_150M_ar0.999                 # committed (causal form) as checkpoints/twin_ar: convert_b4's fair AR baseline
 # SmolLM2-135M -> CASCADE (issue 12 item 6): one chain of 4 device calls, the same command each time (README, "SmolLM2 on the GPU").
 SMOL_RUN="b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2"
 SMOL_TWIN="b1_ts_lr5e-4_60M_ar0.999"   # its AR twin: the same teacher continued with the AR loss on the same tokens (the fair baseline)
@@ -108,6 +109,7 @@ ABLATION_GPU="-p preset nano -p device cuda -p data ../data/build/tokens -p toke
 ablation_rows() { case "$1" in
   ablation_cpu)         echo "ar,b1,b4,b16,full,b16_noreweight,b16_single_target,fused_commit,kv_cache" ;;
   ablation_blocks_a)    echo "ar,b1,b2,b4" ;;
+  ablation_blocks_a2)   echo "b1_full,b4_clipped" ;;   # the knob with the mask rate fixed at one; block 4 with the clipped rates
   ablation_blocks_b)    echo "b8,b16,b32,b64,fused_commit,kv_cache" ;;   # the decode-only rows use this call's b16
   ablation_ingredients) echo "full,b16_noreweight,b16_noclip,b16_single_target" ;;   # more if time allows: b4_noreweight, b16_clipped
 esac; }
@@ -135,6 +137,9 @@ deps() { case "$1" in
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
+  bench_twin) echo "cascade/model.py cascade/engine.py cascade/bench.py checkpoints/twin_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  eval_code_twin) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  judge_twin) echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu_converted_b4_twin.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   ablation_*) echo "repro.sh experiments/ablation.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/engine.py cascade/sampler.py cascade/data.py" ;;
@@ -152,13 +157,16 @@ outputs() { case "$1" in
   engine_profile) echo "results/engine_profile.json" ;;
   bench)      echo "results/decode_gpu.json" ;;
   judge)      echo "results/throughput.json" ;;
-  convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json" ;;
+  convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json checkpoints/twin_ar/config.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
   eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
+  bench_twin) echo "results/decode_gpu_converted_b4_twin.json" ;;
+  eval_code_twin) echo "results/eval_code_line_converted_twin_gpu.json" ;;
+  judge_twin) echo "results/judge_converted_b4_twin.json" ;;
   eval_judge) echo "results/eval_judge_$PROFILE.json" ;;
   *) echo "" ;;
 esac; }
@@ -180,7 +188,7 @@ run_stage() { case "$1" in
   ablation_cpu)   # issue 18 on the CPU: the tiny preset on synthetic tokens, a few rows of each kind - the pipeline end to end, not the paper's grid; ~40 s on 2 idle cores
     # shellcheck disable=SC2086
     run_nb ablation.ipynb runs/ablation_cpu.ipynb -p name cpu -p stage ablation_cpu -p rows "$(ablation_rows ablation_cpu)" -p decode_repeats 2 ${ABLATION_ARGS:-} ;;
-  ablation_blocks_a|ablation_blocks_b|ablation_ingredients)
+  ablation_blocks_a|ablation_blocks_a2|ablation_blocks_b|ablation_ingredients)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     # shellcheck disable=SC2086
     run_nb ablation.ipynb "runs/$1.ipynb" -p name "${1#ablation_}" -p stage "$1" -p rows "$(ablation_rows "$1")" $ABLATION_GPU ${ABLATION_ARGS:-} ;;
@@ -209,7 +217,8 @@ run_stage() { case "$1" in
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \
         --keep runs/convert/keep --out results/convert_nano.json
     rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4
-    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')" ;;
+    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')"
+    $PY -c "from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout; import shutil; shutil.rmtree('checkpoints/twin_ar', ignore_errors=True); unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=__import__('torch').bfloat16); hf_layout('checkpoints/twin_ar')" ;;
   bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \
@@ -218,6 +227,14 @@ run_stage() { case "$1" in
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models "ar=train_ar,b4=$BEST_B4" --repeats 3 --out results/decode_gpu_converted_b4.json
     $PY -m cascade.bench --checkpoints runs/convert/keep --models "ar=train_ar,b16=$BEST_B16" --repeats 3 --out results/decode_gpu_converted_b16.json ;;
+  bench_twin)   # convert_b4 against its AR twin (the fair bar), measured in the same run
+    $PY -m cascade.bench --checkpoints checkpoints --models ar=twin_ar,b4=convert_b4 --repeats 3 --eager_at --out results/decode_gpu_converted_b4_twin.json ;;
+  eval_code_twin)   # code_line, all 1,200 items: the twin (the reference of the matched-quality rule), the teacher, convert_b4's rules
+    run_nb evaluate.ipynb runs/eval_code_line_converted_twin_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_converted_twin_gpu \
+        -p configs "ar=twin_ar:ar,teacher=train_ar:ar,b4_k4=convert_b4:fixed:4,b4_thr=convert_b4:threshold:0.9,b4_ent=convert_b4:entropy:0.5,b4_k2=convert_b4:fixed:2" ;;
+  judge_twin)   # the judge on bench_twin's samples, gated by eval_code_twin's exact match (CPU is fine: ~10 min)
+    (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted_b4_twin.ipynb -k python3 --progress-bar \
+        -p decode ../results/decode_gpu_converted_b4_twin.json -p out ../results/judge_converted_b4_twin.json -p eval_result ../results/eval_code_line_converted_twin_gpu.json) ;;
   judge_converted_best)
     for m in b4 b16; do
       (cd experiments && $PY -m papermill throughput.ipynb "../runs/judge_converted_$m.ipynb" -k python3 --progress-bar \

@@ -15,7 +15,8 @@ from .checkpoint import atomic_dir, unwrap, _write_pretrained, load_pretrained
 
 # %% auto #0
 __all__ = ['LLAMA_TYPES', 'ConversionError', 'convert_cascade', 'add_special_ids', 'check_tokenizer', 'check_llama_config',
-           'llama_weight_map', 'convert_llama', 'load_llama', 'save_converted', 'load_converted', 'convert', 'l2r_nll']
+           'llama_weight_map', 'convert_llama', 'load_llama', 'save_converted', 'load_converted', 'convert', 'l2r_nll',
+           'unshift_ar']
 
 # %% ../nbs/14_convert.ipynb #fa7b9149
 class ConversionError(ValueError):
@@ -233,3 +234,16 @@ def l2r_nll(model:CascadeLM, x:torch.Tensor, # (B, N) clean tokens, N a multiple
         total += -lp.gather(-1, x[:, score][..., None]).sum().double()
         count += int(score.sum()) * B
     return total, count
+
+# %% ../nbs/14_convert.ipynb #a7c1e0d2
+def unshift_ar(model:CascadeLM) -> CascadeLM:
+    "The causal (unshifted, block size 1) form of a block-size-1 token-shift model: the same weights, the same next-token distributions."
+    c = model.cfg
+    if c.block_size != 1 or not c.token_shift:
+        raise ConversionError(f'unshift_ar needs a block_size=1 token_shift model, got block_size {c.block_size}, token_shift {c.token_shift}')
+    cfg = CascadeConfig(**{**c.to_dict(), 'token_shift': False})
+    p = next(model.parameters())
+    out = CascadeLM(cfg).to(device=p.device, dtype=p.dtype)
+    out.load_state_dict(model.state_dict())
+    return out.eval()
+

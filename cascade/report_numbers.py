@@ -6,16 +6,16 @@ Docs: https://cascade-lm.github.io/cascade/report_numbers.html.md"""
 
 # %% ../nbs/92_report_numbers.ipynb #d7025d0b
 from __future__ import annotations
-import math
+import fnmatch, math
 from dataclasses import dataclass
-from .quality import judge_headline, judge_within_bounds, task_scores
-from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num
+from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality
+from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of
 from .report_format import fmt, GENERATED_MARKER
 
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
-           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'GROUPS', 'TRAIN_GROUPS', 'Num', 'Group',
-           'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
+           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'GROUPS', 'TRAIN_GROUPS',
+           'Num', 'Group', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -158,6 +158,21 @@ ABLATION_NUMS = (   # the ablation grid (issue 18): the budget and the ar / b1 c
     Num('KnobPplRatio', ('metrics.knob.gap_ppl_ratio',), 'times', 'b1 perplexity over ar perplexity'),
     Num('EstimatorZ', ('metrics.knob.estimator_z',), 'sig', 'b1: (ELBO estimate - exact NLL) / its standard error'))
 
+DDP_NUMS = (   # experiments/ddp_scaling.sh (issue 16): 1 GPU vs 2 (DDP, FSDP2) at the same global batch, and resumes across world sizes
+    Num('Steps', ('config.steps',), 'int', 'optimizer steps of each run'),
+    Num('RatioDdp', ('metrics.tokens_per_s_ratio_2gpu_over_1gpu.ddp',), 'times', 'DDP on 2 GPUs: tokens/s over 1 GPU'),
+    Num('RatioFsdp', ('metrics.tokens_per_s_ratio_2gpu_over_1gpu.fsdp',), 'times', 'FSDP2 on 2 GPUs: tokens/s over 1 GPU'),
+    Num('EffDdp', ('metrics.scaling_efficiency.ddp',), 'pct', 'DDP: the ratio over 2'),
+    Num('TokensPerSOne', ('metrics.runs.one.tokens_per_s',), 'si', '1 GPU: training tokens/s'),
+    Num('MfuOne', ('metrics.runs.one.mfu',), 'pct', '1 GPU: MFU'),
+    Num('MfuDdp', ('metrics.runs.ddp.mfu',), 'pct', 'DDP, 2 GPUs: MFU per GPU'),
+    Num('MfuFsdp', ('metrics.runs.fsdp.mfu',), 'pct', 'FSDP2, 2 GPUs: MFU per GPU'),
+    Num('LossDiffDdp', ('metrics.loss_vs_1gpu.ddp.max_abs',), 'sig', 'DDP: largest |loss - 1-GPU loss| over every step, nats'),
+    Num('LossDiffFsdp', ('metrics.loss_vs_1gpu.fsdp.max_abs',), 'sig', 'FSDP2: largest |loss - 1-GPU loss| over every step, nats'),
+    Num('LossDiffDdpFsdp', ('metrics.loss_ddp_vs_fsdp.max_abs',), 'sig', 'the two 2-GPU runs against each other, nats'),
+    Num('ResumeFsdpToOne', ('metrics.resume.fsdp_to_1.vs_uninterrupted.max_abs',), 'sig', 'FSDP2 checkpoint resumed on 1 GPU: largest loss difference to the run it continues'),
+    Num('ResumeOneToFsdp', ('metrics.resume.one_to_fsdp.vs_uninterrupted.max_abs',), 'sig', '1-GPU checkpoint resumed under FSDP2 on 2 GPUs: largest loss difference'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -169,14 +184,16 @@ GROUPS = (
     Group('MfuAr', 'mfu_ar*', 'training MFU, AR at 151M', MFU_NUMS),
     Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS),
     Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS),
-    Group('JudgeConvertedBFour', 'judge_converted_b4*', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
+    Group('JudgeConvertedBFour', 'judge_converted_b4', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
+    Group('JudgeTwinBFour', 'judge_converted_b4_twin', 'converted block-4 model against its AR twin: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS),
     Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
     Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
     Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
     Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS),
-    Group('AblationBlocksA', 'ablation_blocks_a*', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
+    Group('AblationBlocksA', 'ablation_blocks_a', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
+    Group('Ddp', 'ddp_scaling*', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
     Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
@@ -262,7 +279,54 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
+    for part in (_ablation_knob, _task_twin):
+        ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
+
+def _ablation_knob(results:dict):
+    "Rows of the GPU ablation files by id (the first file, by name, that has the row): AR, block one with the default mask rates and with the rate fixed at one (b1_full), block four with and without the clipped rates."
+    rows = {}
+    for s in sorted(s for s in results if fnmatch.fnmatchcase(s, 'ablation_*')):
+        if hardware(results[s]) != 'GPU': continue
+        for r in rows_of(results[s]): rows.setdefault(r.get('row'), r)
+    val = lambda k, f='nats': _num(((rows.get(k) or {}).get('val') or {}).get(f))
+    ar, full = val('ar'), val('b1_full')
+    gap = full - ar if ar is not None and full is not None else None
+    src = 'ablation_*.json (GPU) rows'
+    ms = [Macro(f'AblationRow{n}Nats', fmt(val(k), 'sig'), f'{src}: {k} val nats/token') for n, k in
+          (('Ar', 'ar'), ('BOne', 'b1'), ('BOneFull', 'b1_full'), ('BFour', 'b4'), ('BFourClipped', 'b4_clipped'))]
+    ms += [Macro('AblationRowBOneFullSe', fmt(val('b1_full', 'nats_se'), 'sig'), f'{src}: b1_full standard error'),
+           Macro('AblationRowArSe', fmt(val('ar', 'nats_se'), 'sig'), f'{src}: ar standard error'),
+           Macro('AblationKnobFullGap', fmt(gap, 'sig'), f'{src}: b1_full minus ar, nats/token')]
+    return ms, {'AblationKnobFull': gap is not None}
+
+def _task_twin(results:dict):
+    "code_line on every item: the converted block-4 model's rules against its AR twin (config `ar`) and the teacher (`teacher`)."
+    stem, res = pick(results, 'eval_code_line_converted_twin*')
+    by = {r.get('config'): r for r in rows_of(res)}
+    src = f'{stem or "eval_code_line_converted_twin*"}.json'
+    em = lambda k: _num((by.get(k) or {}).get('exact_match'))
+    ms = [Macro(f'TaskTwin{n}Em', fmt(em(k), 'pct'), f'{src}: exact match of {k}') for n, k in
+          (('Ar', 'ar'), ('Teacher', 'teacher'), ('KFour', 'b4_k4'), ('Thr', 'b4_thr'), ('Ent', 'b4_ent'), ('KTwo', 'b4_k2'))]
+    for n, k in (('Thr', 'b4_thr'), ('Ent', 'b4_ent'), ('KFour', 'b4_k4'), ('Teacher', 'teacher')):
+        m = (by.get(k) or {}).get('matched_em') or {}
+        ci = m.get('ci') or [None, None]
+        ms += [Macro(f'TaskTwin{n}Diff', fmt(_num(m.get('diff')), 'pct'), f"{src}: {k} exact match minus the twin's"),
+               Macro(f'TaskTwin{n}Lo', fmt(_num(ci[0]), 'pct'), f'{src}: {k} paired-bootstrap 95% interval, low end'),
+               Macro(f'TaskTwin{n}Hi', fmt(_num(ci[1]), 'pct'), f'{src}: {k} paired-bootstrap 95% interval, high end'),
+               Macro(f'TaskTwin{n}Nfe', fmt(_num((by.get(k) or {}).get('nfe_per_token')), 'sig'), f'{src}: {k} NFE per token')]
+    items = ((res or {}).get('metrics') or {}).get('per_item') or {}
+    for n, k in (('Thr', 'b4_thr'), ('Ent', 'b4_ent')):           # the same rule against the teacher (same items, same bootstrap)
+        m = matched_quality(items['teacher']['em'], items[k]['em']) if 'teacher' in items and k in items else {}
+        ci = m.get('ci') or [None, None]
+        ms += [Macro(f'TaskTeacher{n}Diff', fmt(_num(m.get('diff')), 'pct'), f"{src}: {k} exact match minus the teacher's"),
+               Macro(f'TaskTeacher{n}Lo', fmt(_num(ci[0]), 'pct'), f'{src}: {k} vs teacher, paired-bootstrap 95% interval, low end'),
+               Macro(f'TaskTeacher{n}Hi', fmt(_num(ci[1]), 'pct'), f'{src}: {k} vs teacher, paired-bootstrap 95% interval, high end'),
+               Macro(f'TaskTeacher{n}Verdict', fmt(m.get('verdict'), 'text'), f'{src}: {k} vs teacher, the matched-quality verdict')]
+    n_match = sum(bool((r.get('matched_em') or {}).get('matched')) for k, r in by.items() if k not in ('ar', 'teacher'))
+    ms += [Macro('TaskTwinItems', fmt(_num((by.get('ar') or {}).get('n')), 'int'), f'{src}: items'),
+           Macro('TaskTwinMatched', fmt(n_match if by else None, 'int'), f'{src}: CASCADE rules matched on exact match')]
+    return ms, {'TaskTwin': bool(by)}
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):
