@@ -323,10 +323,19 @@ def _task_twin(results:dict):
                Macro(f'TaskTeacher{n}Lo', fmt(_num(ci[0]), 'pct'), f'{src}: {k} vs teacher, paired-bootstrap 95% interval, low end'),
                Macro(f'TaskTeacher{n}Hi', fmt(_num(ci[1]), 'pct'), f'{src}: {k} vs teacher, paired-bootstrap 95% interval, high end'),
                Macro(f'TaskTeacher{n}Verdict', fmt(m.get('verdict'), 'text'), f'{src}: {k} vs teacher, the matched-quality verdict')]
+    jstem, jres = pick(results, 'judge_converted_b4_twin*')      # the same model and twin on the judge: the fastest row within its bounds alone
+    cands = [c for c in (lookup(jres, 'metrics.headline.1.methods') or [])
+             if _num(c.get('ppl_ratio')) and _num(c.get('entropy_ratio')) and judge_within_bounds(c['ppl_ratio'], 1.0, c['entropy_ratio'], 1.0)]
+    jb = max(cands, key=lambda c: c['speedup'], default={})
+    jsrc = f'{jstem or "judge_converted_b4_twin*"}.json metrics.headline.1'
+    ms += [Macro('JudgeTwinJudgeOnlyMethod', fmt(jb.get('method'), 'text'), f'{jsrc}: the fastest method within the judge bounds alone (the task gate ignored)'),
+           Macro('JudgeTwinJudgeOnlySpeedup', fmt(_num(jb.get('speedup')), 'times'), f"{jsrc}: its tokens/s over the twin's"),
+           Macro('JudgeTwinJudgeOnlyPplRatio', fmt(_num(jb.get('ppl_ratio')), 'times'), f"{jsrc}: its gen-PPL over the twin's"),
+           Macro('JudgeTwinJudgeOnlyEntropyRatio', fmt(_num(jb.get('entropy_ratio')), 'sig'), f"{jsrc}: its unigram entropy over the twin's")]
     n_match = sum(bool((r.get('matched_em') or {}).get('matched')) for k, r in by.items() if k not in ('ar', 'teacher'))
     ms += [Macro('TaskTwinItems', fmt(_num((by.get('ar') or {}).get('n')), 'int'), f'{src}: items'),
            Macro('TaskTwinMatched', fmt(n_match if by else None, 'int'), f'{src}: CASCADE rules matched on exact match')]
-    return ms, {'TaskTwin': bool(by)}
+    return ms, {'TaskTwin': bool(by), 'JudgeTwinJudgeOnly': bool(jb)}
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):
