@@ -10,7 +10,8 @@ from cascade.results import make_result, write_result
 
 # run name -> (what it is, the run it continues from its checkpoint, or None)
 RUNS = {'one': ('1 process', None), 'ddp': ('2 processes, DDP', None), 'fsdp': ('2 processes, FSDP2', None),
-        'fsdp_to_1': ('fsdp resumed on 1 process', 'fsdp'), 'one_to_fsdp': ('one resumed on 2 processes, FSDP2', 'one')}
+        'fsdp_to_1': ('fsdp resumed on 1 process', 'fsdp'), 'one_to_fsdp': ('one resumed on 2 processes, FSDP2', 'one'),
+        'ddp_weak': ("2 processes, DDP, twice the global batch (each process has one's batch)", None)}
 
 def losses(run_dir:Path) -> dict:
     "{step: training loss} from a run's metrics.jsonl ({} if there is none)."
@@ -51,17 +52,20 @@ def main(argv=None):
                       'train_loss': m.get('train_loss'), 'val_loss': m.get('val_loss'), 'steps_logged': len(curves[name])}
     tps = {k: r['tokens_per_s'] for k, r in runs.items()}
     speedup = {k: ratio(tps[k], tps['one']) for k in ('ddp', 'fsdp')}
+    weak = ratio(tps['ddp_weak'], tps['one'])                        # the same per-process batch: communication and the rest
     metrics = {
         'runs': runs,
         'tokens_per_s_ratio_2gpu_over_1gpu': speedup,
         'scaling_efficiency': {k: v / 2 if v is not None else None for k, v in speedup.items()},
+        'tokens_per_s_ratio_weak': weak, 'scaling_efficiency_weak': weak / 2 if weak is not None else None,
         'loss_vs_1gpu': {k: compare(curves[k], curves['one']) for k in ('ddp', 'fsdp')},
         'loss_ddp_vs_fsdp': compare(curves['ddp'], curves['fsdp']),       # two 2-process runs: the scale of bf16 noise
         'resume': {k: {'from': src, 'at_step': a.resume_at,
                        'vs_uninterrupted': compare(curves[k], curves[src]),
                        'vs_1gpu': compare(curves[k], curves['one'])}
                    for k, (_, src) in RUNS.items() if src},
-        'complete': all(r['exit'] == '0' for r in runs.values()),
+        'runs_done': [k for k, r in runs.items() if r['exit'] != 'not run'],      # DDP_SCALING_RUNS may ask for fewer
+        'complete': all(r['exit'] == '0' for r in runs.values() if r['exit'] != 'not run'),
     }
     steps = sorted(set().union(*curves.values()))
     curve = [{'step': s, **{f'loss_{k}': c[s] for k, c in curves.items() if s in c}} for s in steps]
@@ -74,7 +78,7 @@ def main(argv=None):
     for k, r in runs.items():
         f = lambda v, spec: format(v, spec) if v is not None else '-'
         print(f'{k:12s} {r["exit"]:>7s} {f(r["world_size"], "d"):>5s} {f(r["tokens_per_s"], ".4g"):>10s} {f(r["mfu"], ".1%"):>6s} {f(r["train_loss"], ".4f"):>10s}')
-    print('2 GPUs / 1 GPU tokens/s:', {k: v and round(v, 3) for k, v in speedup.items()})
+    print('2 GPUs / 1 GPU tokens/s:', {k: v and round(v, 3) for k, v in speedup.items()}, '| weak (twice the global batch):', weak and round(weak, 3))
     print('max |loss diff| vs 1 GPU:', {k: v and f"{v['max_abs']:.2e}" for k, v in metrics['loss_vs_1gpu'].items()},
           '| DDP vs FSDP:', metrics['loss_ddp_vs_fsdp'] and f"{metrics['loss_ddp_vs_fsdp']['max_abs']:.2e}")
     print('resumed, max |loss diff| vs the run continued:', {k: v['vs_uninterrupted'] and f"{v['vs_uninterrupted']['max_abs']:.2e}"

@@ -8,6 +8,9 @@
 # then the checkpoints cross world sizes, each run from step RESUME_AT to the last step:
 #   fsdp_to_1    fsdp's checkpoint resumed on 1 GPU
 #   one_to_fsdp  one's checkpoint resumed on 2 GPUs under FSDP2
+#   ddp_weak     2 GPUs, DDP, twice the global batch: each process has one's batch (weak scaling: what the halved
+#                per-process batch of ddp costs, against what communication costs)
+# DDP_SCALING_RUNS (comma separated, default all six) picks which runs this call does.
 # and experiments/ddp_scaling.py summarises them into OUT/ddp_scaling.json: tokens/s and MFU of every run, the
 # 2-GPU / 1-GPU tokens/s ratios, the loss differences to the 1-GPU run along the whole curve (and DDP vs FSDP, two
 # 2-GPU runs, for scale), and the resumed runs' differences to the runs they continue. Per run: OUT/<run>/metrics.jsonl
@@ -40,13 +43,15 @@ $PY -c "import cascade.train" || { echo "ddp_scaling.sh: cannot import cascade.t
 if [ "$SMOKE" = 1 ]; then
   STEPS=8; RESUME_AT=6; CAP=120; MODE=cpu_smoke
   SHAPE="--vocab_size 64 --d_model 32 --n_layers 2 --n_heads 4 --max_seq_len 32 --block_size 4"
-  RECIPE="--synthetic_tokens 5000 --batch_size 8 --micro_batch_size 2 --lr 1e-2 --warmup_steps 2 --dtype bf16 --device cpu --threads 1"
+  BATCH=8
+  RECIPE="--synthetic_tokens 5000 --micro_batch_size 2 --lr 1e-2 --warmup_steps 2 --dtype bf16 --device cpu --threads 1"
   export OMP_NUM_THREADS=1
 else
   [ "$($PY -c 'import torch; print(torch.cuda.device_count())')" -ge 2 ] || { echo "ddp_scaling.sh: needs 2 GPUs (or --cpu_smoke)" >&2; exit 2; }
   STEPS=100; RESUME_AT=90; CAP=180; MODE=gpu
   SHAPE="--vocab_size 8192 --d_model 1024 --n_layers 12 --n_heads 16 --max_seq_len 1024 --block_size 16 --attn_backend flex"
-  RECIPE="--synthetic_tokens 4000000 --batch_size 32 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile"
+  BATCH=32
+  RECIPE="--synthetic_tokens 4000000 --lr 1e-3 --warmup_steps 20 --dtype bf16 --compile"
 fi
 COMMON="--objective cascade --data synthetic $SHAPE $RECIPE --steps $STEPS --eval_every 0 --eval_batches 1 --no-save_final
         --seed 0 --no-progress --log_every 1 --keep_ckpts 0 --results_dir $OUT/results"
@@ -68,18 +73,24 @@ run() {   # run NAME COMMAND...: a fresh WORK/NAME; its metrics.jsonl, log and e
   echo "[ddp_scaling] $name (cap ${cap}s): $*"
   t=$(date +%s)
   # shellcheck disable=SC2086
-  timeout -k 15 "$cap" "$@" $COMMON --run_name "$name" --out_dir "$WORK/$name" > "$OUT/$name.log" 2>&1 || rc=$?
+  timeout -k 15 "$cap" "$@" $COMMON --batch_size "${RUN_BATCH:-$BATCH}" --run_name "$name" --out_dir "$WORK/$name" > "$OUT/$name.log" 2>&1 || rc=$?
   echo "$rc" > "$OUT/$name.rc"
   if [ -f "$WORK/$name/metrics.jsonl" ]; then mkdir -p "$OUT/$name"; cp "$WORK/$name/metrics.jsonl" "$OUT/$name/"; fi
   echo "[ddp_scaling] $name: exit $rc after $(( $(date +%s) - t ))s"
   [ "$rc" = 0 ] || { FAILED=1; tail -n 25 "$OUT/$name.log"; }
 }
 
-run one "${ONE[@]}" --ckpt_every "$RESUME_AT"
-run ddp "${TWO[@]}" --parallel ddp
-run fsdp "${TWO[@]}" --parallel fsdp --ckpt_every "$RESUME_AT"
-run fsdp_to_1 "${ONE[@]}" --resume "$WORK/fsdp/$CK"
-run one_to_fsdp "${TWO[@]}" --parallel fsdp --resume "$WORK/one/$CK"
+ONLY=",${DDP_SCALING_RUNS:-one,ddp,fsdp,fsdp_to_1,one_to_fsdp,ddp_weak},"
+want() { [[ "$ONLY" == *",$1,"* ]]; }
+for r in ${ONLY//,/ }; do
+  case "$r" in one|ddp|fsdp|fsdp_to_1|one_to_fsdp|ddp_weak) ;; *) echo "ddp_scaling.sh: unknown run $r in DDP_SCALING_RUNS" >&2; exit 2 ;; esac
+done
+want one && run one "${ONE[@]}" --ckpt_every "$RESUME_AT"
+want ddp && run ddp "${TWO[@]}" --parallel ddp
+want fsdp && run fsdp "${TWO[@]}" --parallel fsdp --ckpt_every "$RESUME_AT"
+want fsdp_to_1 && run fsdp_to_1 "${ONE[@]}" --resume "$WORK/fsdp/$CK"
+want one_to_fsdp && run one_to_fsdp "${TWO[@]}" --parallel fsdp --resume "$WORK/one/$CK"
+want ddp_weak && RUN_BATCH=$(( 2 * BATCH )) run ddp_weak "${TWO[@]}" --parallel ddp
 
 $PY experiments/ddp_scaling.py --out "$OUT" --mode "$MODE" --steps "$STEPS" --resume_at "$RESUME_AT"
 echo "[ddp_scaling] done in $(( $(date +%s) - T0 ))s: $OUT/ddp_scaling.json"
