@@ -14,8 +14,8 @@ from .report_format import fmt, GENERATED_MARKER
 
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
-           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'GROUPS', 'TRAIN_GROUPS',
-           'Num', 'Group', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
+           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'DDP_WEAK_NUMS', 'GROUPS',
+           'TRAIN_GROUPS', 'Num', 'Group', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -173,6 +173,12 @@ DDP_NUMS = (   # experiments/ddp_scaling.sh (issue 16): 1 GPU vs 2 (DDP, FSDP2) 
     Num('ResumeFsdpToOne', ('metrics.resume.fsdp_to_1.vs_uninterrupted.max_abs',), 'sig', 'FSDP2 checkpoint resumed on 1 GPU: largest loss difference to the run it continues'),
     Num('ResumeOneToFsdp', ('metrics.resume.one_to_fsdp.vs_uninterrupted.max_abs',), 'sig', '1-GPU checkpoint resumed under FSDP2 on 2 GPUs: largest loss difference'))
 
+DDP_WEAK_NUMS = (   # DDP_SCALING_RUNS=one,ddp_weak: DDP with each process at the 1-GPU batch
+    Num('Ratio', ('metrics.tokens_per_s_ratio_weak',), 'times', 'DDP on 2 GPUs at twice the global batch: tokens/s over 1 GPU'),
+    Num('Eff', ('metrics.scaling_efficiency_weak',), 'pct', 'that ratio over 2'),
+    Num('Mfu', ('metrics.runs.ddp_weak.mfu',), 'pct', 'MFU per GPU of that run'),
+    Num('MfuOne', ('metrics.runs.one.mfu',), 'pct', '1 GPU: MFU, same call'))
+
 GROUPS = (
     Group('SmokeCpu', 'smoke_cpu*', 'smoke test', SMOKE_NUMS),
     Group('TrainAr', 'train_ar*', 'AR', TRAIN_NUMS),
@@ -193,7 +199,8 @@ GROUPS = (
     Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
     Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS),
     Group('AblationBlocksA', 'ablation_blocks_a', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
-    Group('Ddp', 'ddp_scaling*', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
+    Group('Ddp', 'ddp_scaling', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
+    Group('DdpWeak', 'ddp_scaling_weak', 'one GPU to two at twice the global batch (weak scaling)', DDP_WEAK_NUMS),
     Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
