@@ -26,6 +26,12 @@ def _positive(s:str) -> int:
     if v <= 0: raise argparse.ArgumentTypeError(f'must be positive, got {v}')
     return v
 
+def _nonneg_int(s:str) -> int:
+    try: v = int(s)
+    except ValueError: raise argparse.ArgumentTypeError(f'{s!r} is not an integer') from None
+    if v < 0: raise argparse.ArgumentTypeError(f'must be >= 0, got {v}')
+    return v
+
 def _nonneg_float(s:str) -> float:
     try: v = float(s)
     except ValueError: raise argparse.ArgumentTypeError(f'{s!r} is not a number') from None
@@ -46,6 +52,8 @@ def _add_model_args(p):
     p.add_argument('--device', default='auto', help="'auto' (cuda when available), 'cpu', 'cuda', 'cuda:1', ...")
     p.add_argument('--dtype', default='auto', choices=('auto', 'float32', 'bfloat16', 'float16'),
                    help="'auto': as saved on CUDA, float32 on the CPU (where bfloat16 matmuls are several times slower)")
+    p.add_argument('--threads', type=_nonneg_int, default=0,
+                   help="CPU threads of torch (0: torch's default); 1 is often fastest on a busy machine")
 
 def build_parser() -> argparse.ArgumentParser:
     "The `cascade` command line."
@@ -76,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (mod, help_) in DELEGATES.items():
         d = sub.add_parser(name, help=help_, add_help=False, prefix_chars='\0')   # every argument goes to the module
         d.add_argument('args', nargs=argparse.REMAINDER)
+    p.subcommands = {'generate': g, 'serve': s}               # usage errors found after parsing print the subcommand's usage
     return p
 
 # %% ../nbs/17_cli.ipynb #ce2132b1
@@ -90,8 +99,10 @@ def _device(s:str):
 def _backend(b:str, device) -> str: return ('engine' if device.type == 'cuda' else 'reference') if b == 'auto' else b
 
 def _load(a):
+    import torch
     from cascade.hf import load_model
     dev = _device(a.device)
+    if getattr(a, 'threads', 0): torch.set_num_threads(a.threads)
     dtype = a.dtype if a.dtype != 'auto' else (None if dev.type == 'cuda' else 'float32')
     return load_model(a.checkpoint, device=dev, dtype=dtype), dev
 
@@ -164,7 +175,7 @@ def main(argv=None) -> int:
         if a.command in DELEGATES: return delegate(a.command, a.args)
         return generate_cmd(a) if a.command == 'generate' else serve_cmd(a)
     except UsageError as e:
-        p.print_usage(sys.stderr); sys.stderr.write(f'cascade {a.command}: error: {e}\n'); return 2
+        getattr(p, 'subcommands', {}).get(a.command, p).print_usage(sys.stderr); sys.stderr.write(f'cascade {a.command}: error: {e}\n'); return 2
     except KeyboardInterrupt: return 130
     except _user_errors() as e:
         if os.environ.get('CASCADE_DEBUG'): raise                            # the traceback, for a bug report
