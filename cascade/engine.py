@@ -51,10 +51,10 @@ class StaticLM:
         self.hprev = torch.zeros(batch_size, c.d_model, device=p.device, dtype=p.dtype) if c.token_shift else None
         self.weight_bytes = sum(t.numel() * t.element_size() for t in model.parameters())
         self._pre, self._post = _pre_attn, _post_attn                           # decode forwards: a few fixed shapes
-        self._pre_any, self._post_any = _pre_attn, _post_attn                   # prefill: any length
-        if compile:   # static shapes for decode (exact index arithmetic, no symbolic sizes); dynamic for the prefill
+        self._pre_any, self._post_any = _pre_attn, _post_attn                   # longer forwards: the engines' prefill (one fixed length each)
+        if compile:   # static shapes (exact index arithmetic, no symbolic sizes): a new length is a new compilation
             self._pre, self._post = _compiled(_pre_attn, True), _compiled(_post_attn, True)
-            self._pre_any, self._post_any = torch.compile(_pre_prefill, dynamic=True), torch.compile(_post_prefill, dynamic=True)
+            self._pre_any, self._post_any = _compiled(_pre_prefill, True), _compiled(_post_prefill, True)
 
     def _block_mask(self, pos):
         "FlexAttention `BlockMask` of queries at slots `pos` (B, T): per row only the key tiles up to its last query's block are live."
@@ -121,7 +121,7 @@ def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     g, u = (F.rms_norm(h, (D,), n2, eps) @ w13.T).chunk(2, -1)
     return h + (F.silu(g) * u) @ w2.T
 
-def _pre_prefill(*a): return _pre_attn(*a)      # own code objects: the prefill's dynamic-shape compilation is cached apart
+def _pre_prefill(*a): return _pre_attn(*a)      # own code objects: the prefill's compilations are cached apart from the decode ones
 def _post_prefill(*a): return _post_attn(*a)
 
 # %% ../nbs/08_engine.ipynb #96c31508
@@ -236,6 +236,7 @@ class BlockEngine:
         if need > c.max_seq_len:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {need} positions > max_seq_len {c.max_seq_len}')
         self.L = max(2 * bs, need)                                                 # working length (whole blocks; >= 2 for the graphs' dummy state)
+        self.S = max_prompt_len // bs * bs                                         # the prefill's fixed length: max_prompt_len's whole blocks
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.net = StaticLM(model, batch_size, self.L, compile, attn)
@@ -247,6 +248,7 @@ class BlockEngine:
         self.blk, self.pend = z(B, bs), z(B, bs)
         self.M, self.Kr, self.k_used = z(B), z(B), z(B)
         self.offs = torch.arange(bs, device=dev)
+        self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)      # the prefill's slots (B, S)
         self.steps = torch.arange(bs, device=dev)                           # the fixed-K step index as a device scalar (a view)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
@@ -258,6 +260,7 @@ class BlockEngine:
         pool = torch.cuda.graph_pool_handle() if self.graphs else None
         G = lambda fn: _Graph(fn, self.graphs, pool, self._load_dummy)
         with torch.no_grad():
+            self.g_prefill = G(self._prefill) if self.S > 0 else None
             if self.kind == 'fixed':
                 self.g_first, self.g_next = G(lambda: self._block(first=True)), G(lambda: self._block(first=False))
             else:
@@ -288,6 +291,16 @@ class BlockEngine:
         self.done.zero_()
 
     # -- the pieces captured in graphs (in place, fixed shapes)
+    def _prefill(self):
+        "K/V of `seq`'s first S slots (each row's whole prompt blocks; past them, slots its blocks rewrite before reading); token shift: `hprev`."
+        S = self.S
+        if not self.cfg.token_shift:
+            self.net.hidden(self.seq[:, :S], self.ppos, S - 1); return
+        h = self.net.hidden(self.seq[:, :S], self.ppos, 0)                            # (B, S, D)
+        st = self.P // self.bs * self.bs                                              # each row's first block (not `start`: it moves on as blocks commit)
+        last = h.gather(1, (st - 1).clamp(min=0)[:, None, None].expand(-1, 1, h.shape[-1]))[:, 0]   # (B, D) the clean state before it
+        self.net.hprev.copy_(torch.where((st > 0)[:, None], last, 0))
+
     def _open(self):
         "Load the block at `start` from `seq`: its tokens, masked positions and their count; reset the step counts."
         pos = self.start[:, None] + self.offs                                # (B, bs)
@@ -350,13 +363,8 @@ class BlockEngine:
         starts = [len(p) // bs * bs for p in rows]
         n_blocks = max((len(p) - s + self.max_new + bs - 1) // bs for p, s in zip(rows, starts))
         nfe = nfe_prefill = 0
-        if max(starts) > 0:                                                   # prefill the prompts' whole blocks
-            S = max(starts)
-            h = self.net.hidden(self.seq[:, :S], torch.arange(S, device=self.device).expand(self.B, S), 0 if self.cfg.token_shift else S - 1)
-            if self.cfg.token_shift:                                          # each row's clean state before its first block
-                st = torch.tensor(starts, device=self.device)
-                self.net.hprev.copy_(torch.where((st > 0)[:, None], h[torch.arange(self.B, device=self.device), (st - 1).clamp(min=0)], 0))
-            nfe = nfe_prefill = 1
+        if max(starts) > 0:                                                   # prefill (one fixed length), unless no row has a whole prompt block
+            self.g_prefill(); nfe = nfe_prefill = 1
         ring = self.ring
         events, nfes = [None, None], [0, 0]
         def emit(j):
@@ -443,15 +451,18 @@ class AREngine:
         self.P = torch.zeros(B, dtype=torch.long, device=dev)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
+        self.S = max_prompt_len                                            # the prefill's fixed length
+        self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)
         self.pool = torch.cuda.graph_pool_handle() if self.graphs else None
         n_steps = max_new_tokens - 1                                        # forwards after the prefill
         sizes = ({chunk} if n_steps >= chunk else set()) | ({n_steps % chunk} if n_steps % chunk else set())
         with torch.no_grad():                                               # captured now: a capture's warm-up runs move the state
             self._graphs = {n: _Graph(lambda n=n: [self._step() for _ in range(n)], self.graphs, self.pool, self._load_dummy)
                             for n in sorted(sizes)}
+            self.g_prefill = _Graph(self._prefill, self.graphs, self.pool, self._load_dummy) if self.S > 0 else None
 
     def _load_dummy(self):
-        self.cur.fill_(0); self.tok.fill_(self.cfg.eos_id); self.done.zero_()
+        self.cur.fill_(0); self.tok.fill_(self.cfg.eos_id); self.done.zero_(); self.P.fill_(1)
 
     def _steps(self, n): return self._graphs[n]
 
@@ -459,6 +470,14 @@ class AREngine:
         c = self.cfg
         self._emit_fn(logits, self.banned, self.done, self.tok, self.seq, self.cur, c.pad_id, c.eos_id, self.stop_at_eos,
                       self.temperature, self.top_p)
+
+    def _prefill(self):
+        "The prompts' K/V over all S slots, then each row's first new token from its last prompt state; `cur` moves onto it."
+        h = self.net.hidden(self.seq[:, :self.S], self.ppos, 0)                       # (B, S, D)
+        last = h.gather(1, (self.P - 1)[:, None, None].expand(-1, 1, h.shape[-1]))     # (B, 1, D) each row's last prompt token
+        self.cur.copy_(self.P - 1)
+        self._emit(self.model.head(last))
+        self.cur.add_(1)
 
     def _step(self):
         "One forward of the last token at its position, the next token chosen greedily and written to `seq`."
@@ -478,10 +497,7 @@ class AREngine:
         for r, p in enumerate(rows): self.seq[r, :len(p)] = p
         P = torch.tensor([len(p) for p in rows], device=self.device)
         self.P.copy_(P); self.done.zero_()
-        logits = self.net.forward(self.seq[:, :Pmax], torch.arange(Pmax, device=self.device).expand(self.B, Pmax), Pmax)
-        self.cur.copy_(P - 1)
-        self._emit(logits.gather(1, (P - 1)[:, None, None].expand(-1, 1, logits.shape[-1])))   # logits at each row's last token
-        self.cur.add_(1)
+        self.g_prefill()                                                     # prompts' K/V and the first new token
         nfe, left = 1, self.max_new - 1
         while left > 0:                                                      # (EOS: stop_at_eos rows emit pad after their EOS)
             n = min(self.chunk, left)

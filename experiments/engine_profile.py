@@ -176,11 +176,12 @@ def main(argv=None):
                     torch.cuda.synchronize(); s_.record()
                     for _ in range(20): eng.g_next()
                     e_.record(); torch.cuda.synchronize(); replay_ms = s_.elapsed_time(e_) / 20
-                # the prefill alone (eager, as `stream`/`generate` run it): what a decode's time holds besides its blocks or steps
-                S = a.prompt_len // m.cfg.block_size * m.cfg.block_size
-                pre = lambda: eng.net.hidden(torch.tensor(prompts, device=dev)[:, :S], torch.arange(S, device=dev).expand(B, S), S - 1)
-                with torch.no_grad(): _, pts = _time_all(pre, dev, 5, 1)
-                prefill_ms = sorted(pts)[2] * 1e3
+                # the prefill alone, as `stream`/`generate` run it (the engine's captured prefill over max_prompt_len's whole blocks,
+                # replayed on the last batch's state): what a decode's time holds besides its blocks or steps
+                prefill_ms = None
+                if eng.g_prefill is not None:
+                    with torch.no_grad(): _, pts = _time_all(eng.g_prefill, dev, 5, 1)
+                    prefill_ms = sorted(pts)[2] * 1e3
                 sec = sorted(times)[len(times) // 2]
                 fwd_ms = sec / out.nfe * 1e3
                 wb = sum(p.numel() * p.element_size() for p in m.parameters())
@@ -200,7 +201,7 @@ def main(argv=None):
                 rows.append(row); save()
                 pr = row.get('profile', {})
                 print(f"{shape:12s} b{B:<3d} {attn:5s} {label:20s} fwd {fwd_ms:7.3f} ms  x AR {row['forward_vs_ar']:5.2f}  roof {row['roofline_frac']:6.1%}"
-                      f"  prefill {prefill_ms:6.2f} ms  replay/blk {row['block_replay_ms'] or 0:6.3f} ms  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
+                      f"  prefill {prefill_ms or 0:6.2f} ms  replay/blk {row['block_replay_ms'] or 0:6.3f} ms  kernels/fwd {pr.get('kernels_per_forward', 0):6.1f}  kernel us/fwd {pr.get('kernel_us_per_forward', 0):8.1f}  build {build_s:5.1f}s"
                       f"  t {time.time() - t0:5.0f}s", flush=True)
                 if cuda: torch.cuda.empty_cache()
         del models
