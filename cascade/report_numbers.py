@@ -198,6 +198,7 @@ GROUPS = (
     Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
     Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
     Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS),
+    Group('EnginePrefill', 'engine_profile_prefill', 'decode engine profile with the static, graph-captured prefill (batch 1)', ENGINE_NUMS),
     Group('AblationBlocksA', 'ablation_blocks_a', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
     Group('Ddp', 'ddp_scaling', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
     Group('DdpWeak', 'ddp_scaling_weak', 'one GPU to two at twice the global batch (weak scaling)', DDP_WEAK_NUMS),

@@ -144,9 +144,10 @@ def table_engine(results:dict) -> str:
     """The decode engine's forward cost per model shape and batch (`experiments/engine_profile.py`): the AR forward in ms
     and as a share of the weight roofline, each CASCADE forward divided by the AR forward of the same run and path
     (B4: the token-shift block-4 model of the conversion; $\tau$: confidence threshold 0.9), and CUDA kernels per AR
-    forward. Rows: the engine before issue 15 (dense-mask SDPA), then both attention paths of the current engine."""
+    forward. Rows: the engine before issue 15 (dense-mask SDPA), then both attention paths of the reworked engine, then the
+    flex path with the static, graph-captured prefill (batch 1)."""
     rows = []
-    for stem, label in (('engine_profile_before', 'before'), ('engine_profile', None)):
+    for stem, label in (('engine_profile_before', 'before'), ('engine_profile', None), ('engine_profile_prefill', 'static prefill')):
         res = results.get(stem)
         if not res: continue
         if rows: rows.append(None)                                          # a rule between the runs
