@@ -175,7 +175,7 @@ run_stage() { case "$1" in
     (cd experiments && $PY -m papermill "$1.ipynb" "../runs/$1.ipynb" -k python3 --progress-bar) ;;
   adaptive_real)   # issue 14 on the CPU: the converted block-4 model and the block-16 nano
     # shellcheck disable=SC2086
-    run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-}
+    run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-} &&
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_b16_cpu.ipynb -p checkpoint ../checkpoints/train_cascade_b16 -p name b16_cpu $ADAPTIVE_CPU_B16 ${ADAPTIVE_ARGS:-} ;;
   adaptive_real_b4_gpu)

@@ -14,40 +14,74 @@ from .model import CascadeLM
 from .sampler import FixedK, SamplerConfig, generate
 
 # %% auto #0
-__all__ = ['K_CHOICES', 'AdaptiveKHead', 'block_features', 'Reinforce', 'spearman', 'posterior_median', 'HeadStack',
-           'difficulty_diagnostic', 'diagnostic_passes', 'diagnostic_table', 'AdaptiveK', 'save_head', 'load_head',
-           'judge_quality', 'train_adaptive_k']
+__all__ = ['K_CHOICES', 'FEATURES', 'QUANTILES', 'THRESHOLDS', 'feature_dim', 'AdaptiveKHead', 'block_features', 'Reinforce',
+           'spearman', 'posterior_median', 'HeadStack', 'difficulty_diagnostic', 'diagnostic_passes',
+           'diagnostic_table', 'AdaptiveK', 'save_head', 'load_head', 'judge_quality', 'train_adaptive_k']
 
 # %% ../nbs/06_adaptive.ipynb #c8192d40
 K_CHOICES = (1, 2, 4, 8, 16)
+FEATURES = ('hidden', 'confidence')   # what `block_features` gives the head (see above; 'confidence' is the real-text choice)
+QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)   # of each per-position statistic in the 'confidence' features
+THRESHOLDS = (0.5, 0.7, 0.9, 0.99)       # the 'confidence' features count positions whose confidence is above these
+
+def feature_dim(kind:str, d_model:int) -> int:
+    "Features `block_features(kind=kind)` gives for a model of width `d_model` (any block size)."
+    if kind not in FEATURES: raise ValueError(f'features must be one of {FEATURES}, got {kind!r}')
+    return d_model + 3 if kind == 'hidden' else 4 * len(QUANTILES) + len(THRESHOLDS) + 2
 
 class AdaptiveKHead(nn.Module):
     "MLP from block features to logits over `K_CHOICES`."
     def __init__(self, d_in:int, hidden:int=64, n_actions:int=len(K_CHOICES),
                  block_size:int|None=None, # the model's block size it was trained for (checked by `AdaptiveK`); None: unchecked
                  banned:tuple=(), # token ids left out of the entropy features it was trained on (`AdaptiveK`'s default)
+                 features:str='hidden', # the kind of `block_features` it reads (`FEATURES`)
                 ):
         super().__init__()
-        self.block_size, self.banned = block_size, tuple(banned)
+        if features not in FEATURES: raise ValueError(f'features must be one of {FEATURES}, got {features!r}')
+        self.block_size, self.banned, self.features = block_size, tuple(banned), features
         self.net = nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, n_actions))
         nn.init.zeros_(self.net[-1].weight); nn.init.zeros_(self.net[-1].bias)   # start uniform over K
     def forward(self, f): return self.net(f)
+
+def _quantiles(x:torch.Tensor, qs=QUANTILES) -> torch.Tensor: # (B, T) -> (B, len(qs))
+    "Linear-interpolated quantiles over the last axis, indices fixed by T (no host sync: CUDA-graph safe)."
+    s, T = x.sort(-1).values, x.shape[-1]
+    out = []
+    for q in qs:
+        pos = q * (T - 1); lo = int(math.floor(pos)); hi = min(lo + 1, T - 1); w = pos - lo
+        out.append(s[..., lo] * (1 - w) + s[..., hi] * w)
+    return torch.stack(out, -1)
 
 def block_features(masked:torch.Tensor, # (B, T) masked positions at the block's first step
                    logits:torch.Tensor, # (B, T, V)
                    hidden:torch.Tensor, # (B, T, D) final hidden states
                    banned=(), # token ids never proposed: a tuple, or a (V,) bool mask (no host sync: CUDA-graph safe)
-                  ) -> torch.Tensor: # (B, D + 3)
-    "Mean hidden state; mean and max entropy over masked positions; masked fraction."
+                   kind:str='hidden', # one of `FEATURES`
+                  ) -> torch.Tensor: # (B, feature_dim(kind, D))
+    """'hidden': mean hidden state; mean and max entropy over masked positions; masked fraction.
+    'confidence': per position (a known token counts as certain) the confidence c = max p, log(1 - c), the entropy and
+    the top-2 margin, each as `QUANTILES` over the block's positions; the fraction of positions with c above each of
+    `THRESHOLDS`; the mean log c and the mean entropy."""
+    if kind not in FEATURES: raise ValueError(f'features must be one of {FEATURES}, got {kind!r}')
     lg = logits.float()
     if isinstance(banned, torch.Tensor): lg = lg.masked_fill(banned, float('-inf'))
     elif banned: lg = lg.clone(); lg[..., list(banned)] = float('-inf')
     logp = lg.log_softmax(-1)
     ent = -(logp.exp() * logp.nan_to_num(0.0, neginf=0.0)).sum(-1)             # (B, T)
     mf = masked.float()
-    n = mf.sum(-1).clamp(min=1)
-    stats = torch.stack([(ent * mf).sum(-1) / n, (ent * mf).amax(-1), mf.mean(-1)], -1)   # (B, 3)
-    return torch.cat([hidden.float().mean(1), stats], -1)
+    if kind == 'hidden':
+        n = mf.sum(-1).clamp(min=1)
+        stats = torch.stack([(ent * mf).sum(-1) / n, (ent * mf).amax(-1), mf.mean(-1)], -1)   # (B, 3)
+        return torch.cat([hidden.float().mean(1), stats], -1)
+    top = logp.topk(2, -1).values.exp()                                            # (B, T, 2)
+    conf = torch.where(masked, top[..., 0], 1.0)                                   # known tokens: certain
+    margin = torch.where(masked, top[..., 0] - top[..., 1], 1.0)
+    ent = torch.where(masked, ent, 0.0)
+    log_unsure = (1 - conf).clamp(min=1e-6).log()                                  # resolves c near 1: 0.99 vs 0.9999
+    above = torch.stack([(conf > t).float().mean(-1) for t in THRESHOLDS], -1)     # (B, len(THRESHOLDS))
+    return torch.cat([_quantiles(conf), _quantiles(log_unsure), _quantiles(ent), _quantiles(margin), above,
+                      conf.clamp(min=1e-30).log().mean(-1, keepdim=True), ent.mean(-1, keepdim=True)], -1)
+
 
 # %% ../nbs/06_adaptive.ipynb #694ad2bc
 class Reinforce:
@@ -192,7 +226,10 @@ class AdaptiveK(FixedK):
         hb = getattr(self.head, 'block_size', None)
         if hb is not None and hb != masked.shape[1]:
             raise ValueError(f'this K_b head was trained for block_size {hb}, the model decodes blocks of {masked.shape[1]}')
-        f = block_features(masked, logits, hidden, self.banned)
+        kind = getattr(self.head, 'features', 'hidden')
+        f = block_features(masked, logits, hidden, self.banned, kind=kind)
+        if f.shape[-1] != self.head.net[0].in_features:
+            raise ValueError(f"this K_b head reads {self.head.net[0].in_features} features, the model's {kind!r} features are {f.shape[-1]}")
         with torch.no_grad(): lg = self.head(f.to(next(self.head.parameters()).dtype))
         a = lg.argmax(-1) if self.greedy else torch.multinomial(lg.softmax(-1), 1, generator=self.g)[:, 0]
         self.trace.append((f.detach(), a, masked.any(-1)))
@@ -205,7 +242,8 @@ def save_head(head:AdaptiveKHead, path:str, **info):
     from safetensors.torch import save_file
     lin0, lin1 = head.net[0], head.net[-1]
     meta = dict(d_in=str(lin0.in_features), hidden=str(lin0.out_features), k_choices=json.dumps(list(K_CHOICES)),
-                banned=json.dumps(list(getattr(head, 'banned', ()))), **{k: str(v) for k, v in info.items()})
+                banned=json.dumps(list(getattr(head, 'banned', ()))), features=getattr(head, 'features', 'hidden'),
+                **{k: str(v) for k, v in info.items()})
     if getattr(head, 'block_size', None) is not None: meta['block_size'] = str(head.block_size)
     tmp = f'{path}.tmp'
     save_file({k: v.detach().float().cpu().contiguous() for k, v in head.state_dict().items()}, tmp, metadata=meta)
@@ -222,7 +260,7 @@ def load_head(path:str, device=None) -> AdaptiveKHead:
     if json.loads(meta.get('k_choices', '[]')) != list(K_CHOICES):
         raise ValueError(f'{path!r} was trained for K choices {meta.get("k_choices")}, this code uses {list(K_CHOICES)}')
     head = AdaptiveKHead(int(meta['d_in']), int(meta['hidden']), block_size=int(meta['block_size']) if 'block_size' in meta else None,
-                         banned=tuple(json.loads(meta.get('banned', '[]'))))
+                         banned=tuple(json.loads(meta.get('banned', '[]'))), features=meta.get('features', 'hidden'))   # older heads: 'hidden'
     head.load_state_dict(load_file(path))
     return head.to(device) if device is not None else head
 

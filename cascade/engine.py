@@ -327,9 +327,9 @@ class BlockEngine:
         if self.kind == 'planned': self.step_t.add_(1)
 
     def _plan(self, masked, logits, hid):
-        "K per row from the adaptive head's greedy action on `block_features` (banned ids as a device mask)."
-        f = block_features(masked, logits, hid, self.fbanned)
+        "K per row from the adaptive head's greedy action on `block_features` of its kind (banned ids as a device mask)."
         head = self.rule.head
+        f = block_features(masked, logits, hid, self.fbanned, kind=getattr(head, 'features', 'hidden'))
         return self.kchoices[head(f.to(next(head.parameters()).dtype)).argmax(-1)]
 
     def _end(self):

@@ -13,7 +13,7 @@ import torch
 from .model import CascadeLM
 from .cache import BlockKVCache
 from .sampler import FixedK, parse_rule, propose, SamplerConfig, generate, _check_rule
-from .adaptive import K_CHOICES, AdaptiveKHead, Reinforce, block_features, spearman
+from .adaptive import K_CHOICES, FEATURES, AdaptiveKHead, Reinforce, block_features, spearman
 
 # %% auto #0
 __all__ = ['SCORERS', 'THRESHOLDS', 'GAMMAS', 'TABLE_RULES', 'table_rules', 'real_blocks', 'cache_rows', 'decode_rules',
@@ -91,7 +91,7 @@ def _prefill(model, prefix):
     return cache, model.forward_cached(prefix.to(cache.device, torch.long), cache, commit=C)
 
 @torch.no_grad()
-def _decode(model:CascadeLM, cache:BlockKVCache, rules:list, batch:int):
+def _decode(model:CascadeLM, cache:BlockKVCache, rules:list, batch:int, features:str='hidden'):
     "Decode one block per cache row under every rule in lockstep; each distinct (row, block state) is forwarded once across rules."
     c, bs, N = model.cfg, model.cfg.block_size, cache.batch_size
     dev = cache.device
@@ -99,7 +99,7 @@ def _decode(model:CascadeLM, cache:BlockKVCache, rules:list, batch:int):
     blk0 = torch.full((N, bs), c.mask_id, dtype=torch.long, device=dev)
     logits0, hid0 = model.forward_cached(blk0, cache, return_hidden=True)       # the block's first forward: shared by every rule
     masked0 = torch.ones(N, bs, dtype=torch.bool, device=dev)
-    feats = block_features(masked0, logits0, hid0, banned)
+    feats = block_features(masked0, logits0, hid0, banned, kind=features)
     R = len(rules)
     tok, conf, ent = (v[None].expand(R, -1, -1) for v in propose(logits0, banned))   # (R, N, bs)
     blk, masked = blk0.repeat(R, 1, 1), masked0.repeat(R, 1, 1)
@@ -144,12 +144,13 @@ def _check_block_model(model, prefix):
 def decode_rules(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text, C a multiple of block_size
                  rules, # step rules or rule strings (`parse_rule`)
                  batch:int=256, # rows per forward
+                 features:str='hidden', # the kind of `block_features` (`FEATURES`)
                 ):
     "Greedy decode of the block after each prefix under every rule: features of the block's first forward (N, F), committed tokens (N, R, bs), steps (N, R)."
     rules = _rules(rules, model.cfg.block_size)
     _check_block_model(model, prefix)
     cache, _ = _prefill(model, prefix)
-    return _decode(model, cache, rules, batch)[:3]
+    return _decode(model, cache, rules, batch, features)[:3]
 
 # %% ../nbs/06a_reward_table.ipynb #d8085b0f
 def _check_candidates(prefix, blocks, bs):
@@ -260,6 +261,8 @@ class RewardTable:
 
     def __len__(self): return self.feats.shape[0]
     @property
+    def features(self) -> str: return self.meta.get('features', 'hidden')   # the kind of `block_features` in `feats`
+    @property
     def action_cols(self) -> torch.Tensor: # (A,) the column of each action of `K_CHOICES` (K capped at block_size)
         return torch.tensor([self.rules.index(f'fixed:{min(k, self.block_size)}') for k in K_CHOICES])
     @property
@@ -306,6 +309,7 @@ def build_reward_table(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text 
                        scorers=SCORERS, rules=None, # None: `table_rules(block_size)`
                        positions=None, batch:int=32, # blocks decoded together
                        fwd_batch:int=256, # rows per forward
+                       features:str='hidden', # the kind of `block_features` the table keeps (`FEATURES`; the head reads the same)
                        progress:bool=False, meta:dict|None=None) -> RewardTable:
     "Decode every block under every rule (`decode_rules`) and score every committed block and the real one (`teacher_nll`, `self_nll`)."
     from tqdm.auto import tqdm
@@ -319,12 +323,13 @@ def build_reward_table(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text 
     _check_prefix(model, prefix)
     if tuple(real.shape) != (prefix.shape[0], bs): raise ValueError(f'real blocks must have shape {(prefix.shape[0], bs)}, got {tuple(real.shape)}')
     rules = table_rules(bs) if rules is None else [_rule_key(r) for r in rules]
+    if features not in FEATURES: raise ValueError(f'features must be one of {FEATURES}, got {features!r}')
     N = prefix.shape[0]
     parts, rule_objs = [], _rules(rules, bs)
     for i in tqdm(range(0, N, batch), desc=f'reward table B{bs}', disable=not progress):
         p, r = prefix[i:i + batch], real[i:i + batch].to(torch.long)
         cache, _ = _prefill(model, p)                                               # one prefill for decoding and self-scoring
-        f, tok, st, logits0 = _decode(model, cache, rule_objs, fwd_batch)
+        f, tok, st, logits0 = _decode(model, cache, rule_objs, fwd_batch, features)
         cand = torch.cat([tok, r[:, None].to(tok.device)], 1)                        # (n, R + 1, bs): the rules' blocks and the real one
         nll = {}
         if 'teacher' in scorers: nll['teacher'] = teacher_nll(teacher, p, cand, fwd_batch)
@@ -334,12 +339,13 @@ def build_reward_table(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text 
     nll = {s: torch.cat([q[3][s] for q in parts]) for s in scorers}
     pos = torch.arange(N) if positions is None else torch.as_tensor(positions)
     return RewardTable(bs, rules, cat(0), cat(1), cat(2), {s: v[:, :-1] for s, v in nll.items()}, real.to(torch.long).cpu(),
-                       {s: v[:, -1] for s, v in nll.items()}, pos, {**(meta or {}), 'banned': [c.mask_id, c.pad_id]})
+                       {s: v[:, -1] for s, v in nll.items()}, pos, {**(meta or {}), 'banned': [c.mask_id, c.pad_id], 'features': features})
 
 # %% ../nbs/06a_reward_table.ipynb #5ddcc1af
 def standardiser(feats:torch.Tensor, eps:float=1e-6):
-    "Per-feature mean and std (F,) of the table's features (std floored at `eps`)."
-    return feats.mean(0), feats.std(0).clamp(min=eps)
+    "Per-feature mean and std (F,) of the table's features; a feature constant on the table (std <= `eps`) gets std inf: the head ignores it."
+    std = feats.std(0)
+    return feats.mean(0), torch.where(std > eps, std, torch.full_like(std, float('inf')))
 
 def fold_standardiser(head:AdaptiveKHead, mean:torch.Tensor, std:torch.Tensor) -> AdaptiveKHead:
     "Fold x -> (x - mean) / std into the head's first layer, in place: the head then reads raw features."
@@ -360,6 +366,8 @@ def kmeans_groups(feats:torch.Tensor, # (N, F) standardised features
 
 def _check_head(head, table):
     F_ = table.feats.shape[1]
+    hk = getattr(head, 'features', 'hidden')
+    if hk != table.features: raise ValueError(f'the head reads {hk!r} features, the table holds {table.features!r} features')
     if head.net[0].in_features != F_: raise ValueError(f'the head reads {head.net[0].in_features} features, the table has {F_}')
     hb = getattr(head, 'block_size', None)
     if hb is not None and hb != table.block_size: raise ValueError(f'the head was trained for block_size {hb}, the table has block_size {table.block_size}')
@@ -401,7 +409,7 @@ def train_on_table(table:RewardTable, lam:float, scorer:str='teacher',
             st = rl.update(X[i], a, R[i, a], groups=None if groups is None else groups[i])
         if step % 10 == 0 or step == steps - 1: log.append(dict(step=step, **{k: st[k] for k in ('reward', 'entropy')}))
     fold_standardiser(head, mean, std)
-    head.block_size, head.banned = table.block_size, tuple(table.meta.get('banned', ()))
+    head.block_size, head.banned, head.features = table.block_size, tuple(table.meta.get('banned', ())), table.features
     return head.eval(), log
 
 
