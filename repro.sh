@@ -59,7 +59,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -113,6 +113,22 @@ ablation_rows() { case "$1" in
   ablation_blocks_b)    echo "b8,b16,b32,b64,fused_commit,kv_cache" ;;   # the decode-only rows use this call's b16
   ablation_ingredients) echo "full,b16_noreweight,b16_noclip,b16_single_target" ;;   # more if time allows: b4_noreweight, b16_clipped
 esac; }
+# The scaling study (issue 16 part 2, experiments/scaling.ipynb): AR, CASCADE block 4 and block 16 at three sizes (~3.2M / 25.7M /
+# 85M non-embedding params: 256x4x4, 512x8x8, 768x12x12) on the same 20M tokens of the nano data, context and batch, lr 2e-3
+# at width 512 scaled as 1/width, plus block 4 and 16 at the AR row's training FLOPs at 25.7M (equal compute). Estimated from
+# results/ablation_blocks_a.json (H200, 512x8x8, 20M tokens: AR 1.22M tok/s, block 4 655k tok/s, a row 32-46 s with its
+# compilation) scaled by cascade.train.flops_per_token (768x12x12 costs ~2.9x the 512x8x8 per token, 256x4x4 ~0.2x, but small
+# shapes run far below peak, so ~30 s a row, mostly compilation): scaling_a (the two small sizes and the two equal-compute
+# rows, 8 rows) ~5.5 min, scaling_b (the 85M size, 3 rows, ~1.5 min AR and ~2 min per CASCADE row) ~6 min, each plus the
+# token unpacking; both under a 10-minute call. scaling_b merges scaling_a's rows (when results/scaling_a.json is there) into
+# its fits and CASCADE/AR ratios. The CPU stage (--stage scaling_cpu, not in the CPU profile's list) is the tiny preset on
+# synthetic tokens: a pipeline check whose numbers say nothing about the method.
+SCALING_GPU="-p preset gpu -p device cuda -p compile True -p eval_batches 16 -p eval_draws 8 -p time_budget_s 450 -p row_time_cap_s 200"
+scaling_args() { case "$1" in
+  scaling_cpu) echo "-p name cpu -p equal_compute True" ;;
+  scaling_a)   echo "-p name a -p sizes 256x4x4,512x8x8 -p equal_compute True -p equal_compute_size 512x8x8" ;;
+  scaling_b)   echo "-p name b -p sizes 768x12x12 -p merge a" ;;
+esac; }
 # an experiment notebook: papermill where it is installed, else scripts/run_notebook.py (the GPU image has no papermill)
 run_nb() { local nb="$1" out="$2"; shift 2
   if $PY -c "import papermill" 2>/dev/null; then (cd experiments && $PY -m papermill "$nb" "../$out" -k python3 --progress-bar "$@")
@@ -142,6 +158,7 @@ deps() { case "$1" in
   judge_twin) echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu_converted_b4_twin.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  scaling_*) echo "repro.sh experiments/scaling.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/data.py" ;;
   ablation_*) echo "repro.sh experiments/ablation.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/engine.py cascade/sampler.py cascade/data.py" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py cascade/storage.py data/transport.json" ;;
   *) echo "" ;;
@@ -150,7 +167,7 @@ outputs() { case "$1" in
   smoke) echo "results/smoke_cpu.json" ;;
   adaptive_k) echo "results/adaptive_k.json" ;;
   adaptive_real) echo "results/adaptive_real_b4_cpu.json results/adaptive_real_b16_cpu.json" ;;
-  adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*) echo "results/$1.json" ;;
+  adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*|scaling_*) echo "results/$1.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
   mfu)        echo "results/mfu_cascade_d1024.json results/mfu_ar_d1024.json" ;;
@@ -192,6 +209,13 @@ run_stage() { case "$1" in
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     # shellcheck disable=SC2086
     run_nb ablation.ipynb "runs/$1.ipynb" -p name "${1#ablation_}" -p stage "$1" -p rows "$(ablation_rows "$1")" $ABLATION_GPU ${ABLATION_ARGS:-} ;;
+  scaling_cpu)   # the tiny preset on synthetic tokens (a pipeline check, not the study)
+    # shellcheck disable=SC2046,SC2086
+    run_nb scaling.ipynb runs/scaling_cpu.ipynb -p stage scaling_cpu $(scaling_args scaling_cpu) ${SCALING_ARGS:-} ;;
+  scaling_a|scaling_b)
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    # shellcheck disable=SC2046,SC2086
+    run_nb scaling.ipynb "runs/$1.ipynb" -p stage "$1" $(scaling_args "$1") $SCALING_GPU ${SCALING_ARGS:-} ;;
   train_*)
     # Token shards: unpack the transport bundles carried to this machine (verified by sha256) unless already there.
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
