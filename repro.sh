@@ -242,7 +242,9 @@ run_stage() { case "$1" in
         --keep runs/convert/keep --out results/convert_nano.json
     rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4
     $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')"
-    $PY -c "from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout; import shutil; shutil.rmtree('checkpoints/twin_ar', ignore_errors=True); unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=__import__('torch').bfloat16); hf_layout('checkpoints/twin_ar')" ;;
+    rm -rf checkpoints/twin_ar   # the AR twin, in the causal form the AR paths take (cascade.convert.unshift_ar)
+    $PY -c "import torch; from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout
+unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
   bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \

@@ -108,7 +108,8 @@ def table_tasks(results:dict) -> str:
         if not rr: continue
         if rows: rows.append(None)                                          # a rule between files (different items)
         for r in rr:
-            m, ar = r.get('matched_em') or {}, r.get('rule') == 'ar'
+            m = r.get('matched_em') or {}
+            ar = r['config'] == 'ar' if 'config' in r else r.get('rule') == 'ar'   # the reference of the file; another AR row (a teacher) is compared to it
             ci = m.get('ci')
             em = _cell(r.get('exact_match'), 'sig') + (r' $\pm$ ' + fmt(r['exact_match_se'], 'sig') if _num(r.get('exact_match_se')) is not None else '')
             verdict = next((short for pre, short in _VERDICT_SHORT if str(m.get('verdict', '')).startswith(pre)), _NA)
