@@ -99,6 +99,9 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
                    commit:int|torch.Tensor=0, # leading tokens (whole blocks) to commit after the forward; int or (B,)
                    return_hidden:bool=False):
     "Run `idx` against `cache` (block-causal over absolute positions); optionally commit its clean leading blocks."
+    if self.cfg.clean_causal:
+        raise ValueError('forward_cached: a clean_causal model is not cached yet (its committed K/V are the causal ones); '
+                         'decode it with the uncached reference, SamplerConfig(use_cache=False)')
     self.check_tokens(idx, multiple_of_block=False)
     B, T = idx.shape
     w = self.tok.weight                                                          # every check before any work

@@ -43,6 +43,7 @@ class CascadeConfig:
     eos_id: int = 1
     mask_id: int = 2             # the [MASK] token of masked diffusion; never emitted by the sampler
     token_shift: bool = False    # logits at i are read from the hidden state before i (the AR head reused; rule in 02_model)
+    clean_causal: bool = False   # clean tokens attend token-causally, so left-to-right decoding is the AR model (02_model); needs token_shift
 
     def __post_init__(self):
         if self.d_ff == 0 and isinstance(self.d_model, int): self.d_ff = -(-8 * self.d_model // 3 // 64) * 64
@@ -67,6 +68,9 @@ class CascadeConfig:
              and self.n_heads % max(self.n_kv_heads, 1) == 0,
              f'n_kv_heads ({self.n_kv_heads!r}) must be 0 (= n_heads) or a divisor of n_heads ({self.n_heads})')
         need(isinstance(self.token_shift, bool), f'token_shift must be a bool, got {self.token_shift!r}')
+        need(isinstance(self.clean_causal, bool), f'clean_causal must be a bool, got {self.clean_causal!r}')
+        need(not self.clean_causal or self.token_shift,
+             'clean_causal needs token_shift=True (the first masked token is read from the causal state before it)')
         need(not self.rope or self.head_dim % 2 == 0, f'head_dim ({self.head_dim}) must be even for RoPE')
         need(self.max_seq_len % self.block_size == 0,
              f'max_seq_len ({self.max_seq_len}) must be a multiple of block_size ({self.block_size})')

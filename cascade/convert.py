@@ -32,6 +32,7 @@ def convert_cascade(teacher:CascadeLM, block_size:int,
                     token_shift:bool=True, # reuse the AR head as it is (see 02_model); the exact AR end needs it
                     max_seq_len:int|None=None, # None: the teacher's
                     attn_backend:str|None=None, # None: the teacher's
+                    clean_causal:bool|None=None, # causal clean stream (02_model): left to right is the teacher exactly; None: the teacher's
                    ) -> CascadeLM:
     "A CascadeLM of block size `block_size` with the weights of `teacher` (an AR CascadeLM, or a converted one to re-block)."
     c = teacher.cfg
@@ -40,8 +41,10 @@ def convert_cascade(teacher:CascadeLM, block_size:int,
                               f're-blocking keeps its token_shift, got token_shift={token_shift}')
     max_seq_len = max_seq_len or c.max_seq_len
     _check_blocks(block_size, max_seq_len)
+    clean_causal = c.clean_causal if clean_causal is None else clean_causal
+    if clean_causal and not token_shift: raise ConversionError('clean_causal needs token_shift=True (02_model)')
     cfg = CascadeConfig(**{**c.to_dict(), 'block_size': block_size, 'max_seq_len': max_seq_len, 'token_shift': token_shift,
-                           'attn_backend': attn_backend or c.attn_backend})
+                           'attn_backend': attn_backend or c.attn_backend, 'clean_causal': clean_causal})
     p = next(teacher.parameters())
     student = CascadeLM(cfg).to(device=p.device, dtype=p.dtype)
     student.load_state_dict(teacher.state_dict())                       # same names and shapes; RoPE tables are rebuilt

@@ -181,7 +181,8 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     else:
         if engine is not None: events = engine.stream(prompts)
         else: events = stream(model, prompts, SamplerConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
-                                                             stop_at_eos=True, seed=seed), rule)
+                                                             stop_at_eos=True, seed=seed,
+                                                             use_cache=not c.clean_causal), rule)
         P = [len(p) for p in prompts]
         for ev in events:
             for r in range(B):
@@ -249,7 +250,7 @@ class CascadeEvalLM(LM):
         if not causal and self.rule is None:
             raise ValueError(f'{pretrained} is a CASCADE model (block_size {c.block_size}): rule=ar is for causal LMs ({RULE_FORMS})')
         self.likelihood = 'exact' if causal else likelihood
-        self.engine = dev.type == 'cuda' if engine is None else bool(engine)
+        self.engine = dev.type == 'cuda' and not self.model.cfg.clean_causal if engine is None else bool(engine)   # clean-causal: no engine yet (02_model)
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))

@@ -17,8 +17,8 @@ from .storage import CheckpointError, MAX_SHARD_BYTES, atomic_dir, verify, save_
 
 # %% auto #0
 __all__ = ['block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm', 'SwiGLU', 'attend',
-           'Attention', 'Block', 'shift_right', 'CascadeLM', 'unwrap', 'save_pretrained', 'pick_backend',
-           'load_pretrained']
+           'Attention', 'Block', 'shift_right', 'clean_prefix_reads', 'CascadeLM', 'unwrap', 'save_pretrained',
+           'pick_backend', 'load_pretrained']
 
 # %% ../nbs/02_model.ipynb #0ed307d8
 def block_causal_mod(block_size:int):
@@ -26,7 +26,8 @@ def block_causal_mod(block_size:int):
     def mod(b, h, q_idx, kv_idx): return (kv_idx // block_size) <= (q_idx // block_size)
     return mod
 
-def block_diff_mod(block_size:int, n:int):
+def block_diff_mod(block_size:int, n:int,
+                   clean_causal:bool=False): # the clean stream token-causal instead of block-causal (see *Clean-causal*)
     "Mask predicate for BD3-LM's $2L$ training mask over $x_t \\oplus x_0$ (first n noisy, last n clean)."
     def mod(b, h, q_idx, kv_idx):
         q_clean, kv_clean = q_idx >= n, kv_idx >= n
@@ -34,6 +35,8 @@ def block_diff_mod(block_size:int, n:int):
         bk = torch.where(kv_clean, kv_idx - n, kv_idx) // block_size
         diagonal = (bq == bk) & (q_clean == kv_clean)          # M_BD (and the diagonal of M_BC)
         offset_causal = (bq > bk) & kv_clean & ~q_clean        # M_OBC
+        if clean_causal:                                        # M_C on the clean stream: key position <= query position
+            return (bq == bk) & ~q_clean & ~kv_clean | offset_causal | (kv_idx <= q_idx) & kv_clean & q_clean
         block_causal = (bq >= bk) & kv_clean & q_clean         # M_BC
         return diagonal | offset_causal | block_causal
     return mod
@@ -142,16 +145,28 @@ def shift_right(h:torch.Tensor, # (B, T, D)
     first = h.new_zeros(h.shape[0], 1, h.shape[2]) if first is None else first[:, None].to(h.dtype)
     return torch.cat([first, h[:, :-1]], 1)
 
+def _mod(kind, block_size, n):
+    "The predicate and side of a cached mask: 'block_causal' (n), 'block_diff' / 'block_diff_cc' (2n, clean_causal)."
+    if kind == 'block_causal': return block_causal_mod(block_size), n
+    return block_diff_mod(block_size, n, clean_causal=kind == 'block_diff_cc'), 2 * n
+
 @functools.lru_cache(maxsize=64)
 def _flex_mask(kind, block_size, n, device):
-    mod = block_causal_mod(block_size) if kind == 'block_causal' else block_diff_mod(block_size, n)
-    N = n if kind == 'block_causal' else 2 * n
+    mod, N = _mod(kind, block_size, n)
     return create_block_mask(mod, None, None, N, N, device=device)
 
 @functools.lru_cache(maxsize=64)
 def _dense_mask(kind, block_size, n, device):
-    if kind == 'block_causal': return dense_mask(block_causal_mod(block_size), n, n, device)
-    return dense_mask(block_diff_mod(block_size, n), 2 * n, 2 * n, device)
+    mod, N = _mod(kind, block_size, n)
+    return dense_mask(mod, N, N, device)
+
+def clean_prefix_reads(xt:torch.Tensor, # (B, N) noisy tokens, N a multiple of block_size
+                       block_size:int, mask_id:int) -> torch.Tensor: # (B, N) bool
+    "Where a clean-causal model reads the clean stream: position i if i starts a block or every earlier position of its block is clean."
+    B, N = xt.shape
+    clean = ((xt == mask_id).view(B, N // block_size, block_size).cumsum(-1) == 0).view(B, N)   # i and all before it in its block clean
+    starts = (torch.arange(N, device=xt.device) % block_size == 0)[None]
+    return starts | torch.cat([clean.new_ones(B, 1), clean[:, :-1]], 1)
 
 class CascadeLM(nn.Module):
     "Token embedding, `n_layers` pre-norm blocks, final RMSNorm, output head: logits at every position."
@@ -240,7 +255,8 @@ class CascadeLM(nn.Module):
                 causal:bool=False, # plain causal attention (the AR baseline's flash path) instead of block-causal
                 return_hidden:bool=False, # also return the head's input (B, N, D): final hidden states, shifted if token_shift
                ):
-        "Inference-time forward under the block-causal mask $M_{BC}$: logits (B, N, V)."
+        "Inference-time forward under the block-causal mask $M_{BC}$: logits (B, N, V). A clean-causal model: `forward_2l(idx, idx)`."
+        if self.cfg.clean_causal and not causal: return self.forward_2l(idx, idx, return_hidden)
         self.check_tokens(idx, multiple_of_block=not causal)
         N = idx.shape[1]
         mask = 'causal' if causal else self._mask('block_causal', N, idx.device)
@@ -251,19 +267,28 @@ class CascadeLM(nn.Module):
 
     def forward_2l(self, xt:torch.Tensor, # (B, N) noisy tokens x_t
                    x0:torch.Tensor, # (B, N) clean tokens x_0
-                   return_hidden:bool=False):
+                   return_hidden:bool=False,
+                   return_clean:bool=False, # also return the clean stream's logits (B, N, V) (clean-causal: the AR logits, shifted)
+                  ):
         "BD3-LM's vectorised training forward over $x_t \\oplus x_0$ under $M_{full}$: logits of the noisy half (B, N, V)."
         self.check_tokens(xt, 'xt'); self.check_tokens(x0, 'x0')
         if xt.shape != x0.shape: raise ValueError(f'xt {tuple(xt.shape)} and x0 {tuple(x0.shape)} must have the same shape')
         B, N = xt.shape
         pos = torch.arange(N, device=xt.device).repeat(2)                        # x_t and x_0 share positions
-        h = self._trunk(self.tok(torch.cat([xt, x0], 1)), self._rope(pos), self._mask('block_diff', N, xt.device))
+        c = self.cfg
+        if return_clean and not c.token_shift: raise ValueError('return_clean needs a token_shift model (the clean stream then predicts the next token)')
+        kind = 'block_diff_cc' if c.clean_causal else 'block_diff'
+        h = self._trunk(self.tok(torch.cat([xt, x0], 1)), self._rope(pos), self._mask(kind, N, xt.device))
         h, h0 = h[:, :N], h[:, N:]                                               # (B, N, D) each: noisy half, clean half
-        if self.cfg.token_shift:                                                 # block starts read the clean stream
-            start = (torch.arange(N, device=xt.device) % self.cfg.block_size == 0)[None, :, None]   # (1, N, 1)
-            h = torch.where(start, shift_right(h0), shift_right(h))
+        if c.token_shift:                                                        # block starts (clean-causal: clean prefixes) read the clean stream
+            reads = clean_prefix_reads(xt, c.block_size, c.mask_id) if c.clean_causal else \
+                    (torch.arange(N, device=xt.device) % c.block_size == 0)[None]      # (B or 1, N)
+            h0 = shift_right(h0)
+            h = torch.where(reads[..., None], h0, shift_right(h))
         logits = self.head(h)
-        return (logits, h) if return_hidden else logits
+        out = (logits, h) if return_hidden else (logits,)
+        if return_clean: out = out + (self.head(h0),)
+        return out if len(out) > 1 else logits
 
 # %% ../nbs/02_model.ipynb #d93c757b
 def unwrap(model):

@@ -130,18 +130,26 @@ def _check_noise(name:str, t, shape:tuple, what:str):
 def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1e-3, m_max:float=1.0,
                  weighting:str='elbo',
                  m:torch.Tensor|None=None, # (B, N // block_size) mask rates; drawn from `generator` when None
-                 u:torch.Tensor|None=None): # (B, N) uniforms; drawn from `generator` when None
+                 u:torch.Tensor|None=None, # (B, N) uniforms; drawn from `generator` when None
+                 ar_weight:float=0.0): # clean-causal models: + ar_weight x the next-token loss of the clean stream (same forward)
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
     if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
+    if not (isinstance(ar_weight, (int, float)) and math.isfinite(ar_weight) and ar_weight >= 0):
+        raise ValueError(f'ar_weight must be a finite number >= 0, got {ar_weight!r}')
+    if ar_weight and not c.clean_causal:
+        raise ValueError('ar_weight needs a clean_causal model: only there is the clean stream of the 2L forward an AR forward')
     B, N = x0.shape
     if m is not None: _check_noise('m', m, (B, N // c.block_size), 'mask rates')   # before any work; a device assert on the GPU
     if u is not None: _check_noise('u', u, (B, N), 'uniforms')
     if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)
-    return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if not ar_weight: return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+    logits, clean = model.forward_2l(xt, x0, return_clean=True)              # clean[:, i] predicts x0[:, i] from x0[:, <i]
+    return (diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
+            + ar_weight * ar_loss(clean.roll(-1, 1), x0))                   # realigned: position i predicts token i + 1
 
 @torch.no_grad()
 def elbo_bound(model:CascadeLM, x0:torch.Tensor, n_draws:int=8, generator=None, m_min:float=1e-3) -> float:

@@ -228,6 +228,9 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
     rows = _rows(prompts, device)
     check_prompts(model, rows, scfg.max_new_tokens)
     rule = _check_rule(rule, scfg, bs)
+    if c.clean_causal and scfg.use_cache:
+        raise ValueError('a clean_causal model decodes without the KV cache for now (SamplerConfig(use_cache=False)): '
+                         'the cache holds block-causal K/V, not its causal clean stream (02_model)')
     B = len(rows)
     P = torch.tensor([len(p) for p in rows], device=device)                    # (B,) prompt lengths
     start = P // bs * bs                                                        # (B,) first block to decode
