@@ -15,9 +15,9 @@ from .model import CascadeLM
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded', 'parse_rule',
-           'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream', 'generate', 'counting_batch',
-           'train_toy', 'nfe_table', 'stream_ar', 'generate_ar']
+__all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
+           'PrefixThreshold', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream',
+           'generate', 'counting_batch', 'train_toy', 'nfe_table', 'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -107,8 +107,20 @@ class EntropyBounded(StepRule):
         n = fits.sum(-1).clamp(min=1)                                            # (B,) size of the largest admissible prefix
         return _top_n(-ent, masked, n)
 
+class PrefixThreshold(StepRule):
+    """Left to right: unmask the leftmost masked token, then each following one while its confidence is > tau. Committed
+    tokens stay a prefix of the block, so on a clean-causal model (02_model) the first of them is the causal LM's prediction
+    and tau -> 1 is the AR decoder; the others are drafted by the noisy stream."""
+    def __init__(self, tau:float=0.9):
+        if not 0 < tau < 1: raise ValueError(f'threshold tau must be in (0, 1), got {tau}')
+        self.tau, self.name = tau, f'prefix-{tau}'
+    def select(self, step, masked, conf, ent):
+        first = masked & (masked.long().cumsum(-1) == 1)                         # the leftmost masked position
+        ok = first | (masked & (conf > self.tau)) | ~masked                     # committed positions do not break the run
+        return masked & (ok.long().cumprod(-1) == 1)
+
 # %% ../nbs/05_sampler.ipynb #prs00002
-RULE_FORMS = 'fixed:K, threshold:TAU, entropy:GAMMA, adaptive:PATH or ar'
+RULE_FORMS = 'fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH or ar'
 
 def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adaptive:heads/b16.safetensors', 'ar'
                device=None, # where an adaptive head is loaded
@@ -131,6 +143,7 @@ def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adap
         if k < 1: raise ValueError(f'step rule {spec!r}: K must be >= 1')
         return FixedK(k)
     if kind == 'threshold': return ConfidenceThreshold(num(float))
+    if kind == 'prefix': return PrefixThreshold(num(float))
     if kind == 'entropy': return EntropyBounded(num(float))
     if kind == 'adaptive':
         from cascade.adaptive import AdaptiveK, load_head        # late import: cascade.adaptive imports this module
