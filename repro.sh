@@ -59,7 +59,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -80,6 +80,7 @@ CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.05,b16_ts_lr1e-3_50M_
 CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.2,b4_ts_lr1e-3_50M_ar0.05,b4_ts_lr1e-3_50M_comp,b4_ts_lr1e-3_50M_cur1x0.2"
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2,b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2"
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr2e-3_150M_m0.3-0.8_ar0.2,b1_ts_lr1e-3_150M_ar0.999"   # the last: the AR twin (teacher + the same 150M tokens, AR loss)
+CC_B4="b4_ts_lr1e-3_150M_m0.3-0.8_cc1"; CC_B16="b16_ts_lr1e-3_150M_m0.3-0.8_cc1"   # clean-causal conversions (convert_cc), AR-loss weight 1
 BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 TWIN=b1_ts_lr1e-3_150M_ar0.999                 # committed (causal form) as checkpoints/twin_ar: convert_b4's fair AR baseline
@@ -149,6 +150,8 @@ deps() { case "$1" in
   judge)      echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu.json" ;;
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
+  convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
+  eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -177,6 +180,8 @@ outputs() { case "$1" in
   convert)    echo "results/convert_nano.json checkpoints/convert_b4/config.json checkpoints/twin_ar/config.json" ;;
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
+  convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
+  eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
@@ -245,6 +250,25 @@ run_stage() { case "$1" in
     rm -rf checkpoints/twin_ar   # the AR twin, in the causal form the AR paths take (cascade.convert.unshift_ar)
     $PY -c "import torch; from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout
 unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
+  convert_cc)   # clean-causal conversions (02_model: left to right is the causal LM; + the clean stream's AR loss), block 4 and 16, 150M tokens each
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC_B4,$CC_B16" \
+        --keep runs/convert/keep --out results/convert_nano_cc.json
+    rm -rf checkpoints/convert_cc_b4 && cp -r "runs/convert/keep/$CC_B4" checkpoints/convert_cc_b4
+    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_cc_b4')" ;;
+  eval_code_cc)   # code_line, all 1,200 items, on the uncached reference decoder (no engine for clean-causal models yet), against the twin
+    rm -rf runs/cc_eval && mkdir -p runs/cc_eval
+    for m in "checkpoints/convert_cc_b4:cc_b4" "runs/convert/keep/$CC_B16:cc_b16"; do   # SDPA copies: the reference decodes many lengths
+      $PY -c "import sys, dataclasses; from cascade.model import CascadeLM; from cascade.hf import hf_layout
+m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, attn_backend='sdpa'); m.save_pretrained(sys.argv[2]); hf_layout(sys.argv[2])" "${m%%:*}" "runs/cc_eval/${m##*:}" || return 1
+    done
+    B4=../runs/cc_eval/cc_b4; B16=../runs/cc_eval/cc_b16; REF=eval_code_line_converted_twin_gpu:ar
+    run_nb evaluate.ipynb runs/eval_code_line_cc_b4_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_b4_gpu \
+        -p configs "ar=twin_ar:ar,cb4_thr=$B4:threshold:0.9,cb4_ent=$B4:entropy:0.5,cb4_k4=$B4:fixed:4" &&
+    run_nb evaluate.ipynb runs/eval_code_line_cc_prefix_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix_gpu -p reference "$REF" \
+        -p configs "b4p9=$B4:prefix:0.9,b4p7=$B4:prefix:0.7,b4p5=$B4:prefix:0.5,b16p9=$B16:prefix:0.9,b16p7=$B16:prefix:0.7" &&
+    run_nb evaluate.ipynb runs/eval_code_line_cc_prefix99_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix99_gpu -p reference "$REF" \
+        -p configs "b4p99=$B4:prefix:0.99,b16p99=$B16:prefix:0.99" ;;
   bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \

@@ -208,6 +208,7 @@ def recipe_label(r:dict) -> str:
     if (r.get('m_min'), r.get('m_max')) != (1e-3, 1.0): parts.append(f"m {r.get('m_min'):g}-{r.get('m_max'):g}")
     if r.get('ar_mix'): parts.append(f"AR {100 * r['ar_mix']:g}%")
     if r.get('complementary'): parts.append('compl.')
+    if r.get('clean_causal'): parts.append(f"clean-causal AR x{r.get('ar_weight', 0):g}")
     if r.get('block_schedule'): parts.append('curr. ' + r['block_schedule'])
     if r.get('token_shift') is False: parts.append('no shift')
     return ', '.join(parts)
@@ -215,7 +216,8 @@ def recipe_label(r:dict) -> str:
 def fig_convert(results:dict, figures_dir) -> list[Path]:
     "Both likelihood ratios to the teacher against conversion tokens, one line per (block size, recipe); [] without runs."
     import matplotlib as mpl
-    rows = [r for r in rows_of(pick(results, 'convert_nano*')[1]) if isinstance(r.get('tokens'), (int, float))]
+    rows = [r for r in rows_of(pick(results, 'convert_nano')[1]) + rows_of(pick(results, 'convert_nano_cc')[1])
+            if isinstance(r.get('tokens'), (int, float))]
     twins = [r for r in rows if r.get('block_size') == 1]                 # AR twins: the teacher continued with its own loss
     rows = [r for r in rows if r.get('block_size') != 1]
     if not rows: return []
@@ -259,7 +261,7 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         h += [mpl.lines.Line2D([], [], color='#555555', ls='--', lw=0.8), mpl.lines.Line2D([], [], color='#555555', ls=':', lw=0.8)]
         tok = next(iter(scratch.values()))[1] if scratch else None
         l += [f'from scratch ({_si_tick(tok, None)} tokens, like the teacher), ELBO' if tok else 'from scratch, ELBO', 'target (issue 12)']
-        fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
+        fig.legend(h, l, loc='outside lower center', ncol=2 if max(map(len, l), default=0) > 40 else 3, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'convert_budget')
 
 FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'adaptive_monotone', 'ablation_blocks')

@@ -189,7 +189,8 @@ GROUPS = (
     Group('MfuCascade', 'mfu_cascade*', 'training MFU, CASCADE-B16 at 151M', MFU_NUMS),
     Group('MfuAr', 'mfu_ar*', 'training MFU, AR at 151M', MFU_NUMS),
     Group('AdaptiveK', 'adaptive_k*', 'adaptive K', ADAPTIVE_NUMS),
-    Group('Convert', 'convert_nano*', 'AR to CASCADE conversion', CONVERT_NUMS),
+    Group('Convert', 'convert_nano', 'AR to CASCADE conversion', CONVERT_NUMS),
+    Group('ConvertCc', 'convert_nano_cc', 'clean-causal AR to CASCADE conversion', CONVERT_NUMS),
     Group('JudgeConvertedBFour', 'judge_converted_b4', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeTwinBFour', 'judge_converted_b4_twin', 'converted block-4 model against its AR twin: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
@@ -287,7 +288,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin):
+    for part in (_ablation_knob, _task_twin, _clean_causal):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -344,6 +345,39 @@ def _task_twin(results:dict):
     ms += [Macro('TaskTwinItems', fmt(_num((by.get('ar') or {}).get('n')), 'int'), f'{src}: items'),
            Macro('TaskTwinMatched', fmt(n_match if by else None, 'int'), f'{src}: CASCADE rules matched on exact match')]
     return ms, {'TaskTwin': bool(by), 'JudgeTwinJudgeOnly': bool(jb)}
+
+_CC_TASK = (('eval_code_line_cc_b4_gpu', (('BFourThr', 'cb4_thr'), ('BFourEnt', 'cb4_ent'), ('BFourKFour', 'cb4_k4'))),
+            ('eval_code_line_cc_prefix99_gpu', (('BFourPNinetyNine', 'b4p99'), ('BSixteenPNinetyNine', 'b16p99'))),
+            ('eval_code_line_cc_prefix_gpu', (('BFourPNine', 'b4p9'), ('BFourPSeven', 'b4p7'), ('BFourPFive', 'b4p5'),
+                                              ('BSixteenPNine', 'b16p9'), ('BSixteenPSeven', 'b16p7'))))
+def _clean_causal(results:dict):
+    """The clean-causal conversions (02_model) against the AR twin: likelihood ratios of `convert_nano_cc` over the twin row of
+    `convert_nano` (same teacher, windows and tokens), and code_line on every item (each file's rows against the twin)."""
+    rows = {r.get('block_size'): r for r in rows_of(pick(results, 'convert_nano_cc')[1])}
+    twin = next((r for r in rows_of(pick(results, 'convert_nano')[1]) if r.get('block_size') == 1), None)
+    tn = _num((twin or {}).get('l2r_nll'))
+    ms = []
+    for n, bs in (('BFour', 4), ('BSixteen', 16)):
+        r = rows.get(bs) or {}
+        for k, col in (('Ltr', 'l2r_nll'), ('Half', f'l2r_k{bs // 2}_nll'), ('Elbo', 'elbo_nll')):
+            v = _num(r.get(col))
+            ms.append(Macro(f'Cc{n}{k}Twin', fmt(math.exp(v - tn) if v is not None and tn is not None else None, 'times'),
+                            f"convert_nano_cc.json block {bs} {col} over the twin's (convert_nano.json, block 1) exact NLL, as perplexities"))
+        ms.append(Macro(f'Cc{n}TokensPerS', fmt(_num(r.get('train_tokens_per_s')), 'si'), f'convert_nano_cc.json block {bs}: training tokens/s'))
+    ms.append(Macro('CcArWeight', fmt(_num((rows.get(4) or {}).get('ar_weight')), 'sig'), "convert_nano_cc.json: the clean stream's AR-loss weight"))
+    n_task = 0
+    for stem, cfgs in _CC_TASK:
+        by = {r.get('config'): r for r in rows_of(results.get(stem))}
+        for n, k in cfgs:
+            r = by.get(k) or {}; m = r.get('matched_em') or {}; ci = m.get('ci') or [None, None]
+            n_task += bool(r)
+            ms += [Macro(f'CcTask{n}Em', fmt(_num(r.get('exact_match')), 'pct'), f'{stem}.json: exact match of {k}'),
+                   Macro(f'CcTask{n}Diff', fmt(_num(m.get('diff')), 'pct'), f"{stem}.json: {k} exact match minus the twin's"),
+                   Macro(f'CcTask{n}Lo', fmt(_num(ci[0]), 'pct'), f'{stem}.json: {k} paired-bootstrap 95% interval, low end'),
+                   Macro(f'CcTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{stem}.json: {k} paired-bootstrap 95% interval, high end'),
+                   Macro(f'CcTask{n}Nfe', fmt(_num(r.get('nfe_per_token')), 'sig'), f'{stem}.json: {k} NFE per token'),
+                   Macro(f'CcTask{n}Rule', fmt(r.get('rule'), 'text'), f'{stem}.json: the step rule of {k}')]
+    return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0}
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):

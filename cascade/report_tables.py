@@ -83,12 +83,14 @@ def table_status(results:dict) -> str:
 def table_convert(results:dict) -> str:
     "The conversion recipes: each run's likelihood ratios to the AR teacher on the same windows."
     rows = []
-    for r in sorted(rows_of(pick(results, 'convert_nano*')[1]), key=lambda r: (r.get('block_size') or 0, r.get('tokens') or 0)):
+    runs = rows_of(pick(results, 'convert_nano')[1]) + rows_of(pick(results, 'convert_nano_cc')[1])   # clean-causal runs: their own file
+    for r in sorted(runs, key=lambda r: (r.get('block_size') or 0, r.get('tokens') or 0, bool(r.get('clean_causal')))):
         bs = r.get('block_size')
         half = r.get(f'l2r_k{bs // 2}_ratio') if isinstance(bs, int) else None
         mr = f"{_cell(r.get('m_min'), 'sig')}--{_cell(r.get('m_max'), 'sig')}"
         extra = [w for w, on in ((f"AR {100 * r['ar_mix']:g}\\%" if r.get('ar_mix') else '', r.get('ar_mix')),
                                  ('compl.', r.get('complementary')),
+                                 (f"clean-causal, AR loss $\\times${r.get('ar_weight', 0):g}", r.get('clean_causal')),
                                  (f"curr.\\ {tex_escape(r.get('block_schedule') or '')}", r.get('block_schedule'))) if on]
         if bs == 1: extra, mr = ['AR twin (AR loss only)'], _NA                  # the fair baseline, not a conversion
         rows.append([fmt_int(bs), 'yes' if r.get('token_shift') else 'no', _cell(r.get('lr'), 'sig'), mr, ', '.join(extra) or _NA,
