@@ -17,7 +17,7 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
            'PrefixThreshold', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream',
-           'generate', 'counting_batch', 'train_toy', 'nfe_table', 'stream_ar', 'generate_ar']
+           'generate', 'counting_batch', 'train_toy', 'generate_verify', 'nfe_table', 'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -355,6 +355,43 @@ def train_toy(cfg:CascadeConfig, steps:int=400, batch:int=16, lr:float=3e-3, see
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp'); os.close(fd)
         torch.save(model.state_dict(), tmp); os.replace(tmp, path)
     return model.eval()
+
+# %% ../nbs/05_sampler.ipynb #a725d6da
+@torch.no_grad()
+def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
+                    max_new_tokens:int, stop_at_eos:bool=True,
+                    stop=None, # stop(generated ids of a row) -> True ends that row (e.g. at a newline); checked after each iteration
+                   ) -> dict:
+    "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts."
+    c, bs = model.cfg, model.cfg.block_size
+    if not c.clean_causal: raise ValueError('generate_verify needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
+    device = model.tok.weight.device
+    rows = _rows(prompts, device)
+    check_prompts(model, rows, max_new_tokens)
+    if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
+    banned = [c.mask_id, c.pad_id]
+    out = dict(tokens=[], nfe=[], iterations=[], accepted=[], drafted=[])
+    for p in rows:
+        seq, n0 = p.clone(), len(p)
+        nfe = iters = acc = dr = 0
+        while len(seq) - n0 < max_new_tokens and not (stop_at_eos and bool((seq[n0:] == c.eos_id).any())) \
+                and not (stop is not None and len(seq) > n0 and stop(seq[n0:].tolist())):
+            n = len(seq); end = (n // bs + 1) * bs                        # the current block ends at `end`
+            x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
+            la = model(x)[0, n:end].clone(); la[:, banned] = float('-inf')
+            draft = la.argmax(-1)                                          # (end - n,) the draft of every masked position
+            y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
+            lb = model(y, causal=True)[0, n:].clone(); lb[:, banned] = float('-inf')
+            a = lb.argmax(-1)                                              # (end - n [+ 1],) causal argmax at each draft position (and the next)
+            nfe += 2; iters += 1; dr += end - n
+            miss = (draft != a[:end - n]).nonzero()
+            m = int(miss[0]) if len(miss) else len(a) - 1                  # first draft that differs (else: all drafts + the next token)
+            acc += min(m, end - n)
+            seq = torch.cat([seq, a[:m + 1]])
+        g = seq[n0:n0 + max_new_tokens]
+        if stop_at_eos and bool((g == c.eos_id).any()): g = g[:int((g == c.eos_id).nonzero()[0]) + 1]
+        for k, v in (('tokens', g.tolist()), ('nfe', nfe), ('iterations', iters), ('accepted', acc), ('drafted', dr)): out[k].append(v)
+    return out
 
 # %% ../nbs/05_sampler.ipynb #c0d26a10
 def nfe_table(model, prompts, max_new_tokens, rules):
