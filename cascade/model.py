@@ -16,9 +16,9 @@ from .config import CascadeConfig, ATTN_BACKENDS
 from .storage import CheckpointError, MAX_SHARD_BYTES, atomic_dir, verify, save_tensors, load_tensors, _dedup
 
 # %% auto #0
-__all__ = ['block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm', 'SwiGLU', 'attend',
-           'Attention', 'Block', 'shift_right', 'clean_prefix_reads', 'CascadeLM', 'unwrap', 'save_pretrained',
-           'pick_backend', 'load_pretrained']
+__all__ = ['FLEX_RECOMPILE_LIMIT', 'block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm',
+           'SwiGLU', 'attend', 'Attention', 'Block', 'shift_right', 'clean_prefix_reads', 'CascadeLM', 'unwrap',
+           'save_pretrained', 'pick_backend', 'load_pretrained']
 
 # %% ../nbs/02_model.ipynb #0ed307d8
 def block_causal_mod(block_size:int):
@@ -80,6 +80,14 @@ class SwiGLU(nn.Module):
 
 # %% ../nbs/02_model.ipynb #909bcaef
 _compiled_flex = None
+# Every new BlockMask (a new mask_mod closure or shape) recompiles the compiled flex_attention. Past dynamo's recompile
+# limit (8 by default) torch silently runs flex *eagerly*: a dense fallback that is slow and, inside a CUDA-graph capture,
+# fails ("Cannot copy between CPU and CUDA tensors during CUDA graph capture"), which is how a process that trains several
+# models and then builds decode engines broke (LOG, sessions 7-8). The limits are raised once, at import.
+FLEX_RECOMPILE_LIMIT = 256
+_dc = torch._dynamo.config
+_dc.recompile_limit = max(_dc.recompile_limit, FLEX_RECOMPILE_LIMIT)
+_dc.accumulated_recompile_limit = max(_dc.accumulated_recompile_limit, 16 * FLEX_RECOMPILE_LIMIT)
 def _flex(q, k, v, block_mask):
     global _compiled_flex
     if q.is_cuda:
