@@ -172,7 +172,8 @@ def clean_prefix_reads(xt:torch.Tensor, # (B, N) noisy tokens, N a multiple of b
                        block_size:int, mask_id:int) -> torch.Tensor: # (B, N) bool
     "Where a clean-causal model reads the clean stream: position i if i starts a block or every earlier position of its block is clean."
     B, N = xt.shape
-    clean = ((xt == mask_id).view(B, N // block_size, block_size).cumsum(-1) == 0).view(B, N)   # i and all before it in its block clean
+    masks_so_far = (xt == mask_id).view(B, N // block_size, block_size).cumsum(-1)            # (B, n_blocks, block_size)
+    clean = (masks_so_far == 0).view(B, N)                                                    # (B, N): i and all before it in its block clean
     starts = (torch.arange(N, device=xt.device) % block_size == 0)[None]
     return starts | torch.cat([clean.new_ones(B, 1), clean[:, :-1]], 1)
 

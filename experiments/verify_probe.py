@@ -4,8 +4,9 @@ causal stream checks them (`cascade.sampler.generate_verify`: the output is exac
 The first `--items` prompts of the code_line task (tasks/code_line/code_line.jsonl), each cut to its last
 `--context` tokens (the uncached reference recomputes the whole prefix every forward, so long prompts are slow on a
 CPU), decoded until the first newline (at most 48 new tokens, as the task does). Per model: exact match of the line
-(`cascade.evaluation.normalize_code`, as the task scores it), tokens up to the stop, forwards, tokens per forward
-(2 forwards per iteration: draft, verify), and the share of drafts accepted. Forward counts do not depend on the
+(`cascade.evaluation.normalize_code`, as the task scores it), tokens up to and including the one that holds the newline
+(tokens the last iteration commits past it are not counted), forwards, tokens per forward (2 forwards per iteration:
+draft, verify), and the share of drafts accepted. Forward counts do not depend on the
 hardware; the time a forward costs does, and is not measured here.
 
     python experiments/verify_probe.py --checkpoints checkpoints/convert_cc_b4 --items 64 --out results/verify_probe_cpu.json
@@ -48,7 +49,8 @@ def main(argv=None):
             v = generate_verify(model, [ids], a.max_new_tokens, stop=lambda g: '\n' in tok.decode(g))
             g = v['tokens'][0]
             text = tok.decode(g).split('\n', 1)[0]
-            n = len(g)                                                      # tokens generated (the last iteration may pass the newline)
+            n = next((k for k in range(1, len(g) + 1) if '\n' in tok.decode(g[:k])), len(g))   # tokens up to the stop: the last
+            # iteration may commit tokens past the newline, which a decoder that stops there would not keep (nor count)
             per.append(dict(em=float(normalize_code(text) == normalize_code(doc['target'])), tokens=n, nfe=v['nfe'][0],
                             iterations=v['iterations'][0], accepted=v['accepted'][0], drafted=v['drafted'][0]))
         tot = lambda k: sum(p[k] for p in per)
