@@ -96,7 +96,10 @@ def _device(s:str):
     try: return torch.device(s)
     except RuntimeError as e: raise UsageError(f'--device: {e}') from None
 
-def _backend(b:str, device) -> str: return ('engine' if device.type == 'cuda' else 'reference') if b == 'auto' else b
+def _backend(b:str, device, cfg=None) -> str:
+    "'auto': the engine on CUDA, except for a clean-causal model (`cfg`), which only the reference decodes yet."
+    if b != 'auto': return b
+    return 'engine' if device.type == 'cuda' and not (cfg is not None and cfg.clean_causal) else 'reference'
 
 def _load(a):
     import torch
@@ -118,7 +121,7 @@ def generate_cmd(a, out=None, err=None) -> int:
     rule = a.rule or s['step_rule']
     try: check_rule(ld.model.cfg, rule)
     except ValueError as e: raise UsageError(f'--rule {rule}: {e}') from None
-    backend = _backend(a.backend, dev)
+    backend = _backend(a.backend, dev, ld.model.cfg)
     if backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
     max_new = a.max_new_tokens or s['max_new_tokens']
     temp = s['temperature'] if a.temperature is None else a.temperature
@@ -149,7 +152,7 @@ def serve_cmd(a) -> int:
     "`cascade serve`: load the checkpoint, run the server until interrupted."
     from cascade.serve import serve
     ld, dev = _load(a)
-    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=_backend(a.backend, dev))
+    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=_backend(a.backend, dev, ld.model.cfg))
     return 0
 
 def delegate(name:str, args:list) -> int:
