@@ -10,10 +10,10 @@ import numbers
 import torch
 from fastcore.basics import patch
 from .config import CascadeConfig
-from .model import CascadeLM, shift_right
+from .model import CascadeLM, shift_right, apply_rope, attend, clean_prefix_reads
 
 # %% auto #0
-__all__ = ['BlockKVCache']
+__all__ = ['BlockKVCache', 'PrefixKVCache', 'forward_prefix_cached']
 
 # %% ../nbs/04_cache.ipynb #f8324e0b
 class BlockKVCache:
@@ -129,3 +129,84 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
     logits = self.head(h)
     cache.commit(n)
     return (logits, h) if return_hidden else logits
+
+# %% ../nbs/04_cache.ipynb #cb51c2a8
+class PrefixKVCache:
+    "Clean-causal decoding state: per-layer causal K/V (B, Hkv, max_len, Dh) of each row's committed prefix, `lengths` (B,) tokens, `hidden` (B, D) of the last."
+    def __init__(self, cfg:CascadeConfig, batch_size:int, max_len:int|None=None, device=None, dtype=torch.float32):
+        if not cfg.clean_causal: raise ValueError('PrefixKVCache is for clean_causal models (02_model); a block-causal model uses BlockKVCache')
+        if batch_size <= 0: raise ValueError(f'batch_size must be positive, got {batch_size}')
+        max_len = cfg.max_seq_len if max_len is None else max_len
+        if not 0 < max_len <= cfg.max_seq_len: raise ValueError(f'max_len {max_len} must be in (0, max_seq_len={cfg.max_seq_len}]')
+        self.cfg, self.batch_size, self.max_len = cfg, batch_size, max_len
+        shape = (batch_size, cfg.kv_heads, max_len, cfg.head_dim)                 # (B, Hkv, max_len, Dh)
+        self.k = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
+        self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
+        self.lengths = torch.zeros(batch_size, dtype=torch.long, device=device)  # committed prefix tokens per row
+        self.hidden = torch.zeros(batch_size, cfg.d_model, device=device, dtype=dtype)   # final state of the last of them
+
+    def truncate(self, lengths:torch.Tensor, hidden:torch.Tensor):
+        "Keep the first `lengths` (B,) tokens of each row (no more than it has) with `hidden` (B, D) as the last one's state: a verifier's rollback."
+        if bool((lengths > self.lengths).any() | (lengths < 0).any()): raise ValueError('truncate can only shorten a row')
+        self.lengths.copy_(lengths); self.hidden.copy_(hidden.to(self.hidden.dtype))
+
+@torch.no_grad()
+def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
+                          clean:torch.Tensor, # (B, Tc) tokens appended to each row's prefix (Tc may be 0)
+                          n_clean, # (B,) or int: how many of them are real in each row (the rest is padding)
+                          noisy:torch.Tensor|None=None, # (B, block_size) the block being decoded, or None
+                          block_start:torch.Tensor|None=None, # (B,) its absolute position (a multiple of block_size)
+                         ) -> tuple[torch.Tensor, torch.Tensor|None]:
+    "Append `clean` to the cache (causal) and decode `noisy`: the clean tokens' final states (B, Tc, D) and the noisy block's logits (B, bs, V)."
+    c, B, bs = model.cfg, cache.batch_size, model.cfg.block_size
+    dev = cache.lengths.device
+    Tc = clean.shape[1]
+    n = torch.as_tensor(n_clean, device=dev).long().expand(B)                   # (B,)
+    if clean.shape[0] != B: raise ValueError(f'clean has batch {clean.shape[0]}, the cache {B}')
+    if bool(((n < 0) | (n > Tc)).any()): raise ValueError(f'n_clean must lie in [0, {Tc}], got {n.tolist()}')
+    new_len = cache.lengths + n                                                 # (B,)
+    if int(new_len.max()) > cache.max_len: raise ValueError(f'cache overflow: {new_len.tolist()} > capacity {cache.max_len}')
+    if noisy is not None:
+        if noisy.shape != (B, bs) or block_start is None: raise ValueError(f'noisy must be (batch, block_size) = ({B}, {bs}) with its block_start')
+        if bool(((block_start % bs != 0) | (new_len < block_start) | (new_len > block_start + bs) | (block_start + bs > cache.max_len)).any()):
+            raise ValueError('each row must have appended exactly the clean prefix of its block: block_start <= lengths <= block_start + block_size')
+    pos_c = (cache.lengths[:, None] + torch.arange(Tc, device=dev)).clamp(max=cache.max_len - 1)   # (B, Tc); padding clamped
+    valid = torch.arange(Tc, device=dev)[None] < n[:, None]                    # (B, Tc) real clean tokens
+    idx, pos = clean, pos_c
+    if noisy is not None:
+        idx = torch.cat([clean, noisy], 1)                                      # (B, T)
+        pos = torch.cat([pos_c, block_start[:, None] + torch.arange(bs, device=dev)], 1)
+    T, L = idx.shape[1], cache.max_len
+    j = torch.arange(L, device=dev)                                             # cache slots
+    m_c = torch.cat([j[None, None] <= pos_c[:, :, None], pos_c.new_zeros(B, Tc, T - Tc, dtype=torch.bool)], 2)   # (B, Tc, L + bs): causal, no noisy keys
+    mask = m_c
+    if noisy is not None:
+        m_n = torch.cat([(j[None] < block_start[:, None])[:, None].expand(B, bs, L), torch.ones(B, bs, bs, dtype=torch.bool, device=dev)], 2)
+        mask = torch.cat([m_c, m_n], 1)                                         # (B, T, L + bs)
+    H, Hkv, Dh = c.n_heads, c.kv_heads, c.head_dim
+    rows = torch.arange(B, device=dev)[:, None].expand(B, Tc)
+    h = model.tok(idx)                                                          # (B, T, D)
+    rope = model._rope(pos)
+    for i, blk in enumerate(model.blocks):
+        a = blk.attn_norm(h)
+        q = blk.attn.wq(a).view(B, T, H, Dh).transpose(1, 2)                   # (B, H, T, Dh)
+        k = blk.attn.wk(a).view(B, T, Hkv, Dh).transpose(1, 2)                 # (B, Hkv, T, Dh)
+        v = blk.attn.wv(a).view(B, T, Hkv, Dh).transpose(1, 2)
+        if rope is not None: q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+        kc, vc = k[:, :, :Tc].transpose(1, 2), v[:, :, :Tc].transpose(1, 2)    # (B, Tc, Hkv, Dh)
+        cache.k[i][rows[valid], :, pos_c[valid]] = kc[valid].to(cache.k[i].dtype)   # only real clean tokens are written
+        cache.v[i][rows[valid], :, pos_c[valid]] = vc[valid].to(cache.v[i].dtype)
+        K = torch.cat([cache.k[i], k[:, :, Tc:].to(cache.k[i].dtype)], 2)        # (B, Hkv, L + bs, Dh)
+        V = torch.cat([cache.v[i], v[:, :, Tc:].to(cache.v[i].dtype)], 2)
+        y = attend(q, K, V, mask[:, None])                                      # (B, H, T, Dh)
+        h = h + blk.attn.wo(y.transpose(1, 2).reshape(B, T, c.d_model))
+        h = h + blk.mlp(blk.mlp_norm(h))
+    h = model.norm(h)
+    hc = h[:, :Tc]                                                              # (B, Tc, D)
+    if Tc: cache.hidden.copy_(torch.where(n[:, None] > 0, hc[torch.arange(B, device=dev), (n - 1).clamp(min=0)].to(cache.hidden.dtype), cache.hidden))
+    cache.lengths.copy_(new_len)
+    if noisy is None: return hc, None
+    hn = h[:, Tc:]                                                              # (B, bs, D)
+    first = clean_prefix_reads(noisy, bs, c.mask_id)                            # (B, bs): the prefix and its first masked position
+    h_read = torch.where(first[..., None], cache.hidden[:, None].to(hn.dtype), shift_right(hn))   # masked: the rule of 02_model
+    return hc, model.head(h_read)
