@@ -100,8 +100,8 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
                    return_hidden:bool=False):
     "Run `idx` against `cache` (block-causal over absolute positions); optionally commit its clean leading blocks."
     if self.cfg.clean_causal:
-        raise ValueError('forward_cached: a clean_causal model is not cached yet (its committed K/V are the causal ones); '
-                         'decode it with the uncached reference, SamplerConfig(use_cache=False)')
+        raise ValueError('forward_cached: a clean_causal model is not cached here (its committed K/V are the causal ones); '
+                         'it has its own cache: PrefixKVCache and forward_prefix_cached (the sampler uses them)')
     self.check_tokens(idx, multiple_of_block=False)
     B, T = idx.shape
     w = self.tok.weight                                                          # every check before any work
@@ -156,7 +156,8 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
                           n_clean, # (B,) or int: how many of them are real in each row (the rest is padding)
                           noisy:torch.Tensor|None=None, # (B, block_size) the block being decoded, or None
                           block_start:torch.Tensor|None=None, # (B,) its absolute position (a multiple of block_size)
-                         ) -> tuple[torch.Tensor, torch.Tensor|None]:
+                          return_hidden:bool=False, # also return the noisy block's head inputs (B, bs, D)
+                         ) -> tuple:
     "Append `clean` to the cache (causal) and decode `noisy`: the clean tokens' final states (B, Tc, D) and the noisy block's logits (B, bs, V)."
     c, B, bs = model.cfg, cache.batch_size, model.cfg.block_size
     dev = cache.lengths.device
@@ -205,8 +206,8 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
     hc = h[:, :Tc]                                                              # (B, Tc, D)
     if Tc: cache.hidden.copy_(torch.where(n[:, None] > 0, hc[torch.arange(B, device=dev), (n - 1).clamp(min=0)].to(cache.hidden.dtype), cache.hidden))
     cache.lengths.copy_(new_len)
-    if noisy is None: return hc, None
+    if noisy is None: return (hc, None, None) if return_hidden else (hc, None)
     hn = h[:, Tc:]                                                              # (B, bs, D)
     first = clean_prefix_reads(noisy, bs, c.mask_id)                            # (B, bs): the prefix and its first masked position
     h_read = torch.where(first[..., None], cache.hidden[:, None].to(hn.dtype), shift_right(hn))   # masked: the rule of 02_model
-    return hc, model.head(h_read)
+    return (hc, model.head(h_read), h_read) if return_hidden else (hc, model.head(h_read))

@@ -223,7 +223,7 @@ class BlockEngine:
                  temperature:float=0.0, top_p:float=1.0, # 0 = greedy; else sampled (seed with torch.manual_seed)
                  attn:str='auto'): # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
         c = model.cfg
-        if c.clean_causal: raise ValueError('BlockEngine does not run clean_causal models yet (02_model); decode them with cascade.sampler.stream(use_cache=False)')
+        if c.clean_causal: raise ValueError('BlockEngine does not run clean_causal models yet (02_model); decode them with cascade.sampler (PrefixKVCache)')
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         self.model, self.cfg, self.B, self.bs = model, c, batch_size, c.block_size

@@ -181,8 +181,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     else:
         if engine is not None: events = engine.stream(prompts)
         else: events = stream(model, prompts, SamplerConfig(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
-                                                             stop_at_eos=True, seed=seed,
-                                                             use_cache=not c.clean_causal), rule)
+                                                             stop_at_eos=True, seed=seed), rule)
         P = [len(p) for p in prompts]
         for ev in events:
             for r in range(B):

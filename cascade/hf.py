@@ -138,8 +138,7 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         torch.manual_seed(seed)
         eng = BlockEngine(model, B, max(len(p) for p in rows), M, rule, stop_at_eos=True, temperature=temperature, top_p=top_p)
         events = eng.stream(rows)
-    else: events = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed,
-                                                     use_cache=not c.clean_causal), rule)   # clean-causal: no cached path yet (02_model)
+    else: events = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed), rule)
     P = [len(p) for p in rows]
     count, done = [0] * B, [False] * B
     bs = c.block_size

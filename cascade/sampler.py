@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from .config import CascadeConfig
 from .model import CascadeLM
-from .cache import BlockKVCache
+from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
@@ -241,9 +241,9 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
     rows = _rows(prompts, device)
     check_prompts(model, rows, scfg.max_new_tokens)
     rule = _check_rule(rule, scfg, bs)
-    if c.clean_causal and scfg.use_cache:
-        raise ValueError('a clean_causal model decodes without the KV cache for now (SamplerConfig(use_cache=False)): '
-                         'the cache holds block-causal K/V, not its causal clean stream (02_model)')
+    if c.clean_causal and scfg.use_cache and not scfg.fused_commit:
+        raise ValueError('fused_commit=False is the block-causal commit: a clean_causal model appends its committed prefix '
+                         'in the next forward (PrefixKVCache); leave fused_commit=True')
     B = len(rows)
     P = torch.tensor([len(p) for p in rows], device=device)                    # (B,) prompt lengths
     start = P // bs * bs                                                        # (B,) first block to decode
@@ -258,8 +258,13 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
     rix = torch.arange(B, device=device)[:, None]
     done = torch.zeros(B, dtype=torch.bool, device=device)
     nfe = nfe_prefill = 0
-    cache, pending = None, None
-    if scfg.use_cache:
+    cache, pending, pcache = None, None, None
+    if scfg.use_cache and c.clean_causal:                                       # the clean-causal cache (04_cache): the prompt's whole blocks
+        pcache = PrefixKVCache(c, B, L, device=device, dtype=model.tok.weight.dtype)
+        if int(start.max()) > 0:
+            forward_prefix_cached(model, pcache, seq[:, :int(start.max())], start)
+            nfe += 1; nfe_prefill = 1
+    elif scfg.use_cache:
         cache = BlockKVCache(c, B, L, device=device, dtype=model.tok.weight.dtype)
         if int(start.max()) > 0:                                                # prefill: commit the prompt's whole blocks
             model.forward_cached(seq[:, :int(start.max())], cache, commit=start)
@@ -272,7 +277,14 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
         k_used = torch.zeros(B, dtype=torch.long, device=device)
         step = 0
         while True:
-            if scfg.use_cache:
+            if pcache is not None:                                              # append the block's grown clean prefix, decode the block
+                seq[rix, pos] = blk
+                k0 = pcache.lengths                                             # (B,) tokens cached so far
+                n_add = start + (blk != c.mask_id).long().cumprod(-1).sum(-1) - k0   # (B,) up to the block's clean prefix end
+                Tc = int(n_add.max())
+                idx = (k0[:, None] + torch.arange(Tc, device=device)).clamp(max=L - 1)   # (B, Tc) padding clamped (not written)
+                _, logits, hid = forward_prefix_cached(model, pcache, seq[rix, idx], n_add, blk, start, return_hidden=True)
+            elif scfg.use_cache:
                 if pending is not None:                                         # fused commit of the previous block
                     logits, hid = model.forward_cached(torch.cat([pending, blk], 1), cache, commit=bs, return_hidden=True)
                     logits, hid, pending = logits[:, bs:], hid[:, bs:], None
@@ -300,7 +312,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             done |= ((blk == c.eos_id) & is_gen).any(-1)
         done |= gen_end >= scfg.max_new_tokens
         last = j == n_blocks - 1 or bool(done.all())
-        if scfg.use_cache and not last:
+        if cache is not None and not last:
             if scfg.fused_commit: pending = blk
             else: model.forward_cached(blk, cache, commit=bs); nfe += 1        # BD3-LM style: one extra forward per block
         yield BlockEvent(j, start.clone(), blk, k_used, nfe, nfe_prefill, done.clone())
@@ -361,8 +373,9 @@ def train_toy(cfg:CascadeConfig, steps:int=400, batch:int=16, lr:float=3e-3, see
 def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
                     max_new_tokens:int, stop_at_eos:bool=True,
                     stop=None, # stop(generated ids of a row) -> True ends that row (e.g. at a newline); checked after each iteration
+                    use_cache:bool=True, # the clean-causal cache (`PrefixKVCache`); False: recompute everything (the reference)
                    ) -> dict:
-    "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts."
+    "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts (nfe: two forwards a step, prefill not counted)."
     c, bs = model.cfg, model.cfg.block_size
     if not c.clean_causal: raise ValueError('generate_verify needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
     device = model.tok.weight.device
@@ -371,22 +384,41 @@ def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lis
     if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
     banned = [c.mask_id, c.pad_id]
     out = dict(tokens=[], nfe=[], iterations=[], accepted=[], drafted=[])
+    dt = model.tok.weight.dtype
     for p in rows:
         seq, n0 = p.clone(), len(p)
         nfe = iters = acc = dr = 0
+        if use_cache:                                                       # prefill: the prompt's causal K/V (not counted in nfe)
+            cache = PrefixKVCache(c, 1, device=device, dtype=dt)
+            forward_prefix_cached(model, cache, seq[None], n0)
         while len(seq) - n0 < max_new_tokens and not (stop_at_eos and bool((seq[n0:] == c.eos_id).any())) \
                 and not (stop is not None and len(seq) > n0 and stop(seq[n0:].tolist())):
-            n = len(seq); end = (n // bs + 1) * bs                        # the current block ends at `end`
-            x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
-            la = model(x)[0, n:end].clone(); la[:, banned] = float('-inf')
+            n = len(seq); start = n // bs * bs; end = start + bs            # the current block [start, end)
+            if use_cache:
+                k0 = int(cache.lengths[0])                                   # tokens committed last step but not cached yet (the bonus)
+                blk = torch.cat([seq[start:], seq.new_full((end - n,), c.mask_id)])[None]
+                _, la = forward_prefix_cached(model, cache, seq[None, k0:], n - k0, blk, torch.tensor([start], device=device))
+                la = la[0, n - start:].clone()
+                h_before = cache.hidden.clone()                              # (1, D) the causal state before position n
+            else:
+                x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
+                la = model(x)[0, n:end].clone()
+            la[:, banned] = float('-inf')
             draft = la.argmax(-1)                                          # (end - n,) the draft of every masked position
-            y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
-            lb = model(y, causal=True)[0, n:].clone(); lb[:, banned] = float('-inf')
+            if use_cache:                                                   # verify: the causal stream over the drafts, appended to the cache
+                hc, _ = forward_prefix_cached(model, cache, draft[None], end - n)
+                lb = model.head(torch.cat([h_before[:, None], hc], 1))[0].clone()   # (end - n + 1, V): predictions of positions n..end
+            else:
+                y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
+                lb = model(y, causal=True)[0, n:].clone()
+            lb[:, banned] = float('-inf')
             a = lb.argmax(-1)                                              # (end - n [+ 1],) causal argmax at each draft position (and the next)
             nfe += 2; iters += 1; dr += end - n
             miss = (draft != a[:end - n]).nonzero()
             m = int(miss[0]) if len(miss) else len(a) - 1                  # first draft that differs (else: all drafts + the next token)
             acc += min(m, end - n)
+            if use_cache:                                                   # keep the accepted drafts' K/V; the bonus a[m] is cached next step
+                cache.truncate(torch.tensor([n + m], device=device), (hc[:, m - 1] if m > 0 else h_before))
             seq = torch.cat([seq, a[:m + 1]])
         g = seq[n0:n0 + max_new_tokens]
         if stop_at_eos and bool((g == c.eos_id).any()): g = g[:int((g == c.eos_id).nonzero()[0]) + 1]
