@@ -182,7 +182,7 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
-  verify_probe) echo "results/verify_probe_cpu.json" ;;
+  verify_probe) echo "results/verify_probe_full_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -271,11 +271,11 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         -p configs "b4p9=$B4:prefix:0.9,b4p7=$B4:prefix:0.7,b4p5=$B4:prefix:0.5,b16p9=$B16:prefix:0.9,b16p7=$B16:prefix:0.7" &&
     run_nb evaluate.ipynb runs/eval_code_line_cc_prefix99_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix99_gpu -p reference "$REF" \
         -p configs "b4p99=$B4:prefix:0.99,b16p99=$B16:prefix:0.99" ;;
-  verify_probe)   # draft and verify (cascade.sampler.generate_verify) on 256 code_line prompts, CPU, ~25 min on 2 cores (--stage only);
+  verify_probe)   # draft and verify (cascade.sampler.generate_verify, cached) on all 1,200 code_line prompts, CPU, ~30 min on 2 cores (--stage only);
                   # the block-16 model is convert_cc's kept run when this tree has it
     B16=""; [ -f "runs/convert/keep/$CC_B16/config.json" ] && B16="runs/convert/keep/$CC_B16"
     # shellcheck disable=SC2086
-    OMP_NUM_THREADS=2 $PY experiments/verify_probe.py --threads 2 --checkpoints checkpoints/convert_cc_b4 $B16 --items 256 --context 256 --out results/verify_probe_cpu.json ;;
+    OMP_NUM_THREADS=2 $PY experiments/verify_probe.py --threads 2 --checkpoints checkpoints/convert_cc_b4 $B16 --items 1200 --context 1024 --out results/verify_probe_full_cpu.json ;;
   bench_converted)   # the 50M-token, lr 1e-3 conversions kept by the convert stage, against their teacher
     ln -sfn "$(pwd)/checkpoints/train_ar" runs/convert/keep/train_ar
     $PY -m cascade.bench --checkpoints runs/convert/keep --models ar=train_ar,b16=b16_ts_lr1e-3_50M,b4=b4_ts_lr1e-3_50M \

@@ -377,9 +377,9 @@ def _clean_causal(results:dict):
                    Macro(f'CcTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{stem}.json: {k} paired-bootstrap 95% interval, high end'),
                    Macro(f'CcTask{n}Nfe', fmt(_num(r.get('nfe_per_token')), 'sig'), f'{stem}.json: {k} NFE per token'),
                    Macro(f'CcTask{n}Rule', fmt(r.get('rule'), 'text'), f'{stem}.json: the step rule of {k}')]
-    vstem, vres = pick(results, 'verify_probe*')                  # draft and verify (cascade.sampler.generate_verify) on code_line prompts
+    vstem, vres = pick(results, 'verify_probe_full*')             # draft and verify (cascade.sampler.generate_verify) on every code_line prompt
     vrows = {r.get('block_size'): r for r in rows_of(vres)}
-    vsrc = f'{vstem or "verify_probe*"}.json'
+    vsrc = f'{vstem or "verify_probe_full*"}.json'
     for n, bs in (('BFour', 4), ('BSixteen', 16)):
         r = vrows.get(bs) or {}
         ms += [Macro(f'Verify{n}TokPerFwd', fmt(_num(r.get('tokens_per_forward')), 'sig'), f'{vsrc} block {bs}: tokens per forward (two forwards per iteration)'),
@@ -387,8 +387,7 @@ def _clean_causal(results:dict):
                Macro(f'Verify{n}Accept', fmt(_num(r.get('accept_rate')), 'pct'), f'{vsrc} block {bs}: share of drafted tokens accepted'),
                Macro(f'Verify{n}Em', fmt(_num(r.get('exact_match')), 'pct'), f'{vsrc} block {bs}: exact match on its items')]
     cfgv = (vres or {}).get('config') or {}
-    ms += [Macro('VerifyItems', fmt(_num(cfgv.get('items')), 'int'), f'{vsrc}: code_line items'),
-           Macro('VerifyContext', fmt(_num(cfgv.get('context')), 'int'), f'{vsrc}: prompt tokens kept'),
+    ms += [Macro('VerifyItems', fmt(_num((rows_of(vres) or [{}])[0].get('items')), 'int'), f'{vsrc}: code_line items decoded'),
            Macro('VerifyHardware', vres and hardware(vres), f'{vsrc} provenance.device')]
     return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0, 'Verify': bool(vrows)}
 

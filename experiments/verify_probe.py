@@ -26,7 +26,7 @@ def main(argv=None):
     ap.add_argument('--checkpoints', nargs='+', required=True, help='clean-causal model folders')
     ap.add_argument('--task', default='tasks/code_line/code_line.jsonl')
     ap.add_argument('--items', type=int, default=64)
-    ap.add_argument('--context', type=int, default=128, help='prompt tokens kept (the last ones)')
+    ap.add_argument('--context', type=int, default=128, help="prompt tokens kept (the last ones); at most the evaluation's room")
     ap.add_argument('--max_new_tokens', type=int, default=48)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default='results/verify_probe_cpu.json')
@@ -42,7 +42,8 @@ def main(argv=None):
     for d in a.checkpoints:
         model = CascadeLM.from_pretrained(d, dtype=torch.float32)
         if not model.cfg.clean_causal: raise SystemExit(f'{d} is not a clean-causal model')
-        room = model.cfg.max_seq_len - a.max_new_tokens - 2 * model.cfg.block_size
+        bs = model.cfg.block_size
+        room = model.cfg.max_seq_len - -(-a.max_new_tokens // bs) * bs - bs    # the prompt room of cascade.evaluation's generate_until
         per, t1 = [], time.time()
         for doc in tqdm(docs, desc=Path(d).name):
             ids = tok.encode(doc['prompt'], add_special_tokens=False)[-min(a.context, room):] or [model.cfg.eos_id]
