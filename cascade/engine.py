@@ -15,7 +15,7 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine']
+__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine', 'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
@@ -31,17 +31,19 @@ class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
     def __init__(self, model:CascadeLM, batch_size:int, max_len:int,
                  compile:bool=False, # fuse each layer's pre- and post-attention work with torch.compile (GPU)
-                 attn:str='auto'): # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default)
+                 attn:str='auto', # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default)
+                 extra_slots:int=0): # K/V slots past max_len that no position maps to (`VerifyEngine`'s drafts; SDPA only)
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
         p = model.tok.weight
         self.attn = _resolve_attn(attn, p.device, c.head_dim)
+        if extra_slots and self.attn != 'sdpa': raise ValueError("extra_slots needs attn='sdpa' (an explicit dense mask)")
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
         self.model = model
         w = lambda m: m.weight.detach()
         self.layers = [dict(n1=w(b.attn_norm), wqkv=torch.cat([w(b.attn.wq), w(b.attn.wk), w(b.attn.wv)]), wo=w(b.attn.wo),
                             n2=w(b.mlp_norm), w13=torch.cat([w(b.mlp.w1), w(b.mlp.w3)]), w2=w(b.mlp.w2)) for b in model.blocks]
-        self.Lkv = -(-max_len // _KV_BLOCK) * _KV_BLOCK if self.attn == 'flex' else max_len   # slots past max_len: never live
+        self.Lkv = -(-max_len // _KV_BLOCK) * _KV_BLOCK if self.attn == 'flex' else max_len + extra_slots   # flex: padding never live
         # one buffer per layer for K and V together (grouped-query attention: n_kv_heads heads), written by one scatter
         self.KV = torch.zeros((c.n_layers, 2, batch_size, c.kv_heads, self.Lkv, c.head_dim), device=p.device, dtype=p.dtype)
         self.K, self.V = self.KV[:, 0], self.KV[:, 1]                            # (n_layers, B, Hkv, Lkv, Dh) views
@@ -69,7 +71,9 @@ class StaticLM:
 
     def hidden(self, idx:torch.Tensor, # (B, T) tokens
                pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
-               first:int=0): # return the states of tokens first.. only
+               first:int=0, # return the states of tokens first.. only
+               slots:torch.Tensor|None=None, # (B, T) where their K/V go (default: `pos`)
+               mask:torch.Tensor|None=None): # (B, 1, T, Lkv) bool: which slots each token reads (default: block-causal by `pos`)
         "Write the K/V of `idx` at slots `pos`, attend block-causally over the static buffer: final normed states (B, T - first, D)."
         c, m = self.cfg, self.model
         B, T = idx.shape
@@ -78,9 +82,10 @@ class StaticLM:
         cos, sin = (t[pos][:, :, None].to(h.dtype) for t in (m.rope_cos, m.rope_sin)) if c.rope else (None, None)   # (B, T, 1, Dh/2)
         decode = T <= 2 * self.bs                         # a block, or a block and its pending commit (AR: one token)
         pre, post = (self._pre, self._post) if decode else (self._pre_any, self._post_any)
-        if self.attn == 'flex' and decode: mask = self._block_mask(pos)
+        if mask is not None: pass
+        elif self.attn == 'flex' and decode: mask = self._block_mask(pos)
         else: mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # one dense mask (B, 1, T, Lkv) for SDPA
-        slot = pos[None, :, None, :, None].expand(2, B, Hkv, T, Dh)
+        slot = (pos if slots is None else slots)[None, :, None, :, None].expand(2, B, Hkv, T, Dh)
         for i, L in enumerate(self.layers):
             q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps)     # q (B, H, T, Dh); kv (2, B, Hkv, T, Dh)
             self.KV[i].scatter_(3, slot, kv)
@@ -509,3 +514,162 @@ class AREngine:
             gen = seq[r, len(p):len(p) + self.max_new].tolist()
             toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
         return EngineOutput(toks, nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
+
+# %% ../nbs/08_engine.ipynb #vereng01
+def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head, banned, stop, mask_id:int, max_new:int, Lseq:int):
+    """The host-free bookkeeping of one `VerifyEngine` step, in place: accept the longest run of drafts the causal
+    stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it."""
+    B, bs, D = hc.shape
+    j = torch.arange(bs, device=cand.device)
+    pred = head(hc).float().masked_fill(banned, float('-inf')).argmax(-1)           # (B, bs): the causal token after each candidate
+    live = ~done
+    A = 1 + (cand[:, 1:] == pred[:, :-1]).long().cumprod(1).sum(1)                   # (B,): candidate 0 is the last step's causal token
+    A = torch.where(live, A, 0)
+    cpos = cur[:, None] + j                                                         # (B, bs) slots of the candidates
+    write = j[None] < A[:, None]
+    cslot = cpos.clamp(max=Lseq - 1)
+    seq.scatter_(1, cslot, torch.where(write, cand, seq.gather(1, cslot)))
+    new = write & (cpos >= P[:, None]) & (cpos < (P + max_new)[:, None])              # generated tokens committed now
+    hit = (new & stop[cand]).any(1)
+    acc.add_((A - 1).clamp(min=0)); drafted.add_(((cand[:, 1:] != mask_id) & live[:, None]).sum(1))
+    nxt = cur + A
+    v = (A - 1).clamp(min=0)                                                        # the variant that assumed A accepted
+    hsel = hv.gather(1, v[:, None, None, None].expand(B, 1, bs, D))[:, 0]          # (B, bs, D) its noisy states
+    sv = s.gather(1, v[:, None])[:, 0]                                              # its block start
+    q = nxt[:, None] + j[None, 1:]                                                  # (B, bs-1) positions of the next drafts
+    hd = hsel.gather(1, (q - 1 - sv[:, None]).clamp(0, bs - 1)[:, :, None].expand(-1, -1, D))   # state before each (token shift)
+    draft = head(hd).float().masked_fill(banned, float('-inf')).argmax(-1)
+    draft = torch.where(q < (sv + bs)[:, None], draft, mask_id)                     # past the variant's block: a filler, never accepted
+    newcand = torch.cat([pred.gather(1, v[:, None]), draft], 1)
+    cand.copy_(torch.where(live[:, None], newcand, cand))
+    cur.copy_(torch.where(live, nxt, cur))
+    done.logical_or_(live & (hit | (nxt - P >= max_new)))
+
+
+class VerifyEngine:
+    """Fused draft-and-verify decoding of a clean-causal model (`CascadeConfig.clean_causal`, 02_model) with a static
+    cache and CUDA graphs. Each forward checks the current candidates with the causal stream and, in the same forward,
+    drafts the rest of the block for every number of candidates it may accept (TiDAR's layout): the output is exactly
+    the causal stream's greedy decode, committed one or more tokens per forward."""
+    def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int,
+                 stop_ids=(), # token ids that end a row (kept in its output), e.g. every token holding a newline
+                 stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
+                 graphs:bool|None=None, compile:bool=False,
+                 chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
+        c = model.cfg
+        if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
+        _check_sizes(batch_size, max_prompt_len, max_new_tokens)
+        if max_prompt_len < 1: raise ValueError('max_prompt_len must be >= 1 (the token shift predicts from the token before)')
+        if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
+        stop_ids = sorted({int(t) for t in stop_ids})
+        bad = [t for t in stop_ids if not 0 <= t < c.vocab_size]
+        if bad: raise ValueError(f'stop_ids {bad} are not token ids of a vocabulary of {c.vocab_size}')
+        bs, dev = c.block_size, model.tok.weight.device
+        need = -(-(max_prompt_len + max_new_tokens) // bs) * bs
+        if need > c.max_seq_len:
+            raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {need} positions > max_seq_len {c.max_seq_len}')
+        self.model, self.cfg, self.B, self.bs, self.device = model, c, batch_size, bs, dev
+        self.max_prompt, self.max_new, self.stop_at_eos, self.chunk = max_prompt_len, max_new_tokens, stop_at_eos, chunk
+        self.graphs = dev.type == 'cuda' if graphs is None else graphs
+        if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
+        self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
+        self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
+        B, T = batch_size, bs + bs * bs
+        z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
+        self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)
+        self.cand, self.done = z(B, bs), z(B, dt=torch.bool)
+        self.acc, self.drafted, self.steps = z(B), z(B), z(B)
+        self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev); self.banned[[c.mask_id, c.pad_id]] = True
+        self.stop = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
+        if stop_ids: self.stop[stop_ids] = True
+        if stop_at_eos: self.stop[c.eos_id] = True
+        self.stop_set = set(self.stop.nonzero()[:, 0].tolist())
+        self.offs = torch.arange(bs, device=dev)
+        self.keys = torch.arange(self.Lm, device=dev)
+        vid = torch.arange(bs * bs, device=dev) // bs
+        self.side = (vid[:, None] == vid[None, :])[None]                 # (1, bs^2, bs^2): a variant reads its own tokens
+        self.vslots = (self.Lm + torch.arange(bs * bs, device=dev)).expand(B, -1)
+        self.S = max_prompt_len - 1                                      # the prefill: every prompt but its last token
+        self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)
+        self._load_dummy()
+        pool = torch.cuda.graph_pool_handle() if self.graphs else None
+        with torch.no_grad():
+            self.g_prefill = _Graph(self._prefill, self.graphs, pool, self._load_dummy) if self.S > 0 else None
+            self.g_steps = _Graph(lambda: [self._step() for _ in range(chunk)], self.graphs, pool, self._load_dummy)
+        self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=self.graphs)
+
+    def _load_dummy(self):
+        self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
+        self.done.zero_(); self.acc.zero_(); self.drafted.zero_(); self.steps.zero_()
+
+    def _prefill(self):
+        "The causal K/V of slots 0..S-1 (pad past a short prompt: rewritten by its first step before anything reads it)."
+        mask = (self.keys[None, None, :] <= self.ppos[:, :, None])[:, None]
+        mask = torch.cat([mask, mask.new_zeros(self.B, 1, self.S, self.bs * self.bs)], -1)
+        self.net.hidden(self.seq[:, :self.S], self.ppos, self.S, mask=mask)
+
+    def _step(self):
+        """One forward of bs candidates at slots cur.. (causal: each reads the slots up to its own) and bs variants of the
+        block, variant v assuming v + 1 candidates accepted (noisy: reads the slots below its block start and itself)."""
+        c, bs, B = self.cfg, self.bs, self.B
+        j, p = self.offs, self.cur
+        cpos = p[:, None] + j                                                   # (B, bs)
+        s = (p[:, None] + j + 1) // bs * bs                                     # (B, bs) variant v's block start
+        vpos = s[:, :, None] + j                                                # (B, bs, bs)
+        rel = vpos - p[:, None, None]
+        vtok = torch.where(rel < 0, self.seq.gather(1, vpos.clamp(max=self.Lm - 1).view(B, -1)).view(B, bs, bs),
+               torch.where(rel <= j[None, :, None], self.cand.gather(1, rel.clamp(0, bs - 1).view(B, -1)).view(B, bs, bs), c.mask_id))
+        idx = torch.cat([self.cand, vtok.view(B, -1)], 1)                       # (B, bs + bs^2)
+        pos = torch.cat([cpos, vpos.view(B, -1)], 1).clamp(max=c.max_seq_len - 1)   # (past the sequence: junk rows only)
+        mc = self.keys[None, None, :] <= cpos[:, :, None]                       # (B, bs, Lm)
+        mv = self.keys[None, None, :] < s.repeat_interleave(bs, 1)[:, :, None]   # (B, bs^2, Lm)
+        mask = torch.cat([torch.cat([mc, mc.new_zeros(B, bs, bs * bs)], 2),
+                          torch.cat([mv, self.side.expand(B, -1, -1)], 2)], 1)[:, None]
+        slots = torch.cat([cpos.clamp(max=self.Lm - 1), self.vslots], 1)
+        h = self.net.hidden(idx, pos, 0, slots=slots, mask=mask)               # (B, T, D)
+        self.steps.add_((~self.done).long())
+        _verify_step(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
+                     s, self.model.head, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
+
+    def _all_done(self) -> bool:
+        self.flag.copy_(self.done.all().view(1), non_blocking=True)
+        if self.graphs: torch.cuda.current_stream().synchronize()
+        return bool(self.flag[0])
+
+    def _start(self, rows) -> int:
+        "Check and load the prompts, prefill: the forwards it took."
+        c = self.cfg
+        if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
+        check_prompts(self.model, rows, self.max_new)
+        if min(len(p) for p in rows) == 0: raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
+        if max(len(p) for p in rows) > self.max_prompt:
+            raise ValueError(f"prompt of length {max(len(p) for p in rows)} > the engine's max_prompt_len {self.max_prompt}")
+        self._load_dummy()
+        self.seq.fill_(c.pad_id)
+        for r, p in enumerate(rows): self.seq[r, :len(p)] = p
+        P = torch.tensor([len(p) for p in rows], device=self.device)
+        self.P.copy_(P); self.cur.copy_(P - 1)                                 # the first step re-reads each prompt's last token
+        self.cand[:, 0] = self.seq.gather(1, (P - 1)[:, None])[:, 0]
+        if self.g_prefill is None: return 0
+        self.g_prefill(); return 1
+
+    @torch.no_grad()
+    def generate(self, prompts) -> dict:
+        """Decode up to `max_new_tokens` after each prompt: per row the tokens (cut after a stop id, before EOS), and the
+        counts (nfe: forwards, prefill included; steps, accepted and drafted per row)."""
+        c = self.cfg
+        rows = _rows(prompts, self.device)
+        nfe = self._start(rows)
+        for _ in range(-(-(self.max_new + 1) // self.chunk)):                 # every step commits >= 1 token of each live row
+            self.g_steps(); nfe += self.chunk
+            if self._all_done(): break
+        seq = self.seq.cpu()
+        toks = []
+        for r, p in enumerate(rows):
+            g = seq[r, len(p):len(p) + self.max_new].tolist()
+            cut = next((k for k, t in enumerate(g) if t in self.stop_set), None)
+            if cut is not None: g = g[:cut] if (self.stop_at_eos and g[cut] == c.eos_id) else g[:cut + 1]
+            toks.append(g)
+        return dict(tokens=toks, nfe=nfe, nfe_prefill=int(self.g_prefill is not None), steps=self.steps.tolist(),
+                    accepted=self.acc.tolist(), drafted=self.drafted.tolist())
+

