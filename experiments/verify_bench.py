@@ -62,13 +62,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--cc', required=True, help='a clean-causal model folder')
     ap.add_argument('--ar', required=True, help='the AR baseline folder (block size 1, unshifted)')
+    ap.add_argument('--ar_random', action='store_true',
+                    help="time AR on random weights of --ar's config (its decode time does not depend on them: a fixed number of "
+                         "steps of fixed shapes, no early stop); no judge, no AR entropy. For a device call that carries one model")
     ap.add_argument('--task', default='tasks/code_line/code_line.jsonl')
     ap.add_argument('--task_items', type=int, default=1200, help='0: no task run')
     ap.add_argument('--task_batch', type=int, default=64)
     ap.add_argument('--reference', default='results/eval_code_line_converted_twin_gpu.json',
                     help='an evaluation result with per-item scores of the same task items')
     ap.add_argument('--reference_configs', nargs='*', default=['ar', 'teacher'])
-    ap.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 16, 64])
+    ap.add_argument('--batch_sizes', type=int, nargs='*', default=[1, 16, 64], help='none: no speed runs')
     ap.add_argument('--prompt_len', type=int, default=128)
     ap.add_argument('--max_new_tokens', type=int, default=256)
     ap.add_argument('--repeats', type=int, default=5)
@@ -80,9 +83,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     for d in (a.cc, a.ar):                                                   # every input checked before any work
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
+    if a.ar_random: a.judge_at = 0
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
-    if min(a.batch_sizes) < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
+    if min(a.batch_sizes, default=1) < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
     dev = torch.device(a.device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -90,6 +94,12 @@ def main(argv=None):
     tok = load_tokenizer()
     t0 = time.time()
     out = dict()
+    cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16', task_dtype='fp32',
+               prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
+               decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
+    def save():                                                              # after each part: a run cut short keeps what it measured
+        out['wall_s'] = time.time() - t0
+        return write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
     # 1. graphs = eager on the device (float32)
     m32 = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.float32).eval()
     if not m32.cfg.clean_causal: raise SystemExit(f'{a.cc} is not a clean-causal model')
@@ -115,13 +125,18 @@ def main(argv=None):
         print(f"task: EM {t['exact_match']:.4f}, {t['tokens_per_row_step']:.2f} tokens per row step "
               f"({t['tokens_per_row_step_after_first']:.2f} after the first), accepted {t['accept_rate']:.1%}, {t['wall_s']:.0f} s", flush=True)
         out['task'] = t
+        save()
     del m32
     if dev.type == 'cuda': torch.cuda.empty_cache()
     # 3. speed, bf16, the benchmark's prompts
-    cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
-    ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
-    prompts = val_prompts(max(a.batch_sizes), a.prompt_len)
     rows = []
+    if a.batch_sizes: cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
+    if a.batch_sizes and a.ar_random:
+        from cascade.model import _read_config
+        torch.manual_seed(0)
+        ar = CascadeLM(_read_config(Path(a.ar))).to(dev, torch.bfloat16).eval()
+    elif a.batch_sizes: ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
+    prompts = val_prompts(max(a.batch_sizes, default=1), a.prompt_len)
     for B in tqdm(a.batch_sizes, desc='bench'):
         ps = prompts[:B]
         base = None
@@ -133,7 +148,7 @@ def main(argv=None):
             toks, nfe, pre = (o.tokens, o.nfe, o.nfe_prefill) if name == 'AR' else (o['tokens'], o['nfe'], o['nfe_prefill'])
             row = dict(method=name, batch=B, tokens_per_s=B * a.max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=nfe,
                        forward_ms=sec / nfe * 1e3, tokens_per_forward=B * a.max_new_tokens / (nfe - pre) / B,
-                       entropy=unigram_entropy(toks))
+                       entropy=None if (name == 'AR' and a.ar_random) else unigram_entropy(toks))
             if name != 'AR':
                 row.update(accept_rate=sum(o['accepted']) / max(sum(o['drafted']), 1), row_steps=o['steps'],
                            tokens_per_row_step=B * a.max_new_tokens / sum(o['steps']))
@@ -142,17 +157,13 @@ def main(argv=None):
             if B == a.judge_at:
                 row['gen_ppl_ar_judge'] = judge_ppl(ar, ps, [t[:a.max_new_tokens] for t in toks])
                 row['samples'] = [t[:a.max_new_tokens] for t in toks[:4]]
-            rows.append(row)
+            rows.append(row); out['rows'] = rows; save()
             print(f"{name:16s} batch {B:3d}  {row['tokens_per_s']:9.0f} tok/s  x{row['speedup_vs_ar']:.2f}  fwd {row['forward_ms']:.3f} ms  "
-                  f"{row['tokens_per_forward']:.2f} tok/fwd  entropy {row['entropy']:.2f}"
+                  f"{row['tokens_per_forward']:.2f} tok/fwd  entropy {row['entropy'] or float('nan'):.2f}"
                   + (f"  judge PPL {row['gen_ppl_ar_judge']:.2f}" if 'gen_ppl_ar_judge' in row else ''), flush=True)
             del eng
             if dev.type == 'cuda': torch.cuda.empty_cache()
     out['rows'] = rows
-    out['wall_s'] = time.time() - t0
-    cfg = dict(vars(a), speed_dtype='bf16', task_dtype='fp32', prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
-               decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
-    path = write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
-    print(f'wrote {path}')
+    path = save(); print(f'wrote {path}')
 
 if __name__ == '__main__': main()
