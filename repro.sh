@@ -8,7 +8,8 @@
 #   ./repro.sh --list              # list the stages of the profile
 #
 # A stage is skipped when its result files exist and were produced from the same inputs: the hash of the
-# stage's command and of the source files it depends on is stored next to the results (results/.keys/<stage>).
+# stage's name, the profile and the files it depends on (`deps`; repro.sh itself only where a stage lists it) is
+# stored next to the results (results/.keys/<stage>). A changed command is not detected unless repro.sh is listed.
 # CPU profile (a laptop or CI-class machine, <= 15 min after installation): tiny models on the committed data
 # sample, the sampler and adaptive-K experiments, every figure and the paper, marked as CPU results.
 # GPU profile (one H100): the real training runs and the throughput benchmark, then figures and paper.
@@ -151,8 +152,8 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
-  eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
-  verify_probe) echo "experiments/verify_probe.py cascade/sampler.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
+  eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
+  verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -245,18 +246,21 @@ run_stage() { case "$1" in
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/throughput.ipynb -k python3 --progress-bar -p eval_result "$EVAL") ;;
   convert)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    # each step only after the one before succeeded (set -e is off inside run_stage): a failed run never replaces a checkpoint
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \
-        --keep runs/convert/keep --out results/convert_nano.json
-    rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4
-    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')"
+        --keep runs/convert/keep --out results/convert_nano.json || return 1
+    [ -d "runs/convert/keep/$BEST_B4" ] && [ -d "runs/convert/keep/$TWIN" ] || { echo "convert: kept runs missing" >&2; return 1; }
+    rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4 || return 1
+    $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_b4')" || return 1
     rm -rf checkpoints/twin_ar   # the AR twin, in the causal form the AR paths take (cascade.convert.unshift_ar)
     $PY -c "import torch; from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout
 unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
   convert_cc)   # clean-causal conversions (02_model: left to right is the causal LM; + the clean stream's AR loss), block 4 and 16, 150M tokens each
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC_B4,$CC_B16" \
-        --keep runs/convert/keep --out results/convert_nano_cc.json
-    rm -rf checkpoints/convert_cc_b4 && cp -r "runs/convert/keep/$CC_B4" checkpoints/convert_cc_b4
+        --keep runs/convert/keep --out results/convert_nano_cc.json || return 1
+    [ -d "runs/convert/keep/$CC_B4" ] || { echo "convert_cc: runs/convert/keep/$CC_B4 missing" >&2; return 1; }
+    rm -rf checkpoints/convert_cc_b4 && cp -r "runs/convert/keep/$CC_B4" checkpoints/convert_cc_b4 &&
     $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_cc_b4')" ;;
   eval_code_cc)   # code_line, all 1,200 items, on the uncached reference decoder (no engine for clean-causal models yet), against the twin
     rm -rf runs/cc_eval && mkdir -p runs/cc_eval

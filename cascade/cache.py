@@ -147,6 +147,10 @@ class PrefixKVCache:
 
     def truncate(self, lengths:torch.Tensor, hidden:torch.Tensor):
         "Keep the first `lengths` (B,) tokens of each row (no more than it has) with `hidden` (B, D) as the last one's state: a verifier's rollback."
+        lengths = torch.as_tensor(lengths, device=self.lengths.device)
+        if lengths.shape != self.lengths.shape or hidden.shape != self.hidden.shape:
+            raise ValueError(f'truncate needs lengths {tuple(self.lengths.shape)} and hidden {tuple(self.hidden.shape)}, '
+                             f'got {tuple(lengths.shape)} and {tuple(hidden.shape)}')
         if bool((lengths > self.lengths).any() | (lengths < 0).any()): raise ValueError('truncate can only shorten a row')
         self.lengths.copy_(lengths); self.hidden.copy_(hidden.to(self.hidden.dtype))
 
@@ -158,7 +162,9 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
                           block_start:torch.Tensor|None=None, # (B,) its absolute position (a multiple of block_size)
                           return_hidden:bool=False, # also return the noisy block's head inputs (B, bs, D)
                          ) -> tuple:
-    "Append `clean` to the cache (causal) and decode `noisy`: the clean tokens' final states (B, Tc, D) and the noisy block's logits (B, bs, V)."
+    """Append `clean` to the cache (causal) and decode `noisy`: the clean tokens' final states (B, Tc, D) and the noisy block's
+    logits (B, bs, V), those of its masked positions as the plain forward gives them (at positions of its clean prefix the
+    logits are not the plain forward's: they read the state after the prefix, and no step rule reads them)."""
     c, B, bs = model.cfg, cache.batch_size, model.cfg.block_size
     dev = cache.lengths.device
     Tc = clean.shape[1]
@@ -169,8 +175,10 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
     if int(new_len.max()) > cache.max_len: raise ValueError(f'cache overflow: {new_len.tolist()} > capacity {cache.max_len}')
     if noisy is not None:
         if noisy.shape != (B, bs) or block_start is None: raise ValueError(f'noisy must be (batch, block_size) = ({B}, {bs}) with its block_start')
-        if bool(((block_start % bs != 0) | (new_len < block_start) | (new_len > block_start + bs) | (block_start + bs > cache.max_len)).any()):
-            raise ValueError('each row must have appended exactly the clean prefix of its block: block_start <= lengths <= block_start + block_size')
+        run = (noisy != c.mask_id).long().cumprod(-1).sum(-1)                  # (B,) each row's clean prefix: the leading unmasked run
+        if bool(((block_start % bs != 0) | (new_len != block_start + run) | (block_start + bs > cache.max_len)).any()):
+            raise ValueError('each row must have appended exactly the clean prefix of its block (the leading unmasked run of noisy): '
+                             f'lengths {new_len.tolist()} != block_start + prefix {(block_start + run).tolist()}')
     pos_c = (cache.lengths[:, None] + torch.arange(Tc, device=dev)).clamp(max=cache.max_len - 1)   # (B, Tc); padding clamped
     valid = torch.arange(Tc, device=dev)[None] < n[:, None]                    # (B, Tc) real clean tokens
     idx, pos = clean, pos_c

@@ -656,7 +656,8 @@ class VerifyEngine:
     @torch.no_grad()
     def generate(self, prompts) -> dict:
         """Decode up to `max_new_tokens` after each prompt: per row the tokens (cut after a stop id, before EOS), and the
-        counts (nfe: forwards, prefill included; steps, accepted and drafted per row)."""
+        counts (nfe: forwards, prefill included; per row: steps, the first included; drafted: real drafts after candidate 0,
+        which is no draft; accepted: those committed, counted whole for a row's last step even past its stop or length)."""
         c = self.cfg
         rows = _rows(prompts, self.device)
         nfe = self._start(rows)

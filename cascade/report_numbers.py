@@ -389,7 +389,38 @@ def _clean_causal(results:dict):
     cfgv = (vres or {}).get('config') or {}
     ms += [Macro('VerifyItems', fmt(_num((rows_of(vres) or [{}])[0].get('items')), 'int'), f'{vsrc}: code_line items decoded'),
            Macro('VerifyHardware', vres and hardware(vres), f'{vsrc} provenance.device')]
-    return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0, 'Verify': bool(vrows)}
+    bstem, bres = pick(results, 'verify_bench*')                 # the fused engine (cascade.engine.VerifyEngine) on the GPU
+    bsrc = f'{bstem or "verify_bench*"}.json'
+    t = lookup(bres, 'metrics.task') or {}
+    ms += [Macro('VBenchTaskEm', fmt(_num(t.get('exact_match')), 'pct'), f'{bsrc} metrics.task: exact match (the causal greedy decode)'),
+           Macro('VBenchTaskItems', fmt(_num(t.get('items')), 'int'), f'{bsrc} metrics.task: items'),
+           Macro('VBenchTaskTokPerStep', fmt(_num(t.get('tokens_per_row_step_after_first')), 'sig'),
+                 f'{bsrc} metrics.task: tokens per row step after the first (the first re-reads the prompt\'s last token)'),
+           Macro('VBenchTaskAccept', fmt(_num(t.get('accept_rate')), 'pct'), f'{bsrc} metrics.task: share of drafts accepted')]
+    for n, k in (('Twin', 'ar'), ('Teacher', 'teacher')):
+        m = (t.get('vs') or {}).get(k) or {}; ci = m.get('ci') or [None, None]
+        ms += [Macro(f'VBenchTask{n}Diff', fmt(_num(m.get('diff')), 'pct'), f'{bsrc} metrics.task.vs.{k}: exact match minus the reference'),
+               Macro(f'VBenchTask{n}Lo', fmt(_num(ci[0]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, low end'),
+               Macro(f'VBenchTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, high end'),
+               Macro(f'VBenchTask{n}Verdict', fmt(m.get('verdict'), 'text'), f'{bsrc} metrics.task.vs.{k}: the matched-quality verdict')]
+    brows = rows_of(bres)
+    for n, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
+        ar = next((r for r in brows if r.get('batch') == B and r.get('method') == 'AR'), {})
+        vs = [r for r in brows if r.get('batch') == B and str(r.get('method', '')).startswith('verify')]
+        v = max(vs, key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})       # the faster host-check interval
+        fr = _num(v.get('forward_ms')) / _num(ar.get('forward_ms')) if _num(v.get('forward_ms')) and _num(ar.get('forward_ms')) else None
+        ms += [Macro(f'VBench{n}Speedup', fmt(_num(v.get('speedup_vs_ar')), 'times'), f"{bsrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"),
+               Macro(f'VBench{n}TokS', fmt(_num(v.get('tokens_per_s')), 'si'), f'{bsrc} batch {B}: verify tokens/s'),
+               Macro(f'VBench{n}ArTokS', fmt(_num(ar.get('tokens_per_s')), 'si'), f'{bsrc} batch {B}: AR tokens/s'),
+               Macro(f'VBench{n}TokPerFwd', fmt(_num(v.get('tokens_per_forward')), 'sig'), f'{bsrc} batch {B}: verify tokens per forward and row'),
+               Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{bsrc} batch {B}: a verify forward's time over an AR forward's"),
+               Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
+    cfgb = (bres or {}).get('config') or {}
+    ms += [Macro('VBenchHardware', bres and hardware(bres), f'{bsrc} provenance.device'),
+           Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{bsrc} config.max_new_tokens'),
+           Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{bsrc} config.prompt_len')]
+    return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0, 'Verify': bool(vrows),
+                'VBench': bool(brows), 'VBenchTask': bool(t), 'VBenchArRandom': bool(cfgb.get('ar_random'))}
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):

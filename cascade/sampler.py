@@ -415,7 +415,7 @@ def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lis
             a = lb.argmax(-1)                                              # (end - n [+ 1],) causal argmax at each draft position (and the next)
             nfe += 2; iters += 1; dr += end - n
             miss = (draft != a[:end - n]).nonzero()
-            m = int(miss[0]) if len(miss) else len(a) - 1                  # first draft that differs (else: all drafts + the next token)
+            m = int(miss[0]) if len(miss) else end - n                     # first draft that differs (else: all drafts [+ the next token])
             acc += min(m, end - n)
             if use_cache:                                                   # keep the accepted drafts' K/V; the bonus a[m] is cached next step
                 cache.truncate(torch.tensor([n + m], device=device), (hc[:, m - 1] if m > 0 else h_before))

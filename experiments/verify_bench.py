@@ -8,6 +8,8 @@
    rule (`cascade.quality.paired_bootstrap`) against the per-item scores of the configurations named by `--reference`
    in an evaluation result (default: the twin `ar` and the teacher `teacher` of eval_code_line_converted_twin_gpu).
    The output is the causal stream's greedy decode, so this is the quality of every VerifyEngine run of the model.
+   `accept_rate` counts the drafts after candidate 0 (which is the causal token itself), including drafts a row's last
+   step commits past its stop; `generate_verify`'s count also includes the first position, so the two rates differ.
 3. **Speed**: the benchmark's protocol (`cascade.bench`: held-out validation windows of `--prompt_len` tokens,
    `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + torch.compile), at each batch size: AR then
    VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
@@ -39,7 +41,8 @@ def task_run(model, tok, docs, batch:int, max_new:int, progress:bool=True) -> di
     c, bs = model.cfg, model.cfg.block_size
     room = c.max_seq_len - -(-max_new // bs) * bs - bs                     # the prompt room of cascade.evaluation's generate_until
     prs = [tok.encode(d['prompt'], add_special_tokens=False)[-room:] or [c.eos_id] for d in docs]
-    eng = VerifyEngine(model, batch, max(len(p) for p in prs), max_new, stop_ids=newline_ids(tok, c.vocab_size))
+    eng = VerifyEngine(model, batch, max(len(p) for p in prs), max_new, stop_ids=newline_ids(tok, c.vocab_size),
+                       stop_at_eos=True)                                    # as the evaluation: EOS ends the line, cut before it
     per, t0 = [], time.time()
     for i in tqdm(range(0, len(prs), batch), desc='task', disable=not progress):
         chunk = prs[i:i + batch]
@@ -159,7 +162,7 @@ def main(argv=None):
                 row['samples'] = [t[:a.max_new_tokens] for t in toks[:4]]
             rows.append(row); out['rows'] = rows; save()
             print(f"{name:16s} batch {B:3d}  {row['tokens_per_s']:9.0f} tok/s  x{row['speedup_vs_ar']:.2f}  fwd {row['forward_ms']:.3f} ms  "
-                  f"{row['tokens_per_forward']:.2f} tok/fwd  entropy {row['entropy'] or float('nan'):.2f}"
+                  f"{row['tokens_per_forward']:.2f} tok/fwd  entropy {float('nan') if row['entropy'] is None else row['entropy']:.2f}"
                   + (f"  judge PPL {row['gen_ppl_ar_judge']:.2f}" if 'gen_ppl_ar_judge' in row else ''), flush=True)
             del eng
             if dev.type == 'cuda': torch.cuda.empty_cache()

@@ -2,8 +2,7 @@
 causal stream checks them (`cascade.sampler.generate_verify`: the output is exactly the causal stream's greedy decode).
 
 The first `--items` prompts of the code_line task (tasks/code_line/code_line.jsonl), each cut to its last
-`--context` tokens (the uncached reference recomputes the whole prefix every forward, so long prompts are slow on a
-CPU), decoded until the first newline (at most 48 new tokens, as the task does). Per model: exact match of the line
+`--context` tokens (long prompts are slow on a CPU), decoded with the clean-causal cache (`PrefixKVCache`), until the first newline (at most 48 new tokens, as the task does). Per model: exact match of the line
 (`cascade.quality.normalize_code`, as the task scores it), tokens up to and including the one that holds the newline
 (tokens the last iteration commits past it are not counted), forwards, tokens per forward (2 forwards per iteration:
 draft, verify), and the share of drafts accepted. Forward counts do not depend on the
@@ -34,6 +33,7 @@ def main(argv=None):
     if a.items < 1 or a.context < 1 or a.max_new_tokens < 1: raise SystemExit('--items, --context and --max_new_tokens must be >= 1')
     for d in a.checkpoints:                                                 # every input checked before any work
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
+        if not json.loads((Path(d) / 'config.json').read_text()).get('clean_causal'): raise SystemExit(f'{d} is not a clean-causal model')
     if not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     torch.set_num_threads(a.threads)
     tok = load_tokenizer()
@@ -44,6 +44,7 @@ def main(argv=None):
         if not model.cfg.clean_causal: raise SystemExit(f'{d} is not a clean-causal model')
         bs = model.cfg.block_size
         room = model.cfg.max_seq_len - -(-a.max_new_tokens // bs) * bs - bs    # the prompt room of cascade.evaluation's generate_until
+        if room < 1: raise SystemExit(f'{d}: --max_new_tokens {a.max_new_tokens} leaves no prompt room in max_seq_len {model.cfg.max_seq_len}')
         per, t1 = [], time.time()
         for doc in tqdm(docs, desc=Path(d).name):
             ids = tok.encode(doc['prompt'], add_special_tokens=False)[-min(a.context, room):] or [model.cfg.eos_id]
