@@ -417,6 +417,7 @@ def _clean_causal(results:dict):
                Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
     cfgb = (bres or {}).get('config') or {}
     ms += [Macro('VBenchHardware', bres and hardware(bres), f'{bsrc} provenance.device'),
+           Macro('VBenchFile', fmt(bstem, 'text'), 'file stem'),
            Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{bsrc} config.max_new_tokens'),
            Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{bsrc} config.prompt_len')]
     return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0, 'Verify': bool(vrows),

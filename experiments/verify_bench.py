@@ -100,6 +100,10 @@ def main(argv=None):
     cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16', task_dtype='fp32',
                prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
                decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
+    import hashlib
+    for k, d in (('cc', a.cc), ('ar', a.ar)):                                # which weights ran, whatever folder they were read from
+        f = Path(d) / 'manifest.json'
+        cfg[f'{k}_manifest_sha256'] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None
     def save():                                                              # after each part: a run cut short keeps what it measured
         out['wall_s'] = time.time() - t0
         return write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
