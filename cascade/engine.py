@@ -516,12 +516,12 @@ class AREngine:
         return EngineOutput(toks, nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
 
 # %% ../nbs/08_engine.ipynb #vereng01
-def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head, banned, stop, mask_id:int, max_new:int, Lseq:int):
+def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
     """The host-free bookkeeping of one `VerifyEngine` step, in place: accept the longest run of drafts the causal
     stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it."""
     B, bs, D = hc.shape
     j = torch.arange(bs, device=cand.device)
-    pred = head(hc).float().masked_fill(banned, float('-inf')).argmax(-1)           # (B, bs): the causal token after each candidate
+    pred = F.linear(hc, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)           # (B, bs): the causal token after each candidate
     live = ~done
     A = 1 + (cand[:, 1:] == pred[:, :-1]).long().cumprod(1).sum(1)                   # (B,): candidate 0 is the last step's causal token
     A = torch.where(live, A, 0)
@@ -538,12 +538,34 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head, banned,
     sv = s.gather(1, v[:, None])[:, 0]                                              # its block start
     q = nxt[:, None] + j[None, 1:]                                                  # (B, bs-1) positions of the next drafts
     hd = hsel.gather(1, (q - 1 - sv[:, None]).clamp(0, bs - 1)[:, :, None].expand(-1, -1, D))   # state before each (token shift)
-    draft = head(hd).float().masked_fill(banned, float('-inf')).argmax(-1)
+    draft = F.linear(hd, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)
     draft = torch.where(q < (sv + bs)[:, None], draft, mask_id)                     # past the variant's block: a filler, never accepted
     newcand = torch.cat([pred.gather(1, v[:, None]), draft], 1)
     cand.copy_(torch.where(live[:, None], newcand, cand))
     cur.copy_(torch.where(live, nxt, cur))
     done.logical_or_(live & (hit | (nxt - P >= max_new)))
+
+
+def _verify_inputs(cand, seq, cur, keys, side, vslots, bs:int, mask_id:int, max_pos:int):
+    """A step's tokens, positions, K/V slots and mask (B, 1, T, Lm + bs^2): bs candidates at slots cur.. (causal: each
+    reads the slots up to its own) and bs variants of the block, variant v assuming v + 1 candidates accepted (noisy: reads
+    the slots below its block start and its own tokens); and the variants' block starts (B, bs)."""
+    B, Lm = cand.shape[0], keys.shape[0]
+    j, p = torch.arange(bs, device=cand.device), cur
+    cpos = p[:, None] + j                                                   # (B, bs)
+    s = (p[:, None] + j + 1) // bs * bs                                     # (B, bs) variant v's block start
+    vpos = s[:, :, None] + j                                                # (B, bs, bs)
+    rel = vpos - p[:, None, None]
+    vtok = torch.where(rel < 0, seq.gather(1, vpos.clamp(max=Lm - 1).view(B, -1)).view(B, bs, bs),
+           torch.where(rel <= j[None, :, None], cand.gather(1, rel.clamp(0, bs - 1).view(B, -1)).view(B, bs, bs), mask_id))
+    idx = torch.cat([cand, vtok.view(B, -1)], 1)                            # (B, bs + bs^2)
+    pos = torch.cat([cpos, vpos.view(B, -1)], 1).clamp(max=max_pos)         # (past the sequence: junk rows only)
+    mc = keys[None, None, :] <= cpos[:, :, None]                            # (B, bs, Lm)
+    mv = keys[None, None, :] < s.repeat_interleave(bs, 1)[:, :, None]       # (B, bs^2, Lm)
+    mask = torch.cat([torch.cat([mc, mc.new_zeros(B, bs, bs * bs)], 2),
+                      torch.cat([mv, side.expand(B, -1, -1)], 2)], 1)[:, None]
+    slots = torch.cat([cpos.clamp(max=Lm - 1), vslots], 1)
+    return idx, pos, slots, mask, s
 
 
 class VerifyEngine:
@@ -574,6 +596,7 @@ class VerifyEngine:
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
+        self._inputs, self._book = _compiled(_verify_inputs, compile), _compiled(_verify_step, compile)   # fused on the GPU
         B, T = batch_size, bs + bs * bs
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)
@@ -609,27 +632,13 @@ class VerifyEngine:
         self.net.hidden(self.seq[:, :self.S], self.ppos, self.S, mask=mask)
 
     def _step(self):
-        """One forward of bs candidates at slots cur.. (causal: each reads the slots up to its own) and bs variants of the
-        block, variant v assuming v + 1 candidates accepted (noisy: reads the slots below its block start and itself)."""
+        "One forward of the candidates and the variants (`_verify_inputs`), then `_verify_step`, all on the device."
         c, bs, B = self.cfg, self.bs, self.B
-        j, p = self.offs, self.cur
-        cpos = p[:, None] + j                                                   # (B, bs)
-        s = (p[:, None] + j + 1) // bs * bs                                     # (B, bs) variant v's block start
-        vpos = s[:, :, None] + j                                                # (B, bs, bs)
-        rel = vpos - p[:, None, None]
-        vtok = torch.where(rel < 0, self.seq.gather(1, vpos.clamp(max=self.Lm - 1).view(B, -1)).view(B, bs, bs),
-               torch.where(rel <= j[None, :, None], self.cand.gather(1, rel.clamp(0, bs - 1).view(B, -1)).view(B, bs, bs), c.mask_id))
-        idx = torch.cat([self.cand, vtok.view(B, -1)], 1)                       # (B, bs + bs^2)
-        pos = torch.cat([cpos, vpos.view(B, -1)], 1).clamp(max=c.max_seq_len - 1)   # (past the sequence: junk rows only)
-        mc = self.keys[None, None, :] <= cpos[:, :, None]                       # (B, bs, Lm)
-        mv = self.keys[None, None, :] < s.repeat_interleave(bs, 1)[:, :, None]   # (B, bs^2, Lm)
-        mask = torch.cat([torch.cat([mc, mc.new_zeros(B, bs, bs * bs)], 2),
-                          torch.cat([mv, self.side.expand(B, -1, -1)], 2)], 1)[:, None]
-        slots = torch.cat([cpos.clamp(max=self.Lm - 1), self.vslots], 1)
+        idx, pos, slots, mask, s = self._inputs(self.cand, self.seq, self.cur, self.keys, self.side, self.vslots, bs, c.mask_id, c.max_seq_len - 1)
         h = self.net.hidden(idx, pos, 0, slots=slots, mask=mask)               # (B, T, D)
         self.steps.add_((~self.done).long())
-        _verify_step(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
-                     s, self.model.head, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
+        self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
+                   s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
     def _all_done(self) -> bool:
         self.flag.copy_(self.done.all().view(1), non_blocking=True)

@@ -117,6 +117,10 @@ def main(argv=None):
     out['graphs_equal_eager'] = same
     print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
     if not same: raise SystemExit('graph replay differs from the eager engine')
+    if dev.type == 'cuda' and a.compile:                                     # compiled kernels may round differently: reported, not required
+        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True).generate(pr)
+        out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
+        print(f"compiled = eager tokens (float32): {out['compiled_equal_eager']}", flush=True)
     # 2. quality on the task
     if a.task_items:
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
