@@ -389,7 +389,8 @@ def _clean_causal(results:dict):
     cfgv = (vres or {}).get('config') or {}
     ms += [Macro('VerifyItems', fmt(_num((rows_of(vres) or [{}])[0].get('items')), 'int'), f'{vsrc}: code_line items decoded'),
            Macro('VerifyHardware', vres and hardware(vres), f'{vsrc} provenance.device')]
-    bstem, bres = pick(results, 'verify_bench*')                 # the fused engine (cascade.engine.VerifyEngine) on the GPU
+    bstem, bres = pick(results, 'verify_bench_gpu')              # the fused engine (cascade.engine.VerifyEngine) on the GPU
+    if bres is None: bstem, bres = pick(results, 'verify_bench*')
     bsrc = f'{bstem or "verify_bench*"}.json'
     t = lookup(bres, 'metrics.task') or {}
     ms += [Macro('VBenchTaskEm', fmt(_num(t.get('exact_match')), 'pct'), f'{bsrc} metrics.task: exact match (the causal greedy decode)'),
@@ -416,7 +417,7 @@ def _clean_causal(results:dict):
                Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{bsrc} batch {B}: a verify forward's time over an AR forward's"),
                Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
     cfgb = (bres or {}).get('config') or {}
-    ms += [Macro('VBenchHardware', bres and hardware(bres), f'{bsrc} provenance.device'),
+    ms += [Macro('VBenchHardware', fmt(bres and device_label(bres['provenance'].get('device')), 'text'), f'{bsrc} provenance.device'),
            Macro('VBenchFile', fmt(bstem, 'text'), 'file stem'),
            Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{bsrc} config.max_new_tokens'),
            Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{bsrc} config.prompt_len')]
