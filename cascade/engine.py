@@ -577,6 +577,7 @@ class VerifyEngine:
                  stop_ids=(), # token ids that end a row (kept in its output), e.g. every token holding a newline
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
                  graphs:bool|None=None, compile:bool=False,
+                 compile_step:bool=False, # also compile the step's inputs and bookkeeping (GPU; not yet measured there)
                  chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
         c = model.cfg
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
@@ -596,7 +597,7 @@ class VerifyEngine:
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
-        self._inputs, self._book = _compiled(_verify_inputs, compile), _compiled(_verify_step, compile)   # fused on the GPU
+        self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
         B, T = batch_size, bs + bs * bs
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)

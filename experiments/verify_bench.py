@@ -80,6 +80,7 @@ def main(argv=None):
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--judge_at', type=int, default=16)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--compile_step', action='store_true', help="VerifyEngine(compile_step=True): also compile the step's inputs and bookkeeping")
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--out', default='results/verify_bench_gpu.json')
@@ -118,7 +119,7 @@ def main(argv=None):
     print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
     if not same: raise SystemExit('graph replay differs from the eager engine')
     if dev.type == 'cuda' and a.compile:                                     # compiled kernels may round differently: reported, not required
-        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True).generate(pr)
+        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True, compile_step=a.compile_step).generate(pr)
         out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
         print(f"compiled = eager tokens (float32): {out['compiled_equal_eager']}", flush=True)
     # 2. quality on the task
@@ -153,7 +154,8 @@ def main(argv=None):
         base = None
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
             if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
-            else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', chunk=int(name[-1]))
+            else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
+                                     compile_step=a.compile_step and dev.type == 'cuda', chunk=int(name[-1]))
             o, times = _time_all(lambda: eng.generate(ps), dev, a.repeats, 1)
             sec = sorted(times)[len(times) // 2]
             toks, nfe, pre = (o.tokens, o.nfe, o.nfe_prefill) if name == 'AR' else (o['tokens'], o['nfe'], o['nfe_prefill'])
