@@ -10,7 +10,7 @@ hardware; the time a forward costs does, and is not measured here.
 
     python experiments/verify_probe.py --checkpoints checkpoints/convert_cc_b4 --items 64 --out results/verify_probe_cpu.json
 """
-import argparse, json, time
+import argparse, hashlib, json, time
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
@@ -56,7 +56,9 @@ def main(argv=None):
             per.append(dict(em=float(normalize_code(text) == normalize_code(doc['target'])), tokens=n, nfe=v['nfe'][0],
                             iterations=v['iterations'][0], accepted=v['accepted'][0], drafted=v['drafted'][0]))
         tot = lambda k: sum(p[k] for p in per)
-        rows.append(dict(model=str(d), block_size=model.cfg.block_size, items=len(per), exact_match=tot('em') / len(per),
+        man = Path(d) / 'manifest.json'                                         # which weights ran, whatever folder held them
+        rows.append(dict(model=str(d), manifest_sha256=hashlib.sha256(man.read_bytes()).hexdigest() if man.is_file() else None,
+                         block_size=model.cfg.block_size, items=len(per), exact_match=tot('em') / len(per),
                          tokens=tot('tokens'), nfe=tot('nfe'), tokens_per_forward=tot('tokens') / tot('nfe'),
                          tokens_per_iteration=tot('tokens') / tot('iterations'), accept_rate=tot('accepted') / max(tot('drafted'), 1),
                          wall_s=time.time() - t1, per_item=per))
