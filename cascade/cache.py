@@ -132,7 +132,7 @@ def forward_cached(self:CascadeLM, idx:torch.Tensor, # (B, T) tokens at position
 
 # %% ../nbs/04_cache.ipynb #cb51c2a8
 class PrefixKVCache:
-    "Clean-causal decoding state: per-layer causal K/V (B, Hkv, max_len, Dh) of each row's committed prefix, `lengths` (B,) tokens, `hidden` (B, D) of the last."
+    "Clean-causal decoding state: per-layer causal K/V (B, Hkv, max_len, Dh) of each row's committed prefix, `lengths` (B,) tokens, their final states `states` (B, max_len, D), `hidden` (B, D) of the last."
     def __init__(self, cfg:CascadeConfig, batch_size:int, max_len:int|None=None, device=None, dtype=torch.float32):
         if not cfg.clean_causal: raise ValueError('PrefixKVCache is for clean_causal models (02_model); a block-causal model uses BlockKVCache')
         if batch_size <= 0: raise ValueError(f'batch_size must be positive, got {batch_size}')
@@ -144,6 +144,7 @@ class PrefixKVCache:
         self.v = [torch.zeros(shape, device=device, dtype=dtype) for _ in range(cfg.n_layers)]
         self.lengths = torch.zeros(batch_size, dtype=torch.long, device=device)  # committed prefix tokens per row
         self.hidden = torch.zeros(batch_size, cfg.d_model, device=device, dtype=dtype)   # final state of the last of them
+        self.states = torch.zeros(batch_size, max_len, cfg.d_model, device=device, dtype=dtype)   # final state of every cached token
 
     def truncate(self, lengths:torch.Tensor, hidden:torch.Tensor):
         "Keep the first `lengths` (B,) tokens of each row (no more than it has) with `hidden` (B, D) as the last one's state: a verifier's rollback."
@@ -163,8 +164,8 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
                           return_hidden:bool=False, # also return the noisy block's head inputs (B, bs, D)
                          ) -> tuple:
     """Append `clean` to the cache (causal) and decode `noisy`: the clean tokens' final states (B, Tc, D) and the noisy block's
-    logits (B, bs, V), those of its masked positions as the plain forward gives them (at positions of its clean prefix the
-    logits are not the plain forward's: they read the state after the prefix, and no step rule reads them)."""
+    logits (B, bs, V), at every position as the plain forward gives them (its clean prefix and first masked position read
+    the cached causal state before them)."""
     c, B, bs = model.cfg, cache.batch_size, model.cfg.block_size
     dev = cache.lengths.device
     Tc = clean.shape[1]
@@ -212,10 +213,14 @@ def forward_prefix_cached(model:CascadeLM, cache:PrefixKVCache,
         h = h + blk.mlp(blk.mlp_norm(h))
     h = model.norm(h)
     hc = h[:, :Tc]                                                              # (B, Tc, D)
+    cache.states[rows[valid], pos_c[valid]] = hc[valid].to(cache.states.dtype)
     if Tc: cache.hidden.copy_(torch.where(n[:, None] > 0, hc[torch.arange(B, device=dev), (n - 1).clamp(min=0)].to(cache.hidden.dtype), cache.hidden))
     cache.lengths.copy_(new_len)
     if noisy is None: return (hc, None, None) if return_hidden else (hc, None)
     hn = h[:, Tc:]                                                              # (B, bs, D)
     first = clean_prefix_reads(noisy, bs, c.mask_id)                            # (B, bs): the prefix and its first masked position
-    h_read = torch.where(first[..., None], cache.hidden[:, None].to(hn.dtype), shift_right(hn))   # masked: the rule of 02_model
+    before = block_start[:, None] + torch.arange(bs, device=dev) - 1            # (B, bs) the position before each
+    h0 = cache.states.gather(1, before.clamp(min=0)[..., None].expand(-1, -1, hn.shape[-1])).to(hn.dtype)
+    h0 = torch.where((before >= 0)[..., None], h0, 0)                           # position 0: the zero state of shift_right
+    h_read = torch.where(first[..., None], h0, shift_right(hn))                 # the rule of 02_model
     return (hc, model.head(h_read), h_read) if return_hidden else (hc, model.head(h_read))
