@@ -153,7 +153,7 @@ deps() { case "$1" in
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
-  verify_bench) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
+  verify_bench) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
@@ -264,7 +264,7 @@ unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained
     [ -d "runs/convert/keep/$CC_B4" ] || { echo "convert_cc: runs/convert/keep/$CC_B4 missing" >&2; return 1; }
     rm -rf checkpoints/convert_cc_b4 && cp -r "runs/convert/keep/$CC_B4" checkpoints/convert_cc_b4 &&
     $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/convert_cc_b4')" ;;
-  eval_code_cc)   # code_line, all 1,200 items, on the uncached reference decoder (no engine for clean-causal models yet), against the twin
+  eval_code_cc)   # code_line, all 1,200 items, on the reference decoder (BlockEngine does not run clean-causal models; VerifyEngine: stage verify_bench), against the twin
     rm -rf runs/cc_eval && mkdir -p runs/cc_eval
     for m in "checkpoints/convert_cc_b4:cc_b4" "runs/convert/keep/$CC_B16:cc_b16"; do   # SDPA copies: the reference decodes many lengths
       $PY -c "import sys, dataclasses; from cascade.model import CascadeLM; from cascade.hf import hf_layout

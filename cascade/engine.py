@@ -598,7 +598,7 @@ class VerifyEngine:
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
         self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
-        B, T = batch_size, bs + bs * bs
+        B = batch_size
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)
         self.cand, self.done = z(B, bs), z(B, dt=torch.bool)
@@ -608,7 +608,6 @@ class VerifyEngine:
         if stop_ids: self.stop[stop_ids] = True
         if stop_at_eos: self.stop[c.eos_id] = True
         self.stop_set = set(self.stop.nonzero()[:, 0].tolist())
-        self.offs = torch.arange(bs, device=dev)
         self.keys = torch.arange(self.Lm, device=dev)
         vid = torch.arange(bs * bs, device=dev) // bs
         self.side = (vid[:, None] == vid[None, :])[None]                 # (1, bs^2, bs^2): a variant reads its own tokens

@@ -249,7 +249,7 @@ class CascadeEvalLM(LM):
         if not causal and self.rule is None:
             raise ValueError(f'{pretrained} is a CASCADE model (block_size {c.block_size}): rule=ar is for causal LMs ({RULE_FORMS})')
         self.likelihood = 'exact' if causal else likelihood
-        self.engine = dev.type == 'cuda' and not self.model.cfg.clean_causal if engine is None else bool(engine)   # clean-causal: no engine yet (02_model)
+        self.engine = dev.type == 'cuda' and not self.model.cfg.clean_causal if engine is None else bool(engine)   # clean-causal: the reference (BlockEngine refuses them; VerifyEngine is greedy decoding of the causal stream, not a step rule)
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))

@@ -395,8 +395,8 @@ def _clean_causal(results:dict):
     t = lookup(bres, 'metrics.task') or {}
     ms += [Macro('VBenchTaskEm', fmt(_num(t.get('exact_match')), 'pct'), f'{bsrc} metrics.task: exact match (the causal greedy decode)'),
            Macro('VBenchTaskItems', fmt(_num(t.get('items')), 'int'), f'{bsrc} metrics.task: items'),
-           Macro('VBenchTaskTokPerStep', fmt(_num(t.get('tokens_per_row_step_after_first')), 'sig'),
-                 f'{bsrc} metrics.task: tokens per row step after the first (the first re-reads the prompt\'s last token)'),
+           Macro('VBenchTaskTokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'),
+                 f'{bsrc} metrics.task: tokens per forward of a row, every forward counted (as the reference counts its own)'),
            Macro('VBenchTaskAccept', fmt(_num(t.get('accept_rate')), 'pct'), f'{bsrc} metrics.task: share of drafts accepted')]
     for n, k in (('Twin', 'ar'), ('Teacher', 'teacher')):
         m = (t.get('vs') or {}).get(k) or {}; ci = m.get('ci') or [None, None]

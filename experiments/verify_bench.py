@@ -56,7 +56,7 @@ def task_run(model, tok, docs, batch:int, max_new:int, progress:bool=True) -> di
     if model.tok.weight.is_cuda: torch.cuda.synchronize()
     tot = lambda k: sum(p[k] for p in per)
     return dict(items=len(per), exact_match=tot('em') / len(per), tokens=tot('tokens'), row_steps=tot('steps'),
-                tokens_per_row_step=tot('tokens') / tot('steps'),
+                tokens_per_row_step=tot('tokens') / tot('steps'),             # every forward of the row (the headline)
                 tokens_per_row_step_after_first=tot('tokens') / (tot('steps') - len(per)),
                 accept_rate=tot('accepted') / max(tot('drafted'), 1), wall_s=time.time() - t0, prompt_room=room, per_item=per)
 
@@ -91,6 +91,16 @@ def main(argv=None):
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
     if min(a.batch_sizes, default=1) < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
+    from cascade.model import _read_config
+    ccfg, acfg = _read_config(Path(a.cc)), _read_config(Path(a.ar))
+    if not ccfg.clean_causal: raise SystemExit(f'{a.cc} is not a clean-causal model')
+    if a.batch_sizes and a.prompt_len + a.max_new_tokens + ccfg.block_size > min(ccfg.max_seq_len, acfg.max_seq_len):
+        raise SystemExit(f'--prompt_len {a.prompt_len} + --max_new_tokens {a.max_new_tokens} do not fit the models\' max_seq_len')
+    if a.task_items and a.reference:                                         # the reference's per-item scores, before the decode
+        per = json.load(open(a.reference))['metrics'].get('per_item', {})
+        for name in a.reference_configs:
+            if len((per.get(name) or {}).get('em', [])) < a.task_items:
+                raise SystemExit(f'{a.reference}: no per-item exact match of {name!r} for {a.task_items} items')
     dev = torch.device(a.device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -110,7 +120,6 @@ def main(argv=None):
         return write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
     # 1. graphs = eager on the device (float32)
     m32 = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.float32).eval()
-    if not m32.cfg.clean_causal: raise SystemExit(f'{a.cc} is not a clean-causal model')
     pr = val_prompts(4, a.prompt_len)
     e1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda').generate(pr)
     e0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate(pr)
