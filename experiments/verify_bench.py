@@ -10,8 +10,9 @@
    The output is the causal stream's greedy decode, so this is the quality of every VerifyEngine run of the model.
    `accept_rate` counts the drafts after candidate 0 (which is the causal token itself), including drafts a row's last
    step commits past its stop; `generate_verify`'s count also includes the first position, so the two rates differ.
-3. **Speed**: the benchmark's protocol (`cascade.bench`: held-out validation windows of `--prompt_len` tokens,
-   `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + torch.compile), at each batch size: AR then
+3. **Speed**: the benchmark's prompts (`cascade.bench.val_prompts`: held-out validation windows of `--prompt_len` tokens),
+   `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + compiled layers, at each batch size (batch 1: each of
+   `--batch1_prompts` prompts timed apart, the median prompt reported): AR then
    VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
    ratio to AR's tokens/s in the same run, forwards, tokens per forward, drafts accepted, unigram entropy of the
    samples, and the AR twin's perplexity of both engines' samples at `--judge_at` (the benchmark's judge).
@@ -76,6 +77,7 @@ def main(argv=None):
     ap.add_argument('--reference_configs', nargs='*', default=['ar', 'teacher'])
     ap.add_argument('--batch_sizes', type=int, nargs='*', default=[1, 16, 64], help='none: no speed runs')
     ap.add_argument('--prompt_len', type=int, default=128)
+    ap.add_argument('--batch1_prompts', type=int, default=16, help='batch 1 is timed on this many prompts apart; the median counts')
     ap.add_argument('--max_new_tokens', type=int, default=256)
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--judge_at', type=int, default=16)
@@ -90,7 +92,7 @@ def main(argv=None):
     if a.ar_random: a.judge_at = 0
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
-    if min(a.batch_sizes, default=1) < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
+    if min(a.batch_sizes, default=1) < 1 or a.batch1_prompts < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
     from cascade.model import _read_config
     ccfg, acfg = _read_config(Path(a.cc)), _read_config(Path(a.ar))
     if not ccfg.clean_causal: raise SystemExit(f'{a.cc} is not a clean-causal model')
@@ -157,7 +159,7 @@ def main(argv=None):
         torch.manual_seed(0)
         ar = CascadeLM(_read_config(Path(a.ar))).to(dev, torch.bfloat16).eval()
     elif a.batch_sizes: ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
-    prompts = val_prompts(max(a.batch_sizes, default=1), a.prompt_len)
+    prompts = val_prompts(max(max(a.batch_sizes, default=1), a.batch1_prompts), a.prompt_len)
     for B in tqdm(a.batch_sizes, desc='bench'):
         ps = prompts[:B]
         base = None
@@ -165,10 +167,18 @@ def main(argv=None):
             if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
                                      compile_step=a.compile_step and dev.type == 'cuda', chunk=int(name[-1]))
-            o, times = _time_all(lambda: eng.generate(ps), dev, a.repeats, 1)
-            sec = sorted(times)[len(times) // 2]
+            sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
+            per = [_time_all(lambda q=q: eng.generate(q), dev, a.repeats, 1) for q in sets]
+            secs = [sorted(t)[len(t) // 2] for _, t in per]                 # each prompt's median over the repeats
+            o, times = per[0]
+            sec = sorted(secs)[len(secs) // 2]                               # and the median prompt
+            used = sets[0]
             toks, nfe, pre = (o.tokens, o.nfe, o.nfe_prefill) if name == 'AR' else (o['tokens'], o['nfe'], o['nfe_prefill'])
-            row = dict(method=name, batch=B, tokens_per_s=B * a.max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=nfe,
+            if len(sets) > 1:                                                # forwards of the median prompt's run
+                k = secs.index(sec); o, times, used = per[k][0], per[k][1], sets[k]
+                toks, nfe, pre = (o.tokens, o.nfe, o.nfe_prefill) if name == 'AR' else (o['tokens'], o['nfe'], o['nfe_prefill'])
+            row = dict(method=name, batch=B, prompts_timed=len(sets), seconds_per_prompt=secs if len(sets) > 1 else None,
+                       tokens_per_s=B * a.max_new_tokens / sec, seconds=sec, seconds_all=times, nfe=nfe,
                        forward_ms=sec / nfe * 1e3, tokens_per_forward=B * a.max_new_tokens / (nfe - pre) / B,
                        entropy=None if (name == 'AR' and a.ar_random) else unigram_entropy(toks))
             if name != 'AR':
@@ -177,7 +187,7 @@ def main(argv=None):
             base = row['tokens_per_s'] if name == 'AR' else base
             row['speedup_vs_ar'] = row['tokens_per_s'] / base
             if B == a.judge_at:
-                row['gen_ppl_ar_judge'] = judge_ppl(ar, ps, [t[:a.max_new_tokens] for t in toks])
+                row['gen_ppl_ar_judge'] = judge_ppl(ar, used, [t[:a.max_new_tokens] for t in toks])
                 row['samples'] = [t[:a.max_new_tokens] for t in toks[:4]]
             rows.append(row); out['rows'] = rows; save()
             print(f"{name:16s} batch {B:3d}  {row['tokens_per_s']:9.0f} tok/s  x{row['speedup_vs_ar']:.2f}  fwd {row['forward_ms']:.3f} ms  "
