@@ -416,6 +416,11 @@ def _clean_causal(results:dict):
                Macro(f'VBench{n}TokPerFwd', fmt(_num(v.get('tokens_per_forward')), 'sig'), f'{bsrc} batch {B}: verify tokens per forward and row'),
                Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{bsrc} batch {B}: a verify forward's time over an AR forward's"),
                Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
+    v1 = max([r for r in brows if r.get('batch') == 1 and str(r.get('method', '')).startswith('verify')],
+             key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
+    n1 = int((v1 or {}).get('prompts_timed') or 1)                  # results before --batch1_prompts timed one prompt
+    ms.append(Macro('VBenchOnePrompts', fmt(None if v1 is None else ('a single prompt' if n1 == 1 else f'the median of {n1} prompts timed apart'), 'text'),
+                    f'{bsrc} batch 1: how many prompts were timed'))
     cfgb = (bres or {}).get('config') or {}
     ms += [Macro('VBenchHardware', fmt(bres and device_label(bres['provenance'].get('device')), 'text'), f'{bsrc} provenance.device'),
            Macro('VBenchFile', fmt(bstem, 'text'), 'file stem'),
