@@ -203,6 +203,12 @@ class EngineOutput:
     k_per_block: torch.Tensor    # (B, n_blocks) denoising steps per row and block (0 once a row is done)
 
 
+def _read_flag(flag, t, graphs:bool) -> bool:
+    "The host's one read of a device boolean `t` through the pinned 1-element `flag` (a sync with the stream when graphs run)."
+    flag.copy_(t.view(1), non_blocking=True)
+    if graphs: torch.cuda.current_stream().synchronize()
+    return bool(flag[0])
+
 def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
     "Errors for engine sizes that are not ints in range (checked before any buffer is allocated)."
     if not (_is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
@@ -355,10 +361,7 @@ class BlockEngine:
         self._end()
 
     # -- host side: no syncs inside a block (fixed K) or one 1-byte read per step (adaptive rules)
-    def _remaining(self) -> bool:
-        self.flag.copy_(self.masked.any().view(1), non_blocking=True)
-        if self.graphs: torch.cuda.current_stream().synchronize()
-        return bool(self.flag[0])
+    def _remaining(self) -> bool: return _read_flag(self.flag, self.masked.any(), self.graphs)
 
     @torch.no_grad()
     def stream(self, prompts):
@@ -521,7 +524,8 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head_w, banne
     stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it."""
     B, bs, D = hc.shape
     j = torch.arange(bs, device=cand.device)
-    pred = F.linear(hc, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)           # (B, bs): the causal token after each candidate
+    argmax = lambda h: F.linear(h, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)   # greedy token of each state
+    pred = argmax(hc)                                                               # (B, bs): the causal token after each candidate
     live = ~done
     A = 1 + (cand[:, 1:] == pred[:, :-1]).long().cumprod(1).sum(1)                   # (B,): candidate 0 is the last step's causal token
     A = torch.where(live, A, 0)
@@ -538,7 +542,7 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head_w, banne
     sv = s.gather(1, v[:, None])[:, 0]                                              # its block start
     q = nxt[:, None] + j[None, 1:]                                                  # (B, bs-1) positions of the next drafts
     hd = hsel.gather(1, (q - 1 - sv[:, None]).clamp(0, bs - 1)[:, :, None].expand(-1, -1, D))   # state before each (token shift)
-    draft = F.linear(hd, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)
+    draft = argmax(hd)
     draft = torch.where(q < (sv + bs)[:, None], draft, mask_id)                     # past the variant's block: a filler, never accepted
     newcand = torch.cat([pred.gather(1, v[:, None]), draft], 1)
     cand.copy_(torch.where(live[:, None], newcand, cand))
@@ -640,10 +644,7 @@ class VerifyEngine:
         self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
-    def _all_done(self) -> bool:
-        self.flag.copy_(self.done.all().view(1), non_blocking=True)
-        if self.graphs: torch.cuda.current_stream().synchronize()
-        return bool(self.flag[0])
+    def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
 
     def _start(self, rows) -> int:
         "Check and load the prompts, prefill: the forwards it took."

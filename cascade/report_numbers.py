@@ -405,10 +405,12 @@ def _clean_causal(results:dict):
                Macro(f'VBenchTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, high end'),
                Macro(f'VBenchTask{n}Verdict', fmt(m.get('verdict'), 'text'), f'{bsrc} metrics.task.vs.{k}: the matched-quality verdict')]
     brows = rows_of(bres)
+    v1 = None                                                        # the batch-1 verify row used
     for n, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
         ar = next((r for r in brows if r.get('batch') == B and r.get('method') == 'AR'), {})
         vs = [r for r in brows if r.get('batch') == B and str(r.get('method', '')).startswith('verify')]
         v = max(vs, key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})       # the faster host-check interval
+        if B == 1 and v: v1 = v
         fr = _num(v.get('forward_ms')) / _num(ar.get('forward_ms')) if _num(v.get('forward_ms')) and _num(ar.get('forward_ms')) else None
         ms += [Macro(f'VBench{n}Speedup', fmt(_num(v.get('speedup_vs_ar')), 'times'), f"{bsrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"),
                Macro(f'VBench{n}TokS', fmt(_num(v.get('tokens_per_s')), 'si'), f'{bsrc} batch {B}: verify tokens/s'),
@@ -416,8 +418,6 @@ def _clean_causal(results:dict):
                Macro(f'VBench{n}TokPerFwd', fmt(_num(v.get('tokens_per_forward')), 'sig'), f'{bsrc} batch {B}: verify tokens per forward and row'),
                Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{bsrc} batch {B}: a verify forward's time over an AR forward's"),
                Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
-    v1 = max([r for r in brows if r.get('batch') == 1 and str(r.get('method', '')).startswith('verify')],
-             key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
     n1 = int((v1 or {}).get('prompts_timed') or 1)                  # results before --batch1_prompts timed one prompt
     ms.append(Macro('VBenchOnePrompts', fmt(None if v1 is None else ('a single prompt' if n1 == 1 else f'the median of {n1} prompts timed apart'), 'text'),
                     f'{bsrc} batch 1: how many prompts were timed'))

@@ -99,9 +99,9 @@ def main(argv=None):
     if a.batch_sizes and a.prompt_len + a.max_new_tokens + ccfg.block_size > min(ccfg.max_seq_len, acfg.max_seq_len):
         raise SystemExit(f'--prompt_len {a.prompt_len} + --max_new_tokens {a.max_new_tokens} do not fit the models\' max_seq_len')
     if a.task_items and a.reference:                                         # the reference's per-item scores, before the decode
-        per = json.load(open(a.reference))['metrics'].get('per_item', {})
+        ref_items = json.load(open(a.reference))['metrics'].get('per_item', {})
         for name in a.reference_configs:
-            if len((per.get(name) or {}).get('em', [])) < a.task_items:
+            if len((ref_items.get(name) or {}).get('em', [])) < a.task_items:
                 raise SystemExit(f'{a.reference}: no per-item exact match of {name!r} for {a.task_items} items')
     dev = torch.device(a.device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
@@ -138,11 +138,10 @@ def main(argv=None):
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
         t = task_run(m32, tok, docs, a.task_batch, 48)
         if a.reference:
-            ref = json.load(open(a.reference))
             t['reference'] = a.reference
             t['vs'] = {}
             for name in a.reference_configs:
-                em = ref['metrics']['per_item'][name]['em'][:len(t['per_item'])]
+                em = ref_items[name]['em'][:len(t['per_item'])]
                 t['vs'][name] = paired_bootstrap(em, [p['em'] for p in t['per_item']])
                 print(f"task vs {name}: {t['vs'][name]['verdict']} diff {t['vs'][name]['diff']:+.4f} CI {t['vs'][name]['ci']}", flush=True)
         print(f"task: EM {t['exact_match']:.4f}, {t['tokens_per_row_step']:.2f} tokens per row step "
