@@ -16,6 +16,8 @@
    VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
    ratio to AR's tokens/s in the same run, forwards, tokens per forward, drafts accepted, unigram entropy of the
    samples, and the AR twin's perplexity of both engines' samples at `--judge_at` (the benchmark's judge).
+   `--profile` adds, per row, the kernels of one more generate under torch.profiler (count and device time per
+   forward, the top kernels: `experiments/engine_profile.py`'s `kernel_profile`).
 
     python experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --out results/verify_bench_gpu.json
 """
@@ -30,6 +32,8 @@ from cascade.bench import val_prompts, _time_all, unigram_entropy, judge_ppl
 from cascade.quality import normalize_code
 from cascade.quality import paired_bootstrap
 from cascade.results import make_result, write_result
+import sys; sys.path.insert(0, str(Path(__file__).parent))
+from engine_profile import kernel_profile
 
 
 def newline_ids(tok, vocab_size:int) -> list:
@@ -83,6 +87,7 @@ def main(argv=None):
     ap.add_argument('--judge_at', type=int, default=16)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--compile_step', action='store_true', help="VerifyEngine(compile_step=True): also compile the step's inputs and bookkeeping")
+    ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--out', default='results/verify_bench_gpu.json')
@@ -183,6 +188,9 @@ def main(argv=None):
             if name != 'AR':
                 row.update(accept_rate=sum(o['accepted']) / max(sum(o['drafted']), 1), row_steps=o['steps'],
                            tokens_per_row_step=B * a.max_new_tokens / sum(o['steps']))
+            if a.profile and dev.type == 'cuda':                             # one more generate of the prompts reported above
+                row['profile'] = kernel_profile(lambda: eng.generate(used), nfe)
+                print(f"  {row['profile']['kernels_per_forward']:.0f} kernels / {row['profile']['kernel_us_per_forward']:.0f} us per forward", flush=True)
             base = row['tokens_per_s'] if name == 'AR' else base
             row['speedup_vs_ar'] = row['tokens_per_s'] / base
             if B == a.judge_at:
