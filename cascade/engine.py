@@ -10,6 +10,7 @@ import gc
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 from .model import CascadeLM, apply_rope, shift_right, attend
 from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
 from .adaptive import AdaptiveK, K_CHOICES, block_features
@@ -601,6 +602,7 @@ class VerifyEngine:
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
+        self._compile = compile
         self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
         B = batch_size
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
@@ -619,11 +621,12 @@ class VerifyEngine:
         self.S = max_prompt_len - 1                                      # the prefill: every prompt but its last token
         self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)
         self._load_dummy()
-        pool = torch.cuda.graph_pool_handle() if self.graphs else None
+        self.pool = pool = torch.cuda.graph_pool_handle() if self.graphs else None
         with torch.no_grad():
             self.g_prefill = _Graph(self._prefill, self.graphs, pool, self._load_dummy) if self.S > 0 else None
             self.g_steps = _Graph(lambda: [self._step() for _ in range(chunk)], self.graphs, pool, self._load_dummy)
         self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=self.graphs)
+        self.g_row = None                                                # one row's prefill (`generate_many`), built on first use
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
@@ -645,6 +648,37 @@ class VerifyEngine:
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
     def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
+
+    def _row_prefill(self):
+        "One prompt's causal K/V (slots 0..S-1) in a one-row buffer, copied whole into row `r1` of the batch's buffer."
+        mask = (self.keys[None, None, :] <= self.ppos[:1, :, None])[:, None]
+        mask = torch.cat([mask, mask.new_zeros(1, 1, self.S, self.bs * self.bs)], -1)
+        self.net1.hidden(self.seq1, self.ppos[:1], self.S, mask=mask)
+        self.net.KV.index_copy_(2, self.r1, self.net1.KV)
+
+    def _build_row_prefill(self):
+        "The one-row prefill and its graph (the capture's warm-up runs copy into row 0 of an idle engine: harmless)."
+        c = self.cfg
+        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, 'sdpa', extra_slots=self.bs + self.bs * self.bs)
+        self.seq1 = torch.full((1, self.S), c.mask_id, dtype=torch.long, device=self.device)
+        self.r1 = torch.zeros(1, dtype=torch.long, device=self.device)
+        with torch.no_grad(): self.g_row = _Graph(self._row_prefill, self.graphs, None, lambda: self.r1.zero_())   # its own pool
+
+    def _load_row(self, r:int, p:torch.Tensor):
+        "Put prompt `p` (1-D, on the device) into row r: its tokens, counters and first candidate, then its prefill."
+        c = self.cfg
+        self.seq[r].fill_(c.pad_id); self.seq[r, :len(p)] = p
+        self.P[r], self.cur[r] = len(p), len(p) - 1
+        self.cand[r].fill_(c.mask_id); self.cand[r, 0] = p[-1]
+        for t in (self.done, self.acc, self.drafted, self.steps): t[r] = 0
+        if self.S > 0:
+            self.seq1.copy_(self.seq[r:r + 1, :self.S]); self.r1.fill_(r); self.g_row()
+
+    def _cut(self, g:list) -> list:
+        "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
+        k = next((k for k, t in enumerate(g) if t in self.stop_set), None)
+        if k is None: return g
+        return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
 
     def _start(self, rows) -> int:
         "Check and load the prompts, prefill: the forwards it took."
@@ -675,12 +709,48 @@ class VerifyEngine:
             self.g_steps(); nfe += self.chunk
             if self._all_done(): break
         seq = self.seq.cpu()
-        toks = []
-        for r, p in enumerate(rows):
-            g = seq[r, len(p):len(p) + self.max_new].tolist()
-            cut = next((k for k, t in enumerate(g) if t in self.stop_set), None)
-            if cut is not None: g = g[:cut] if (self.stop_at_eos and g[cut] == c.eos_id) else g[:cut + 1]
-            toks.append(g)
+        toks = [self._cut(seq[r, len(p):len(p) + self.max_new].tolist()) for r, p in enumerate(rows)]
         return dict(tokens=toks, nfe=nfe, nfe_prefill=int(self.g_prefill is not None), steps=self.steps.tolist(),
                     accepted=self.acc.tolist(), drafted=self.drafted.tolist())
+
+    @torch.no_grad()
+    def generate_many(self, prompts, progress:bool=False) -> dict:
+        """Decode any number of prompts through the engine's `B` rows (continuous batching): the first `B` fill the
+        batch, and after every replay each finished row takes the next waiting prompt (its own one-row prefill), so
+        the batch no longer waits for its slowest row. Per prompt, in input order: the tokens and counts of `generate`
+        (each prompt's are what it would get alone); nfe: the batch's forwards (prefills included); row_prefills: the
+        one-row prefills among them."""
+        rows = _rows(prompts, self.device)
+        N = len(rows)
+        if N == 0: raise ValueError('no prompts')
+        check_prompts(self.model, rows, self.max_new)
+        if min(len(p) for p in rows) == 0: raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
+        if max(len(p) for p in rows) > self.max_prompt:
+            raise ValueError(f"prompt of length {max(len(p) for p in rows)} > the engine's max_prompt_len {self.max_prompt}")
+        if N > self.B and self.g_row is None and self.S > 0: self._build_row_prefill()
+        first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
+        nfe = self._start(first)
+        self.done[N:] = True
+        slot = list(range(min(N, self.B))) + [None] * (self.B - N)              # which prompt each row holds
+        nxt, left, out = self.B, N, [None] * N
+        n_row, replays = 0, 0
+        bar = tqdm(total=N, desc='verify', disable=not progress)
+        while left:
+            if replays > N * (self.max_new + 1): raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a step
+            self.g_steps(); nfe += self.chunk; replays += 1
+            done = self.done.cpu()
+            fin = [r for r in range(self.B) if slot[r] is not None and done[r]]
+            if not fin: continue
+            seq, steps, acc, dr = self.seq[fin].cpu(), self.steps[fin].tolist(), self.acc[fin].tolist(), self.drafted[fin].tolist()
+            for k, r in enumerate(fin):
+                i, L = slot[r], len(rows[slot[r]])
+                out[i] = (self._cut(seq[k, L:L + self.max_new].tolist()), steps[k], acc[k], dr[k])
+                left -= 1; bar.update(1)
+                if nxt < N:
+                    self._load_row(r, rows[nxt]); slot[r] = nxt; nxt += 1
+                    if self.S > 0: nfe += 1; n_row += 1
+                else: slot[r] = None
+        bar.close()
+        return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_row, row_prefills=n_row,
+                    steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])
 

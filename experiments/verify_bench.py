@@ -16,6 +16,9 @@
    VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
    ratio to AR's tokens/s in the same run, forwards, tokens per forward, drafts accepted, unigram entropy of the
    samples, and the AR twin's perplexity of both engines' samples at `--judge_at` (the benchmark's judge).
+4. **A queue** (`--queue N`): N prompts through `--queue_batch` rows; AR decodes them in batches of that size, and
+   VerifyEngine by continuous batching (`generate_many`: a finished row takes the next prompt), so it no longer
+   waits for each batch's slowest row. Tokens/s of both, median of `--repeats`.
    `--profile` adds, per row, the kernels of one more generate under torch.profiler (count and device time per
    forward, the top kernels: `experiments/engine_profile.py`'s `kernel_profile`).
 
@@ -87,6 +90,8 @@ def main(argv=None):
     ap.add_argument('--judge_at', type=int, default=16)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--compile_step', action='store_true', help="VerifyEngine(compile_step=True): also compile the step's inputs and bookkeeping")
+    ap.add_argument('--queue', type=int, default=0, help='part 4: this many prompts through --queue_batch rows (0: no queue run)')
+    ap.add_argument('--queue_batch', type=int, default=64)
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
@@ -97,6 +102,7 @@ def main(argv=None):
     if a.ar_random: a.judge_at = 0
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
+    if a.queue < 0 or a.queue_batch < 1: raise SystemExit('--queue must be >= 0 and --queue_batch >= 1')
     if min(a.batch_sizes, default=1) < 1 or a.batch1_prompts < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
     from cascade.model import _read_config
     ccfg, acfg = _read_config(Path(a.cc)), _read_config(Path(a.ar))
@@ -157,13 +163,13 @@ def main(argv=None):
     if dev.type == 'cuda': torch.cuda.empty_cache()
     # 3. speed, bf16, the benchmark's prompts
     rows = []
-    if a.batch_sizes: cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
-    if a.batch_sizes and a.ar_random:
+    if a.batch_sizes or a.queue: cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
+    if (a.batch_sizes or a.queue) and a.ar_random:
         from cascade.model import _read_config
         torch.manual_seed(0)
         ar = CascadeLM(_read_config(Path(a.ar))).to(dev, torch.bfloat16).eval()
-    elif a.batch_sizes: ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
-    prompts = val_prompts(max(max(a.batch_sizes, default=1), a.batch1_prompts), a.prompt_len)
+    elif a.batch_sizes or a.queue: ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
+    prompts = val_prompts(max(max(a.batch_sizes, default=1), a.batch1_prompts, a.queue), a.prompt_len)
     for B in tqdm(a.batch_sizes, desc='bench'):
         ps = prompts[:B]
         base = None
@@ -203,6 +209,25 @@ def main(argv=None):
             del eng
             if dev.type == 'cuda': torch.cuda.empty_cache()
     out['rows'] = rows
+    if a.queue:                                                              # 4. a queue: batches of AR vs continuous batching
+        B, N, qs = a.queue_batch, a.queue, prompts[:a.queue]
+        batches = [qs[i:i + B] for i in range(0, N, B)]
+        batches[-1] = batches[-1] + qs[:B - len(batches[-1])]                # AR's last batch padded (its tokens/s counts N prompts)
+        are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
+        _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
+        del are
+        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
+                          compile_step=a.compile_step and dev.type == 'cuda')
+        o, t_v = _time_all(lambda: ve.generate_many(qs), dev, a.repeats, 1)
+        med = lambda t: sorted(t)[len(t) // 2]
+        q = dict(prompts=N, batch=B, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar), ar_seconds_all=t_ar,
+                 verify_tokens_per_s=N * a.max_new_tokens / med(t_v), verify_seconds_all=t_v, verify_nfe=o['nfe'],
+                 verify_row_prefills=o['row_prefills'], ar_nfe=len(batches) * a.max_new_tokens,
+                 tokens_per_row_step=N * a.max_new_tokens / sum(o['steps']))
+        q['speedup_vs_ar'] = q['verify_tokens_per_s'] / q['ar_tokens_per_s']
+        out['queue'] = q
+        print(f"queue of {N} through {B} rows: AR {q['ar_tokens_per_s']:.0f} tok/s, verify {q['verify_tokens_per_s']:.0f} tok/s "
+              f"(x{q['speedup_vs_ar']:.2f}; {q['verify_nfe']} forwards, {q['tokens_per_row_step']:.2f} tokens per row step)", flush=True)
     path = save(); print(f'wrote {path}')
 
 if __name__ == '__main__': main()
