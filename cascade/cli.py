@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    'Prints tokens/s and NFE (model forwards) to stderr at the end.')
     _add_model_args(g)
     g.add_argument('prompt', nargs='+', help="prompt text ('-' reads stdin); several prompts decode as one ragged batch")
-    g.add_argument('--rule', type=_rule, default=None, help="step rule: fixed:K, threshold:TAU, entropy:GAMMA, adaptive:PATH or ar; "
+    g.add_argument('--rule', type=_rule, default=None, help="step rule: fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, verify (clean-causal models) or ar; "
                                                            "default: the checkpoint's generation_config.json")
     g.add_argument('--max-new-tokens', type=_positive, default=None, help="default: the checkpoint's generation_config.json")
     g.add_argument('--stream', action='store_true', help='print each committed block as it lands (one prompt)')
@@ -96,10 +96,11 @@ def _device(s:str):
     try: return torch.device(s)
     except RuntimeError as e: raise UsageError(f'--device: {e}') from None
 
-def _backend(b:str, device, cfg=None) -> str:
-    "'auto': the engine on CUDA, except for a clean-causal model (`cfg`), which only the reference decodes yet."
+def _backend(b:str, device, cfg=None, rule:str|None=None) -> str:
+    "'auto': the engine on CUDA, except for a clean-causal model (`cfg`) under a step rule: its engine is `VerifyEngine`, rule 'verify' only."
     if b != 'auto': return b
-    return 'engine' if device.type == 'cuda' and not (cfg is not None and cfg.clean_causal) else 'reference'
+    verify = isinstance(rule, str) and rule.strip().lower() == 'verify'
+    return 'engine' if device.type == 'cuda' and (verify or not (cfg is not None and cfg.clean_causal)) else 'reference'
 
 def _load(a):
     import torch
@@ -121,7 +122,7 @@ def generate_cmd(a, out=None, err=None) -> int:
     rule = a.rule or s['step_rule']
     try: check_rule(ld.model.cfg, rule)
     except ValueError as e: raise UsageError(f'--rule {rule}: {e}') from None
-    backend = _backend(a.backend, dev, ld.model.cfg)
+    backend = _backend(a.backend, dev, ld.model.cfg, rule)
     if backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
     max_new = a.max_new_tokens or s['max_new_tokens']
     temp = s['temperature'] if a.temperature is None else a.temperature

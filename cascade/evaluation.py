@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .model import CascadeLM
-from .sampler import SamplerConfig, parse_rule, stream, check_sampling, propose, _is_int, RULE_FORMS
+from .sampler import SamplerConfig, parse_rule, stream, check_sampling, propose, _is_int, RULE_FORMS, DraftVerify, generate_verify
 from .cache import BlockKVCache
 
 # %% auto #0
@@ -157,9 +157,9 @@ from .sampler import stream_ar
 def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
                  max_new_tokens:int, decode, # decode(ids) -> str
                  until=(), # stop strings: a row is finished once its text holds one (or at EOS, or after max_new_tokens)
-                 rule=None, # a StepRule for a CASCADE model; None for a causal LM
+                 rule=None, # a StepRule for a CASCADE model, `DraftVerify` for a clean-causal one; None for a causal LM
                  temperature:float=0.0, top_p:float=1.0, seed:int=0,
-                 engine=None, # a BlockEngine/AREngine built for these sizes (GPU); None: the reference decoders
+                 engine=None, # a BlockEngine/AREngine/VerifyEngine built for these sizes (GPU); None: the reference decoders
                 ) -> tuple[list[dict], dict]:
     "Decode every row until a stop string; per row {text, ids, tokens (to the stop), nfe (forwards it needed)}, and the batch's forwards."
     c, B = model.cfg, len(prompts)
@@ -168,6 +168,22 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     ids, nfe_rows, k_log = [[] for _ in range(B)], [0] * B, [[] for _ in range(B)]
     finished = lambda r: c.eos_id in ids[r] or len(ids[r]) >= max_new_tokens or first_stop(decode(ids[r]), until) is not None
     batch = dict(nfe=0, nfe_prefill=0)
+    if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's greedy decode
+        if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
+        if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temperature}")
+        if engine is not None:                                          # stop ids end rows on the device; text stops are cut below
+            out = engine.generate(prompts); ids, nfe_rows = [list(t) for t in out['tokens']], list(out['steps'])
+            batch.update(nfe=out['nfe'], nfe_prefill=out['nfe_prefill'])
+        else:                                                           # one row after another, each with its own prefill
+            out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None)
+            ids, nfe_rows = out['tokens'], list(out['nfe'])
+            batch.update(nfe=sum(nfe_rows) + B, nfe_prefill=B)
+        rows = []
+        for r in range(B):
+            g = ids[r][:max_new_tokens]
+            text, n = _cut(g, c.eos_id, decode, until)
+            rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe_rows[r]))   # the row's forwards (the engine's: to its stop id)
+        return rows, batch
     if is_causal_lm(model):
         if engine is not None:                                          # the GPU engine decodes all max_new_tokens at once
             out = engine.generate(prompts); ids = [list(t) for t in out.tokens]
@@ -248,8 +264,11 @@ class CascadeEvalLM(LM):
             raise ValueError(f'{pretrained} is a causal LM (block_size 1): it decodes with rule=ar, not {self.rule_spec!r}')
         if not causal and self.rule is None:
             raise ValueError(f'{pretrained} is a CASCADE model (block_size {c.block_size}): rule=ar is for causal LMs ({RULE_FORMS})')
+        verify = isinstance(self.rule, DraftVerify)
+        if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
+        if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
         self.likelihood = 'exact' if causal else likelihood
-        self.engine = dev.type == 'cuda' and not self.model.cfg.clean_causal if engine is None else bool(engine)   # clean-causal: the reference (BlockEngine refuses them; VerifyEngine is greedy decoding of the causal stream, not a step rule)
+        self.engine = dev.type == 'cuda' and (verify or not c.clean_causal) if engine is None else bool(engine)   # clean-causal: VerifyEngine for rule=verify, else the reference (BlockEngine refuses them)
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))
@@ -329,11 +348,15 @@ class CascadeEvalLM(LM):
         for i, (ll, _) in zip(owner, res): tot[i] += ll
         return tot
 
-    def _engine_for(self, B, max_prompt, max_new, temperature, top_p):
-        from cascade.engine import BlockEngine, AREngine
-        key = (B, max_prompt, max_new, temperature, top_p)
+    def _engine_for(self, B, max_prompt, max_new, temperature, top_p, until=()):
+        from cascade.engine import BlockEngine, AREngine, VerifyEngine
+        verify = isinstance(self.rule, DraftVerify)
+        key = (B, max_prompt, max_new, temperature, top_p) + ((tuple(until),) if verify else ())
         if key not in self._engines:
-            if self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p)
+            if verify:                                                  # rows end on the device at EOS or a token holding a stop string
+                stops = [i for i in range(self.model.cfg.vocab_size) if any(s and s in self.tok_decode([i]) for s in until)]
+                self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id])
+            elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p)
             else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p)
         return self._engines[key]
 
@@ -364,7 +387,7 @@ class CascadeEvalLM(LM):
                 eng = None
                 if self.engine:                                          # fixed batch shape: pad with copies of the last row
                     rows = rows + [rows[-1]] * (self.batch_size - len(rows))
-                    eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p)
+                    eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
                 t0 = time.perf_counter()
                 if self._device.type == 'cuda': torch.cuda.synchronize()
                 res, batch = decode_until(self.model, rows, max_new, self.tok_decode, until, self.rule, temp, top_p,

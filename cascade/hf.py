@@ -19,7 +19,7 @@ from .model import CascadeLM
 from .config import HF_CONFIG_KEYS
 from .convert import check_tokenizer
 from .checkpoint import CheckpointError, atomic_dir, load_pretrained, _write_pretrained, unwrap
-from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling, check_prompts, stream, _rows, _is_int
+from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling, check_prompts, stream, _rows, _is_int, DraftVerify, generate_verify
 
 # %% auto #0
 __all__ = ['MODEL_TYPE', 'CascadeHFConfig', 'is_causal_lm', 'default_generation_config', 'check_rule', 'generation_settings',
@@ -61,8 +61,11 @@ def default_generation_config(cfg:CascadeConfig, max_new_tokens:int=256) -> Gene
                             step_rule='ar' if is_causal_lm(cfg) else 'threshold:0.9', block_size=cfg.block_size)
 
 def check_rule(cfg:CascadeConfig, rule):
-    "The step rule (`StepRule`, or None for 'ar') a spec names, checked against the model; `ValueError` if it cannot decode it."
+    "The step rule (`StepRule`, `DraftVerify` for 'verify', or None for 'ar') a spec names, checked against the model; `ValueError` if it cannot decode it."
     rule = parse_rule(rule) if isinstance(rule, str) else rule
+    if isinstance(rule, DraftVerify):
+        if not cfg.clean_causal: raise ValueError("rule 'verify' needs a clean-causal model (02_model): its causal stream checks the drafts")
+        return rule
     if rule is None and not is_causal_lm(cfg):
         raise ValueError(f"rule 'ar' needs a causal model (block_size 1, no token shift); this one has block_size {cfg.block_size}"
                          f"{' and the token shift' if cfg.token_shift else ''}: use a block rule, e.g. threshold:0.9")
@@ -101,10 +104,10 @@ def _limits(max_new_tokens, n:int) -> list:
     return [int(v) for v in m]
 
 def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or a (B, P) tensor
-                rule='threshold:0.9', # a rule string or StepRule; 'ar' / None: the AR decoder (causal models)
+                rule='threshold:0.9', # a rule string or StepRule; 'ar' / None: the AR decoder (causal models); 'verify': draft and verify (clean-causal)
                 max_new_tokens=64, # an int, or one per row
                 temperature:float=0.0, top_p:float=1.0, seed:int=0,
-                backend:str='reference', # 'reference' (cascade.sampler.stream, any device) or 'engine' (BlockEngine, CUDA)
+                backend:str='reference', # 'reference' (cascade.sampler.stream, any device) or 'engine' (BlockEngine / VerifyEngine, CUDA)
                ) -> Iterator[Step]:
     "Decode a ragged batch; yield a `Step` per committed block. Every argument is checked before any work."
     c = model.cfg
@@ -118,6 +121,22 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
     B, M = len(rows), max(lim)
+    if isinstance(rule, DraftVerify):                                          # greedy draft and verify: one Step when every row is done
+        if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
+        if backend == 'engine':
+            from cascade.engine import VerifyEngine
+            o = VerifyEngine(model, B, max(len(p) for p in rows), M, stop_ids=[c.eos_id]).generate(rows)   # EOS kept: cut below
+            toks, nfe, pre = o['tokens'], o['nfe'], o['nfe_prefill']
+        else:                                                                  # the reference: one row after another
+            outs = [generate_verify(model, [p], n, stop_at_eos=True) for p, n in zip(rows, lim)]
+            toks, nfe, pre = [o['tokens'][0] for o in outs], sum(o['nfe'][0] for o in outs) + B, B
+        new, fin = [], []
+        for t, n in zip(toks, lim):
+            t = t[:n]
+            if c.eos_id in t: new.append(t[:t.index(c.eos_id)]); fin.append('stop')
+            else: new.append(t); fin.append('length')
+        yield Step(new, fin, nfe, pre)
+        return
     if rule is None:                                                          # the AR baseline: a Step per token (its block is one token)
         from cascade.sampler import stream_ar
         count, done = [0] * B, [False] * B

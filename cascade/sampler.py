@@ -16,8 +16,9 @@ from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
-           'PrefixThreshold', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts', 'stream',
-           'generate', 'counting_batch', 'train_toy', 'generate_verify', 'nfe_table', 'stream_ar', 'generate_ar']
+           'PrefixThreshold', 'DraftVerify', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts',
+           'stream', 'generate', 'counting_batch', 'train_toy', 'generate_verify', 'nfe_table', 'stream_ar',
+           'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -120,16 +121,26 @@ class PrefixThreshold(StepRule):
         return masked & (ok.long().cumprod(-1) == 1)
 
 # %% ../nbs/05_sampler.ipynb #prs00002
-RULE_FORMS = 'fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH or ar'
+RULE_FORMS = 'fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, verify or ar'
+
+class DraftVerify:
+    """The rule string 'verify': draft-and-verify decoding of a clean-causal model (`generate_verify`; on the GPU the fused
+    `cascade.engine.VerifyEngine`), greedy and exactly the causal stream's decode. Not a `StepRule`: nothing chooses how
+    many positions a step commits, the causal stream's agreement with the drafts does."""
+    name = 'verify'
+    def __repr__(self): return 'DraftVerify()'
+    def __eq__(self, other): return isinstance(other, DraftVerify)
+    def __hash__(self): return hash('verify')
 
 def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adaptive:heads/b16.safetensors', 'ar'
                device=None, # where an adaptive head is loaded
-              ) -> StepRule|None:
-    "The step rule a string names (`None` for 'ar', the autoregressive decoder); a clear error for a bad string."
-    if isinstance(spec, StepRule): return spec
+              ) -> StepRule|DraftVerify|None:
+    "The step rule a string names (`None` for 'ar', the autoregressive decoder; `DraftVerify` for 'verify'); a clear error for a bad string."
+    if isinstance(spec, (StepRule, DraftVerify)): return spec
     if not isinstance(spec, str) or not spec.strip(): raise ValueError(f'step rule must be a non-empty string ({RULE_FORMS}), got {spec!r}')
     s = spec.strip()
     if s.lower() == 'ar': return None
+    if s.lower() == 'verify': return DraftVerify()
     kind, sep, arg = s.partition(':')
     kind = kind.strip().lower(); arg = arg.strip()
     if not sep or not arg: raise ValueError(f'step rule {spec!r} needs an argument after ":" ({RULE_FORMS})')
