@@ -140,6 +140,12 @@ def main(argv=None):
     out['graphs_equal_eager'] = same
     print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
     if not same: raise SystemExit('graph replay differs from the eager engine')
+    pr6 = val_prompts(6, a.prompt_len)                                       # continuous batching: 6 prompts through 4 rows
+    m1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda').generate_many(pr6)
+    m0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate_many(pr6)
+    out['many_graphs_equal_eager'] = all(m1[k] == m0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
+    print(f"generate_many, graph replay = eager (float32, 6 prompts through 4 rows): {out['many_graphs_equal_eager']}", flush=True)
+    if not out['many_graphs_equal_eager']: raise SystemExit('generate_many: graph replay differs from the eager engine')
     if dev.type == 'cuda' and a.compile:                                     # compiled kernels may round differently: reported, not required
         e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True, compile_step=a.compile_step).generate(pr)
         out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
