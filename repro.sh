@@ -278,8 +278,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     run_nb evaluate.ipynb runs/eval_code_line_cc_prefix99_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix99_gpu -p reference "$REF" \
         -p configs "b4p99=$B4:prefix:0.99,b16p99=$B16:prefix:0.99" ;;
   verify_bench)   # the fused draft-and-verify engine (cascade.engine.VerifyEngine) on the clean-causal B4 model: code_line quality
-                  # (fp32, all items, paired bootstrap vs the twin and the teacher) and speed vs AREngine on the twin (bf16, batch 1/16/64)
-    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --repeats 3 --out results/verify_bench_gpu.json ;;
+                  # (fp32, all items, paired bootstrap vs the twin and the teacher) and speed vs AREngine on the twin (bf16, batch 1/16/64,
+                  # the compiled step, a kernel profile per row, and a queue of 256 prompts through 64 rows: generate_many)
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --repeats 3 --profile --queue 256 \
+        --out results/verify_bench_gpu.json ;;
   verify_probe)   # draft and verify (cascade.sampler.generate_verify, cached) on all 1,200 code_line prompts, CPU, ~30 min on 2 cores (--stage only);
                   # the block-16 model is convert_cc's kept run when this tree has it
     B16=""; [ -f "runs/convert/keep/$CC_B16/config.json" ] && B16="runs/convert/keep/$CC_B16"

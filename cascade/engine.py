@@ -520,7 +520,7 @@ class AREngine:
         return EngineOutput(toks, nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
 
 # %% ../nbs/08_engine.ipynb #vereng01
-def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
+def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
     """The host-free bookkeeping of one `VerifyEngine` step, in place: accept the longest run of drafts the causal
     stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it."""
     B, bs, D = hc.shape
@@ -534,6 +534,7 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, hc, hv, s, head_w, banne
     write = j[None] < A[:, None]
     cslot = cpos.clamp(max=Lseq - 1)
     seq.scatter_(1, cslot, torch.where(write, cand, seq.gather(1, cslot)))
+    when.scatter_(1, cslot, torch.where(write, steps[:, None].expand(-1, bs), when.gather(1, cslot)))   # the step that wrote each slot
     new = write & (cpos >= P[:, None]) & (cpos < (P + max_new)[:, None])              # generated tokens committed now
     hit = (new & stop[cand]).any(1)
     acc.add_((A - 1).clamp(min=0)); drafted.add_(((cand[:, 1:] != mask_id) & live[:, None]).sum(1))
@@ -582,7 +583,7 @@ class VerifyEngine:
                  stop_ids=(), # token ids that end a row (kept in its output), e.g. every token holding a newline
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
                  graphs:bool|None=None, compile:bool=False,
-                 compile_step:bool=False, # also compile the step's inputs and bookkeeping (GPU; not yet measured there)
+                 compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
                  chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
         c = model.cfg
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
@@ -603,12 +604,13 @@ class VerifyEngine:
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
         self._compile = compile
+        compile_step = compile if compile_step is None else compile_step
         self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
         B = batch_size
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)
         self.cand, self.done = z(B, bs), z(B, dt=torch.bool)
-        self.acc, self.drafted, self.steps = z(B), z(B), z(B)
+        self.acc, self.drafted, self.steps, self.when = z(B), z(B), z(B), z(B, self.Lm)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev); self.banned[[c.mask_id, c.pad_id]] = True
         self.stop = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         if stop_ids: self.stop[stop_ids] = True
@@ -630,7 +632,7 @@ class VerifyEngine:
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
-        self.done.zero_(); self.acc.zero_(); self.drafted.zero_(); self.steps.zero_()
+        self.done.zero_(); self.acc.zero_(); self.drafted.zero_(); self.steps.zero_(); self.when.zero_()
 
     def _prefill(self):
         "The causal K/V of slots 0..S-1 (pad past a short prompt: rewritten by its first step before anything reads it)."
@@ -644,7 +646,7 @@ class VerifyEngine:
         idx, pos, slots, mask, s = self._inputs(self.cand, self.seq, self.cur, self.keys, self.side, self.vslots, bs, c.mask_id, c.max_seq_len - 1)
         h = self.net.hidden(idx, pos, 0, slots=slots, mask=mask)               # (B, T, D)
         self.steps.add_((~self.done).long())
-        self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
+        self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
     def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
@@ -670,7 +672,7 @@ class VerifyEngine:
         self.seq[r].fill_(c.pad_id); self.seq[r, :len(p)] = p
         self.P[r], self.cur[r] = len(p), len(p) - 1
         self.cand[r].fill_(c.mask_id); self.cand[r, 0] = p[-1]
-        for t in (self.done, self.acc, self.drafted, self.steps): t[r] = 0
+        for t in (self.done, self.acc, self.drafted, self.steps, self.when): t[r] = 0
         if self.S > 0:
             self.seq1.copy_(self.seq[r:r + 1, :self.S]); self.r1.fill_(r); self.g_row()
 
@@ -701,17 +703,20 @@ class VerifyEngine:
     def generate(self, prompts) -> dict:
         """Decode up to `max_new_tokens` after each prompt: per row the tokens (cut after a stop id, before EOS), and the
         counts (nfe: forwards, prefill included; per row: steps, the first included; drafted: real drafts after candidate 0,
-        which is no draft; accepted: those committed, counted whole for a row's last step even past its stop or length)."""
+        which is no draft; accepted: those committed, counted whole for a row's last step even past its stop or length;
+        commit_steps: per row and token, the step that committed it, so a caller that cuts a row at a text stop can
+        count the forwards up to it)."""
         c = self.cfg
         rows = _rows(prompts, self.device)
         nfe = self._start(rows)
         for _ in range(-(-(self.max_new + 1) // self.chunk)):                 # every step commits >= 1 token of each live row
             self.g_steps(); nfe += self.chunk
             if self._all_done(): break
-        seq = self.seq.cpu()
+        seq, when = self.seq.cpu(), self.when.cpu()
         toks = [self._cut(seq[r, len(p):len(p) + self.max_new].tolist()) for r, p in enumerate(rows)]
         return dict(tokens=toks, nfe=nfe, nfe_prefill=int(self.g_prefill is not None), steps=self.steps.tolist(),
-                    accepted=self.acc.tolist(), drafted=self.drafted.tolist())
+                    accepted=self.acc.tolist(), drafted=self.drafted.tolist(),
+                    commit_steps=[when[r, len(p):len(p) + len(t)].tolist() for r, (p, t) in enumerate(zip(rows, toks))])
 
     @torch.no_grad()
     def generate_many(self, prompts, progress:bool=False) -> dict:

@@ -172,7 +172,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temperature}")
         if engine is not None:                                          # stop ids end rows on the device; text stops are cut below
-            out = engine.generate(prompts); ids, nfe_rows = [list(t) for t in out['tokens']], list(out['steps'])
+            out = engine.generate(prompts); ids, when = [list(t) for t in out['tokens']], out['commit_steps']
             batch.update(nfe=out['nfe'], nfe_prefill=out['nfe_prefill'])
         else:                                                           # one row after another, each with its own prefill
             out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None)
@@ -182,7 +182,8 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         for r in range(B):
             g = ids[r][:max_new_tokens]
             text, n = _cut(g, c.eos_id, decode, until)
-            rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe_rows[r]))   # the row's forwards (the engine's: to its stop id)
+            nfe = nfe_rows[r] if engine is None else (when[r][n - 1] if n else 1)   # the engine: the step that committed the stop's last token
+            rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe))
         return rows, batch
     if is_causal_lm(model):
         if engine is not None:                                          # the GPU engine decodes all max_new_tokens at once
@@ -385,6 +386,8 @@ class CascadeEvalLM(LM):
             for b, part in enumerate(_batches(len(idx), self.batch_size, 'generate_until', idx)):
                 rows = [prompts[i] for i in part]
                 eng = None
+                if isinstance(self.rule, DraftVerify) and temp != 0:     # before an engine is built for it
+                    raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
                 if self.engine:                                          # fixed batch shape: pad with copies of the last row
                     rows = rows + [rows[-1]] * (self.batch_size - len(rows))
                     eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)

@@ -11,7 +11,8 @@
    `accept_rate` counts the drafts after candidate 0 (which is the causal token itself), including drafts a row's last
    step commits past its stop; `generate_verify`'s count also includes the first position, so the two rates differ.
 3. **Speed**: the benchmark's prompts (`cascade.bench.val_prompts`: held-out validation windows of `--prompt_len` tokens),
-   `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + compiled layers, at each batch size (batch 1: each of
+   `--max_new_tokens` new tokens, no stops, bf16, CUDA graphs + compiled layers (and VerifyEngine's compiled step
+   unless `--no-compile_step`), at each batch size (batch 1: each of
    `--batch1_prompts` prompts timed apart, the median prompt reported): AR then
    VerifyEngine (one and four steps per host check), median of `--repeats` timed runs after a warm-up; tokens/s and the
    ratio to AR's tokens/s in the same run, forwards, tokens per forward, drafts accepted, unigram entropy of the
@@ -89,7 +90,8 @@ def main(argv=None):
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--judge_at', type=int, default=16)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
-    ap.add_argument('--compile_step', action='store_true', help="VerifyEngine(compile_step=True): also compile the step's inputs and bookkeeping")
+    ap.add_argument('--compile_step', action=argparse.BooleanOptionalAction, default=None,
+                    help="VerifyEngine's compile_step: also compile the step's inputs and bookkeeping (default: as --compile)")
     ap.add_argument('--queue', type=int, default=0, help='part 4: this many prompts through --queue_batch rows (0: no queue run)')
     ap.add_argument('--queue_batch', type=int, default=64)
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
@@ -168,6 +170,7 @@ def main(argv=None):
     del m32
     if dev.type == 'cuda': torch.cuda.empty_cache()
     # 3. speed, bf16, the benchmark's prompts
+    step_c = None if a.compile_step is None else a.compile_step and dev.type == 'cuda'   # None: VerifyEngine's default (as compile)
     rows = []
     if a.batch_sizes or a.queue: cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
     if (a.batch_sizes or a.queue) and a.ar_random:
@@ -182,7 +185,7 @@ def main(argv=None):
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
             if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
-                                     compile_step=a.compile_step and dev.type == 'cuda', chunk=int(name[-1]))
+                                     compile_step=step_c, chunk=int(name[-1]))
             sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
             per = [_time_all(lambda q=q: eng.generate(q), dev, a.repeats, 1) for q in sets]
             secs = [sorted(t)[len(t) // 2] for _, t in per]                 # each prompt's median over the repeats
@@ -218,12 +221,11 @@ def main(argv=None):
     if a.queue:                                                              # 4. a queue: batches of AR vs continuous batching
         B, N, qs = a.queue_batch, a.queue, prompts[:a.queue]
         batches = [qs[i:i + B] for i in range(0, N, B)]
-        batches[-1] = batches[-1] + qs[:B - len(batches[-1])]                # AR's last batch padded (its tokens/s counts N prompts)
+        batches[-1] = batches[-1] + (qs * B)[:B - len(batches[-1])]          # AR's last batch padded (its tokens/s counts N prompts)
         are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
         _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
         del are
-        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
-                          compile_step=a.compile_step and dev.type == 'cuda')
+        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c)
         o, t_v = _time_all(lambda: ve.generate_many(qs), dev, a.repeats, 1)
         med = lambda t: sorted(t)[len(t) // 2]
         q = dict(prompts=N, batch=B, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar), ar_seconds_all=t_ar,
