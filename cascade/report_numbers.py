@@ -404,7 +404,10 @@ def _clean_causal(results:dict):
                Macro(f'VBenchTask{n}Lo', fmt(_num(ci[0]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, low end'),
                Macro(f'VBenchTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, high end'),
                Macro(f'VBenchTask{n}Verdict', fmt(m.get('verdict'), 'text'), f'{bsrc} metrics.task.vs.{k}: the matched-quality verdict')]
-    brows = rows_of(bres)
+    sstem, sres = pick(results, 'verify_bench_gpu_compile_step')    # the speed run with the compiled step, else the task file's rows
+    if not rows_of(sres): sstem, sres = bstem, bres
+    ssrc = f'{sstem or "verify_bench*"}.json'
+    brows = rows_of(sres)
     v1 = None                                                        # the batch-1 verify row used
     for n, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
         ar = next((r for r in brows if r.get('batch') == B and r.get('method') == 'AR'), {})
@@ -412,22 +415,49 @@ def _clean_causal(results:dict):
         v = max(vs, key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})       # the faster host-check interval
         if B == 1 and v: v1 = v
         fr = _num(v.get('forward_ms')) / _num(ar.get('forward_ms')) if _num(v.get('forward_ms')) and _num(ar.get('forward_ms')) else None
-        ms += [Macro(f'VBench{n}Speedup', fmt(_num(v.get('speedup_vs_ar')), 'times'), f"{bsrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"),
-               Macro(f'VBench{n}TokS', fmt(_num(v.get('tokens_per_s')), 'si'), f'{bsrc} batch {B}: verify tokens/s'),
-               Macro(f'VBench{n}ArTokS', fmt(_num(ar.get('tokens_per_s')), 'si'), f'{bsrc} batch {B}: AR tokens/s'),
-               Macro(f'VBench{n}TokPerFwd', fmt(_num(v.get('tokens_per_forward')), 'sig'), f'{bsrc} batch {B}: verify tokens per forward and row'),
-               Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{bsrc} batch {B}: a verify forward's time over an AR forward's"),
-               Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{bsrc} batch {B}: the verify row used')]
+        ms += [Macro(f'VBench{n}Speedup', fmt(_num(v.get('speedup_vs_ar')), 'times'), f"{ssrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"),
+               Macro(f'VBench{n}TokS', fmt(_num(v.get('tokens_per_s')), 'si'), f'{ssrc} batch {B}: verify tokens/s'),
+               Macro(f'VBench{n}ArTokS', fmt(_num(ar.get('tokens_per_s')), 'si'), f'{ssrc} batch {B}: AR tokens/s'),
+               Macro(f'VBench{n}TokPerFwd', fmt(_num(v.get('tokens_per_forward')), 'sig'), f'{ssrc} batch {B}: verify tokens per forward and row'),
+               Macro(f'VBench{n}FwdRatio', fmt(fr, 'times'), f"{ssrc} batch {B}: a verify forward's time over an AR forward's"),
+               Macro(f'VBench{n}Method', fmt(v.get('method'), 'text'), f'{ssrc} batch {B}: the verify row used')]
     n1 = int((v1 or {}).get('prompts_timed') or 1)                  # results before --batch1_prompts timed one prompt
     ms.append(Macro('VBenchOnePrompts', fmt(None if v1 is None else ('a single prompt' if n1 == 1 else f'the median of {n1} prompts timed apart'), 'text'),
-                    f'{bsrc} batch 1: how many prompts were timed'))
-    cfgb = (bres or {}).get('config') or {}
+                    f'{ssrc} batch 1: how many prompts were timed'))
+    cfgb = (sres or {}).get('config') or {}
     ms += [Macro('VBenchHardware', fmt(bres and device_label(bres['provenance'].get('device')), 'text'), f'{bsrc} provenance.device'),
-           Macro('VBenchFile', fmt(bstem, 'text'), 'file stem'),
-           Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{bsrc} config.max_new_tokens'),
-           Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{bsrc} config.prompt_len')]
+           Macro('VBenchFile', fmt(bstem, 'text'), 'file stem (the task part)'),
+           Macro('VBenchSpeedHardware', fmt(sres and device_label(sres['provenance'].get('device')), 'text'), f'{ssrc} provenance.device'),
+           Macro('VBenchSpeedFile', fmt(sstem, 'text'), 'file stem (the speed rows)'),
+           Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{ssrc} config.max_new_tokens'),
+           Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{ssrc} config.prompt_len')]
+    kern = lambda r: _num(((r or {}).get('profile') or {}).get('kernels_per_forward'))
+    fast = lambda rows, B: max((r for r in rows if r.get('batch') == B and str(r.get('method', '')).startswith('verify')),
+                               key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})
+    arow = lambda rows, B: next((r for r in rows if r.get('batch') == B and r.get('method') == 'AR'), {})
+    pstem, pres = pick(results, 'verify_bench_gpu_plain')          # the same benchmark without the compiled step, same machine
+    prows, psrc = rows_of(pres), f'{pstem or "verify_bench_gpu_plain"}.json'
+    ms += [Macro('VBenchOneKernels', fmt(kern(fast(brows, 1)), 'int'), f'{ssrc} batch 1: kernels per verify forward (profile)'),
+           Macro('VBenchOneArKernels', fmt(kern(arow(brows, 1)), 'int'), f'{ssrc} batch 1: kernels per AR forward (profile)'),
+           Macro('VBenchPlainOneKernels', fmt(kern(fast(prows, 1)), 'int'), f'{psrc} batch 1: kernels per verify forward, step not compiled')]
+    for n, B in (('One', 1), ('SixtyFour', 64)):
+        v, pv = fast(brows, B), fast(prows, B)
+        cut = 1 - _num(v.get('forward_ms')) / _num(pv.get('forward_ms')) if _num(v.get('forward_ms')) and _num(pv.get('forward_ms')) else None
+        ms += [Macro(f'VBenchPlain{n}Speedup', fmt(_num(pv.get('speedup_vs_ar')), 'times'), f"{psrc} batch {B}: the faster verify row's tokens/s over AR's, step not compiled"),
+               Macro(f'VBenchStepCut{n}', fmt(cut, 'pct'), f'{ssrc} over {psrc} batch {B}: 1 - verify forward ms with the compiled step / without')]
+    q = lookup(sres, 'metrics.queue') or {}
+    qsrc = f'{ssrc} metrics.queue'
+    ms += [Macro('VBenchQueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f"{qsrc}: generate_many tokens/s over AR's batches"),
+           Macro('VBenchQueuePrompts', fmt(_num(q.get('prompts')), 'int'), f'{qsrc}: prompts'),
+           Macro('VBenchQueueBatch', fmt(_num(q.get('batch')), 'int'), f'{qsrc}: rows'),
+           Macro('VBenchQueueTokPerStep', fmt(_num(q.get('tokens_per_row_step')), 'sig'), f'{qsrc}: tokens per row step'),
+           Macro('VBenchQueueForwards', fmt(_num(q.get('verify_nfe')), 'int'), f'{qsrc}: forwards, one-row prefills included'),
+           Macro('VBenchQueueRowPrefills', fmt(_num(q.get('verify_row_prefills')), 'int'), f'{qsrc}: one-row prefills'),
+           Macro('VBenchQueueArForwards', fmt(_num(q.get('ar_nfe')), 'int'), f'{qsrc}: AR forwards')]
     return ms, {'CleanCausal': bool(rows) and tn is not None, 'CcTask': n_task > 0, 'Verify': bool(vrows),
-                'VBench': bool(brows), 'VBenchTask': bool(t), 'VBenchArRandom': bool(cfgb.get('ar_random'))}
+                'VBench': bool(brows), 'VBenchTask': bool(t), 'VBenchArRandom': bool(cfgb.get('ar_random')),
+                'VBenchPlain': bool(prows) and bool(brows) and sstem != bstem, 'VBenchQueue': bool(q),
+                'VBenchSpeedup': (_num((v1 or {}).get('speedup_vs_ar')) or 0) > 1}
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):
