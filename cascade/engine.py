@@ -644,7 +644,8 @@ class VerifyEngine:
         "One forward of the candidates and the variants (`_verify_inputs`), then `_verify_step`, all on the device."
         c, bs, B = self.cfg, self.bs, self.B
         idx, pos, slots, mask, s = self._inputs(self.cand, self.seq, self.cur, self.keys, self.side, self.vslots, bs, c.mask_id, c.max_seq_len - 1)
-        h = self.net.hidden(idx, pos, 0, slots=slots, mask=mask)               # (B, T, D)
+        bias = torch.zeros(mask.shape, dtype=self.net.KV.dtype, device=mask.device).masked_fill_(~mask, float('-inf'))
+        h = self.net.hidden(idx, pos, 0, slots=slots, mask=bias)               # (B, T, D); an additive mask, built once for every layer
         self.steps.add_((~self.done).long())
         self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
