@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -153,7 +153,7 @@ deps() { case "$1" in
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
-  verify_bench) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
+  verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
@@ -184,7 +184,8 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
-  verify_bench) echo "results/verify_bench_gpu.json" ;;
+  verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
+  verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
@@ -278,10 +279,17 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     run_nb evaluate.ipynb runs/eval_code_line_cc_prefix99_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix99_gpu -p reference "$REF" \
         -p configs "b4p99=$B4:prefix:0.99,b16p99=$B16:prefix:0.99" ;;
   verify_bench)   # the fused draft-and-verify engine (cascade.engine.VerifyEngine) on the clean-causal B4 model: code_line quality
-                  # (fp32, all items, paired bootstrap vs the twin and the teacher) and speed vs AREngine on the twin (bf16, batch 1/16/64,
-                  # the compiled step, a kernel profile per row, and a queue of 256 prompts through 64 rows: generate_many)
-    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --repeats 3 --profile --queue 256 \
-        --out results/verify_bench_gpu.json ;;
+                  # (fp32, all items, paired bootstrap vs the twin and the teacher), then speed vs AREngine on the twin (bf16, batch 1/16/64,
+                  # a kernel profile per row, and a queue of 256 prompts through 64 rows: generate_many)
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --batch_sizes \
+        --out results/verify_bench_gpu.json || return 1
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
+        --out results/verify_bench_gpu_speed.json ;;
+  verify_step)    # VerifyEngine's compiled step against the eager one, back to back on one GPU (batch 1 and 64, kernel profiles)
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
+        --compile_step --out results/verify_bench_gpu_compile_step.json || return 1
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 64 \
+        --no-compile_step --out results/verify_bench_gpu_plain.json ;;
   verify_probe)   # draft and verify (cascade.sampler.generate_verify, cached) on all 1,200 code_line prompts, CPU, ~30 min on 2 cores (--stage only);
                   # the block-16 model is convert_cc's kept run when this tree has it
     B16=""; [ -f "runs/convert/keep/$CC_B16/config.json" ] && B16="runs/convert/keep/$CC_B16"
