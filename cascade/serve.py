@@ -12,7 +12,7 @@ import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from .hf import Loaded, TextStream, decode_rows, check_rule
-from .sampler import check_prompts, _is_int
+from .sampler import check_prompts, _is_int, DraftVerify
 
 # %% auto #0
 __all__ = ['UNSUPPORTED', 'Row', 'Scheduler', 'APIError', 'parse_completion', 'create_app', 'serve', 'ServerThread']
@@ -142,8 +142,10 @@ def parse_completion(body, ld:Loaded, name:str) -> tuple[list, bool, bool]:
     if seed is not None and not _is_int(seed): raise APIError(400, f'seed must be an integer, got {seed!r}', 'seed')
     rule = body.get('rule') or s['step_rule']
     if not isinstance(rule, str): raise APIError(400, f'rule must be a rule string, got {rule!r}', 'rule')
-    try: check_rule(ld.model.cfg, rule)
+    try: parsed = check_rule(ld.model.cfg, rule)
     except (ValueError, OSError) as e: raise APIError(400, f'rule {rule!r}: {e}', 'rule') from None
+    if isinstance(parsed, DraftVerify) and temperature != 0:
+        raise APIError(400, f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}", 'temperature')
     stream = body.get('stream', False)
     if not isinstance(stream, bool): raise APIError(400, f'stream must be a boolean, got {stream!r}', 'stream')
     so = body.get('stream_options') or {}
