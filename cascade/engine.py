@@ -33,18 +33,18 @@ class StaticLM:
     def __init__(self, model:CascadeLM, batch_size:int, max_len:int,
                  compile:bool=False, # fuse each layer's pre- and post-attention work with torch.compile (GPU)
                  attn:str='auto', # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default)
-                 extra_slots:int=0): # K/V slots past max_len that no position maps to (`VerifyEngine`'s drafts; SDPA only)
+                 extra_slots:int=0): # K/V slots past max_len that no position maps to (`VerifyEngine`'s drafts; the caller's masks read them)
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
         p = model.tok.weight
         self.attn = _resolve_attn(attn, p.device, c.head_dim)
-        if extra_slots and self.attn != 'sdpa': raise ValueError("extra_slots needs attn='sdpa' (an explicit dense mask)")
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
         self.model = model
         w = lambda m: m.weight.detach()
         self.layers = [dict(n1=w(b.attn_norm), wqkv=torch.cat([w(b.attn.wq), w(b.attn.wk), w(b.attn.wv)]), wo=w(b.attn.wo),
                             n2=w(b.mlp_norm), w13=torch.cat([w(b.mlp.w1), w(b.mlp.w3)]), w2=w(b.mlp.w2)) for b in model.blocks]
-        self.Lkv = -(-max_len // _KV_BLOCK) * _KV_BLOCK if self.attn == 'flex' else max_len + extra_slots   # flex: padding never live
+        L = max_len + extra_slots
+        self.Lkv = -(-L // _KV_BLOCK) * _KV_BLOCK if self.attn == 'flex' else L   # flex: whole tiles, the padding never live
         # one buffer per layer for K and V together (grouped-query attention: n_kv_heads heads), written by one scatter
         self.KV = torch.zeros((c.n_layers, 2, batch_size, c.kv_heads, self.Lkv, c.head_dim), device=p.device, dtype=p.dtype)
         self.K, self.V = self.KV[:, 0], self.KV[:, 1]                            # (n_layers, B, Hkv, Lkv, Dh) views
@@ -584,6 +584,7 @@ class VerifyEngine:
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
                  graphs:bool|None=None, compile:bool=False,
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
+                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; not yet measured on a GPU)
                  chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
         c = model.cfg
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
@@ -602,7 +603,8 @@ class VerifyEngine:
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
-        self.net = StaticLM(model, batch_size, need, compile, 'sdpa', extra_slots=bs + bs * bs)   # + every variant's K/V
+        if attn not in ('sdpa', 'flex'): raise ValueError(f"attn must be 'sdpa' or 'flex', got {attn!r}")
+        self.net = StaticLM(model, batch_size, need, compile, attn, extra_slots=bs + bs * bs)   # + every variant's K/V
         self._compile = compile
         compile_step = compile if compile_step is None else compile_step
         self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
@@ -617,6 +619,7 @@ class VerifyEngine:
         if stop_at_eos: self.stop[c.eos_id] = True
         self.stop_set = set(self.stop.nonzero()[:, 0].tolist())
         self.keys = torch.arange(self.Lm, device=dev)
+        self.keys_all = torch.arange(self.net.Lkv, device=dev)          # every slot (the prefills' dense masks; past Lm: the variants' and padding)
         vid = torch.arange(bs * bs, device=dev) // bs
         self.side = (vid[:, None] == vid[None, :])[None]                 # (1, bs^2, bs^2): a variant reads its own tokens
         self.vslots = (self.Lm + torch.arange(bs * bs, device=dev)).expand(B, -1)
@@ -636,33 +639,55 @@ class VerifyEngine:
 
     def _prefill(self):
         "The causal K/V of slots 0..S-1 (pad past a short prompt: rewritten by its first step before anything reads it)."
-        mask = (self.keys[None, None, :] <= self.ppos[:, :, None])[:, None]
-        mask = torch.cat([mask, mask.new_zeros(self.B, 1, self.S, self.bs * self.bs)], -1)
+        mask = (self.keys_all[None, None, :] <= self.ppos[:, :, None])[:, None]     # (B, 1, S, Lkv): the variants' slots lie past every prompt
         self.net.hidden(self.seq[:, :self.S], self.ppos, self.S, mask=mask)
 
     def _step(self):
         "One forward of the candidates and the variants (`_verify_inputs`), then `_verify_step`, all on the device."
         c, bs, B = self.cfg, self.bs, self.B
         idx, pos, slots, mask, s = self._inputs(self.cand, self.seq, self.cur, self.keys, self.side, self.vslots, bs, c.mask_id, c.max_seq_len - 1)
-        bias = torch.zeros(mask.shape, dtype=self.net.KV.dtype, device=mask.device).masked_fill_(~mask, float('-inf'))
-        h = self.net.hidden(idx, pos, 0, slots=slots, mask=bias)               # (B, T, D); an additive mask, built once for every layer
+        if self.net.attn == 'flex': att = self._flex_mask(self.cur, s)
+        else: att = torch.zeros(mask.shape, dtype=self.net.KV.dtype, device=mask.device).masked_fill_(~mask, float('-inf'))   # additive, once for every layer
+        h = self.net.hidden(idx, pos, 0, slots=slots, mask=att)                # (B, T, D)
         self.steps.add_((~self.done).long())
         self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
     def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
 
+    def _flex_mask(self, cur, s):
+        """The step's mask as a FlexAttention `BlockMask`, the same as `_verify_inputs`' dense one: candidate i reads the
+        slots up to its own (cur + i), variant v the slots below its block start s[:, v] and its own bs side slots; per row
+        only the key tiles up to cur + bs and the side slots' tiles are live."""
+        from torch.nn.attention.flex_attention import BlockMask
+        bs, Lm, T, B = self.bs, self.Lm, self.bs + self.bs * self.bs, self.B
+        cpos = cur[:, None] + torch.arange(bs, device=cur.device)                # (B, bs)
+        NT = self.net.Lkv // _KV_BLOCK
+        tile = torch.arange(NT, device=cur.device)
+        t0, t1 = Lm // _KV_BLOCK, (Lm + bs * bs - 1) // _KV_BLOCK               # the side slots' tiles
+        live = (tile[None] * _KV_BLOCK < (cur + bs)[:, None]) | ((tile >= t0) & (tile <= t1))[None]   # (B, NT)
+        order = torch.sort(torch.where(live, tile, tile + NT), dim=1).values     # live tiles first, ascending
+        idx = torch.where(order < NT, order, 0).to(torch.int32)[:, None, None]
+        n = live.sum(1).to(torch.int32)[:, None, None]
+        def verify_mod(b, h, q, kv):
+            q = q.clamp(max=T - 1)                                              # (padded query rows read row T - 1)
+            cand, v = q < bs, ((q - bs) // bs).clamp(0, bs - 1)
+            main = kv < Lm
+            side = (kv >= Lm) & (kv < Lm + bs * bs) & ((kv - Lm) // bs == v)
+            return (cand & main & (kv <= cpos[b, q.clamp(max=bs - 1)])) | (~cand & ((main & (kv < s[b, v])) | side))
+        return BlockMask.from_kv_blocks(n, idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=verify_mod,
+                                        seq_lengths=(T, self.net.Lkv), compute_q_blocks=False)
+
     def _row_prefill(self):
         "One prompt's causal K/V (slots 0..S-1) in a one-row buffer, copied whole into row `r1` of the batch's buffer."
-        mask = (self.keys[None, None, :] <= self.ppos[:1, :, None])[:, None]
-        mask = torch.cat([mask, mask.new_zeros(1, 1, self.S, self.bs * self.bs)], -1)
+        mask = (self.keys_all[None, None, :] <= self.ppos[:1, :, None])[:, None]
         self.net1.hidden(self.seq1, self.ppos[:1], self.S, mask=mask)
         self.net.KV.index_copy_(2, self.r1, self.net1.KV)
 
     def _build_row_prefill(self):
         "The one-row prefill and its graph (the capture's warm-up runs copy into row 0 of an idle engine: harmless)."
         c = self.cfg
-        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, 'sdpa', extra_slots=self.bs + self.bs * self.bs)
+        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, self.net.attn, extra_slots=self.bs + self.bs * self.bs)
         self.seq1 = torch.full((1, self.S), c.mask_id, dtype=torch.long, device=self.device)
         self.r1 = torch.zeros(1, dtype=torch.long, device=self.device)
         with torch.no_grad(): self.g_row = _Graph(self._row_prefill, self.graphs, None, lambda: self.r1.zero_())   # its own pool

@@ -92,6 +92,7 @@ def main(argv=None):
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--compile_step', action=argparse.BooleanOptionalAction, default=None,
                     help="VerifyEngine's compile_step: also compile the step's inputs and bookkeeping (default: as --compile)")
+    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex'), help="VerifyEngine's step attention (speed and device checks)")
     ap.add_argument('--queue', type=int, default=0, help='part 4: this many prompts through --queue_batch rows (0: no queue run)')
     ap.add_argument('--queue_batch', type=int, default=64)
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
@@ -136,20 +137,20 @@ def main(argv=None):
     # 1. graphs = eager on the device (float32)
     m32 = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.float32).eval()
     pr = val_prompts(4, a.prompt_len)
-    e1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda').generate(pr)
-    e0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate(pr)
+    e1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda', attn=a.attn).generate(pr)
+    e0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate(pr)        # the dense-mask eager engine: the reference
     same = all(e1[k] == e0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
     out['graphs_equal_eager'] = same
     print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
     if not same: raise SystemExit('graph replay differs from the eager engine')
     pr6 = val_prompts(6, a.prompt_len)                                       # continuous batching: 6 prompts through 4 rows
-    m1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda').generate_many(pr6)
+    m1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda', attn=a.attn).generate_many(pr6)
     m0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate_many(pr6)
     out['many_graphs_equal_eager'] = all(m1[k] == m0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
     print(f"generate_many, graph replay = eager (float32, 6 prompts through 4 rows): {out['many_graphs_equal_eager']}", flush=True)
     if not out['many_graphs_equal_eager']: raise SystemExit('generate_many: graph replay differs from the eager engine')
     if dev.type == 'cuda' and a.compile:                                     # compiled kernels may round differently: reported, not required
-        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True, compile_step=a.compile_step).generate(pr)
+        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True, compile_step=a.compile_step, attn=a.attn).generate(pr)
         out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
         print(f"compiled = eager tokens (float32): {out['compiled_equal_eager']}", flush=True)
     # 2. quality on the task
@@ -185,7 +186,7 @@ def main(argv=None):
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
             if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
-                                     compile_step=step_c, chunk=int(name[-1]))
+                                     compile_step=step_c, chunk=int(name[-1]), attn=a.attn)
             sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
             per = [_time_all(lambda q=q: eng.generate(q), dev, a.repeats, 1) for q in sets]
             secs = [sorted(t)[len(t) // 2] for _, t in per]                 # each prompt's median over the repeats
@@ -225,7 +226,7 @@ def main(argv=None):
         are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
         _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
         del are
-        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c)
+        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c, attn=a.attn)
         o, t_v = _time_all(lambda: ve.generate_many(qs), dev, a.repeats, 1)
         med = lambda t: sorted(t)[len(t) // 2]
         q = dict(prompts=N, batch=B, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar), ar_seconds_all=t_ar,
