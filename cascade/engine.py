@@ -667,8 +667,9 @@ class VerifyEngine:
         t0, t1 = Lm // _KV_BLOCK, (Lm + bs * bs - 1) // _KV_BLOCK               # the side slots' tiles
         live = (tile[None] * _KV_BLOCK < (cur + bs)[:, None]) | ((tile >= t0) & (tile <= t1))[None]   # (B, NT)
         order = torch.sort(torch.where(live, tile, tile + NT), dim=1).values     # live tiles first, ascending
-        idx = torch.where(order < NT, order, 0).to(torch.int32)[:, None, None]
-        n = live.sum(1).to(torch.int32)[:, None, None]
+        nq = -(-T // _KV_BLOCK)                                                  # query tiles (T > 128 from block size 11): the same live tiles each
+        idx = torch.where(order < NT, order, 0).to(torch.int32)[:, None, None].expand(B, 1, nq, NT).contiguous()
+        n = live.sum(1).to(torch.int32)[:, None, None].expand(B, 1, nq).contiguous()
         def verify_mod(b, h, q, kv):
             q = q.clamp(max=T - 1)                                              # (padded query rows read row T - 1)
             cand, v = q < bs, ((q - bs) // bs).clamp(0, bs - 1)
