@@ -65,9 +65,11 @@ class StaticLM:
         bs, T = self.bs, pos.shape[1]
         qblk = pos // bs                                                        # (B, T) block of every query
         live = (qblk.amax(1) + 1) * bs                                          # (B,) key slots any query of the row may see
-        n = ((live + _KV_BLOCK - 1) // _KV_BLOCK).to(torch.int32)[:, None, None]
+        nq = -(-T // _KV_BLOCK)                                                  # query tiles (T > 128 from block size 65): the same live tiles each
+        n = ((live + _KV_BLOCK - 1) // _KV_BLOCK).to(torch.int32)[:, None, None].expand(-1, 1, nq).contiguous()
+        idx = self.kv_idx.expand(-1, 1, nq, -1).contiguous() if nq > 1 else self.kv_idx
         def block_causal(b, h, q, kv): return kv // bs <= qblk[b, q.clamp(max=T - 1)]   # (padded query rows read row T-1)
-        return BlockMask.from_kv_blocks(n, self.kv_idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=block_causal,
+        return BlockMask.from_kv_blocks(n, idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=block_causal,
                                         seq_lengths=(T, self.Lkv), compute_q_blocks=False)
 
     def hidden(self, idx:torch.Tensor, # (B, T) tokens
