@@ -711,14 +711,18 @@ class VerifyEngine:
         if k is None: return g
         return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
 
-    def _start(self, rows) -> int:
-        "Check and load the prompts, prefill: the forwards it took."
-        c = self.cfg
-        if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
+    def _check(self, rows):
+        "Every prompt fits the engine: ids in the vocabulary, non-empty, at most `max_prompt_len` (a clear error, before any work)."
         check_prompts(self.model, rows, self.max_new)
         if min(len(p) for p in rows) == 0: raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
         if max(len(p) for p in rows) > self.max_prompt:
             raise ValueError(f"prompt of length {max(len(p) for p in rows)} > the engine's max_prompt_len {self.max_prompt}")
+
+    def _start(self, rows) -> int:
+        "Check and load the prompts, prefill: the forwards it took."
+        c = self.cfg
+        if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
+        self._check(rows)
         self._load_dummy()
         self.seq.fill_(c.pad_id)
         for r, p in enumerate(rows): self.seq[r, :len(p)] = p
@@ -757,10 +761,7 @@ class VerifyEngine:
         rows = _rows(prompts, self.device)
         N = len(rows)
         if N == 0: raise ValueError('no prompts')
-        check_prompts(self.model, rows, self.max_new)
-        if min(len(p) for p in rows) == 0: raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
-        if max(len(p) for p in rows) > self.max_prompt:
-            raise ValueError(f"prompt of length {max(len(p) for p in rows)} > the engine's max_prompt_len {self.max_prompt}")
+        self._check(rows)
         if N > self.B and self.g_row is None and self.S > 0: self._build_row_prefill()
         first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
         nfe = self._start(first)

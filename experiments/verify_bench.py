@@ -175,7 +175,6 @@ def main(argv=None):
     rows = []
     if a.batch_sizes or a.queue: cc = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
     if (a.batch_sizes or a.queue) and a.ar_random:
-        from cascade.model import _read_config
         torch.manual_seed(0)
         ar = CascadeLM(_read_config(Path(a.ar))).to(dev, torch.bfloat16).eval()
     elif a.batch_sizes or a.queue: ar = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.bfloat16).eval()
