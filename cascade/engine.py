@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .model import CascadeLM, apply_rope, shift_right, attend
-from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent
+from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent, VerifyStep
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
@@ -750,6 +750,26 @@ class VerifyEngine:
         return dict(tokens=toks, nfe=nfe, nfe_prefill=int(self.g_prefill is not None), steps=self.steps.tolist(),
                     accepted=self.acc.tolist(), drafted=self.drafted.tolist(),
                     commit_steps=[when[r, len(p):len(p) + len(t)].tolist() for r, (p, t) in enumerate(zip(rows, toks))])
+
+    @torch.no_grad()
+    def stream(self, prompts):
+        """`generate` as a stream: after every replay (`chunk` steps) a `cascade.sampler.VerifyStep` with the tokens each
+        row committed since the last one, cut as `generate` cuts them (joined per row: `generate`'s tokens), and
+        whether it is done; nfe counts the prefill. Costs a read of the rows to the host per replay."""
+        rows = _rows(prompts, self.device)
+        nfe = self._start(rows)
+        P, sent = [len(p) for p in rows], [0] * self.B
+        lo, hi = min(P), min(max(P) + self.max_new, self.Lm)
+        for _ in range(-(-(self.max_new + 1) // self.chunk)):
+            self.g_steps(); nfe += self.chunk
+            cur, done, seq = self.cur.cpu().tolist(), self.done.cpu().tolist(), self.seq[:, lo:hi].cpu()
+            new = []
+            for r, p in enumerate(P):                                          # committed: slots below cur (cand 0 is written next step)
+                t = self._cut(seq[r, p - lo:min(cur[r], p + self.max_new) - lo].tolist())
+                new.append(t[sent[r]:]); sent[r] = len(t)
+            yield VerifyStep(new, done, nfe)
+            if all(done): return
+        raise RuntimeError('VerifyEngine.stream: rows did not finish (a bug)')   # every step commits >= 1 token of each live row
 
     @torch.no_grad()
     def generate_many(self, prompts, progress:bool=False) -> dict:

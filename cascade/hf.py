@@ -19,7 +19,7 @@ from .model import CascadeLM
 from .config import HF_CONFIG_KEYS
 from .convert import check_tokenizer
 from .checkpoint import CheckpointError, atomic_dir, load_pretrained, _write_pretrained, unwrap
-from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling, check_prompts, stream, _rows, _is_int, DraftVerify, generate_verify
+from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling, check_prompts, stream, _rows, _is_int, DraftVerify, stream_verify
 
 # %% auto #0
 __all__ = ['MODEL_TYPE', 'CascadeHFConfig', 'is_causal_lm', 'default_generation_config', 'check_rule', 'generation_settings',
@@ -121,22 +121,25 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
     B, M = len(rows), max(lim)
-    if isinstance(rule, DraftVerify):                                          # greedy draft and verify: one Step when every row is done
+    if isinstance(rule, DraftVerify):                                          # greedy draft and verify: a Step per iteration (engine: per replay)
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
         if backend == 'engine':
             from cascade.engine import VerifyEngine
-            o = VerifyEngine(model, B, max(len(p) for p in rows), M, stop_ids=[c.eos_id]).generate(rows)   # EOS kept: cut below
-            toks, nfe, pre = o['tokens'], o['nfe'], o['nfe_prefill']
-        else:                                                                  # the reference: one row after another
-            outs = [generate_verify(model, [p], n, stop_at_eos=True) for p, n in zip(rows, lim)]
-            toks, nfe, pre = [o['tokens'][0] for o in outs], sum(o['nfe'][0] for o in outs) + B, B
-        new, fin = [], []
-        for t, n in zip(toks, lim):
-            t = t[:n]
-            if c.eos_id in t: new.append(t[:t.index(c.eos_id)]); fin.append('stop')
-            else: new.append(t); fin.append('length')
-        yield Step(new, fin, nfe, pre)
-        return
+            eng = VerifyEngine(model, B, max(len(p) for p in rows), M, stop_ids=[c.eos_id])   # EOS kept: cut below
+            events, extra, pre = eng.stream(rows), 0, int(eng.g_prefill is not None)
+        else: events, extra, pre = stream_verify(model, rows, lim, stop_at_eos=True), B, B   # the reference: a prefill per row
+        count, done = [0] * B, [False] * B
+        for st in events:
+            new, fin = [[] for _ in range(B)], [None] * B
+            for r, t in enumerate(st.new):
+                if done[r]: continue
+                if c.eos_id in t: t, fin[r] = t[:t.index(c.eos_id)], 'stop'
+                t = t[:lim[r] - count[r]]; count[r] += len(t); new[r] = t
+                if fin[r] is None and (count[r] >= lim[r] or st.finished[r]): fin[r] = 'length'
+                done[r] = fin[r] is not None
+            yield Step(new, fin, st.nfe + extra, pre)
+            if all(done): return
+        raise RuntimeError('decoder ended before every row finished')         # never expected: a guard, not a path
     if rule is None:                                                          # the AR baseline: a Step per token (its block is one token)
         from cascade.sampler import stream_ar
         count, done = [0] * B, [False] * B

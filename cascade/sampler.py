@@ -17,8 +17,8 @@ from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
            'PrefixThreshold', 'DraftVerify', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts',
-           'stream', 'generate', 'counting_batch', 'train_toy', 'generate_verify', 'nfe_table', 'stream_ar',
-           'generate_ar']
+           'stream', 'generate', 'counting_batch', 'train_toy', 'generate_verify', 'VerifyStep', 'stream_verify',
+           'nfe_table', 'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -380,6 +380,74 @@ def train_toy(cfg:CascadeConfig, steps:int=400, batch:int=16, lr:float=3e-3, see
     return model.eval()
 
 # %% ../nbs/05_sampler.ipynb #a725d6da
+class _VerifyRow:
+    "One row of draft-and-verify decoding: `step()` runs one iteration (two forwards) on it; `tokens()` is its output so far."
+    def __init__(self, model:CascadeLM, p:torch.Tensor, max_new_tokens:int, stop_at_eos:bool, stop, use_cache:bool):
+        self.model, self.c, self.max_new, self.stop_at_eos, self.stop, self.use_cache = model, model.cfg, max_new_tokens, stop_at_eos, stop, use_cache
+        self.seq, self.n0 = p.clone(), len(p)
+        self.nfe = self.iters = self.acc = self.dr = 0
+        if use_cache:                                                       # prefill: the prompt's causal K/V (not counted in nfe)
+            self.cache = PrefixKVCache(self.c, 1, device=p.device, dtype=model.tok.weight.dtype)
+            forward_prefix_cached(model, self.cache, self.seq[None], self.n0)
+
+    @property
+    def done(self) -> bool:
+        "At its limit, past an EOS (with `stop_at_eos`), or stopped by `stop` (checked after each iteration)."
+        g = self.seq[self.n0:]
+        return len(g) >= self.max_new or (self.stop_at_eos and bool((g == self.c.eos_id).any())) \
+            or (self.stop is not None and len(g) > 0 and bool(self.stop(g.tolist())))
+
+    def tokens(self) -> list:
+        "The generated ids so far: cut at the limit and after the first EOS (kept) under `stop_at_eos`; only ever grows."
+        g = self.seq[self.n0:self.n0 + self.max_new]
+        if self.stop_at_eos and bool((g == self.c.eos_id).any()): g = g[:int((g == self.c.eos_id).nonzero()[0]) + 1]
+        return g.tolist()
+
+    def step(self):
+        "One iteration: draft the rest of the block, verify the drafts with the causal stream, commit the run it agrees with."
+        model, c, seq, bs = self.model, self.c, self.seq, self.c.block_size
+        banned = [c.mask_id, c.pad_id]
+        n = len(seq); start = n // bs * bs; end = start + bs                # the current block [start, end)
+        if self.use_cache:
+            cache = self.cache
+            k0 = int(cache.lengths[0])                                       # tokens committed last step but not cached yet (the bonus)
+            blk = torch.cat([seq[start:], seq.new_full((end - n,), c.mask_id)])[None]
+            _, la = forward_prefix_cached(model, cache, seq[None, k0:], n - k0, blk, torch.tensor([start], device=seq.device))
+            la = la[0, n - start:].clone()
+            h_before = cache.hidden.clone()                                  # (1, D) the causal state before position n
+        else:
+            x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
+            la = model(x)[0, n:end].clone()
+        la[:, banned] = float('-inf')
+        draft = la.argmax(-1)                                              # (end - n,) the draft of every masked position
+        if self.use_cache:                                                  # verify: the causal stream over the drafts, appended to the cache
+            hc, _ = forward_prefix_cached(model, cache, draft[None], end - n)
+            lb = model.head(torch.cat([h_before[:, None], hc], 1))[0].clone()   # (end - n + 1, V): predictions of positions n..end
+        else:
+            y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
+            lb = model(y, causal=True)[0, n:].clone()
+        lb[:, banned] = float('-inf')
+        a = lb.argmax(-1)                                                  # (end - n [+ 1],) causal argmax at each draft position (and the next)
+        self.nfe += 2; self.iters += 1; self.dr += end - n
+        miss = (draft != a[:end - n]).nonzero()
+        m = int(miss[0]) if len(miss) else end - n                         # first draft that differs (else: all drafts [+ the next token])
+        self.acc += min(m, end - n)
+        if self.use_cache:                                                  # keep the accepted drafts' K/V; the bonus a[m] is cached next step
+            cache.truncate(torch.tensor([n + m], device=seq.device), (hc[:, m - 1] if m > 0 else h_before))
+        self.seq = torch.cat([seq, a[:m + 1]])
+
+def _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, who) -> list:
+    "Check everything (before any work), then one `_VerifyRow` per prompt."
+    c = model.cfg
+    if not c.clean_causal: raise ValueError(f'{who} needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
+    rows = _rows(prompts, model.tok.weight.device)
+    lim = [max_new_tokens] * len(rows) if _is_int(max_new_tokens) else list(max_new_tokens)
+    if len(lim) != len(rows): raise ValueError(f'{len(lim)} max_new_tokens for {len(rows)} prompts')
+    if not all(_is_int(v) and v > 0 for v in lim): raise ValueError(f'max_new_tokens must be positive ints, got {max_new_tokens!r}')
+    check_prompts(model, rows, max(lim))
+    if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
+    return [_VerifyRow(model, p, int(n), stop_at_eos, stop, use_cache) for p, n in zip(rows, lim)]
+
 @torch.no_grad()
 def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
                     max_new_tokens:int, stop_at_eos:bool=True,
@@ -387,54 +455,36 @@ def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lis
                     use_cache:bool=True, # the clean-causal cache (`PrefixKVCache`); False: recompute everything (the reference)
                    ) -> dict:
     "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts (nfe: two forwards a step, prefill not counted)."
-    c, bs = model.cfg, model.cfg.block_size
-    if not c.clean_causal: raise ValueError('generate_verify needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
-    device = model.tok.weight.device
-    rows = _rows(prompts, device)
-    check_prompts(model, rows, max_new_tokens)
-    if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
-    banned = [c.mask_id, c.pad_id]
     out = dict(tokens=[], nfe=[], iterations=[], accepted=[], drafted=[])
-    dt = model.tok.weight.dtype
-    for p in rows:
-        seq, n0 = p.clone(), len(p)
-        nfe = iters = acc = dr = 0
-        if use_cache:                                                       # prefill: the prompt's causal K/V (not counted in nfe)
-            cache = PrefixKVCache(c, 1, device=device, dtype=dt)
-            forward_prefix_cached(model, cache, seq[None], n0)
-        while len(seq) - n0 < max_new_tokens and not (stop_at_eos and bool((seq[n0:] == c.eos_id).any())) \
-                and not (stop is not None and len(seq) > n0 and stop(seq[n0:].tolist())):
-            n = len(seq); start = n // bs * bs; end = start + bs            # the current block [start, end)
-            if use_cache:
-                k0 = int(cache.lengths[0])                                   # tokens committed last step but not cached yet (the bonus)
-                blk = torch.cat([seq[start:], seq.new_full((end - n,), c.mask_id)])[None]
-                _, la = forward_prefix_cached(model, cache, seq[None, k0:], n - k0, blk, torch.tensor([start], device=device))
-                la = la[0, n - start:].clone()
-                h_before = cache.hidden.clone()                              # (1, D) the causal state before position n
-            else:
-                x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
-                la = model(x)[0, n:end].clone()
-            la[:, banned] = float('-inf')
-            draft = la.argmax(-1)                                          # (end - n,) the draft of every masked position
-            if use_cache:                                                   # verify: the causal stream over the drafts, appended to the cache
-                hc, _ = forward_prefix_cached(model, cache, draft[None], end - n)
-                lb = model.head(torch.cat([h_before[:, None], hc], 1))[0].clone()   # (end - n + 1, V): predictions of positions n..end
-            else:
-                y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
-                lb = model(y, causal=True)[0, n:].clone()
-            lb[:, banned] = float('-inf')
-            a = lb.argmax(-1)                                              # (end - n [+ 1],) causal argmax at each draft position (and the next)
-            nfe += 2; iters += 1; dr += end - n
-            miss = (draft != a[:end - n]).nonzero()
-            m = int(miss[0]) if len(miss) else end - n                     # first draft that differs (else: all drafts [+ the next token])
-            acc += min(m, end - n)
-            if use_cache:                                                   # keep the accepted drafts' K/V; the bonus a[m] is cached next step
-                cache.truncate(torch.tensor([n + m], device=device), (hc[:, m - 1] if m > 0 else h_before))
-            seq = torch.cat([seq, a[:m + 1]])
-        g = seq[n0:n0 + max_new_tokens]
-        if stop_at_eos and bool((g == c.eos_id).any()): g = g[:int((g == c.eos_id).nonzero()[0]) + 1]
-        for k, v in (('tokens', g.tolist()), ('nfe', nfe), ('iterations', iters), ('accepted', acc), ('drafted', dr)): out[k].append(v)
+    for r in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'generate_verify'):
+        while not r.done: r.step()
+        for k, v in (('tokens', r.tokens()), ('nfe', r.nfe), ('iterations', r.iters), ('accepted', r.acc), ('drafted', r.dr)): out[k].append(v)
+        del r
     return out
+
+@dataclass
+class VerifyStep:
+    "What one round of `stream_verify` (or `cascade.engine.VerifyEngine.stream`) adds to each row."
+    new: list                    # per row: the ids committed this round (cut as the final output is: limit, stop id)
+    finished: list               # per row: True once the row is done (and from then on)
+    nfe: int                     # forwards so far (stream_verify: two per iteration and row, prefills not counted)
+
+@torch.no_grad()
+def stream_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
+                  max_new_tokens, # an int, or one per row
+                  stop_at_eos:bool=True, stop=None, use_cache:bool=True):
+    """`generate_verify` as a stream: each round runs one iteration of every live row and yields a `VerifyStep` with
+    the tokens it committed; the rounds' tokens, joined per row, are `generate_verify`'s output."""
+    rs = _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'stream_verify')
+    sent = [0] * len(rs)
+    while not all(r.done for r in rs):
+        for r in rs:
+            if not r.done: r.step()
+        new = []
+        for i, r in enumerate(rs):
+            t = r.tokens(); new.append(t[sent[i]:]); sent[i] = len(t)
+        yield VerifyStep(new, [r.done for r in rs], sum(r.nfe for r in rs))
+
 
 # %% ../nbs/05_sampler.ipynb #c0d26a10
 def nfe_table(model, prompts, max_new_tokens, rules):
