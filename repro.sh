@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step convert_cc3_full convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -82,6 +82,7 @@ CONVERT_RUNS="$CONVERT_RUNS,b16_ts_lr1e-3_50M_m0.3-0.8_ar0.2,b4_ts_lr1e-3_50M_ar
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr1e-3_50M_m0.3-0.8,b4_ts_lr1e-3_50M_ar0.2,b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2,b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2"
 CONVERT_RUNS="$CONVERT_RUNS,b4_ts_lr2e-3_150M_m0.3-0.8_ar0.2,b1_ts_lr1e-3_150M_ar0.999"   # the last: the AR twin (teacher + the same 150M tokens, AR loss)
 CC_B4="b4_ts_lr1e-3_150M_m0.3-0.8_cc1"; CC_B16="b16_ts_lr1e-3_150M_m0.3-0.8_cc1"   # clean-causal conversions (convert_cc), AR-loss weight 1
+CC3_B4="b4_ts_lr1e-3_150M_m0.3-0.8_cc3"; CC3_B16="b16_ts_lr1e-3_150M_m0.3-0.8_cc3" # AR-loss weight 3 (convert_cc3_full: every train shard)
 BEST_B4=b4_ts_lr1e-3_150M_m0.3-0.8_ar0.2      # committed as checkpoints/convert_b4
 BEST_B16=b16_ts_lr1e-3_150M_m0.3-0.8_ar0.2
 TWIN=b1_ts_lr1e-3_150M_ar0.999                 # committed (causal form) as checkpoints/twin_ar: convert_b4's fair AR baseline
@@ -152,6 +153,7 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
+  convert_cc3_full) echo "experiments/convert_nano.py experiments/verify_bench.py cascade/convert.py cascade/model.py cascade/engine.py cascade/train.py checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json data/transport.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
@@ -184,6 +186,7 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
+  convert_cc3_full) echo "results/convert_nano_cc3_full.json results/verify_bench_cc3_full_b4.json results/verify_bench_cc3_full_b16.json" ;;
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
@@ -250,7 +253,7 @@ run_stage() { case "$1" in
   convert)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     # each step only after the one before succeeded (set -e is off inside run_stage): a failed run never replaces a checkpoint
-    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" \
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CONVERT_RUNS" --train_shards 6 \
         --keep runs/convert/keep --out results/convert_nano.json || return 1
     [ -d "runs/convert/keep/$BEST_B4" ] && [ -d "runs/convert/keep/$TWIN" ] || { echo "convert: kept runs missing" >&2; return 1; }
     rm -rf checkpoints/convert_b4 && cp -r "runs/convert/keep/$BEST_B4" checkpoints/convert_b4 || return 1
@@ -260,7 +263,7 @@ run_stage() { case "$1" in
 unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
   convert_cc)   # clean-causal conversions (02_model: left to right is the causal LM; + the clean stream's AR loss), block 4 and 16, 150M tokens each
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
-    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC_B4,$CC_B16" \
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC_B4,$CC_B16" --train_shards 6 \
         --keep runs/convert/keep --out results/convert_nano_cc.json || return 1
     [ -d "runs/convert/keep/$CC_B4" ] || { echo "convert_cc: runs/convert/keep/$CC_B4 missing" >&2; return 1; }
     rm -rf checkpoints/convert_cc_b4 && cp -r "runs/convert/keep/$CC_B4" checkpoints/convert_cc_b4 &&
@@ -285,6 +288,19 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --out results/verify_bench_gpu.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
         --out results/verify_bench_gpu_speed.json ;;
+  convert_cc3_full)   # AR-loss weight 3 at block 4 and 16 on EVERY train shard (309M tokens, the three bundles; the teacher, its twin and
+                      # convert_cc saw bundle 00 only: not a like-for-like comparison with them), then each model's code_line task and
+                      # speed (VerifyEngine vs AREngine; batch 1/16/64 with the dense and the FlexAttention step mask)
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards 20 \
+        --keep runs/convert/keep --out results/convert_nano_cc3_full.json || return 1
+    for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
+      K="runs/convert/keep/${m%%:*}"; O="results/verify_bench_cc3_full_${m##*:}"
+      $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
+      for A in sdpa flex; do
+        $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
+      done
+    done ;;
   verify_step)    # VerifyEngine's compiled step against the eager one, back to back on one GPU (batch 1 and 64, kernel profiles)
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
         --compile_step --out results/verify_bench_gpu_compile_step.json || return 1

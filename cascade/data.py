@@ -21,8 +21,8 @@ __all__ = ['PAD_ID', 'EOS_ID', 'MASK_ID', 'SPECIAL_TOKENS', 'VOCAB_SIZE', 'TOKEN
            'fetch_command', 'fetch_source', 'fetch_all', 'read_ar', 'open_archive', 'read_documents', 'clean_document',
            'doc_key', 'key_unit', 'split_of', 'extract_corpus', 'iter_docs', 'new_bpe', 'check_special_ids',
            'train_tokenizer', 'load_tokenizer', 'load_index', 'tokenize_corpus', 'TokenStream', 'splitmix64',
-           'PackedBatches', 'make_sample', 'pack_transport', 'unpack_transport', 'split_file', 'find_parts',
-           'join_file', 'synthetic_tokens', 'open_tokens', 'TokenWindows', 'val_windows', 'corpus_report',
+           'PackedBatches', 'make_sample', 'pack_transport', 'unpack_transport', 'first_shards', 'split_file',
+           'find_parts', 'join_file', 'synthetic_tokens', 'open_tokens', 'TokenWindows', 'val_windows', 'corpus_report',
            'render_tables', 'write_data_card', 'build_all', 'main']
 
 # %% ../nbs/10_data.ipynb #fc1405fa
@@ -599,6 +599,31 @@ def unpack_transport(src_dir=None, tokens_dir=None, manifest_path=None, log=prin
     write_json(tokens_dir/'index.json', index)
     log(f"unpack: {len(done)} shards ready in {tokens_dir} ({ {sp: v['n_tokens'] for sp, v in index['splits'].items()} } tokens), {len(missing)} not here")
     return dict(ready=done, missing=missing, index=index)
+
+# %% ../nbs/10_data.ipynb #subset02
+def first_shards(tokens_dir, out_dir, n:int, split:str='train') -> Path:
+    "A token folder at `out_dir` with only the first `n` shards of `split` (symlinks to `tokens_dir`'s files); the other splits whole."
+    src, out = Path(tokens_dir).resolve(), Path(out_dir)
+    idx = load_index(src)
+    if split not in idx['splits']: raise DataError(f"split {split!r} not in {src/'index.json'} (it has {sorted(idx['splits'])})")
+    sh = idx['splits'][split]['shards']
+    total = idx['splits'][split].get('n_shards_total', len(sh))
+    if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= total):
+        raise DataError(f'first_shards: n must be an int in [1, {total}] (the shards of {split!r}), got {n!r}')
+    want = [f'{split}_{i:03d}.bin' for i in range(n)]
+    have = [s['file'] for s in sh[:n]]
+    if have != want: raise DataError(f'first_shards: {src} lacks {sorted(set(want) - set(have))} of the first {n} {split!r} shards (carry the bundles that hold them)')
+    out.mkdir(parents=True, exist_ok=True)
+    keep = {s['file'] for sp, v in idx['splits'].items() for s in (sh[:n] if sp == split else v['shards'])}
+    for f in keep:
+        link = out/f
+        if link.is_symlink() or link.exists(): link.unlink()
+        link.symlink_to(src/f)
+    new = {**idx, 'splits': {**idx['splits'], split: dict(n_tokens=sum(s['n_tokens'] for s in sh[:n]), shards=sh[:n],
+                                                          complete=n == total, n_shards_total=total)},
+           'subset': dict(of=str(src), split=split, first_shards=n)}
+    write_json(out/'index.json', new)
+    return out
 
 # %% ../nbs/10_data.ipynb #b4b70842
 PARTS_FORMAT = 'cascade-parts-v1'

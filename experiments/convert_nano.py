@@ -27,6 +27,7 @@ from cascade.train import TrainConfig, train, evaluate, _val_windows
 from cascade.convert import l2r_nll
 from cascade.objective import ar_loss
 from cascade.results import make_result, write_result
+from cascade.data import first_shards, TokenStream
 
 RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?(?:_ar([0-9.]+))?(_comp)?(?:_cc([0-9.]+))?(?:_cur(\d+x[0-9.]+(?:\+\d+x[0-9.]+)*))?$')
 NAME_FORM = 'b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_ar<p>][_comp][_cc<w>][_cur<block>x<frac>[+...]]'
@@ -122,11 +123,18 @@ def main(argv=None):
     ap.add_argument('--keep', default='', help='folder to save each converted model in (<keep>/<run>)')
     ap.add_argument('--out', default='results/convert_nano.json')
     ap.add_argument('--max_steps', type=int, default=0, help='> 0: cap the steps of every run (CPU dry runs)')
+    ap.add_argument('--train_shards', type=int, default=0,
+                    help='> 0: train on the first N train shards only (cascade.data.first_shards; 6 = bundle 00, the data of the teacher, '
+                         'its twin and the session-8 conversions); 0: every shard that --data holds')
     a = ap.parse_args(argv)
     if a.merge: return merge(a.merge, a.out)
     if not a.runs: raise SystemExit('--runs is required (or --merge)')
     runs = {n: parse_run(n) for n in a.runs.split(',')}                       # every name checked before any work
     if not (Path(a.teacher) / 'config.json').is_file(): raise SystemExit(f'--teacher {a.teacher}: no saved model there')
+    if a.train_shards < 0: raise SystemExit(f'--train_shards must be >= 0, got {a.train_shards}')
+    train_data = str(first_shards(a.data, f'runs/convert/data_train{a.train_shards}', a.train_shards)) if a.train_shards else a.data
+    split = TokenStream(train_data, 'train', verify=False)
+    print(f'train split: {len(split.shards)} shards, {len(split):,} tokens ({train_data})', flush=True)
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     teacher = CascadeLM.from_pretrained(a.teacher, device=dev).eval()
     N = teacher.cfg.max_seq_len
@@ -139,7 +147,7 @@ def main(argv=None):
     for name, s in runs.items():
         steps = max(1, round(s['tokens'] / (a.batch_size * N)))
         if a.max_steps: steps = min(steps, a.max_steps)
-        tc = TrainConfig(run=f'convert_{name}', out_dir=f'runs/convert/{name}', data=a.data, batch_size=a.batch_size,
+        tc = TrainConfig(run=f'convert_{name}', out_dir=f'runs/convert/{name}', data=train_data, batch_size=a.batch_size,
                          steps=steps, lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'],
                          ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], complementary=s['complementary'], block_schedule=s['block_schedule'],
                          eval_every=0, eval_batches=1, eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda',
@@ -152,7 +160,7 @@ def main(argv=None):
         model = r['model'].eval()
         bs = cfg.block_size
         row = dict(run=name, **s, steps=steps, train_tokens=r['metrics']['tokens'], train_tokens_per_s=r['metrics']['tokens_per_s'],
-                   train_wall_s=time.time() - t1, teacher_nll=t_nll, teacher_nll_se=t_se, teacher_ppl=math.exp(t_nll))
+                   train_wall_s=time.time() - t1, train_split_tokens=len(split), train_split_shards=len(split.shards), teacher_nll=t_nll, teacher_nll_se=t_se, teacher_ppl=math.exp(t_nll))
         row['l2r_nll'] = l2r(model, windows, eb, dev)
         row['l2r_ratio'] = math.exp(row['l2r_nll'] - t_nll)
         for t in (int(v) for v in a.parallel.split(',') if v):
