@@ -586,7 +586,7 @@ class VerifyEngine:
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
                  graphs:bool|None=None, compile:bool=False,
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
-                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; not yet measured on a GPU)
+                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
                  chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
         c = model.cfg
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
