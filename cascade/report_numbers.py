@@ -288,7 +288,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -464,6 +464,59 @@ def _clean_causal(results:dict):
                 'VBench': bool(brows), 'VBenchTask': bool(t), 'VBenchArRandom': bool(cfgb.get('ar_random')),
                 'VBenchPlain': bool(prows) and bool(crows), 'VBenchQueue': bool(q),
                 'VBenchSpeedup': (_num((v1 or {}).get('speedup_vs_ar')) or 0) > 1}
+
+def _cc_weight_full(results:dict):
+    """The clean-causal conversions with a larger AR-loss weight trained on every train shard (`convert_nano_cc3_full`),
+    each with `verify_bench`'s task and speed files (`verify_bench_cc3_full_b4`, `_b16`, and the `_sdpa` / `_flex` speed
+    runs). Their data differs from the twin's (bundle 00 only), which the paper says beside every comparison."""
+    cstem, cres = pick(results, 'convert_nano_cc3_full')
+    rows = {r.get('block_size'): r for r in rows_of(cres)}
+    twin = next((r for r in rows_of(pick(results, 'convert_nano')[1]) if r.get('block_size') == 1), None)
+    tn = _num((twin or {}).get('l2r_nll'))
+    csrc = f'{cstem or "convert_nano_cc3_full"}.json'
+    ms = [Macro('CcfArWeight', fmt(_num((rows.get(4) or {}).get('ar_weight')), 'sig'), f"{csrc}: the clean stream's AR-loss weight"),
+          Macro('CcfHardware', fmt(cres and device_label(cres['provenance'].get('device')), 'text'), f'{csrc} provenance.device')]
+    fast = lambda rows_, B: max((r for r in rows_ if r.get('batch') == B and str(r.get('method', '')).startswith('verify')),
+                                key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})
+    n_task = 0
+    for n, bs in (('BFour', 4), ('BSixteen', 16)):
+        r = rows.get(bs) or {}
+        ms += [Macro(f'Ccf{n}LtrTeacher', fmt(_num(r.get('l2r_ratio')), 'times'), f'{csrc} block {bs}: left-to-right perplexity over the teacher\'s'),
+               Macro(f'Ccf{n}ElboTeacher', fmt(_num(r.get('elbo_ratio')), 'times'), f'{csrc} block {bs}: ELBO perplexity over the teacher\'s'),
+               Macro(f'Ccf{n}HalfTeacher', fmt(_num(r.get(f'l2r_k{bs // 2}_ratio')), 'times'), f'{csrc} block {bs}: two tokens per forward, over the teacher\'s')]
+        v = _num(r.get('l2r_nll'))
+        ms.append(Macro(f'Ccf{n}LtrTwin', fmt(math.exp(v - tn) if v is not None and tn is not None else None, 'times'),
+                        f"{csrc} block {bs} l2r_nll over the twin's (convert_nano.json, block 1), as perplexities"))
+        k = 'BFour' if bs == 4 else 'BSixteen'
+        tstem, tres = pick(results, f'verify_bench_cc3_full_b{bs}')
+        t = lookup(tres, 'metrics.task') or {}
+        n_task += bool(t)
+        tsrc = f'{tstem or f"verify_bench_cc3_full_b{bs}"}.json metrics.task'
+        ms += [Macro(f'Ccf{n}Em', fmt(_num(t.get('exact_match')), 'pct'), f'{tsrc}: exact match (VerifyEngine, fp32: the causal greedy decode)'),
+               Macro(f'Ccf{n}TokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'), f'{tsrc}: tokens per forward of a row'),
+               Macro(f'Ccf{n}Accept', fmt(_num(t.get('accept_rate')), 'pct'), f'{tsrc}: share of drafts accepted')]
+        for w, ref in (('Twin', 'ar'), ('Teacher', 'teacher')):
+            m = (t.get('vs') or {}).get(ref) or {}; ci = m.get('ci') or [None, None]
+            ms += [Macro(f'Ccf{n}{w}Diff', fmt(_num(m.get('diff')), 'pct'), f'{tsrc}.vs.{ref}: exact match minus the reference'),
+                   Macro(f'Ccf{n}{w}Lo', fmt(_num(ci[0]), 'pct'), f'{tsrc}.vs.{ref}: paired-bootstrap 95% interval, low end'),
+                   Macro(f'Ccf{n}{w}Hi', fmt(_num(ci[1]), 'pct'), f'{tsrc}.vs.{ref}: paired-bootstrap 95% interval, high end'),
+                   Macro(f'Ccf{n}{w}Verdict', fmt(m.get('verdict'), 'text'), f'{tsrc}.vs.{ref}: the matched-quality verdict')]
+        for a, A in (('', 'sdpa'), ('Flex', 'flex')):
+            sstem, sres = pick(results, f'verify_bench_cc3_full_b{bs}_{A}')
+            srows, ssrc = rows_of(sres), f'{sstem or f"verify_bench_cc3_full_b{bs}_{A}"}.json'
+            for b, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
+                ms.append(Macro(f'Ccf{n}{a}{b}Speedup', fmt(_num(fast(srows, B).get('speedup_vs_ar')), 'times'),
+                                f"{ssrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"))
+            ms.append(Macro(f'Ccf{n}{a}OneFwdMs', fmt(_num(fast(srows, 1).get('forward_ms')), 'sig'), f'{ssrc} batch 1: verify forward, ms'))
+            ms.append(Macro(f'Ccf{n}{a}SixtyFourFwdMs', fmt(_num(fast(srows, 64).get('forward_ms')), 'sig'), f'{ssrc} batch 64: verify forward, ms'))
+        ms.append(Macro(f'Ccf{n}OneTokPerFwd', fmt(_num(fast(rows_of(pick(results, f'verify_bench_cc3_full_b{bs}_sdpa')[1]), 1).get('tokens_per_forward')), 'sig'),
+                        f'verify_bench_cc3_full_b{bs}_sdpa.json batch 1: tokens per forward'))
+    arows = rows_of(pick(results, 'verify_bench_cc3_full_b4_sdpa')[1])
+    for b, B in (('One', 1), ('SixtyFour', 64)):
+        ar = next((r for r in arows if r.get('batch') == B and r.get('method') == 'AR'), {})
+        ms.append(Macro(f'CcfAr{b}FwdMs', fmt(_num(ar.get('forward_ms')), 'sig'), f'verify_bench_cc3_full_b4_sdpa.json batch {B}: AR forward, ms'))
+    return ms, {'CcThreeFull': bool(rows) and tn is not None and n_task == 2}
+
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
 def _commit(res):
