@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step convert_cc3_full convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step convert_cc3 convert_cc3_full convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -153,7 +153,7 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
-  convert_cc3_full) echo "experiments/convert_nano.py experiments/verify_bench.py cascade/convert.py cascade/model.py cascade/engine.py cascade/train.py checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json data/transport.json results/eval_code_line_converted_twin_gpu.json" ;;
+  convert_cc3|convert_cc3_full) echo "experiments/convert_nano.py experiments/verify_bench.py cascade/convert.py cascade/model.py cascade/engine.py cascade/train.py checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json data/transport.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
@@ -186,6 +186,7 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
+  convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json" ;;
   convert_cc3_full) echo "results/convert_nano_cc3_full.json results/verify_bench_cc3_full_b4.json results/verify_bench_cc3_full_b16.json" ;;
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
@@ -288,6 +289,15 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --out results/verify_bench_gpu.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
         --out results/verify_bench_gpu_speed.json ;;
+  convert_cc3)   # AR-loss weight 3 at block 4 and 16 on bundle 00 (train shards 0-5: the data of the teacher, its twin and convert_cc),
+                 # the like-for-like test of convert_cc3_full's verdict against the twin; then code_line and speed as there
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards 6 \
+        --keep runs/convert/keep_b00 --out results/convert_nano_cc3.json || return 1
+    for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
+      K="runs/convert/keep_b00/${m%%:*}"; O="results/verify_bench_cc3_${m##*:}"
+      $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
+    done ;;
   convert_cc3_full)   # AR-loss weight 3 at block 4 and 16 on EVERY train shard (309M tokens, the three bundles; the teacher, its twin and
                       # convert_cc saw bundle 00 only: not a like-for-like comparison with them), then each model's code_line task and
                       # speed (VerifyEngine vs AREngine; batch 1/16/64 with the dense and the FlexAttention step mask)
