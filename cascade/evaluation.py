@@ -171,9 +171,16 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's greedy decode
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temperature}")
-        if engine is not None:                                          # stop ids end rows on the device; text stops are cut below
-            out = engine.generate(prompts); ids, when = [list(t) for t in out['tokens']], out['commit_steps']
-            batch.update(nfe=out['nfe'], nfe_prefill=out['nfe_prefill'])
+        if engine is not None:                                          # stop ids end rows on the device; a stop string (any tokens) ends the read
+            if engine.chunk != 1: raise ValueError(f'decode_until reads a VerifyEngine one step at a time: build it with chunk=1, not {engine.chunk}')
+            when = [[] for _ in range(B)]                               # per row and token: the step that committed it (a replay is a step)
+            events = engine.stream(prompts)
+            for step, st in enumerate(events, 1):
+                for r, t in enumerate(st.new):
+                    if t and not finished(r): ids[r] += t; when[r] += [step] * len(t)
+                batch.update(nfe=st.nfe, nfe_prefill=int(engine.g_prefill is not None))
+                if all(finished(r) for r in range(B)): break              # every row holds a stop: no more forwards, whatever the device thinks
+            events.close()
         else:                                                           # one row after another, each with its own prefill
             out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None)
             ids, nfe_rows = out['tokens'], list(out['nfe'])
