@@ -153,7 +153,8 @@ def serve_cmd(a) -> int:
     "`cascade serve`: load the checkpoint, run the server until interrupted."
     from cascade.serve import serve
     ld, dev = _load(a)
-    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=_backend(a.backend, dev, ld.model.cfg))
+    if a.backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
+    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=a.backend)   # 'auto': chosen per batch, by its rule
     return 0
 
 def delegate(name:str, args:list) -> int:

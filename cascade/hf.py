@@ -23,8 +23,8 @@ from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling
 
 # %% auto #0
 __all__ = ['MODEL_TYPE', 'CascadeHFConfig', 'is_causal_lm', 'default_generation_config', 'check_rule', 'generation_settings',
-           'Step', 'decode_rows', 'TextStream', 'CascadeHFModel', 'Loaded', 'load_tokenizer_for', 'load_model',
-           'hf_layout']
+           'Step', 'auto_backend', 'decode_rows', 'TextStream', 'CascadeHFModel', 'Loaded', 'load_tokenizer_for',
+           'load_model', 'hf_layout']
 
 # %% ../nbs/16_hf.ipynb #20043d9e
 MODEL_TYPE = 'cascade'
@@ -103,11 +103,19 @@ def _limits(max_new_tokens, n:int) -> list:
         if not (_is_int(v) and v > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {v!r}')
     return [int(v) for v in m]
 
+def auto_backend(cfg:CascadeConfig, rule, device) -> str:
+    """The backend `decode_rows` should use for `rule` (parsed: a `StepRule`, `DraftVerify` or None for AR) on `device`:
+    'engine' on CUDA where it has one (`VerifyEngine` for 'verify' on a clean-causal model, `BlockEngine` for a step rule
+    on any other), else 'reference'."""
+    if torch.device(device).type != 'cuda': return 'reference'
+    if isinstance(rule, DraftVerify): return 'engine'
+    return 'engine' if isinstance(rule, StepRule) and not cfg.clean_causal else 'reference'
+
 def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or a (B, P) tensor
                 rule='threshold:0.9', # a rule string or StepRule; 'ar' / None: the AR decoder (causal models); 'verify': draft and verify (clean-causal)
                 max_new_tokens=64, # an int, or one per row
                 temperature:float=0.0, top_p:float=1.0, seed:int=0,
-                backend:str='reference', # 'reference' (cascade.sampler.stream, any device) or 'engine' (BlockEngine / VerifyEngine, CUDA)
+                backend:str='reference', # 'reference' (cascade.sampler.stream, any device), 'engine' (BlockEngine / VerifyEngine, CUDA) or 'auto' (`auto_backend`, per call)
                ) -> Iterator[Step]:
     "Decode a ragged batch; yield a `Step` per committed block. Every argument is checked before any work."
     c = model.cfg
@@ -116,7 +124,8 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
     lim = _limits(max_new_tokens, len(rows))
     temperature, top_p = check_sampling(temperature, top_p)
     if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
-    if backend not in ('reference', 'engine'): raise ValueError(f"backend must be 'reference' or 'engine', got {backend!r}")
+    if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
+    if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
     if (rule is None or c.token_shift) and any(len(p) == 0 for p in rows):
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
