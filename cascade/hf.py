@@ -103,6 +103,23 @@ def _limits(max_new_tokens, n:int) -> list:
         if not (_is_int(v) and v > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {v!r}')
     return [int(v) for v in m]
 
+def _verify_to_steps(events, lim:list, eos_id:int, extra:int, pre:int) -> Iterator[Step]:
+    "`VerifyStep`s (EOS kept, one engine limit) as `Step`s: each row cut at its own limit, then before its EOS ('stop'), finished once."
+    B = len(lim)
+    count, done = [0] * B, [False] * B
+    for st in events:
+        new, fin = [[] for _ in range(B)], [None] * B
+        for r, t in enumerate(st.new):
+            if done[r]: continue
+            t = t[:lim[r] - count[r]]                                          # the row's own limit first: an EOS past it is not a stop
+            if eos_id in t: t, fin[r] = t[:t.index(eos_id)], 'stop'
+            count[r] += len(t); new[r] = t
+            if fin[r] is None and (count[r] >= lim[r] or st.finished[r]): fin[r] = 'length'
+            done[r] = fin[r] is not None
+        yield Step(new, fin, st.nfe + extra, pre)
+        if all(done): return
+    raise RuntimeError('decoder ended before every row finished')             # never expected: a guard, not a path
+
 def auto_backend(cfg:CascadeConfig, rule, device) -> str:
     """The backend `decode_rows` should use for `rule` (parsed: a `StepRule`, `DraftVerify` or None for AR) on `device`:
     'engine' on CUDA where it has one (`VerifyEngine` for 'verify' on a clean-causal model, `BlockEngine` for a step rule
@@ -137,18 +154,8 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
             eng = VerifyEngine(model, B, max(len(p) for p in rows), M, stop_ids=[c.eos_id])   # EOS kept: cut below
             events, extra, pre = eng.stream(rows), 0, int(eng.g_prefill is not None)
         else: events, extra, pre = stream_verify(model, rows, lim, stop_at_eos=True), B, B   # the reference: a prefill per row
-        count, done = [0] * B, [False] * B
-        for st in events:
-            new, fin = [[] for _ in range(B)], [None] * B
-            for r, t in enumerate(st.new):
-                if done[r]: continue
-                if c.eos_id in t: t, fin[r] = t[:t.index(c.eos_id)], 'stop'
-                t = t[:lim[r] - count[r]]; count[r] += len(t); new[r] = t
-                if fin[r] is None and (count[r] >= lim[r] or st.finished[r]): fin[r] = 'length'
-                done[r] = fin[r] is not None
-            yield Step(new, fin, st.nfe + extra, pre)
-            if all(done): return
-        raise RuntimeError('decoder ended before every row finished')         # never expected: a guard, not a path
+        yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
+        return
     if rule is None:                                                          # the AR baseline: a Step per token (its block is one token)
         from cascade.sampler import stream_ar
         count, done = [0] * B, [False] * B
