@@ -524,8 +524,10 @@ class AREngine:
 # %% ../nbs/08_engine.ipynb #vereng01
 def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
     """The host-free bookkeeping of one `VerifyEngine` step, in place: accept the longest run of drafts the causal
-    stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it."""
+    stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it (with
+    fewer variants than the block size, from the last one when the run is longer: its drafts are still drafts)."""
     B, bs, D = hc.shape
+    V = hv.shape[1]
     j = torch.arange(bs, device=cand.device)
     argmax = lambda h: F.linear(h, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)   # greedy token of each state
     pred = argmax(hc)                                                               # (B, bs): the causal token after each candidate
@@ -542,8 +544,9 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, 
     acc.add_((A - 1).clamp(min=0)); drafted.add_(((cand[:, 1:] != mask_id) & live[:, None]).sum(1))
     nxt = cur + A
     v = (A - 1).clamp(min=0)                                                        # the variant that assumed A accepted
-    hsel = hv.gather(1, v[:, None, None, None].expand(B, 1, bs, D))[:, 0]          # (B, bs, D) its noisy states
-    sv = s.gather(1, v[:, None])[:, 0]                                              # its block start
+    vv = v.clamp(max=V - 1)                                                         # the one computed (all of them when V = bs)
+    hsel = hv.gather(1, vv[:, None, None, None].expand(B, 1, bs, D))[:, 0]         # (B, bs, D) its noisy states
+    sv = s.gather(1, vv[:, None])[:, 0]                                             # its block start
     q = nxt[:, None] + j[None, 1:]                                                  # (B, bs-1) positions of the next drafts
     hd = hsel.gather(1, (q - 1 - sv[:, None]).clamp(0, bs - 1)[:, :, None].expand(-1, -1, D))   # state before each (token shift)
     draft = argmax(hd)
@@ -555,22 +558,23 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, 
 
 
 def _verify_inputs(cand, seq, cur, keys, side, vslots, bs:int, mask_id:int, max_pos:int):
-    """A step's tokens, positions, K/V slots and mask (B, 1, T, Lm + bs^2): bs candidates at slots cur.. (causal: each
-    reads the slots up to its own) and bs variants of the block, variant v assuming v + 1 candidates accepted (noisy: reads
-    the slots below its block start and its own tokens); and the variants' block starts (B, bs)."""
-    B, Lm = cand.shape[0], keys.shape[0]
+    """A step's tokens, positions, K/V slots and mask (B, 1, T, Lm + V bs): bs candidates at slots cur.. (causal: each
+    reads the slots up to its own) and V variants of the block (V = side's size / bs), variant v assuming v + 1 candidates
+    accepted (noisy: reads the slots below its block start and its own tokens); and the variants' block starts (B, V)."""
+    B, Lm, V = cand.shape[0], keys.shape[0], side.shape[-1] // bs
     j, p = torch.arange(bs, device=cand.device), cur
+    jv = j[:V]
     cpos = p[:, None] + j                                                   # (B, bs)
-    s = (p[:, None] + j + 1) // bs * bs                                     # (B, bs) variant v's block start
-    vpos = s[:, :, None] + j                                                # (B, bs, bs)
+    s = (p[:, None] + jv + 1) // bs * bs                                    # (B, V) variant v's block start
+    vpos = s[:, :, None] + j                                                # (B, V, bs)
     rel = vpos - p[:, None, None]
-    vtok = torch.where(rel < 0, seq.gather(1, vpos.clamp(max=Lm - 1).view(B, -1)).view(B, bs, bs),
-           torch.where(rel <= j[None, :, None], cand.gather(1, rel.clamp(0, bs - 1).view(B, -1)).view(B, bs, bs), mask_id))
-    idx = torch.cat([cand, vtok.view(B, -1)], 1)                            # (B, bs + bs^2)
+    vtok = torch.where(rel < 0, seq.gather(1, vpos.clamp(max=Lm - 1).view(B, -1)).view(B, V, bs),
+           torch.where(rel <= jv[None, :, None], cand.gather(1, rel.clamp(0, bs - 1).view(B, -1)).view(B, V, bs), mask_id))
+    idx = torch.cat([cand, vtok.view(B, -1)], 1)                            # (B, bs + V bs)
     pos = torch.cat([cpos, vpos.view(B, -1)], 1).clamp(max=max_pos)         # (past the sequence: junk rows only)
     mc = keys[None, None, :] <= cpos[:, :, None]                            # (B, bs, Lm)
-    mv = keys[None, None, :] < s.repeat_interleave(bs, 1)[:, :, None]       # (B, bs^2, Lm)
-    mask = torch.cat([torch.cat([mc, mc.new_zeros(B, bs, bs * bs)], 2),
+    mv = keys[None, None, :] < s.repeat_interleave(bs, 1)[:, :, None]       # (B, V bs, Lm)
+    mask = torch.cat([torch.cat([mc, mc.new_zeros(B, bs, V * bs)], 2),
                       torch.cat([mv, side.expand(B, -1, -1)], 2)], 1)[:, None]
     slots = torch.cat([cpos.clamp(max=Lm - 1), vslots], 1)
     return idx, pos, slots, mask, s
@@ -586,6 +590,7 @@ class VerifyEngine:
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
                  graphs:bool|None=None, compile:bool=False,
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
+                 variants:int|None=None, # noisy copies of the block per row and step (None: block_size, one per run length the step may accept); fewer: a narrower forward, drafts after a longer run from the last copy
                  attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
                  chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
         c = model.cfg
@@ -593,6 +598,8 @@ class VerifyEngine:
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if max_prompt_len < 1: raise ValueError('max_prompt_len must be >= 1 (the token shift predicts from the token before)')
         if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
+        V = c.block_size if variants is None else variants
+        if not (_is_int(V) and 1 <= V <= c.block_size): raise ValueError(f'variants must be an int in [1, block_size {c.block_size}], got {variants!r}')
         stop_ids = sorted({int(t) for t in stop_ids})
         bad = [t for t in stop_ids if not 0 <= t < c.vocab_size]
         if bad: raise ValueError(f'stop_ids {bad} are not token ids of a vocabulary of {c.vocab_size}')
@@ -600,13 +607,13 @@ class VerifyEngine:
         need = -(-(max_prompt_len + max_new_tokens) // bs) * bs
         if need > c.max_seq_len:
             raise ValueError(f'max_prompt_len {max_prompt_len} + max_new_tokens {max_new_tokens} needs {need} positions > max_seq_len {c.max_seq_len}')
-        self.model, self.cfg, self.B, self.bs, self.device = model, c, batch_size, bs, dev
+        self.model, self.cfg, self.B, self.bs, self.V, self.device = model, c, batch_size, bs, V, dev
         self.max_prompt, self.max_new, self.stop_at_eos, self.chunk = max_prompt_len, max_new_tokens, stop_at_eos, chunk
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
         if attn not in ('sdpa', 'flex'): raise ValueError(f"attn must be 'sdpa' or 'flex', got {attn!r}")
-        self.net = StaticLM(model, batch_size, need, compile, attn, extra_slots=bs + bs * bs)   # + every variant's K/V
+        self.net = StaticLM(model, batch_size, need, compile, attn, extra_slots=bs + V * bs)   # + every variant's K/V
         self._compile = compile
         compile_step = compile if compile_step is None else compile_step
         self._inputs, self._book = _compiled(_verify_inputs, compile_step), _compiled(_verify_step, compile_step)
@@ -622,9 +629,9 @@ class VerifyEngine:
         self.stop_set = set(self.stop.nonzero()[:, 0].tolist())
         self.keys = torch.arange(self.Lm, device=dev)
         self.keys_all = torch.arange(self.net.Lkv, device=dev)          # every slot (the prefills' dense masks; past Lm: the variants' and padding)
-        vid = torch.arange(bs * bs, device=dev) // bs
-        self.side = (vid[:, None] == vid[None, :])[None]                 # (1, bs^2, bs^2): a variant reads its own tokens
-        self.vslots = (self.Lm + torch.arange(bs * bs, device=dev)).expand(B, -1)
+        vid = torch.arange(V * bs, device=dev) // bs
+        self.side = (vid[:, None] == vid[None, :])[None]                 # (1, V bs, V bs): a variant reads its own tokens
+        self.vslots = (self.Lm + torch.arange(V * bs, device=dev)).expand(B, -1)
         self.S = max_prompt_len - 1                                      # the prefill: every prompt but its last token
         self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)
         self._load_dummy()
@@ -652,7 +659,7 @@ class VerifyEngine:
         else: att = torch.zeros(mask.shape, dtype=self.net.KV.dtype, device=mask.device).masked_fill_(~mask, float('-inf'))   # additive, once for every layer
         h = self.net.hidden(idx, pos, 0, slots=slots, mask=att)                # (B, T, D)
         self.steps.add_((~self.done).long())
-        self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, bs, bs, -1),
+        self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, self.V, bs, -1),
                    s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
 
     def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
@@ -662,11 +669,12 @@ class VerifyEngine:
         slots up to its own (cur + i), variant v the slots below its block start s[:, v] and its own bs side slots; per row
         only the key tiles up to cur + bs and the side slots' tiles are live."""
         from torch.nn.attention.flex_attention import BlockMask
-        bs, Lm, T, B = self.bs, self.Lm, self.bs + self.bs * self.bs, self.B
+        bs, V, Lm, B = self.bs, self.V, self.Lm, self.B
+        T = bs + V * bs
         cpos = cur[:, None] + torch.arange(bs, device=cur.device)                # (B, bs)
         NT = self.net.Lkv // _KV_BLOCK
         tile = torch.arange(NT, device=cur.device)
-        t0, t1 = Lm // _KV_BLOCK, (Lm + bs * bs - 1) // _KV_BLOCK               # the side slots' tiles
+        t0, t1 = Lm // _KV_BLOCK, (Lm + V * bs - 1) // _KV_BLOCK               # the side slots' tiles
         live = (tile[None] * _KV_BLOCK < (cur + bs)[:, None]) | ((tile >= t0) & (tile <= t1))[None]   # (B, NT)
         order = torch.sort(torch.where(live, tile, tile + NT), dim=1).values     # live tiles first, ascending
         nq = -(-T // _KV_BLOCK)                                                  # query tiles (T > 128 from block size 11): the same live tiles each
@@ -674,9 +682,9 @@ class VerifyEngine:
         n = live.sum(1).to(torch.int32)[:, None, None].expand(B, 1, nq).contiguous()
         def verify_mod(b, h, q, kv):
             q = q.clamp(max=T - 1)                                              # (padded query rows read row T - 1)
-            cand, v = q < bs, ((q - bs) // bs).clamp(0, bs - 1)
+            cand, v = q < bs, ((q - bs) // bs).clamp(0, V - 1)
             main = kv < Lm
-            side = (kv >= Lm) & (kv < Lm + bs * bs) & ((kv - Lm) // bs == v)
+            side = (kv >= Lm) & (kv < Lm + V * bs) & ((kv - Lm) // bs == v)
             return (cand & main & (kv <= cpos[b, q.clamp(max=bs - 1)])) | (~cand & ((main & (kv < s[b, v])) | side))
         return BlockMask.from_kv_blocks(n, idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=verify_mod,
                                         seq_lengths=(T, self.net.Lkv), compute_q_blocks=False)
@@ -690,7 +698,7 @@ class VerifyEngine:
     def _build_row_prefill(self):
         "The one-row prefill and its graph (the capture's warm-up runs copy into row 0 of an idle engine: harmless)."
         c = self.cfg
-        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, self.net.attn, extra_slots=self.bs + self.bs * self.bs)
+        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, self.net.attn, extra_slots=self.bs + self.V * self.bs)
         self.seq1 = torch.full((1, self.S), c.mask_id, dtype=torch.long, device=self.device)
         self.r1 = torch.zeros(1, dtype=torch.long, device=self.device)
         with torch.no_grad(): self.g_row = _Graph(self._row_prefill, self.graphs, None, lambda: self.r1.zero_())   # its own pool

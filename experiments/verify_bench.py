@@ -45,13 +45,13 @@ def newline_ids(tok, vocab_size:int) -> list:
     return [i for i in range(vocab_size) if '\n' in tok.decode([i])]
 
 
-def task_run(model, tok, docs, batch:int, max_new:int, progress:bool=True) -> dict:
+def task_run(model, tok, docs, batch:int, max_new:int, progress:bool=True, variants=None) -> dict:
     "VerifyEngine over the task items in batches (the last one padded with copies of its first item, dropped after)."
     c, bs = model.cfg, model.cfg.block_size
     room = c.max_seq_len - -(-max_new // bs) * bs - bs                     # the prompt room of cascade.evaluation's generate_until
     prs = [tok.encode(d['prompt'], add_special_tokens=False)[-room:] or [c.eos_id] for d in docs]
     eng = VerifyEngine(model, batch, max(len(p) for p in prs), max_new, stop_ids=newline_ids(tok, c.vocab_size),
-                       stop_at_eos=True)                                    # as the evaluation: EOS ends the line, cut before it
+                       stop_at_eos=True, variants=variants)                 # as the evaluation: EOS ends the line, cut before it
     per, t0 = [], time.time()
     for i in tqdm(range(0, len(prs), batch), desc='task', disable=not progress):
         chunk = prs[i:i + batch]
@@ -93,6 +93,8 @@ def main(argv=None):
     ap.add_argument('--compile_step', action=argparse.BooleanOptionalAction, default=None,
                     help="VerifyEngine's compile_step: also compile the step's inputs and bookkeeping (default: as --compile)")
     ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex'), help="VerifyEngine's step attention (speed and device checks)")
+    ap.add_argument('--variants', type=int, default=None,
+                    help="VerifyEngine's noisy copies of the block per row and step (default: the block size); fewer: narrower forwards, fewer drafts")
     ap.add_argument('--queue', type=int, default=0, help='part 4: this many prompts through --queue_batch rows (0: no queue run)')
     ap.add_argument('--queue_batch', type=int, default=64)
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
@@ -156,7 +158,7 @@ def main(argv=None):
     # 2. quality on the task
     if a.task_items:
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
-        t = task_run(m32, tok, docs, a.task_batch, 48)
+        t = task_run(m32, tok, docs, a.task_batch, 48, variants=a.variants)
         if a.reference:
             t['reference'] = a.reference
             t['vs'] = {}
@@ -185,7 +187,7 @@ def main(argv=None):
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
             if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
-                                     compile_step=step_c, chunk=int(name[-1]), attn=a.attn)
+                                     compile_step=step_c, chunk=int(name[-1]), attn=a.attn, variants=a.variants)
             sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
             per = [_time_all(lambda q=q: eng.generate(q), dev, a.repeats, 1) for q in sets]
             secs = [sorted(t)[len(t) // 2] for _, t in per]                 # each prompt's median over the repeats
@@ -225,7 +227,8 @@ def main(argv=None):
         are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
         _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
         del are
-        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c, attn=a.attn)
+        ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c, attn=a.attn,
+                          variants=a.variants)
         o, t_v = _time_all(lambda: ve.generate_many(qs), dev, a.repeats, 1)
         med = lambda t: sorted(t)[len(t) // 2]
         q = dict(prompts=N, batch=B, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar), ar_seconds_all=t_ar,
