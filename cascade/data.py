@@ -604,6 +604,7 @@ def unpack_transport(src_dir=None, tokens_dir=None, manifest_path=None, log=prin
 def first_shards(tokens_dir, out_dir, n:int, split:str='train') -> Path:
     "A token folder at `out_dir` with only the first `n` shards of `split` (symlinks to `tokens_dir`'s files); the other splits whole."
     src, out = Path(tokens_dir).resolve(), Path(out_dir)
+    if out.resolve() == src: raise DataError(f'first_shards: out_dir {out} is the source folder (its shards would be replaced by links to themselves)')
     idx = load_index(src)
     if split not in idx['splits']: raise DataError(f"split {split!r} not in {src/'index.json'} (it has {sorted(idx['splits'])})")
     sh = idx['splits'][split]['shards']

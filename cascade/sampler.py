@@ -437,16 +437,18 @@ class _VerifyRow:
         self.seq = torch.cat([seq, a[:m + 1]])
 
 def _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, who) -> list:
-    "Check everything (before any work), then one `_VerifyRow` per prompt."
+    "Check everything (before any work); then a function per prompt that makes its `_VerifyRow` (its prefill: made when needed)."
     c = model.cfg
     if not c.clean_causal: raise ValueError(f'{who} needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
     rows = _rows(prompts, model.tok.weight.device)
+    if not (_is_int(max_new_tokens) or isinstance(max_new_tokens, (list, tuple))):
+        raise ValueError(f'max_new_tokens must be a positive int or one per prompt, got {max_new_tokens!r}')
     lim = [max_new_tokens] * len(rows) if _is_int(max_new_tokens) else list(max_new_tokens)
     if len(lim) != len(rows): raise ValueError(f'{len(lim)} max_new_tokens for {len(rows)} prompts')
     if not all(_is_int(v) and v > 0 for v in lim): raise ValueError(f'max_new_tokens must be positive ints, got {max_new_tokens!r}')
     check_prompts(model, rows, max(lim))
     if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
-    return [_VerifyRow(model, p, int(n), stop_at_eos, stop, use_cache) for p, n in zip(rows, lim)]
+    return [lambda p=p, n=n: _VerifyRow(model, p, int(n), stop_at_eos, stop, use_cache) for p, n in zip(rows, lim)]
 
 @torch.no_grad()
 def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
@@ -456,10 +458,10 @@ def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lis
                    ) -> dict:
     "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts (nfe: two forwards a step, prefill not counted)."
     out = dict(tokens=[], nfe=[], iterations=[], accepted=[], drafted=[])
-    for r in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'generate_verify'):
+    for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'generate_verify'):
+        r = make()                                                          # one row's cache alive at a time
         while not r.done: r.step()
         for k, v in (('tokens', r.tokens()), ('nfe', r.nfe), ('iterations', r.iters), ('accepted', r.acc), ('drafted', r.dr)): out[k].append(v)
-        del r
     return out
 
 @dataclass
@@ -475,7 +477,7 @@ def stream_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists
                   stop_at_eos:bool=True, stop=None, use_cache:bool=True):
     """`generate_verify` as a stream: each round runs one iteration of every live row and yields a `VerifyStep` with
     the tokens it committed; the rounds' tokens, joined per row, are `generate_verify`'s output."""
-    rs = _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'stream_verify')
+    rs = [make() for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'stream_verify')]   # every row's cache: rows advance together
     sent = [0] * len(rs)
     while not all(r.done for r in rs):
         for r in rs:
