@@ -289,24 +289,18 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --out results/verify_bench_gpu.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --queue 256 \
         --out results/verify_bench_gpu_speed.json ;;
-  convert_cc3)   # AR-loss weight 3 at block 4 and 16 on bundle 00 (train shards 0-5: the data of the teacher, its twin and convert_cc),
-                 # the like-for-like test of convert_cc3_full's verdict against the twin; then code_line and speed as there
+  convert_cc3|convert_cc3_full)   # AR-loss weight 3 at block 4 and 16, then each model's code_line task and speed (VerifyEngine vs AREngine).
+    # convert_cc3: bundle 00 only (train shards 0-5, the data of the teacher, its twin and convert_cc): the like-for-like test.
+    # convert_cc3_full: EVERY train shard (309M tokens, the three bundles): not like-for-like with them; adds the speed at
+    # batch 1/16/64 with the dense and the FlexAttention step mask.
+    if [ "$1" = convert_cc3 ]; then SHARDS=6; KEEP=runs/convert/keep_b00; TAG=cc3; else SHARDS=20; KEEP=runs/convert/keep; TAG=cc3_full; fi
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
-    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards 6 \
-        --keep runs/convert/keep_b00 --out results/convert_nano_cc3.json || return 1
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards $SHARDS \
+        --keep $KEEP --out results/convert_nano_$TAG.json || return 1
     for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
-      K="runs/convert/keep_b00/${m%%:*}"; O="results/verify_bench_cc3_${m##*:}"
+      K="$KEEP/${m%%:*}"; O="results/verify_bench_${TAG}_${m##*:}"
       $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
-    done ;;
-  convert_cc3_full)   # AR-loss weight 3 at block 4 and 16 on EVERY train shard (309M tokens, the three bundles; the teacher, its twin and
-                      # convert_cc saw bundle 00 only: not a like-for-like comparison with them), then each model's code_line task and
-                      # speed (VerifyEngine vs AREngine; batch 1/16/64 with the dense and the FlexAttention step mask)
-    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
-    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards 20 \
-        --keep runs/convert/keep --out results/convert_nano_cc3_full.json || return 1
-    for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
-      K="runs/convert/keep/${m%%:*}"; O="results/verify_bench_cc3_full_${m##*:}"
-      $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
+      [ "$TAG" = cc3_full ] || continue
       for A in sdpa flex; do
         $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
       done

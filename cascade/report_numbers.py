@@ -350,6 +350,22 @@ _CC_TASK = (('eval_code_line_cc_b4_gpu', (('BFourThr', 'cb4_thr'), ('BFourEnt', 
             ('eval_code_line_cc_prefix99_gpu', (('BFourPNinetyNine', 'b4p99'), ('BSixteenPNinetyNine', 'b16p99'))),
             ('eval_code_line_cc_prefix_gpu', (('BFourPNine', 'b4p9'), ('BFourPSeven', 'b4p7'), ('BFourPFive', 'b4p5'),
                                               ('BSixteenPNine', 'b16p9'), ('BSixteenPSeven', 'b16p7'))))
+def _vs_macros(prefix:str, task:dict, src:str) -> list:
+    "Macros of a task result's comparisons (`metrics.task.vs`): against the twin (`ar`) and the teacher, diff, interval and verdict."
+    ms = []
+    for n, k in (('Twin', 'ar'), ('Teacher', 'teacher')):
+        m = (task.get('vs') or {}).get(k) or {}; ci = m.get('ci') or [None, None]
+        ms += [Macro(f'{prefix}{n}Diff', fmt(_num(m.get('diff')), 'pct'), f'{src}.vs.{k}: exact match minus the reference'),
+               Macro(f'{prefix}{n}Lo', fmt(_num(ci[0]), 'pct'), f'{src}.vs.{k}: paired-bootstrap 95% interval, low end'),
+               Macro(f'{prefix}{n}Hi', fmt(_num(ci[1]), 'pct'), f'{src}.vs.{k}: paired-bootstrap 95% interval, high end'),
+               Macro(f'{prefix}{n}Verdict', fmt(m.get('verdict'), 'text'), f'{src}.vs.{k}: the matched-quality verdict')]
+    return ms
+
+def _fastest_verify(rows:list, B:int) -> dict:
+    "The faster verify row (of the host-check intervals) at batch B, or {}."
+    return max((r for r in rows if r.get('batch') == B and str(r.get('method', '')).startswith('verify')),
+               key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})
+
 def _clean_causal(results:dict):
     """The clean-causal conversions (02_model) against the AR twin: likelihood ratios of `convert_nano_cc` over the twin row of
     `convert_nano` (same teacher, windows and tokens), and code_line on every item (each file's rows against the twin)."""
@@ -398,12 +414,7 @@ def _clean_causal(results:dict):
            Macro('VBenchTaskTokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'),
                  f'{bsrc} metrics.task: tokens per forward of a row, every forward counted (as the reference counts its own)'),
            Macro('VBenchTaskAccept', fmt(_num(t.get('accept_rate')), 'pct'), f'{bsrc} metrics.task: share of drafts accepted')]
-    for n, k in (('Twin', 'ar'), ('Teacher', 'teacher')):
-        m = (t.get('vs') or {}).get(k) or {}; ci = m.get('ci') or [None, None]
-        ms += [Macro(f'VBenchTask{n}Diff', fmt(_num(m.get('diff')), 'pct'), f'{bsrc} metrics.task.vs.{k}: exact match minus the reference'),
-               Macro(f'VBenchTask{n}Lo', fmt(_num(ci[0]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, low end'),
-               Macro(f'VBenchTask{n}Hi', fmt(_num(ci[1]), 'pct'), f'{bsrc} metrics.task.vs.{k}: paired-bootstrap 95% interval, high end'),
-               Macro(f'VBenchTask{n}Verdict', fmt(m.get('verdict'), 'text'), f'{bsrc} metrics.task.vs.{k}: the matched-quality verdict')]
+    ms += _vs_macros('VBenchTask', t, f'{bsrc} metrics.task')
     sstem, sres = pick(results, 'verify_bench_gpu_speed')           # the speed run of the current engine, else the compiled-step one, else the task file's rows
     if not rows_of(sres): sstem, sres = pick(results, 'verify_bench_gpu_compile_step')
     if not rows_of(sres): sstem, sres = bstem, bres
@@ -433,8 +444,7 @@ def _clean_causal(results:dict):
            Macro('VBenchNewTokens', fmt(_num(cfgb.get('max_new_tokens')), 'int'), f'{ssrc} config.max_new_tokens'),
            Macro('VBenchPromptLen', fmt(_num(cfgb.get('prompt_len')), 'int'), f'{ssrc} config.prompt_len')]
     kern = lambda r: _num(((r or {}).get('profile') or {}).get('kernels_per_forward'))
-    fast = lambda rows, B: max((r for r in rows if r.get('batch') == B and str(r.get('method', '')).startswith('verify')),
-                               key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})
+    fast = _fastest_verify
     arow = lambda rows, B: next((r for r in rows if r.get('batch') == B and r.get('method') == 'AR'), {})
     cstem, cres = pick(results, 'verify_bench_gpu_compile_step')   # the compiled step against the eager one, on one machine, back to back
     pstem, pres = pick(results, 'verify_bench_gpu_plain')
@@ -476,8 +486,7 @@ def _cc_weight_full(results:dict):
     csrc = f'{cstem or "convert_nano_cc3_full"}.json'
     ms = [Macro('CcfArWeight', fmt(_num((rows.get(4) or {}).get('ar_weight')), 'sig'), f"{csrc}: the clean stream's AR-loss weight"),
           Macro('CcfHardware', fmt(cres and device_label(cres['provenance'].get('device')), 'text'), f'{csrc} provenance.device')]
-    fast = lambda rows_, B: max((r for r in rows_ if r.get('batch') == B and str(r.get('method', '')).startswith('verify')),
-                                key=lambda r: _num(r.get('tokens_per_s')) or 0, default={})
+    fast = _fastest_verify
     n_task = 0
     for n, bs in (('BFour', 4), ('BSixteen', 16)):
         r = rows.get(bs) or {}
@@ -487,7 +496,6 @@ def _cc_weight_full(results:dict):
         v = _num(r.get('l2r_nll'))
         ms.append(Macro(f'Ccf{n}LtrTwin', fmt(math.exp(v - tn) if v is not None and tn is not None else None, 'times'),
                         f"{csrc} block {bs} l2r_nll over the twin's (convert_nano.json, block 1), as perplexities"))
-        k = 'BFour' if bs == 4 else 'BSixteen'
         tstem, tres = pick(results, f'verify_bench_cc3_full_b{bs}')
         t = lookup(tres, 'metrics.task') or {}
         n_task += bool(t)
@@ -495,12 +503,7 @@ def _cc_weight_full(results:dict):
         ms += [Macro(f'Ccf{n}Em', fmt(_num(t.get('exact_match')), 'pct'), f'{tsrc}: exact match (VerifyEngine, fp32: the causal greedy decode)'),
                Macro(f'Ccf{n}TokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'), f'{tsrc}: tokens per forward of a row'),
                Macro(f'Ccf{n}Accept', fmt(_num(t.get('accept_rate')), 'pct'), f'{tsrc}: share of drafts accepted')]
-        for w, ref in (('Twin', 'ar'), ('Teacher', 'teacher')):
-            m = (t.get('vs') or {}).get(ref) or {}; ci = m.get('ci') or [None, None]
-            ms += [Macro(f'Ccf{n}{w}Diff', fmt(_num(m.get('diff')), 'pct'), f'{tsrc}.vs.{ref}: exact match minus the reference'),
-                   Macro(f'Ccf{n}{w}Lo', fmt(_num(ci[0]), 'pct'), f'{tsrc}.vs.{ref}: paired-bootstrap 95% interval, low end'),
-                   Macro(f'Ccf{n}{w}Hi', fmt(_num(ci[1]), 'pct'), f'{tsrc}.vs.{ref}: paired-bootstrap 95% interval, high end'),
-                   Macro(f'Ccf{n}{w}Verdict', fmt(m.get('verdict'), 'text'), f'{tsrc}.vs.{ref}: the matched-quality verdict')]
+        ms += _vs_macros(f'Ccf{n}', t, tsrc)
         for a, A in (('', 'sdpa'), ('Flex', 'flex')):
             sstem, sres = pick(results, f'verify_bench_cc3_full_b{bs}_{A}')
             srows, ssrc = rows_of(sres), f'{sstem or f"verify_bench_cc3_full_b{bs}_{A}"}.json'
