@@ -186,7 +186,7 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
-  convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json" ;;
+  convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json results/verify_bench_cc3_b4_v0.json results/verify_bench_cc3_b4_v2.json results/verify_bench_cc3_b4_v1.json results/verify_bench_cc3_b16_v0.json results/verify_bench_cc3_b16_v4.json results/verify_bench_cc3_b16_v2.json" ;;
   convert_cc3_full) echo "results/convert_nano_cc3_full.json results/verify_bench_cc3_full_b4.json results/verify_bench_cc3_full_b16.json" ;;
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
@@ -292,7 +292,7 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
   convert_cc3|convert_cc3_full)   # AR-loss weight 3 at block 4 and 16, then each model's code_line task and speed (VerifyEngine vs AREngine).
     # convert_cc3: bundle 00 only (train shards 0-5, the data of the teacher, its twin and convert_cc): the like-for-like test.
     # convert_cc3_full: EVERY train shard (309M tokens, the three bundles): not like-for-like with them; adds the speed at
-    # batch 1/16/64 with the dense and the FlexAttention step mask.
+    # batch 1/16/64 with the dense and the FlexAttention step mask. convert_cc3 adds the speed at fewer noisy copies (--variants).
     if [ "$1" = convert_cc3 ]; then SHARDS=6; KEEP=runs/convert/keep_b00; TAG=cc3; else SHARDS=20; KEEP=runs/convert/keep; TAG=cc3_full; fi
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards $SHARDS \
@@ -300,7 +300,14 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
       K="$KEEP/${m%%:*}"; O="results/verify_bench_${TAG}_${m##*:}"
       $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
-      [ "$TAG" = cc3_full ] || continue
+      if [ "$TAG" = cc3 ]; then   # speed at fewer noisy copies per step (VerifyEngine(variants=V), same output); v0: the default
+        if [ "${m##*:}" = b4 ]; then VS="0 2 1"; else VS="0 4 2"; fi
+        for V in $VS; do
+          $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 \
+              $([ "$V" = 0 ] || echo --variants $V) --out "${O}_v$V.json" || return 1
+        done
+        continue
+      fi
       for A in sdpa flex; do
         $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
       done

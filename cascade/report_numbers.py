@@ -288,7 +288,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -475,50 +475,72 @@ def _clean_causal(results:dict):
                 'VBenchPlain': bool(prows) and bool(crows), 'VBenchQueue': bool(q),
                 'VBenchSpeedup': (_num((v1 or {}).get('speedup_vs_ar')) or 0) > 1}
 
-def _cc_weight_full(results:dict):
-    """The clean-causal conversions with a larger AR-loss weight trained on every train shard (`convert_nano_cc3_full`),
-    each with `verify_bench`'s task and speed files (`verify_bench_cc3_full_b4`, `_b16`, and the `_sdpa` / `_flex` speed
-    runs). Their data differs from the twin's (bundle 00 only), which the paper says beside every comparison."""
-    cstem, cres = pick(results, 'convert_nano_cc3_full')
+_SPEED_TAGS = {'sdpa': '', 'flex': 'Flex', 'v0': '', 'v1': 'VOne', 'v2': 'VTwo', 'v4': 'VFour'}   # speed-file suffix -> macro infix
+
+def _cc_weight(results:dict, tag:str, p:str, cond:str, speeds:tuple):
+    """The clean-causal conversions with a larger AR-loss weight (`convert_nano_<tag>`), each with `verify_bench`'s task file
+    (`verify_bench_<tag>_b4`, `_b16`: the task and a batch-1/64 speed run) and speed files `verify_bench_<tag>_b<B>_<s>` for s
+    in `speeds`: `sdpa` / `flex` (the step's attention) or `v<V>` (`VerifyEngine(variants=V)`; `v0`: the default, one copy per
+    candidate). Macros `<p>...`; conditionals `<cond>` (both blocks have their likelihoods and their task) and `<cond>Matched`
+    (also: the block-4 model's task verdict against the twin is `matched`)."""
+    cstem, cres = pick(results, f'convert_nano_{tag}')
     rows = {r.get('block_size'): r for r in rows_of(cres)}
     twin = next((r for r in rows_of(pick(results, 'convert_nano')[1]) if r.get('block_size') == 1), None)
     tn = _num((twin or {}).get('l2r_nll'))
-    csrc = f'{cstem or "convert_nano_cc3_full"}.json'
-    ms = [Macro('CcfArWeight', fmt(_num((rows.get(4) or {}).get('ar_weight')), 'sig'), f"{csrc}: the clean stream's AR-loss weight"),
-          Macro('CcfHardware', fmt(cres and device_label(cres['provenance'].get('device')), 'text'), f'{csrc} provenance.device')]
+    csrc = f'{cstem or f"convert_nano_{tag}"}.json'
+    r4 = rows.get(4) or {}
+    ms = [Macro(f'{p}ArWeight', fmt(_num(r4.get('ar_weight')), 'sig'), f"{csrc}: the clean stream's AR-loss weight"),
+          Macro(f'{p}TrainShards', fmt(_num(r4.get('train_split_shards')), 'int'), f'{csrc}: train shards the runs drew from'),
+          Macro(f'{p}TrainSplitTokens', fmt(_num(r4.get('train_split_tokens')), 'int'), f'{csrc}: tokens in those shards'),
+          Macro(f'{p}Hardware', fmt(cres and device_label(cres['provenance'].get('device')), 'text'), f'{csrc} provenance.device')]
     fast = _fastest_verify
-    n_task = 0
+    n_task, four_vs = 0, {}
     for n, bs in (('BFour', 4), ('BSixteen', 16)):
         r = rows.get(bs) or {}
-        ms += [Macro(f'Ccf{n}LtrTeacher', fmt(_num(r.get('l2r_ratio')), 'times'), f'{csrc} block {bs}: left-to-right perplexity over the teacher\'s'),
-               Macro(f'Ccf{n}ElboTeacher', fmt(_num(r.get('elbo_ratio')), 'times'), f'{csrc} block {bs}: ELBO perplexity over the teacher\'s'),
-               Macro(f'Ccf{n}HalfTeacher', fmt(_num(r.get(f'l2r_k{bs // 2}_ratio')), 'times'), f'{csrc} block {bs}: two tokens per forward, over the teacher\'s')]
+        ms += [Macro(f'{p}{n}LtrTeacher', fmt(_num(r.get('l2r_ratio')), 'times'), f'{csrc} block {bs}: left-to-right perplexity over the teacher\'s'),
+               Macro(f'{p}{n}ElboTeacher', fmt(_num(r.get('elbo_ratio')), 'times'), f'{csrc} block {bs}: ELBO perplexity over the teacher\'s'),
+               Macro(f'{p}{n}HalfTeacher', fmt(_num(r.get(f'l2r_k{bs // 2}_ratio')), 'times'), f'{csrc} block {bs}: two tokens per forward, over the teacher\'s')]
         v = _num(r.get('l2r_nll'))
-        ms.append(Macro(f'Ccf{n}LtrTwin', fmt(math.exp(v - tn) if v is not None and tn is not None else None, 'times'),
+        ms.append(Macro(f'{p}{n}LtrTwin', fmt(math.exp(v - tn) if v is not None and tn is not None else None, 'times'),
                         f"{csrc} block {bs} l2r_nll over the twin's (convert_nano.json, block 1), as perplexities"))
-        tstem, tres = pick(results, f'verify_bench_cc3_full_b{bs}')
+        tstem, tres = pick(results, f'verify_bench_{tag}_b{bs}')
         t = lookup(tres, 'metrics.task') or {}
         n_task += bool(t)
-        tsrc = f'{tstem or f"verify_bench_cc3_full_b{bs}"}.json metrics.task'
-        ms += [Macro(f'Ccf{n}Em', fmt(_num(t.get('exact_match')), 'pct'), f'{tsrc}: exact match (VerifyEngine, fp32: the causal greedy decode)'),
-               Macro(f'Ccf{n}TokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'), f'{tsrc}: tokens per forward of a row'),
-               Macro(f'Ccf{n}Accept', fmt(_num(t.get('accept_rate')), 'pct'), f'{tsrc}: share of drafts accepted')]
-        ms += _vs_macros(f'Ccf{n}', t, tsrc)
-        for a, A in (('', 'sdpa'), ('Flex', 'flex')):
-            sstem, sres = pick(results, f'verify_bench_cc3_full_b{bs}_{A}')
-            srows, ssrc = rows_of(sres), f'{sstem or f"verify_bench_cc3_full_b{bs}_{A}"}.json'
+        if bs == 4: four_vs = (t.get('vs') or {}).get('ar') or {}
+        tname = tstem or f'verify_bench_{tag}_b{bs}'
+        tsrc = f'{tname}.json metrics.task'
+        ms += [Macro(f'{p}{n}Em', fmt(_num(t.get('exact_match')), 'pct'), f'{tsrc}: exact match (VerifyEngine, fp32: the causal greedy decode)'),
+               Macro(f'{p}{n}TokPerStep', fmt(_num(t.get('tokens_per_row_step')), 'sig'), f'{tsrc}: tokens per forward of a row'),
+               Macro(f'{p}{n}Accept', fmt(_num(t.get('accept_rate')), 'pct'), f'{tsrc}: share of drafts accepted')]
+        ms += _vs_macros(f'{p}{n}', t, tsrc)
+        for b, B in (('One', 1), ('SixtyFour', 64)):
+            ms.append(Macro(f'{p}{n}Task{b}Speedup', fmt(_num(fast(rows_of(tres), B).get('speedup_vs_ar')), 'times'),
+                            f"{tname}.json batch {B}: the faster verify row's tokens/s over AR's (the task file's own speed run)"))
+        for s in speeds:
+            a = _SPEED_TAGS[s]
+            sstem, sres = pick(results, f'verify_bench_{tag}_b{bs}_{s}')
+            srows, ssrc = rows_of(sres), f'{sstem or f"verify_bench_{tag}_b{bs}_{s}"}.json'
             for b, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
-                ms.append(Macro(f'Ccf{n}{a}{b}Speedup', fmt(_num(fast(srows, B).get('speedup_vs_ar')), 'times'),
+                ms.append(Macro(f'{p}{n}{a}{b}Speedup', fmt(_num(fast(srows, B).get('speedup_vs_ar')), 'times'),
                                 f"{ssrc} batch {B}: the faster verify row's tokens/s over AR's (same run)"))
-            ms.append(Macro(f'Ccf{n}{a}OneFwdMs', fmt(_num(fast(srows, 1).get('forward_ms')), 'sig'), f'{ssrc} batch 1: verify forward, ms'))
-            ms.append(Macro(f'Ccf{n}{a}SixtyFourFwdMs', fmt(_num(fast(srows, 64).get('forward_ms')), 'sig'), f'{ssrc} batch 64: verify forward, ms'))
-        ms.append(Macro(f'Ccf{n}OneTokPerFwd', fmt(_num(fast(rows_of(pick(results, f'verify_bench_cc3_full_b{bs}_sdpa')[1]), 1).get('tokens_per_forward')), 'sig'),
-                        f'verify_bench_cc3_full_b{bs}_sdpa.json batch 1: tokens per forward'))
-    arows = rows_of(pick(results, 'verify_bench_cc3_full_b4_sdpa')[1])
+            ms += [Macro(f'{p}{n}{a}OneFwdMs', fmt(_num(fast(srows, 1).get('forward_ms')), 'sig'), f'{ssrc} batch 1: verify forward, ms'),
+                   Macro(f'{p}{n}{a}SixtyFourFwdMs', fmt(_num(fast(srows, 64).get('forward_ms')), 'sig'), f'{ssrc} batch 64: verify forward, ms'),
+                   Macro(f'{p}{n}{a}OneTokPerFwd', fmt(_num(fast(srows, 1).get('tokens_per_forward')), 'sig'), f'{ssrc} batch 1: tokens per forward')]
+    astem = f'verify_bench_{tag}_b4_{speeds[0]}'
+    arows = rows_of(pick(results, astem)[1])
     for b, B in (('One', 1), ('SixtyFour', 64)):
         ar = next((r for r in arows if r.get('batch') == B and r.get('method') == 'AR'), {})
-        ms.append(Macro(f'CcfAr{b}FwdMs', fmt(_num(ar.get('forward_ms')), 'sig'), f'verify_bench_cc3_full_b4_sdpa.json batch {B}: AR forward, ms'))
-    return ms, {'CcThreeFull': bool(rows) and tn is not None and n_task == 2}
+        ms.append(Macro(f'{p}Ar{b}FwdMs', fmt(_num(ar.get('forward_ms')), 'sig'), f'{astem}.json batch {B}: AR forward, ms'))
+    measured = bool(rows) and tn is not None and n_task == 2
+    return ms, {cond: measured, f'{cond}Matched': measured and four_vs.get('verdict') == 'matched'}
+
+def _cc_weight_full(results:dict):
+    "AR-loss weight 3 on EVERY train shard (`convert_nano_cc3_full`; not the twin's data), dense and FlexAttention speed runs."
+    return _cc_weight(results, 'cc3_full', 'Ccf', 'CcThreeFull', ('sdpa', 'flex'))
+
+def _cc_weight_same(results:dict):
+    "AR-loss weight 3 on the twin's own data (`convert_nano_cc3`: train shards 0-5), speed runs at several `variants`."
+    return _cc_weight(results, 'cc3', 'Cct', 'CcThree', ('v0', 'v1', 'v2', 'v4'))
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
