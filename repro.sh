@@ -297,6 +297,11 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC3_B4,$CC3_B16" --train_shards $SHARDS \
         --keep $KEEP --out results/convert_nano_$TAG.json || return 1
+    if [ "$TAG" = cc3 ]; then   # the block-4 model is committed as checkpoints/convert_cc3_b4 (replaced only once the new copy is complete)
+      rm -rf checkpoints/.convert_cc3_b4.new && cp -r "$KEEP/$CC3_B4" checkpoints/.convert_cc3_b4.new &&
+        $PY -c "from cascade.hf import hf_layout; hf_layout('checkpoints/.convert_cc3_b4.new')" || return 1
+      rm -rf checkpoints/convert_cc3_b4 && mv checkpoints/.convert_cc3_b4.new checkpoints/convert_cc3_b4
+    fi
     for m in "$CC3_B4:b4" "$CC3_B16:b16"; do
       K="$KEEP/${m%%:*}"; O="results/verify_bench_${TAG}_${m##*:}"
       $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --batch_sizes 1 64 --out "$O.json" || return 1
