@@ -23,8 +23,8 @@ from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling
 
 # %% auto #0
 __all__ = ['MODEL_TYPE', 'CascadeHFConfig', 'is_causal_lm', 'default_generation_config', 'check_rule', 'generation_settings',
-           'Step', 'auto_backend', 'decode_rows', 'TextStream', 'CascadeHFModel', 'Loaded', 'load_tokenizer_for',
-           'load_model', 'hf_layout']
+           'Step', 'auto_backend', 'engine_shape', 'EngineCache', 'decode_rows', 'TextStream', 'CascadeHFModel',
+           'Loaded', 'load_tokenizer_for', 'load_model', 'hf_layout']
 
 # %% ../nbs/16_hf.ipynb #20043d9e
 MODEL_TYPE = 'cascade'
@@ -104,13 +104,15 @@ def _limits(max_new_tokens, n:int) -> list:
     return [int(v) for v in m]
 
 def _verify_to_steps(events, lim:list, eos_id:int, extra:int, pre:int) -> Iterator[Step]:
-    "`VerifyStep`s (EOS kept, one engine limit) as `Step`s: each row cut at its own limit, then before its EOS ('stop'), finished once."
+    """`VerifyStep`s (EOS kept, one engine limit) as `Step`s: each row cut at its own limit, then before its EOS ('stop'),
+    finished once; rows past `len(lim)` (an engine's padding) are dropped."""
     B = len(lim)
     count, done = [0] * B, [False] * B
     for st in events:
         new, fin = [[] for _ in range(B)], [None] * B
-        for r, t in enumerate(st.new):
+        for r in range(B):
             if done[r]: continue
+            t = st.new[r]
             t = t[:lim[r] - count[r]]                                          # the row's own limit first: an EOS past it is not a stop
             if eos_id in t: t, fin[r] = t[:t.index(eos_id)], 'stop'
             count[r] += len(t); new[r] = t
@@ -128,31 +130,73 @@ def auto_backend(cfg:CascadeConfig, rule, device) -> str:
     if isinstance(rule, DraftVerify): return 'engine'
     return 'engine' if isinstance(rule, StepRule) and not cfg.clean_causal else 'reference'
 
+def _pow2(n:int) -> int: return 1 << (max(int(n), 1) - 1).bit_length()
+
+def engine_shape(cfg:CascadeConfig, batch:int, prompt_len:int, max_new:int) -> tuple[int, int, int]:
+    """The engine an `EngineCache` builds for `batch` rows, a longest prompt of `prompt_len` and `max_new` new tokens: rows,
+    prompt and new-token capacities rounded up to powers of two (tokens: at least 16), as far as the model's context holds
+    them (a capacity that does not fit stays exact)."""
+    fits = lambda P, M: -(-(P + M) // cfg.block_size) * cfg.block_size <= cfg.max_seq_len
+    P2, M2 = max(16, _pow2(prompt_len)), max(16, _pow2(max_new))
+    P, M = next((P, M) for P, M in ((P2, M2), (prompt_len, M2), (P2, max_new), (prompt_len, max_new)) if fits(P, M))
+    return _pow2(batch), P, M
+
+class EngineCache:
+    """GPU engines (`BlockEngine`, `VerifyEngine`) kept across `decode_rows` calls of one model, so that a server pays graph
+    capture and compilation once per shape instead of once per batch. A batch runs on the engine of `engine_shape`: its
+    rows padded with idle copies of its first row (their tokens are dropped; rows never see each other, so the real rows
+    decode as they would alone, up to the batch-size dependence of floating point), its prompts and limits within the
+    engine's capacities. At most `size` engines, the least recently used dropped first. One decoding thread at a time (the
+    server's scheduler): an engine's buffers hold one batch."""
+    def __init__(self, model:CascadeLM, size:int=8):
+        if not isinstance(model, CascadeLM): raise TypeError(f'EngineCache needs a CascadeLM, got {type(model).__name__}')
+        if not (_is_int(size) and size > 0): raise ValueError(f'size must be a positive int, got {size!r}')
+        import collections
+        self.model, self.size, self.engines, self.built = model, size, collections.OrderedDict(), 0
+    def get(self, key:tuple, make):
+        "The engine under `key`, built by `make()` if absent (and counted in `built`)."
+        if key in self.engines:
+            self.engines.move_to_end(key); return self.engines[key]
+        eng = make()
+        self.engines[key] = eng; self.built += 1
+        while len(self.engines) > self.size: self.engines.popitem(last=False)
+        return eng
+    def __len__(self): return len(self.engines)
+
 def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or a (B, P) tensor
                 rule='threshold:0.9', # a rule string or StepRule; 'ar' / None: the AR decoder (causal models); 'verify': draft and verify (clean-causal)
                 max_new_tokens=64, # an int, or one per row
                 temperature:float=0.0, top_p:float=1.0, seed:int=0,
                 backend:str='reference', # 'reference' (cascade.sampler.stream, any device), 'engine' (BlockEngine / VerifyEngine, CUDA) or 'auto' (`auto_backend`, per call)
+                engines:EngineCache|None=None, # the engine backend: keep engines across calls (a server); None: one engine per call
                ) -> Iterator[Step]:
     "Decode a ragged batch; yield a `Step` per committed block. Every argument is checked before any work."
     c = model.cfg
+    rule_key = rule if isinstance(rule, str) else ('object', rule)           # an engine is built for one rule: its string, or the object itself
     rule = check_rule(c, rule)
     rows = _rows(prompts, model.tok.weight.device)
     lim = _limits(max_new_tokens, len(rows))
     temperature, top_p = check_sampling(temperature, top_p)
     if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
     if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
+    if engines is not None and not (isinstance(engines, EngineCache) and engines.model is model):
+        raise ValueError('engines must be an EngineCache built for this model')
     if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
     if (rule is None or c.token_shift) and any(len(p) == 0 for p in rows):
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
     B, M = len(rows), max(lim)
+    def engine(kind, make):                                                   # (engine, its rows): one per call, or the cache's for this shape
+        if engines is None: return make(B, max(len(p) for p in rows), M), rows
+        Bc, Pc, Mc = engine_shape(c, B, max(len(p) for p in rows), M)
+        key = (kind, rule_key, temperature, top_p, Bc, Pc, Mc)
+        return engines.get(key, lambda: make(Bc, Pc, Mc)), rows + [rows[0]] * (Bc - B)
     if isinstance(rule, DraftVerify):                                          # greedy draft and verify: a Step per iteration (engine: per replay)
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
         if backend == 'engine':
             from cascade.engine import VerifyEngine
-            eng = VerifyEngine(model, B, max(len(p) for p in rows), M, stop_ids=[c.eos_id])   # EOS kept: cut below
-            events, extra, pre = eng.stream(rows), 0, int(eng.g_prefill is not None)
+            eng, erows = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id]))   # EOS kept: cut below
+            events, extra, pre = eng.stream(erows), 0, int(eng.g_prefill is not None)
         else: events, extra, pre = stream_verify(model, rows, lim, stop_at_eos=True), B, B   # the reference: a prefill per row
         yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
         return
@@ -174,8 +218,8 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
     if backend == 'engine':
         from cascade.engine import BlockEngine
         torch.manual_seed(seed)
-        eng = BlockEngine(model, B, max(len(p) for p in rows), M, rule, stop_at_eos=True, temperature=temperature, top_p=top_p)
-        events = eng.stream(rows)
+        eng, erows = engine('block', lambda b, p, m: BlockEngine(model, b, p, m, rule, stop_at_eos=True, temperature=temperature, top_p=top_p))
+        events = eng.stream(erows)
     else: events = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed), rule)
     P = [len(p) for p in rows]
     count, done = [0] * B, [False] * B

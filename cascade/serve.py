@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from .hf import Loaded, TextStream, decode_rows, check_rule
+from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache
 from .sampler import check_prompts, _is_int, DraftVerify
 
 # %% auto #0
@@ -37,10 +37,11 @@ class Row:
         return (self.rule, self.temperature, self.top_p, None if self.seed is None else ('alone', self.uid))
 
 class Scheduler:
-    "A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`."
+    "A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`, its engines kept across batches."
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005):
         if not (_is_int(max_batch) and max_batch > 0): raise ValueError(f'max_batch must be a positive int, got {max_batch!r}')
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
+        self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
         self.waiting, self.cv, self.stopping = collections.deque(), threading.Condition(), False
         self.batch_sizes = []                                                 # every batch decoded: its number of rows
         self.thread = threading.Thread(target=self._loop, name='cascade-scheduler', daemon=True)
@@ -71,7 +72,7 @@ class Scheduler:
         seed = r0.seed if r0.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item()) if r0.temperature > 0 else 0
         live = [True] * len(batch)
         for st in decode_rows(self.model, [r.ids for r in batch], r0.rule, [r.max_tokens for r in batch],
-                              r0.temperature, r0.top_p, seed, self.backend):
+                              r0.temperature, r0.top_p, seed, self.backend, engines=self.engines):
             for i, r in enumerate(batch):
                 if not live[i]: continue
                 if st.new[i] or st.finished[i]: r.emit(('block', st.new[i], st.finished[i], st.nfe))
