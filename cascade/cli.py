@@ -96,12 +96,6 @@ def _device(s:str):
     try: return torch.device(s)
     except RuntimeError as e: raise UsageError(f'--device: {e}') from None
 
-def _backend(b:str, device, cfg=None, rule:str|None=None) -> str:
-    "'auto': the engine on CUDA, except for a clean-causal model (`cfg`) under a step rule: its engine is `VerifyEngine`, rule 'verify' only."
-    if b != 'auto': return b
-    verify = isinstance(rule, str) and rule.strip().lower() == 'verify'
-    return 'engine' if device.type == 'cuda' and (verify or not (cfg is not None and cfg.clean_causal)) else 'reference'
-
 def _load(a):
     import torch
     from cascade.hf import load_model
@@ -122,7 +116,7 @@ def generate_cmd(a, out=None, err=None) -> int:
     rule = a.rule or s['step_rule']
     try: check_rule(ld.model.cfg, rule)
     except ValueError as e: raise UsageError(f'--rule {rule}: {e}') from None
-    backend = _backend(a.backend, dev, ld.model.cfg, rule)
+    backend = a.backend                                                       # 'auto': decode_rows picks (cascade.hf.auto_backend)
     if backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
     max_new = a.max_new_tokens or s['max_new_tokens']
     temp = s['temperature'] if a.temperature is None else a.temperature
