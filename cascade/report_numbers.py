@@ -14,8 +14,8 @@ from .report_format import fmt, GENERATED_MARKER
 
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
-           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'DDP_WEAK_NUMS', 'GROUPS',
-           'TRAIN_GROUPS', 'Num', 'Group', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
+           'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
+           'GROUPS', 'TRAIN_GROUPS', 'Num', 'Group', 'Macro', 'derived_macros', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -173,6 +173,19 @@ DDP_NUMS = (   # experiments/ddp_scaling.sh (issue 16): 1 GPU vs 2 (DDP, FSDP2) 
     Num('ResumeFsdpToOne', ('metrics.resume.fsdp_to_1.vs_uninterrupted.max_abs',), 'sig', 'FSDP2 checkpoint resumed on 1 GPU: largest loss difference to the run it continues'),
     Num('ResumeOneToFsdp', ('metrics.resume.one_to_fsdp.vs_uninterrupted.max_abs',), 'sig', '1-GPU checkpoint resumed under FSDP2 on 2 GPUs: largest loss difference'))
 
+SERVE_NUMS = tuple(   # experiments/serve_latency.py: a server's stream of batches through the engine backend, a fresh engine per batch vs EngineCache
+    Num(f'{n}{m}', (f'metrics.engines.{k}.{path}',), f, f'{k}: {d}')
+    for n, k in (('Fixed', 'fixed'), ('Threshold', 'threshold'), ('Verify', 'verify'))
+    for m, path, f, d in (('FreshMs', 'fresh.median_ms', 'sig', 'median batch latency, ms, a fresh engine per batch'),
+                          ('WarmMs', 'cached_warm.median_ms', 'sig', 'median batch latency, ms, engines kept (second pass)'),
+                          ('Speedup', 'warm_speedup_median', 'times', 'fresh median over kept median'),
+                          ('ColdTotal', 'cached_cold.total_s', 'sig', 'seconds for the whole stream, cache cold (its builds included)'),
+                          ('FreshTotal', 'fresh.total_s', 'sig', 'seconds for the whole stream, a fresh engine per batch'),
+                          ('Built', 'engines_built_cold', 'int', 'engines the cache built for the whole stream'))) + (
+    Num('Batches', ('config.batches',), 'int', 'batches in the stream'),
+    Num('MaxBatch', ('config.max_batch',), 'int', 'largest batch'),
+    Num('Equal', ('metrics.all_tokens_equal',), 'text', 'kept engines gave the fresh engines\' tokens'))
+
 DDP_WEAK_NUMS = (   # DDP_SCALING_RUNS=one,ddp_weak: DDP with each process at the 1-GPU batch
     Num('Ratio', ('metrics.tokens_per_s_ratio_weak',), 'times', 'DDP on 2 GPUs at twice the global batch: tokens/s over 1 GPU'),
     Num('Eff', ('metrics.scaling_efficiency_weak',), 'pct', 'that ratio over 2'),
@@ -203,7 +216,8 @@ GROUPS = (
     Group('AblationBlocksA', 'ablation_blocks_a', 'ablation grid: AR and blocks 1-4 (GPU)', ABLATION_NUMS),
     Group('Ddp', 'ddp_scaling', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
     Group('DdpWeak', 'ddp_scaling_weak', 'one GPU to two at twice the global batch (weak scaling)', DDP_WEAK_NUMS),
-    Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS))
+    Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS),
+    Group('ServeLatency', 'serve_latency_gpu*', 'engine backend latency per batch, fresh engines vs EngineCache', SERVE_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
 

@@ -49,7 +49,7 @@ def run(model, batches, rule, engines, sync):
 def summary(walls:list, toks:list) -> dict:
     n_tok = sum(len(r) for b in toks for r in b)
     w = sorted(walls)
-    return dict(batches=len(walls), median_s=statistics.median(w), p90_s=w[min(len(w) - 1, int(0.9 * len(w)))],
+    return dict(batches=len(walls), median_ms=1e3 * statistics.median(w), p90_ms=1e3 * w[min(len(w) - 1, int(0.9 * len(w)))],
                 total_s=sum(w), tokens=n_tok, tokens_per_s=n_tok / sum(w) if sum(w) > 0 else None, per_batch_s=walls)
 
 
@@ -78,7 +78,9 @@ def main(argv=None):
     torch.set_grad_enabled(False)
     batches = stream_of_batches(a.seed, a.batches, a.max_batch, a.prompt_max, a.max_new, shape['vocab_size'])
     rows = []
-    for name, rule, cc in (('block', f'fixed:{a.block_size}', False), ('block', 'threshold:0.9', False), ('verify', 'verify', True)):
+    engines = {}
+    for key, name, rule, cc in (('fixed', 'block', f'fixed:{a.block_size}', False), ('threshold', 'block', 'threshold:0.9', False),
+                                ('verify', 'verify', 'verify', True)):
         torch.manual_seed(a.seed)
         cfg = CascadeConfig(**shape, block_size=a.block_size, token_shift=True, clean_causal=cc)
         model = CascadeLM(cfg).to(dev, dt).eval()
@@ -92,16 +94,16 @@ def main(argv=None):
         r = dict(engine={'block': 'BlockEngine', 'verify': 'VerifyEngine'}[name], rule=rule, tokens_equal=same,
                  engines_built_cold=built_cold, engines_built_warm=cache.built - built_cold,
                  fresh=summary(*fresh), cached_cold=summary(*cold), cached_warm=summary(*warm))
-        r['warm_speedup_median'] = r['fresh']['median_s'] / r['cached_warm']['median_s']
+        r['warm_speedup_median'] = r['fresh']['median_ms'] / r['cached_warm']['median_ms']
         r['cold_speedup_total'] = r['fresh']['total_s'] / r['cached_cold']['total_s']
-        print(f"{rule:14s} fresh median {r['fresh']['median_s'] * 1e3:8.1f} ms  cached warm {r['cached_warm']['median_s'] * 1e3:8.1f} ms "
+        print(f"{rule:14s} fresh median {r['fresh']['median_ms']:8.1f} ms  cached warm {r['cached_warm']['median_ms']:8.1f} ms "
               f"(x{r['warm_speedup_median']:.1f}); totals fresh {r['fresh']['total_s']:.2f} s, cold {r['cached_cold']['total_s']:.2f} s, "
               f"warm {r['cached_warm']['total_s']:.2f} s; engines {built_cold} (+{r['engines_built_warm']}); tokens equal: {same}")
-        rows.append(r)
+        rows.append(r); engines[key] = r
         del model, cache
     cfg_out = dict(vars(a), shape=shape, weights='random (seeded): build and replay times do not depend on them',
                    batch_sizes=[len(p) for p, _ in batches])
-    out = dict(rows=rows, all_tokens_equal=all(r['tokens_equal'] for r in rows))
+    out = dict(engines=engines, all_tokens_equal=all(r['tokens_equal'] for r in rows))
     p = write_result(a.out, make_result(Path(a.out).stem, 'serve_latency', cfg_out, out, seed=a.seed, device=str(dev)))
     print(f'wrote {p}')
     if not out['all_tokens_equal']: raise SystemExit('cached engines gave other tokens than fresh ones')
