@@ -158,6 +158,7 @@ deps() { case "$1" in
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
+  eval_code_cc3) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_cc3_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -193,6 +194,7 @@ outputs() { case "$1" in
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   serve_latency) echo "results/serve_latency_gpu.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
+  eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -326,6 +328,14 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --compile_step --out results/verify_bench_gpu_compile_step.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 64 \
         --no-compile_step --out results/verify_bench_gpu_plain.json ;;
+  eval_code_cc3)   # convert_cc3_b4 through lm-eval on all 1,200 code_line items, CPU (reference decoders), ~25 min on 2 cores (--stage only):
+                   # rules verify and prefix:0.9 against the twin's per-item scores of the GPU run
+    rm -rf runs/cc_eval/cc3_b4 && mkdir -p runs/cc_eval
+    $PY -c "import sys, dataclasses; from cascade.model import CascadeLM; from cascade.hf import hf_layout
+m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, attn_backend='sdpa'); m.save_pretrained(sys.argv[2]); hf_layout(sys.argv[2])" \
+        checkpoints/convert_cc3_b4 runs/cc_eval/cc3_b4 || return 1
+    run_nb evaluate.ipynb runs/eval_code_line_cc3_cpu.ipynb -p limit 0 -p profile cpu -p batch_size 16 -p result_name eval_code_line_cc3_cpu \
+        -p reference eval_code_line_converted_twin_gpu:ar -p configs "cc3_verify=../runs/cc_eval/cc3_b4:verify,cc3_p9=../runs/cc_eval/cc3_b4:prefix:0.9" ;;
   verify_probe)   # draft and verify (cascade.sampler.generate_verify, cached) on all 1,200 code_line prompts, CPU, ~30 min on 2 cores (--stage only);
                   # the block-16 model is convert_cc's kept run when this tree has it
     B16=""; [ -f "runs/convert/keep/$CC_B16/config.json" ] && B16="runs/convert/keep/$CC_B16"

@@ -553,8 +553,29 @@ def _cc_weight_full(results:dict):
     return _cc_weight(results, 'cc3_full', 'Ccf', 'CcThreeFull', ('sdpa', 'flex'))
 
 def _cc_weight_same(results:dict):
-    "AR-loss weight 3 on the twin's own data (`convert_nano_cc3`: train shards 0-5), speed runs at several `variants`."
-    return _cc_weight(results, 'cc3', 'Cct', 'CcThree', ('v0', 'v1', 'v2', 'v4'))
+    """AR-loss weight 3 on the twin's own data (`convert_nano_cc3`: train shards 0-5), speed runs at several `variants`, and
+    the model through lm-eval on the CPU (`eval_code_line_cc3_cpu`: rules `verify` and `prefix:0.9`, against the twin)."""
+    ms, cond = _cc_weight(results, 'cc3', 'Cct', 'CcThree', ('v0', 'v1', 'v2', 'v4'))
+    estem, eres = pick(results, 'eval_code_line_cc3_cpu')
+    esrc = f'{estem or "eval_code_line_cc3_cpu"}.json'
+    for n, rule in (('Verify', 'verify'), ('PrefixNine', 'prefix:0.9')):
+        r = next((r for r in rows_of(eres) if r.get('rule') == rule), {})
+        m = r.get('matched_em') or {}; ci = m.get('ci') or [None, None]
+        src = f'{esrc} rule {rule}'
+        ms += [Macro(f'CctEval{n}Rule', fmt(r.get('rule'), 'text'), f'{src}: the rule'),
+               Macro(f'CctEval{n}Em', fmt(_num(r.get('exact_match')), 'pct'), f'{src}: exact match (lm-eval, all items)'),
+               Macro(f'CctEval{n}EditSim', fmt(_num(r.get('edit_sim')), 'sig'), f'{src}: edit similarity'),
+               Macro(f'CctEval{n}Nfe', fmt(_num(r.get('nfe_per_token')), 'sig'), f'{src}: forwards per token'),
+               Macro(f'CctEval{n}TwinDiff', fmt(_num(m.get('diff')), 'pct'), f'{src}: exact match minus the twin'),
+               Macro(f'CctEval{n}TwinLo', fmt(_num(ci[0]), 'pct'), f'{src}: 95% interval, low end'),
+               Macro(f'CctEval{n}TwinHi', fmt(_num(ci[1]), 'pct'), f'{src}: 95% interval, high end'),
+               Macro(f'CctEval{n}TwinVerdict', fmt(m.get('verdict'), 'text'), f'{src}: the matched-quality verdict against the twin')]
+    ms.append(Macro('CctEvalHardware', fmt(eres and device_label(eres['provenance'].get('device')), 'text'), f'{esrc} provenance.device'))
+    gpu = [x.get('em') for x in (lookup(pick(results, 'verify_bench_cc3_b4')[1], 'metrics.task.per_item') or [])]
+    cpu = (((lookup(eres, 'metrics.per_item') or {}).get('cc3_verify')) or {}).get('em') or []
+    ms.append(Macro('CctEvalVerifyItemsDiffer', fmt(sum(a != b for a, b in zip(gpu, cpu)) if gpu and len(gpu) == len(cpu) else None, 'int'),
+                    f"code_line items whose exact match differs between {esrc} (verify, CPU) and verify_bench_cc3_b4.json (VerifyEngine, GPU)"))
+    return ms, dict(cond, CcThreeEval=bool(rows_of(eres)))
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
