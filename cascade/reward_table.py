@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import torch
 from .model import CascadeLM
-from .cache import BlockKVCache
+from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 from .sampler import FixedK, parse_rule, propose, SamplerConfig, generate, _check_rule
 from .adaptive import K_CHOICES, FEATURES, AdaptiveKHead, Reinforce, block_features, spearman
 
@@ -50,13 +50,29 @@ def real_blocks(stream, # a `cascade.data.TokenStream` (anything with len() and 
     return prefix, block, torch.from_numpy(starts.astype(np.int64))
 
 # %% ../nbs/06a_reward_table.ipynb #d8aeae67
-def cache_rows(cache:BlockKVCache, rows:torch.Tensor) -> BlockKVCache:
-    "A new cache holding copies of `rows` of `cache` (committed K/V, lengths, token-shift state)."
+def cache_rows(cache, rows:torch.Tensor):
+    "A new cache holding copies of `rows` of `cache`: a `BlockKVCache` (committed K/V, lengths, token-shift state) or a `PrefixKVCache` (also its states)."
+    if isinstance(cache, PrefixKVCache):
+        sub = PrefixKVCache(cache.cfg, len(rows), cache.max_len, device=cache.lengths.device, dtype=cache.k[0].dtype)
+        sub.k = [k[rows] for k in cache.k]; sub.v = [v[rows] for v in cache.v]
+        sub.lengths, sub.hidden, sub.states = cache.lengths[rows].clone(), cache.hidden[rows].clone(), cache.states[rows].clone()
+        return sub
     sub = BlockKVCache(cache.cfg, len(rows), cache.max_len, device=cache.device, dtype=cache.dtype)
     sub.k = [k[rows] for k in cache.k]; sub.v = [v[rows] for v in cache.v]
     sub.lengths = cache.lengths[rows].clone()
     if cache.hidden is not None: sub.hidden = cache.hidden[rows].clone()
     return sub
+
+def _block_forward(model:CascadeLM, cache, blk:torch.Tensor, # (B, bs) a block in any state of decoding, after each row's cached prefix
+                   return_hidden:bool=False):
+    """The block's logits (and head inputs) after each cached row's prefix, nothing committed: `forward_cached` for a
+    block-causal model; for a clean-causal one (`PrefixKVCache`) the block's clean prefix (its leading unmasked run) is
+    appended to a copy of the cache first, as `cascade.sampler.generate` appends it, so that the cache stays as it was."""
+    if not isinstance(cache, PrefixKVCache): return model.forward_cached(blk, cache, return_hidden=return_hidden)
+    run = (blk != model.cfg.mask_id).long().cumprod(-1).sum(-1)                     # (B,)
+    out = forward_prefix_cached(model, cache_rows(cache, torch.arange(cache.batch_size, device=blk.device)), blk[:, :int(run.max())],
+                                run, blk, cache.lengths.clone(), return_hidden=return_hidden)
+    return out[1:] if return_hidden else out[1]
 
 
 def _logp(logits): return logits.to(torch.promote_types(logits.dtype, torch.float32)).log_softmax(-1)   # fp32 at least, fp64 kept
@@ -80,13 +96,16 @@ def _unique_forward(model:CascadeLM, cache:BlockKVCache, rows:torch.Tensor, # (P
     for i in range(0, len(uniq), batch):
         u = uniq[i:i + batch]
         sub = cache if len(u) == cache.batch_size and torch.equal(u[:, 0], torch.arange(len(u), device=u.device)) else cache_rows(cache, u[:, 0])
-        outs.append(fn(model.forward_cached(u[:, 1:], sub), u[:, 1:]))
+        outs.append(fn(_block_forward(model, sub, u[:, 1:]), u[:, 1:]))
     return tuple(torch.cat(o)[inv] for o in zip(*outs))
 
 
 def _prefill(model, prefix):
-    "A cache (max length: the prefix and one block) with `prefix` (N, C) committed, and the prefill's logits."
+    "A cache (max length: the prefix and one block) with `prefix` (N, C) committed, and the prefill's output (logits; clean-causal: final states)."
     C, bs = prefix.shape[1], model.cfg.block_size
+    if model.cfg.clean_causal:                                                       # the clean-causal cache: the prefix's causal K/V
+        cache = PrefixKVCache(model.cfg, prefix.shape[0], C + bs, device=model.tok.weight.device, dtype=model.tok.weight.dtype)
+        return cache, forward_prefix_cached(model, cache, prefix.to(cache.lengths.device, torch.long), C)[0]
     cache = BlockKVCache(model.cfg, prefix.shape[0], C + bs, device=model.tok.weight.device, dtype=model.tok.weight.dtype)
     return cache, model.forward_cached(prefix.to(cache.device, torch.long), cache, commit=C)
 
@@ -94,10 +113,10 @@ def _prefill(model, prefix):
 def _decode(model:CascadeLM, cache:BlockKVCache, rules:list, batch:int, features:str='hidden'):
     "Decode one block per cache row under every rule in lockstep; each distinct (row, block state) is forwarded once across rules."
     c, bs, N = model.cfg, model.cfg.block_size, cache.batch_size
-    dev = cache.device
+    dev = cache.lengths.device
     banned = (c.mask_id, c.pad_id)
     blk0 = torch.full((N, bs), c.mask_id, dtype=torch.long, device=dev)
-    logits0, hid0 = model.forward_cached(blk0, cache, return_hidden=True)       # the block's first forward: shared by every rule
+    logits0, hid0 = _block_forward(model, cache, blk0, return_hidden=True)     # the block's first forward: shared by every rule
     masked0 = torch.ones(N, bs, dtype=torch.bool, device=dev)
     feats = block_features(masked0, logits0, hid0, banned, kind=features)
     R = len(rules)
@@ -194,9 +213,9 @@ def teacher_nll(teacher:CascadeLM, prefix:torch.Tensor, # (N, C)
 @torch.no_grad()
 def _self_nll(model, cache, logits0, blocks, batch):
     c = model.cfg; N, V, bs = blocks.shape
-    rows, x = _pairs(blocks.to(cache.device))
+    rows, x = _pairs(blocks.to(cache.lengths.device))
     s = -_logp(logits0[rows, 0]).gather(-1, x[:, :1])[:, 0].double()             # offset 0: the whole block masked
-    off = torch.arange(bs, device=cache.device)
+    off = torch.arange(bs, device=cache.lengths.device)
     for g in range(1, bs):                                                           # offset g: tokens < g known, >= g masked
         lp, = _unique_forward(model, cache, rows, torch.where(off >= g, c.mask_id, x), lambda lg, _: (_logp(lg[:, g]),), batch)
         s -= lp.gather(-1, x[:, g:g + 1])[:, 0].double()
@@ -212,7 +231,7 @@ def self_nll(model:CascadeLM, prefix:torch.Tensor, # (N, C), C a multiple of blo
     _check_block_model(model, prefix)
     _check_candidates(prefix, blocks, bs)
     cache, _ = _prefill(model, prefix)
-    logits0 = model.forward_cached(torch.full((prefix.shape[0], bs), c.mask_id, dtype=torch.long, device=cache.device), cache)
+    logits0 = _block_forward(model, cache, torch.full((prefix.shape[0], bs), c.mask_id, dtype=torch.long, device=cache.lengths.device))
     return _self_nll(model, cache, logits0, blocks, batch)
 
 # %% ../nbs/06a_reward_table.ipynb #cd001263
