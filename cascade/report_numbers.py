@@ -210,6 +210,7 @@ GROUPS = (
     Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS),
     Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
     Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
+    Group('AdaptiveRealCc', 'adaptive_real_cc3_b4*', 'learned K head on real blocks, the matched block-4 conversion', ADAPTIVE_REAL_NUMS),
     Group('Engine', 'engine_profile', 'decode engine profile (random weights, three shapes)', ENGINE_NUMS),
     Group('EngineBefore', 'engine_profile_before', 'decode engine profile before issue 15', ENGINE_NUMS),
     Group('EnginePrefill', 'engine_profile_prefill', 'decode engine profile with the static, graph-captured prefill (batch 1)', ENGINE_NUMS),

@@ -214,16 +214,17 @@ def table_adaptive_real(results:dict) -> str:
     """The learned K_b head on real blocks, one row per block size and step price: forwards per token on held-out blocks
     (mean and s.d. over seeds), quality (the teacher's NLL gap to K = block size), forwards relative to the fixed-K
     frontier at the same quality (interpolated), reward minus the best fixed K's and the per-block oracle's, and the
-    monotone-difficulty statistics (Spearman over the five quintiles, top/bottom mean-K ratio, seeds passing)."""
+    monotone-difficulty statistics (Spearman over the five quintiles, top/bottom mean-K ratio, seeds passing). Block
+    4\\textsuperscript{c}: the clean-causal conversion that matches the AR twin (`checkpoints/convert_cc3_b4`)."""
     rows = []
-    for bs, pat in ((4, 'adaptive_real_b4*'), (16, 'adaptive_real_b16*')):
+    for label, pat in (('4', 'adaptive_real_b4*'), ('16', 'adaptive_real_b16*'), (r'4\textsuperscript{c}', 'adaptive_real_cc3_b4*')):
         stem, r = pick(results, pat)
         for h in ((r or {}).get('metrics', {}).get('headline') or []):
             mean = lambda k: (h.get(k) or {}).get('mean') if isinstance(h.get(k), dict) else h.get(k)
             nfe, sd = mean('nfe_per_token'), (h.get('nfe_per_token') or {}).get('sd') if isinstance(h.get('nfe_per_token'), dict) else None
             rew, best, orc = mean('reward'), h.get('reward_best_fixed'), h.get('reward_oracle')
             seeds = h.get('n_seeds')
-            rows.append([fmt_int(bs), f"{h['lam']:g}" if _num(h.get('lam')) is not None else _NA, _cell(seeds, 'int'),
+            rows.append([label, f"{h['lam']:g}" if _num(h.get('lam')) is not None else _NA, _cell(seeds, 'int'),
                          _cell(nfe, 'sig') + (r' $\pm$ ' + fmt(sd, 'sig') if _num(sd) is not None else ''),
                          _cell(mean('quality'), 'sig'), _cell(mean('nfe_ratio_fixed_interp'), 'sig'),
                          _cell(rew - best if _num(rew) is not None and _num(best) is not None else None, 'sig'),
