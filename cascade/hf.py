@@ -124,11 +124,15 @@ def _verify_to_steps(events, lim:list, eos_id:int, extra:int, pre:int) -> Iterat
 
 def auto_backend(cfg:CascadeConfig, rule, device) -> str:
     """The backend `decode_rows` should use for `rule` (parsed: a `StepRule`, `DraftVerify` or None for AR) on `device`:
-    'engine' on CUDA where it has one (`VerifyEngine` for 'verify' on a clean-causal model, `BlockEngine` for a step rule
-    on any other), else 'reference'."""
+    'engine' on CUDA where it has one (`VerifyEngine` for 'verify' on a clean-causal model, `BlockEngine` for the step rules
+    it runs on any other: fixed K, threshold, entropy, a greedy adaptive head), else 'reference'."""
     if torch.device(device).type != 'cuda': return 'reference'
     if isinstance(rule, DraftVerify): return 'engine'
-    return 'engine' if isinstance(rule, StepRule) and not cfg.clean_causal else 'reference'
+    if not isinstance(rule, StepRule) or cfg.clean_causal: return 'reference'
+    from cascade.engine import _rule_kind
+    try: _rule_kind(rule, cfg.block_size)                                     # a rule BlockEngine runs (not e.g. prefix:TAU)
+    except ValueError: return 'reference'
+    return 'engine'
 
 def _pow2(n:int) -> int: return 1 << (max(int(n), 1) - 1).bit_length()
 
@@ -138,29 +142,46 @@ def engine_shape(cfg:CascadeConfig, batch:int, prompt_len:int, max_new:int) -> t
     them (a capacity that does not fit stays exact)."""
     fits = lambda P, M: -(-(P + M) // cfg.block_size) * cfg.block_size <= cfg.max_seq_len
     P2, M2 = max(16, _pow2(prompt_len)), max(16, _pow2(max_new))
-    P, M = next((P, M) for P, M in ((P2, M2), (prompt_len, M2), (P2, max_new), (prompt_len, max_new)) if fits(P, M))
-    return _pow2(batch), P, M
+    PM = next(((P, M) for P, M in ((P2, M2), (prompt_len, M2), (P2, max_new), (prompt_len, max_new)) if fits(P, M)), None)
+    if PM is None: raise ValueError(f'a prompt of {prompt_len} and {max_new} new tokens do not fit max_seq_len {cfg.max_seq_len}')
+    return (_pow2(batch),) + PM
 
 class EngineCache:
     """GPU engines (`BlockEngine`, `VerifyEngine`) kept across `decode_rows` calls of one model, so that a server pays graph
     capture and compilation once per shape instead of once per batch. A batch runs on the engine of `engine_shape`: its
     rows padded with idle copies of its first row (their tokens are dropped; rows never see each other, so the real rows
-    decode as they would alone, up to the batch-size dependence of floating point), its prompts and limits within the
-    engine's capacities. At most `size` engines, the least recently used dropped first. One decoding thread at a time (the
-    server's scheduler): an engine's buffers hold one batch."""
+    decode as they would alone, up to floating point, which depends on the batch and the capacities; a sampled row draws
+    other random numbers than in an unpadded batch, as with any change of batch), its prompts and limits within the
+    engine's capacities, so its forward count is the kept engine's (a prefill of the prompt capacity's whole blocks, rows
+    run to the batch's end). At most `size` engines, the least recently used dropped first. An engine serves one decode at
+    a time: a second live decode of the same shape gets a fresh engine that is not kept. Engines hold copies of some
+    weights, so every engine is dropped when a parameter changed in place since the last call (its version counter:
+    `load_state_dict`, an optimizer step, in-place ops under `no_grad`); writes through `.data` are not seen: call `clear()`."""
     def __init__(self, model:CascadeLM, size:int=8):
         if not isinstance(model, CascadeLM): raise TypeError(f'EngineCache needs a CascadeLM, got {type(model).__name__}')
         if not (_is_int(size) and size > 0): raise ValueError(f'size must be a positive int, got {size!r}')
         import collections
         self.model, self.size, self.engines, self.built = model, size, collections.OrderedDict(), 0
-    def get(self, key:tuple, make):
-        "The engine under `key`, built by `make()` if absent (and counted in `built`)."
-        if key in self.engines:
-            self.engines.move_to_end(key); return self.engines[key]
-        eng = make()
-        self.engines[key] = eng; self.built += 1
-        while len(self.engines) > self.size: self.engines.popitem(last=False)
-        return eng
+        self.busy, self._stamp = set(), None                                # ids of engines serving a live decode; the weights' versions
+    def _weights(self): return tuple((p.data_ptr(), p._version) for p in self.model.parameters())
+    def clear(self):
+        "Drop every kept engine (live decodes keep theirs until they end)."
+        self.engines.clear()
+    def acquire(self, key:tuple, make):
+        "(engine, kept): the kept engine under `key` (built by `make()` if absent, counted in `built`), or a fresh one if it is busy."
+        stamp = self._weights()
+        if stamp != self._stamp: self.engines.clear(); self._stamp = stamp
+        eng = self.engines.get(key)
+        if eng is not None and id(eng) in self.busy: return make(), False
+        if eng is None:
+            eng = make(); self.engines[key] = eng; self.built += 1
+            while len(self.engines) > self.size: self.engines.popitem(last=False)
+        else: self.engines.move_to_end(key)
+        self.busy.add(id(eng))
+        return eng, True
+    def release(self, eng):
+        "The decode that acquired `eng` has ended."
+        self.busy.discard(id(eng))
     def __len__(self): return len(self.engines)
 
 def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or a (B, P) tensor
@@ -186,19 +207,20 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
     B, M = len(rows), max(lim)
-    def engine(kind, make):                                                   # (engine, its rows): one per call, or the cache's for this shape
-        if engines is None: return make(B, max(len(p) for p in rows), M), rows
+    def engine(kind, make):                                                   # (engine, its rows, release): one per call, or the cache's for this shape
+        if engines is None: return make(B, max(len(p) for p in rows), M), rows, lambda: None
         Bc, Pc, Mc = engine_shape(c, B, max(len(p) for p in rows), M)
-        key = (kind, rule_key, temperature, top_p, Bc, Pc, Mc)
-        return engines.get(key, lambda: make(Bc, Pc, Mc)), rows + [rows[0]] * (Bc - B)
+        eng, _ = engines.acquire((kind, rule_key, temperature, top_p, Bc, Pc, Mc), lambda: make(Bc, Pc, Mc))
+        return eng, rows + [rows[0]] * (Bc - B), lambda: engines.release(eng)
     if isinstance(rule, DraftVerify):                                          # greedy draft and verify: a Step per iteration (engine: per replay)
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
         if backend == 'engine':
             from cascade.engine import VerifyEngine
-            eng, erows = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id]))   # EOS kept: cut below
+            eng, erows, release = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id]))   # EOS kept: cut below
             events, extra, pre = eng.stream(erows), 0, int(eng.g_prefill is not None)
-        else: events, extra, pre = stream_verify(model, rows, lim, stop_at_eos=True), B, B   # the reference: a prefill per row
-        yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
+        else: events, extra, pre, release = stream_verify(model, rows, lim, stop_at_eos=True), B, B, lambda: None   # the reference: a prefill per row
+        try: yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
+        finally: release()
         return
     if rule is None:                                                          # the AR baseline: a Step per token (its block is one token)
         from cascade.sampler import stream_ar
@@ -217,27 +239,30 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise RuntimeError('decoder ended before every row finished')         # never expected: a guard, not a path
     if backend == 'engine':
         from cascade.engine import BlockEngine
-        torch.manual_seed(seed)
-        eng, erows = engine('block', lambda b, p, m: BlockEngine(model, b, p, m, rule, stop_at_eos=True, temperature=temperature, top_p=top_p))
+        eng, erows, release = engine('block', lambda b, p, m: BlockEngine(model, b, p, m, rule, stop_at_eos=True, temperature=temperature, top_p=top_p))
+        torch.manual_seed(seed)                                               # after the build: a build's graph warm-ups draw random numbers, a kept engine does not
         events = eng.stream(erows)
-    else: events = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed), rule)
+    else: events, release = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed), rule), lambda: None
     P = [len(p) for p in rows]
     count, done = [0] * B, [False] * B
     bs = c.block_size
-    for e in events:
-        new, fin = [[] for _ in range(B)], [None] * B
-        starts, toks = e.start.tolist(), e.tokens.tolist()
-        for r in range(B):
-            if done[r]: continue
-            lo, hi = max(starts[r], P[r] + count[r]), min(starts[r] + bs, P[r] + lim[r])
-            piece = toks[r][lo - starts[r]:max(lo, hi) - starts[r]]
-            if c.eos_id in piece: piece, fin[r] = piece[:piece.index(c.eos_id)], 'stop'
-            count[r] += len(piece); new[r] = piece
-            if fin[r] is None and count[r] >= lim[r]: fin[r] = 'length'
-            done[r] = fin[r] is not None
-        yield Step(new, fin, e.nfe, e.nfe_prefill)
-        if all(done): break
+    try:
+        for e in events:
+            new, fin = [[] for _ in range(B)], [None] * B
+            starts, toks = e.start.tolist(), e.tokens.tolist()
+            for r in range(B):
+                if done[r]: continue
+                lo, hi = max(starts[r], P[r] + count[r]), min(starts[r] + bs, P[r] + lim[r])
+                piece = toks[r][lo - starts[r]:max(lo, hi) - starts[r]]
+                if c.eos_id in piece: piece, fin[r] = piece[:piece.index(c.eos_id)], 'stop'
+                count[r] += len(piece); new[r] = piece
+                if fin[r] is None and count[r] >= lim[r]: fin[r] = 'length'
+                done[r] = fin[r] is not None
+            yield Step(new, fin, e.nfe, e.nfe_prefill)
+            if all(done): break
+    finally: release()
     if not all(done): raise RuntimeError('decoder ended before every row finished')   # never expected: a guard, not a path
+
 
 # %% ../nbs/16_hf.ipynb #917b0215
 class TextStream:
