@@ -112,8 +112,7 @@ def _verify_to_steps(events, lim:list, eos_id:int, extra:int, pre:int) -> Iterat
         new, fin = [[] for _ in range(B)], [None] * B
         for r in range(B):
             if done[r]: continue
-            t = st.new[r]
-            t = t[:lim[r] - count[r]]                                          # the row's own limit first: an EOS past it is not a stop
+            t = st.new[r][:lim[r] - count[r]]                                  # the row's own limit first: an EOS past it is not a stop
             if eos_id in t: t, fin[r] = t[:t.index(eos_id)], 'stop'
             count[r] += len(t); new[r] = t
             if fin[r] is None and (count[r] >= lim[r] or st.finished[r]): fin[r] = 'length'
@@ -262,7 +261,6 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
             if all(done): break
     finally: release()
     if not all(done): raise RuntimeError('decoder ended before every row finished')   # never expected: a guard, not a path
-
 
 # %% ../nbs/16_hf.ipynb #917b0215
 class TextStream:

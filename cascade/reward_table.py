@@ -86,7 +86,7 @@ def _check_prefix(model, prefix, what='prefix'):
     if (prefix == c.mask_id).any(): raise ValueError(f'{what} contains the mask id {c.mask_id}: a prefix is real text')
 
 
-def _unique_forward(model:CascadeLM, cache:BlockKVCache, rows:torch.Tensor, # (P,) cache row of each input
+def _unique_forward(model:CascadeLM, cache, rows:torch.Tensor, # (P,) cache row of each input (cache: BlockKVCache or PrefixKVCache)
                     x:torch.Tensor, # (P, T) tokens to run against that row's cache (nothing committed)
                     fn, # fn(logits (u, T, V), x (u, T)) -> tuple of tensors with a leading u
                     batch:int):
@@ -110,7 +110,7 @@ def _prefill(model, prefix):
     return cache, model.forward_cached(prefix.to(cache.device, torch.long), cache, commit=C)
 
 @torch.no_grad()
-def _decode(model:CascadeLM, cache:BlockKVCache, rules:list, batch:int, features:str='hidden'):
+def _decode(model:CascadeLM, cache, rules:list, batch:int, features:str='hidden'):   # cache: BlockKVCache or PrefixKVCache (`_prefill`)
     "Decode one block per cache row under every rule in lockstep; each distinct (row, block state) is forwarded once across rules."
     c, bs, N = model.cfg, model.cfg.block_size, cache.batch_size
     dev = cache.lengths.device
