@@ -572,11 +572,21 @@ def _cc_weight_same(results:dict):
                Macro(f'CctEval{n}TwinHi', fmt(_num(ci[1]), 'pct'), f'{src}: 95% interval, high end'),
                Macro(f'CctEval{n}TwinVerdict', fmt(m.get('verdict'), 'text'), f'{src}: the matched-quality verdict against the twin')]
     ms.append(Macro('CctEvalHardware', fmt(eres and device_label(eres['provenance'].get('device')), 'text'), f'{esrc} provenance.device'))
+    jstem, jres = pick(results, 'eval_judge_cc3_cpu')                   # the judge half of the rule: SmolLM2's gen-PPL and entropy against the twin's
+    jsrc = f'{jstem or "eval_judge_cc3_cpu"}.json'
+    for n, rule in (('Verify', 'verify'), ('PrefixNine', 'prefix:0.9')):
+        r = next((r for r in rows_of(jres) if r.get('rule') == rule), {})
+        ok = r.get('judge_ok')
+        ms += [Macro(f'CctJudge{n}PplRatio', fmt(_num(r.get('ppl_ratio')), 'times'), f'{jsrc} rule {rule}: gen-PPL over the twin\'s'),
+               Macro(f'CctJudge{n}EntRatio', fmt(_num(r.get('entropy_ratio')), 'times'), f'{jsrc} rule {rule}: unigram entropy over the twin\'s'),
+               Macro(f'CctJudge{n}Within', fmt(None if ok is None else ('within' if ok else 'outside'), 'text'), f'{jsrc} rule {rule}: the judge bounds of the matched-quality rule')]
+    ms += [Macro('CctJudgePrompts', fmt(_num(next((r.get('n') for r in rows_of(jres)), None)), 'int'), f'{jsrc}: prompts per configuration'),
+           Macro('CctJudgeTask', fmt(next((r.get('task') for r in rows_of(jres)), None), 'text'), f'{jsrc}: the judge task')]
     gpu = [x.get('em') for x in (lookup(pick(results, 'verify_bench_cc3_b4')[1], 'metrics.task.per_item') or [])]
     cpu = (((lookup(eres, 'metrics.per_item') or {}).get('cc3_verify')) or {}).get('em') or []
     ms.append(Macro('CctEvalVerifyItemsDiffer', fmt(sum(a != b for a, b in zip(gpu, cpu)) if gpu and len(gpu) == len(cpu) else None, 'int'),
                     f"code_line items whose exact match differs between {esrc} (verify, CPU) and verify_bench_cc3_b4.json (VerifyEngine, GPU)"))
-    return ms, dict(cond, CcThreeEval=bool(rows_of(eres)))
+    return ms, dict(cond, CcThreeEval=bool(rows_of(eres)), CcThreeJudge=bool(rows_of(jres)))
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
