@@ -160,6 +160,7 @@ deps() { case "$1" in
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
   eval_code_cc3) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_cc3_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
+  eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -197,6 +198,7 @@ outputs() { case "$1" in
   serve_latency) echo "results/serve_latency_gpu.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
   eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json" ;;
+  eval_judge_cc3) echo "results/eval_judge_cc3_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -333,6 +335,9 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --compile_step --out results/verify_bench_gpu_compile_step.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc_b4 --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 64 \
         --no-compile_step --out results/verify_bench_gpu_plain.json ;;
+  eval_judge_cc3)   # the judge half of the matched-quality rule for convert_cc3_b4: all 64 greedy 128-token judge prompts, CPU (--stage only)
+    run_nb evaluate_judge.ipynb runs/eval_judge_cc3_cpu.ipynb -p limit 0 -p tasks judge_greedy_128 -p profile cpu -p result_name eval_judge_cc3_cpu \
+        -p configs "twin=twin_ar:ar,cc3_verify=convert_cc3_b4:verify,cc3_p9=convert_cc3_b4:prefix:0.9" ;;
   eval_code_cc3)   # convert_cc3_b4 through lm-eval on all 1,200 code_line items, CPU (reference decoders), ~25 min on 2 cores (--stage only):
                    # rules verify and prefix:0.9 against the twin's per-item scores of the GPU run
     rm -rf runs/cc_eval/cc3_b4 && mkdir -p runs/cc_eval
