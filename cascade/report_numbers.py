@@ -572,6 +572,18 @@ def _cc_weight_same(results:dict):
                Macro(f'CctEval{n}TwinHi', fmt(_num(ci[1]), 'pct'), f'{src}: 95% interval, high end'),
                Macro(f'CctEval{n}TwinVerdict', fmt(m.get('verdict'), 'text'), f'{src}: the matched-quality verdict against the twin')]
     ms.append(Macro('CctEvalHardware', fmt(eres and device_label(eres['provenance'].get('device')), 'text'), f'{esrc} provenance.device'))
+    erows = [r for s_, res in sorted(results.items()) if fnmatch.fnmatchcase(s_, 'eval_code_line_cc3*_cpu') for r in rows_of(res)
+             if r.get('rule') != 'verify']                                   # the block-decoding rules (verify has its engine and its own macros)
+    fast = min((r for r in erows if (r.get('matched_em') or {}).get('verdict') == 'matched' and _num(r.get('nfe_per_token')) is not None),
+               key=lambda r: r['nfe_per_token'], default={})                  # the fewest forwards per token among the rules the task calls matched
+    fsrc = "eval_code_line_cc3*_cpu.json: the matched block-decoding rule with the fewest forwards per token"
+    ms += [Macro('CctEvalFastestRule', fmt(fast.get('rule'), 'text'), f'{fsrc}: its rule'),
+           Macro('CctEvalFastestNfe', fmt(_num(fast.get('nfe_per_token')), 'sig'), f'{fsrc}: forwards per token'),
+           Macro('CctEvalFastestEm', fmt(_num(fast.get('exact_match')), 'pct'), f'{fsrc}: exact match'),
+           Macro('CctEvalFastestTwinDiff', fmt(_num((fast.get('matched_em') or {}).get('diff')), 'pct'), f'{fsrc}: exact match minus the twin'),
+           Macro('CctEvalRules', fmt(len(erows) or None, 'int'), 'eval_code_line_cc3*_cpu.json: block-decoding rules evaluated'),
+           Macro('CctEvalRulesMatched', fmt(sum((r.get('matched_em') or {}).get('verdict') == 'matched' for r in erows) if erows else None, 'int'),
+                 'eval_code_line_cc3*_cpu.json: rules the task calls matched')]
     jstem, jres = pick(results, 'eval_judge_cc3_cpu')                   # the judge half of the rule: SmolLM2's gen-PPL and entropy against the twin's
     jsrc = f'{jstem or "eval_judge_cc3_cpu"}.json'
     for n, rule in (('Verify', 'verify'), ('PrefixNine', 'prefix:0.9')):
