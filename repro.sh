@@ -197,7 +197,7 @@ outputs() { case "$1" in
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   serve_latency) echo "results/serve_latency_gpu.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
-  eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json" ;;
+  eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json results/eval_code_line_cc3_prefix_cpu.json" ;;
   eval_judge_cc3) echo "results/eval_judge_cc3_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
@@ -338,14 +338,16 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
   eval_judge_cc3)   # the judge half of the matched-quality rule for convert_cc3_b4: all 64 greedy 128-token judge prompts, CPU (--stage only)
     run_nb evaluate_judge.ipynb runs/eval_judge_cc3_cpu.ipynb -p limit 0 -p tasks judge_greedy_128 -p profile cpu -p result_name eval_judge_cc3_cpu \
         -p configs "twin=twin_ar:ar,cc3_verify=convert_cc3_b4:verify,cc3_p9=convert_cc3_b4:prefix:0.9" ;;
-  eval_code_cc3)   # convert_cc3_b4 through lm-eval on all 1,200 code_line items, CPU (reference decoders), ~25 min on 2 cores (--stage only):
-                   # rules verify and prefix:0.9 against the twin's per-item scores of the GPU run
+  eval_code_cc3)   # convert_cc3_b4 through lm-eval on all 1,200 code_line items, CPU (reference decoders), ~50 min on 2 cores (--stage only):
+                   # rules verify, prefix:0.9, 0.7 and 0.5 against the twin's per-item scores of the GPU run
     rm -rf runs/cc_eval/cc3_b4 && mkdir -p runs/cc_eval
     $PY -c "import sys, dataclasses; from cascade.model import CascadeLM; from cascade.hf import hf_layout
 m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, attn_backend='sdpa'); m.save_pretrained(sys.argv[2]); hf_layout(sys.argv[2])" \
         checkpoints/convert_cc3_b4 runs/cc_eval/cc3_b4 || return 1
     run_nb evaluate.ipynb runs/eval_code_line_cc3_cpu.ipynb -p limit 0 -p profile cpu -p batch_size 16 -p result_name eval_code_line_cc3_cpu \
-        -p reference eval_code_line_converted_twin_gpu:ar -p configs "cc3_verify=../runs/cc_eval/cc3_b4:verify,cc3_p9=../runs/cc_eval/cc3_b4:prefix:0.9" ;;
+        -p reference eval_code_line_converted_twin_gpu:ar -p configs "cc3_verify=../runs/cc_eval/cc3_b4:verify,cc3_p9=../runs/cc_eval/cc3_b4:prefix:0.9" &&
+    run_nb evaluate.ipynb runs/eval_code_line_cc3_prefix_cpu.ipynb -p limit 0 -p profile cpu -p batch_size 16 -p result_name eval_code_line_cc3_prefix_cpu \
+        -p reference eval_code_line_converted_twin_gpu:ar -p configs "cc3_p7=../runs/cc_eval/cc3_b4:prefix:0.7,cc3_p5=../runs/cc_eval/cc3_b4:prefix:0.5" ;;
   verify_probe)   # draft and verify (cascade.sampler.generate_verify, cached) on all 1,200 code_line prompts, CPU, ~30 min on 2 cores (--stage only);
                   # the block-16 model is convert_cc's kept run when this tree has it
     B16=""; [ -f "runs/convert/keep/$CC_B16/config.json" ] && B16="runs/convert/keep/$CC_B16"
