@@ -592,12 +592,14 @@ class VerifyEngine:
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
                  variants:int|None=None, # noisy copies of the block per row and step (None: block_size, one per run length the step may accept); fewer: a narrower forward, drafts after a longer run from the last copy
                  attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
-                 chunk:int=1): # steps per graph replay between the host's checks of whether every row is done
+                 chunk:int=1, # steps per graph replay between the host's checks of whether every row is done
+                 max_refill:int|None=None): # `generate_many`: at most this many rows take new prompts in one refill (None: min(batch_size, 16); each refill size up to it, a power of two, is one graph)
         c = model.cfg
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if max_prompt_len < 1: raise ValueError('max_prompt_len must be >= 1 (the token shift predicts from the token before)')
         if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
+        if not (max_refill is None or (_is_int(max_refill) and max_refill > 0)): raise ValueError(f'max_refill must be a positive int or None, got {max_refill!r}')
         V = c.block_size if variants is None else variants
         if not (_is_int(V) and 1 <= V <= c.block_size): raise ValueError(f'variants must be an int in [1, block_size {c.block_size}], got {variants!r}')
         stop_ids = sorted({int(t) for t in stop_ids})
@@ -640,7 +642,9 @@ class VerifyEngine:
             self.g_prefill = _Graph(self._prefill, self.graphs, pool, self._load_dummy) if self.S > 0 else None
             self.g_steps = _Graph(lambda: [self._step() for _ in range(chunk)], self.graphs, pool, self._load_dummy)
         self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=self.graphs)
-        self.g_row = None                                                # one row's prefill (`generate_many`), built on first use
+        self.max_refill = min(batch_size, 16) if max_refill is None else min(max_refill, batch_size)
+        self._refills = {}                                                # rows refilled at once -> (staging buffer, graph): `generate_many`
+        self._host = torch.zeros((self.max_refill, 2 + self.Lm), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
@@ -689,29 +693,50 @@ class VerifyEngine:
         return BlockMask.from_kv_blocks(n, idx, BLOCK_SIZE=(_KV_BLOCK, _KV_BLOCK), mask_mod=verify_mod,
                                         seq_lengths=(T, self.net.Lkv), compute_q_blocks=False)
 
-    def _row_prefill(self):
-        "One prompt's causal K/V (slots 0..S-1) in a one-row buffer, copied whole into row `r1` of the batch's buffer."
-        mask = (self.keys_all[None, None, :] <= self.ppos[:1, :, None])[:, None]
-        self.net1.hidden(self.seq1, self.ppos[:1], self.S, mask=mask)
-        self.net.KV.index_copy_(2, self.r1, self.net1.KV)
+    def _build_refill(self, R:int):
+        """The refill of R rows at once (`generate_many`), as one function replayed from its own CUDA graph: a staging
+        buffer (R, 2 + Lm) on the device holds per row its index, its prompt's length and its new token row; the function
+        loads those rows' state (tokens, counters, first candidate) and their prompts' causal K/V (an R-row prefill in a
+        buffer of S slots, copied into those rows). A refill only overwrites its rows, so running it again is harmless:
+        the graph is captured while the staging buffer already holds a real refill (warm-up runs included)."""
+        c, S, bs = self.cfg, self.S, self.bs
+        stage = torch.zeros((R, 2 + self.Lm), dtype=torch.long, device=self.device)
+        net = StaticLM(self.model, R, S, self._compile, self.net.attn) if S > 0 else None
+        if net is not None:
+            mask = (torch.arange(net.Lkv, device=self.device)[None, None, :] <= self.ppos[:R, :, None])[:, None]
+            dst, src = self.net.KV[:, :, :, :, :S], net.KV[:, :, :, :, :S]
+        fill = torch.full((R, bs - 1), c.mask_id, dtype=torch.long, device=self.device)
+        def refill():
+            rr, P, row = stage[:, 0], stage[:, 1], stage[:, 2:]
+            self.seq.index_copy_(0, rr, row)
+            self.P.index_copy_(0, rr, P); self.cur.index_copy_(0, rr, P - 1)         # the first step re-reads the prompt's last token
+            self.cand.index_copy_(0, rr, torch.cat([row.gather(1, (P - 1)[:, None]), fill], 1))
+            for t in (self.done, self.acc, self.drafted, self.steps, self.when): t.index_fill_(0, rr, 0)
+            if net is not None:
+                net.hidden(row[:, :S], self.ppos[:R], S, mask=mask)
+                dst.index_copy_(2, rr, src)
+        return stage, refill
 
-    def _build_row_prefill(self):
-        "The one-row prefill and its graph (the capture's warm-up runs copy into row 0 of an idle engine: harmless)."
-        c = self.cfg
-        self.net1 = StaticLM(self.model, 1, self.net.max_len, self._compile, self.net.attn, extra_slots=self.bs + self.V * self.bs)
-        self.seq1 = torch.full((1, self.S), c.mask_id, dtype=torch.long, device=self.device)
-        self.r1 = torch.zeros(1, dtype=torch.long, device=self.device)
-        with torch.no_grad(): self.g_row = _Graph(self._row_prefill, self.graphs, None, lambda: self.r1.zero_())   # its own pool
-
-    def _load_row(self, r:int, p:torch.Tensor):
-        "Put prompt `p` (1-D, on the device) into row r: its tokens, counters and first candidate, then its prefill."
-        c = self.cfg
-        self.seq[r].fill_(c.pad_id); self.seq[r, :len(p)] = p
-        self.P[r], self.cur[r] = len(p), len(p) - 1
-        self.cand[r].fill_(c.mask_id); self.cand[r, 0] = p[-1]
-        for t in (self.done, self.acc, self.drafted, self.steps, self.when): t[r] = 0
-        if self.S > 0:
-            self.seq1.copy_(self.seq[r:r + 1, :self.S]); self.r1.fill_(r); self.g_row()
+    def _refill(self, pairs) -> int:
+        """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
+        to the next power of two with copies of its first pair. The forwards it took (one per refill, 0 without a prefill)."""
+        nfe = 0
+        for i in range(0, len(pairs), self.max_refill):
+            part = pairs[i:i + self.max_refill]
+            R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
+            h = self._host[:R]
+            h[:, 2:].fill_(self.cfg.pad_id)
+            for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
+                h[k, 0], h[k, 1] = r, len(p)
+                h[k, 2:2 + len(p)] = p
+            if R not in self._refills:
+                stage, fn = self._build_refill(R)
+                stage.copy_(h)                                                # the capture's warm-ups run this refill
+                with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
+            stage, g = self._refills[R]
+            stage.copy_(h); g()
+            nfe += int(self.S > 0)
+        return nfe
 
     def _cut(self, g:list) -> list:
         "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
@@ -782,21 +807,20 @@ class VerifyEngine:
     @torch.no_grad()
     def generate_many(self, prompts, progress:bool=False) -> dict:
         """Decode any number of prompts through the engine's `B` rows (continuous batching): the first `B` fill the
-        batch, and after every replay each finished row takes the next waiting prompt (its own one-row prefill), so
-        the batch no longer waits for its slowest row. Per prompt, in input order: the tokens and counts of `generate`
-        (each prompt's are what it would get alone); nfe: the batch's forwards (prefills included); row_prefills: the
-        one-row prefills among them."""
-        rows = _rows(prompts, self.device)
+        batch, and after every replay the rows that finished take the next waiting prompts, all in one refill (`_refill`:
+        one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest row.
+        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone);
+        nfe: the batch's forwards (prefills included); refill_forwards: the refills' prefills among them; rows_refilled:
+        the prompts that came in by a refill."""
+        rows = _rows(prompts, 'cpu')
         N = len(rows)
-        if N == 0: raise ValueError('no prompts')
         self._check(rows)
-        if N > self.B and self.g_row is None and self.S > 0: self._build_row_prefill()
         first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
         nfe = self._start(first)
         self.done[N:] = True
         slot = list(range(min(N, self.B))) + [None] * (self.B - N)              # which prompt each row holds
         nxt, left, out = self.B, N, [None] * N
-        n_row, replays = 0, 0
+        n_ref, n_rows, replays = 0, 0, 0
         bar = tqdm(total=N, desc='verify', disable=not progress)
         while left:
             if replays > N * (self.max_new + 1): raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a step
@@ -805,15 +829,16 @@ class VerifyEngine:
             fin = [r for r in range(self.B) if slot[r] is not None and done[r]]
             if not fin: continue
             seq, steps, acc, dr = self.seq[fin].cpu(), self.steps[fin].tolist(), self.acc[fin].tolist(), self.drafted[fin].tolist()
+            pairs = []
             for k, r in enumerate(fin):
                 i, L = slot[r], len(rows[slot[r]])
                 out[i] = (self._cut(seq[k, L:L + self.max_new].tolist()), steps[k], acc[k], dr[k])
                 left -= 1; bar.update(1)
-                if nxt < N:
-                    self._load_row(r, rows[nxt]); slot[r] = nxt; nxt += 1
-                    if self.S > 0: nfe += 1; n_row += 1
+                if nxt < N: pairs.append((r, rows[nxt])); slot[r] = nxt; nxt += 1
                 else: slot[r] = None
+            if pairs:
+                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += len(pairs)
         bar.close()
-        return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_row, row_prefills=n_row,
-                    steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])
+        return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_ref, refill_forwards=n_ref,
+                    rows_refilled=n_rows, steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])
 
