@@ -805,39 +805,46 @@ class VerifyEngine:
         raise RuntimeError('VerifyEngine.stream: rows did not finish (a bug)')   # every step commits >= 1 token of each live row
 
     @torch.no_grad()
-    def generate_many(self, prompts, progress:bool=False) -> dict:
+    def generate_many(self, prompts, progress:bool=False,
+                      refill_at:int|None=None, # refill once this many rows wait (or every waiting prompt fits, or no row is live); None: min(max_refill, max(1, B // 8))
+                     ) -> dict:
         """Decode any number of prompts through the engine's `B` rows (continuous batching): the first `B` fill the
-        batch, and after every replay the rows that finished take the next waiting prompts, all in one refill (`_refill`:
-        one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest row.
-        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone);
-        nfe: the batch's forwards (prefills included); refill_forwards: the refills' prefills among them; rows_refilled:
-        the prompts that came in by a refill."""
+        batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one refill
+        (`_refill`: one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its
+        slowest row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_gpu.json),
+        so refilling a few rows at a time trades a little idle time for fewer refills. Per prompt, in input order: the
+        tokens and counts of `generate` (each prompt's are what it would get alone); nfe: the batch's forwards
+        (prefills included); refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came
+        in by a refill."""
         rows = _rows(prompts, 'cpu')
         N = len(rows)
         self._check(rows)
+        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
+        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
         first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
         nfe = self._start(first)
         self.done[N:] = True
         slot = list(range(min(N, self.B))) + [None] * (self.B - N)              # which prompt each row holds
-        nxt, left, out = self.B, N, [None] * N
+        nxt, left, out, waiting = min(N, self.B), N, [None] * N, []
         n_ref, n_rows, replays = 0, 0, 0
         bar = tqdm(total=N, desc='verify', disable=not progress)
         while left:
             if replays > N * (self.max_new + 1): raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a step
             self.g_steps(); nfe += self.chunk; replays += 1
-            done = self.done.cpu()
+            done = self.done.tolist()
             fin = [r for r in range(self.B) if slot[r] is not None and done[r]]
-            if not fin: continue
-            seq, steps, acc, dr = self.seq[fin].cpu(), self.steps[fin].tolist(), self.acc[fin].tolist(), self.drafted[fin].tolist()
-            pairs = []
-            for k, r in enumerate(fin):
-                i, L = slot[r], len(rows[slot[r]])
-                out[i] = (self._cut(seq[k, L:L + self.max_new].tolist()), steps[k], acc[k], dr[k])
-                left -= 1; bar.update(1)
-                if nxt < N: pairs.append((r, rows[nxt])); slot[r] = nxt; nxt += 1
-                else: slot[r] = None
-            if pairs:
-                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += len(pairs)
+            if fin:                                                          # their tokens and counts, in one read
+                got = torch.cat([self.seq[fin], self.steps[fin, None], self.acc[fin, None], self.drafted[fin, None]], 1).tolist()
+                for k, r in enumerate(fin):
+                    i, L = slot[r], len(rows[slot[r]])
+                    out[i] = (self._cut(got[k][L:L + self.max_new]), got[k][-3], got[k][-2], got[k][-1])
+                    left -= 1; bar.update(1); slot[r] = None; waiting.append(r)
+            n = min(len(waiting), N - nxt)                                   # rows that can take a prompt now
+            if n and (n >= min(refill_at, N - nxt) or all(x is None for x in slot)):
+                pairs = [(r, rows[nxt + k]) for k, r in enumerate(waiting[:n])]
+                for k, (r, _) in enumerate(pairs): slot[r] = nxt + k
+                nxt, waiting = nxt + n, waiting[n:]
+                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += n
         bar.close()
         return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_ref, refill_forwards=n_ref,
                     rows_refilled=n_rows, steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])

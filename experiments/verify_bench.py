@@ -19,7 +19,7 @@
    samples, and the AR twin's perplexity of both engines' samples at `--judge_at` (the benchmark's judge).
 4. **A queue** (`--queue N`): N prompts through each `--queue_batch` number of rows; AR decodes them in batches of that
    size, and VerifyEngine by continuous batching (`generate_many`: the rows that finished take the next prompts, in
-   refills of up to each `--max_refill` rows), so it no longer waits for each batch's slowest row. Tokens/s of both,
+   refills of up to each `--max_refill` rows once `--refill_at` rows wait), so it no longer waits for each batch's slowest row. Tokens/s of both,
    median of `--repeats`; `metrics.queues` has every run, `metrics.queue` the first.
    `--profile` adds, per row, the kernels of one more generate under torch.profiler (count and device time per
    forward, the top kernels: `experiments/engine_profile.py`'s `kernel_profile`).
@@ -100,6 +100,8 @@ def main(argv=None):
     ap.add_argument('--queue_batch', type=int, nargs='+', default=[64], help='part 4: rows of the queue run (each size a run)')
     ap.add_argument('--max_refill', type=int, nargs='+', default=[0],
                     help="part 4: VerifyEngine's max_refill, each a run (0: the engine's default, min(rows, 16); 1: one row a refill)")
+    ap.add_argument('--refill_at', type=int, nargs='+', default=[0],
+                    help="part 4: generate_many's refill_at, each a run with each --max_refill (0: its default, min(max_refill, max(1, rows // 8)))")
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
@@ -110,7 +112,7 @@ def main(argv=None):
     if a.ar_random: a.judge_at = 0
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
-    if a.queue < 0 or min(a.queue_batch) < 1 or min(a.max_refill) < 0: raise SystemExit('--queue and --max_refill must be >= 0, --queue_batch >= 1')
+    if a.queue < 0 or min(a.queue_batch) < 1 or min(a.max_refill + a.refill_at) < 0: raise SystemExit('--queue, --max_refill and --refill_at must be >= 0, --queue_batch >= 1')
     if min(a.batch_sizes, default=1) < 1 or a.batch1_prompts < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
     from cascade.model import _read_config
     ccfg, acfg = _read_config(Path(a.cc)), _read_config(Path(a.ar))
@@ -232,17 +234,18 @@ def main(argv=None):
             are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
             _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
             del are
-            for mr in a.max_refill:
+            for mr, ra in [(m, r) for m in a.max_refill for r in a.refill_at]:
                 ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c,
                                   attn=a.attn, variants=a.variants, max_refill=mr or None)
-                o, t_v = _time_all(lambda: ve.generate_many(qs), dev, a.repeats, 1)
-                q = dict(prompts=N, batch=B, max_refill=ve.max_refill, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar), ar_seconds_all=t_ar,
-                         verify_tokens_per_s=N * a.max_new_tokens / med(t_v), verify_seconds_all=t_v, verify_nfe=o['nfe'],
+                ra = ra or min(ve.max_refill, max(1, B // 8))                # generate_many's default, recorded
+                o, t_v = _time_all(lambda: ve.generate_many(qs, refill_at=ra), dev, a.repeats, 1)
+                q = dict(prompts=N, batch=B, max_refill=ve.max_refill, refill_at=ra, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar),
+                         ar_seconds_all=t_ar, verify_tokens_per_s=N * a.max_new_tokens / med(t_v), verify_seconds_all=t_v, verify_nfe=o['nfe'],
                          verify_refill_forwards=o['refill_forwards'], verify_rows_refilled=o['rows_refilled'],
                          ar_nfe=len(batches) * a.max_new_tokens, tokens_per_row_step=N * a.max_new_tokens / sum(o['steps']))
                 q['speedup_vs_ar'] = q['verify_tokens_per_s'] / q['ar_tokens_per_s']
                 out['queues'].append(q); out['queue'] = out['queues'][0]; save()
-                print(f"queue of {N} through {B} rows, max_refill {ve.max_refill}: AR {q['ar_tokens_per_s']:.0f} tok/s, verify "
+                print(f"queue of {N} through {B} rows, max_refill {ve.max_refill}, refill_at {ra}: AR {q['ar_tokens_per_s']:.0f} tok/s, verify "
                       f"{q['verify_tokens_per_s']:.0f} tok/s (x{q['speedup_vs_ar']:.2f}; {q['verify_nfe']} forwards, {q['verify_refill_forwards']} "
                       f"refills of {q['verify_rows_refilled']} rows, {q['tokens_per_row_step']:.2f} tokens per row step)", flush=True)
                 del ve
