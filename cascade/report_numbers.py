@@ -303,7 +303,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -599,6 +599,57 @@ def _cc_weight_same(results:dict):
     ms.append(Macro('CctEvalVerifyItemsDiffer', fmt(sum(a != b for a, b in zip(gpu, cpu)) if gpu and len(gpu) == len(cpu) else None, 'int'),
                     f"code_line items whose exact match differs between {esrc} (verify, CPU) and verify_bench_cc3_b4.json (VerifyEngine, GPU)"))
     return ms, dict(cond, CcThreeEval=bool(rows_of(eres)), CcThreeJudge=bool(rows_of(jres)))
+
+
+def _queue_cc(results:dict):
+    """Continuous batching of the matched block-4 model (`VerifyEngine.generate_many`) against AR's static batches:
+    `verify_bench_cc3_b4_queue2` (the batched refills at several `refill_at`, plain batches 16/64), its repeat
+    `_queue3` (batch 32 and 64), the first version `_queue` (every finished row refilled at once, a read per row), and
+    `queue_profile_cc3_b4` (where the time goes). Macros `QCc...`; conditionals QueueCc, QueueCcBeats (the default
+    policy beats AR at batch 64)."""
+    ms = []
+    def q(stem, B, ra=None, mr=None):
+        res = pick(results, stem)[1]
+        return next((x for x in (lookup(res, 'metrics.queues') or []) if x.get('batch') == B and (ra is None or x.get('refill_at') == ra)
+                     and (mr is None or x.get('max_refill') == mr)), {})
+    def plain(stem, B):
+        return _fastest_verify(rows_of(pick(results, stem)[1]), B)
+    main, rep_, first = 'verify_bench_cc3_b4_queue2', 'verify_bench_cc3_b4_queue3', 'verify_bench_cc3_b4_queue'
+    dflt = lambda B: min(16, max(1, B // 8))                          # generate_many's default refill_at with max_refill 16
+    for n, B, stem in (('Sixteen', 16, main), ('ThirtyTwo', 32, rep_), ('SixtyFour', 64, main)):
+        d, one, p = q(stem, B, dflt(B)), q(stem, B, 1), plain(stem, B)
+        src = f'{stem}.json batch {B}'
+        ms += [Macro(f'QCc{n}Speedup', fmt(_num(d.get('speedup_vs_ar')), 'times'), f"{src}: queue tokens/s over AR's batches, default refill_at"),
+               Macro(f'QCc{n}RefillAt', fmt(_num(d.get('refill_at')), 'int'), f'{src}: that refill_at'),
+               Macro(f'QCc{n}Refills', fmt(_num(d.get('verify_refill_forwards')), 'int'), f'{src}: refills, default refill_at')]
+        if stem == main:                                                 # refill_at 1 was run with the main file only
+            ms += [Macro(f'QCc{n}OneSpeedup', fmt(_num(one.get('speedup_vs_ar')), 'times'), f'{src}: the same, refill_at 1 (refill at every finish)'),
+                   Macro(f'QCc{n}OneRefills', fmt(_num(one.get('verify_refill_forwards')), 'int'), f'{src}: refills, refill_at 1')]
+        ms += [Macro(f'QCc{n}PlainSpeedup', fmt(_num(p.get('speedup_vs_ar')), 'times'), f"{src}: one batch of generate (waits for its slowest row), tokens/s over AR's"),
+               Macro(f'QCc{n}PlainTokPerFwd', fmt(_num(p.get('tokens_per_forward')), 'sig'), f'{src}: tokens per forward and row of that batch')]
+    w = q(main, 64, 16)
+    a64 = next((r for r in rows_of(pick(results, main)[1]) if r.get('batch') == 64 and r.get('method') == 'AR'), {})
+    ms += [Macro('QCcSixtyFourFwdMs', fmt(_num(plain(main, 64).get('forward_ms')), 'sig'), f'{main}.json batch 64: a verify forward, ms (one batch of generate)'),
+           Macro('QCcSixtyFourArFwdMs', fmt(_num(a64.get('forward_ms')), 'sig'), f'{main}.json batch 64: an AR forward, ms, same run')]
+    r64, b64 = q(rep_, 64, 8), q(first, 64, None, 16)
+    ms += [Macro('QCcSixtyFourWholeSpeedup', fmt(_num(w.get('speedup_vs_ar')), 'times'), f'{main}.json batch 64: refill_at 16'),
+           Macro('QCcSixtyFourRepeatSpeedup', fmt(_num(r64.get('speedup_vs_ar')), 'times'), f'{rep_}.json batch 64: the default again, another process'),
+           Macro('QCcSixtyFourFirstSpeedup', fmt(_num(b64.get('speedup_vs_ar')), 'times'), f'{first}.json batch 64: the first version (a read per finished row)'),
+           Macro('QCcSixtyFourFirstRefills', fmt(_num(b64.get('verify_refill_forwards')), 'int'), f'{first}.json batch 64: its refills'),
+           Macro('QCcPrompts', fmt(_num(q(main, 64, 8).get('prompts')), 'int'), f'{main}.json: prompts in the queue'),
+           Macro('QCcTokPerStep', fmt(_num(q(main, 64, 8).get('tokens_per_row_step')), 'sig'), f'{main}.json batch 64: tokens per row step'),
+           Macro('QCcHardware', fmt((lambda r: r and device_label(r['provenance'].get('device')))(pick(results, main)[1]), 'text'), f'{main}.json provenance.device')]
+    prof = next(iter(lookup(pick(results, 'queue_profile_cc3_b4')[1], 'metrics.runs') or []), {})
+    v1 = next(iter(lookup(pick(results, 'queue_profile_cc3_b4_v1')[1], 'metrics.runs') or []), {})
+    share = lambda r, k: _num(r.get(k)) / _num(r.get('wall_s')) if _num(r.get(k)) is not None and _num(r.get('wall_s')) else None
+    g1 = _num((v1.get('refill_graph_ms') or {}).get('1'))
+    ms += [Macro('QCcProfStepMs', fmt(_num(prof.get('ms_per_replay')), 'sig'), 'queue_profile_cc3_b4.json batch 64: ms per step replay'),
+           Macro('QCcProfStepShare', fmt(share(prof, 'steps_s'), 'pct'), 'queue_profile_cc3_b4.json batch 64: share of the wall time in step replays'),
+           Macro('QCcProfRefillShare', fmt(share(prof, 'refill_s'), 'pct'), 'queue_profile_cc3_b4.json batch 64: share in refills'),
+           Macro('QCcProfRestShare', fmt(share(prof, 'rest_s'), 'pct'), "queue_profile_cc3_b4.json batch 64: share in the rest (the host's reads)"),
+           Macro('QCcProfRefillOneMs', fmt(g1, 'sig'), 'queue_profile_cc3_b4_v1.json: device ms of a one-row refill graph replayed alone')]
+    beats = (_num(q(main, 64, 8).get('speedup_vs_ar')) or 0) > 1
+    return ms, {'QueueCc': bool(q(main, 64, 8)), 'QueueCcBeats': beats}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
