@@ -644,7 +644,9 @@ class VerifyEngine:
         self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=self.graphs)
         self.max_refill = min(batch_size, 16) if max_refill is None else min(max_refill, batch_size)
         self._refills = {}                                                # rows refilled at once -> (staging buffer, graph): `generate_many`
-        self._host = torch.zeros((self.max_refill, 2 + self.Lm), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
+        self._host = torch.zeros((batch_size + self.max_refill, 2 + self.Lm), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
+        self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
+        self._snaps = None                                               # `generate_many`'s two host copies of the rows' state, made on first use
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
@@ -719,12 +721,15 @@ class VerifyEngine:
 
     def _refill(self, pairs) -> int:
         """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
-        to the next power of two with copies of its first pair. The forwards it took (one per refill, 0 without a prefill)."""
+        to the next power of two with copies of its first pair. Nothing here waits for the device: each refill's staging
+        goes up in its own rows of the pinned host buffer, asynchronously, and the next call first waits for those copies.
+        The forwards it took (one per refill, 0 without a prefill)."""
+        if self._host_ev is not None: self._host_ev.synchronize()
         nfe = 0
         for i in range(0, len(pairs), self.max_refill):
             part = pairs[i:i + self.max_refill]
             R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
-            h = self._host[:R]
+            h = self._host[i:i + R]
             h[:, 2:].fill_(self.cfg.pad_id)
             for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
                 h[k, 0], h[k, 1] = r, len(p)
@@ -734,8 +739,9 @@ class VerifyEngine:
                 stage.copy_(h)                                                # the capture's warm-ups run this refill
                 with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
             stage, g = self._refills[R]
-            stage.copy_(h); g()
+            stage.copy_(h, non_blocking=True); g()
             nfe += int(self.S > 0)
+        if self._host_ev is not None: self._host_ev.record()
         return nfe
 
     def _cut(self, g:list) -> list:
@@ -811,40 +817,59 @@ class VerifyEngine:
         """Decode any number of prompts through the engine's `B` rows (continuous batching): the first `B` fill the
         batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one refill
         (`_refill`: one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its
-        slowest row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_gpu.json),
-        so refilling a few rows at a time trades a little idle time for fewer refills. Per prompt, in input order: the
-        tokens and counts of `generate` (each prompt's are what it would get alone); nfe: the batch's forwards
-        (prefills included); refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came
-        in by a refill."""
+        slowest row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
+        so refilling a few rows at a time trades a little idle time for fewer refills. The host never waits for the
+        replay it has just launched: after every replay the rows' state is copied to one of two pinned host buffers
+        (asynchronously), and the host reads the copy of replay n while replay n + 1 runs. A row refilled then starts
+        after replay n + 1, and its flags in that replay's copy, taken before the refill, are not its new prompt's.
+        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone);
+        nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
+        refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
         rows = _rows(prompts, 'cpu')
         N = len(rows)
         self._check(rows)
         if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
         if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        names = ('done', 'steps', 'acc', 'drafted', 'seq')
+        if self._snaps is None:
+            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
+            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
         first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
         nfe = self._start(first)
         self.done[N:] = True
         slot = list(range(min(N, self.B))) + [None] * (self.B - N)              # which prompt each row holds
+        valid = [0] * self.B                                                 # per row: the first copy its current prompt owns
         nxt, left, out, waiting = min(N, self.B), N, [None] * N, []
-        n_ref, n_rows, replays = 0, 0, 0
+        n_ref, n_rows, n = 0, 0, 0                                           # n: replays launched (copy j: after replay j)
         bar = tqdm(total=N, desc='verify', disable=not progress)
+        def launch():
+            nonlocal nfe, n
+            self.g_steps(); nfe += self.chunk
+            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
+            if self._snap_ev is not None: self._snap_ev[n % 2].record()
+            n += 1
+        launch()
         while left:
-            if replays > N * (self.max_new + 1): raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a step
-            self.g_steps(); nfe += self.chunk; replays += 1
-            done = self.done.tolist()
-            fin = [r for r in range(self.B) if slot[r] is not None and done[r]]
-            if fin:                                                          # their tokens and counts, in one read
-                got = torch.cat([self.seq[fin], self.steps[fin, None], self.acc[fin, None], self.drafted[fin, None]], 1).tolist()
+            if n > N * (self.max_new + 3) + 2: raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a live step, <= 2 replays of lag a refill
+            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
+            m = n - 2
+            b = self._snaps[m % 2]
+            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
+            done = b['done'].tolist()
+            fin = [r for r in range(self.B) if slot[r] is not None and valid[r] <= m and done[r]]
+            if fin:                                                          # their tokens and counts, from the copy
+                seq = b['seq'][fin].tolist()
+                st, ac, dr = (b[k][fin].tolist() for k in ('steps', 'acc', 'drafted'))
                 for k, r in enumerate(fin):
                     i, L = slot[r], len(rows[slot[r]])
-                    out[i] = (self._cut(got[k][L:L + self.max_new]), got[k][-3], got[k][-2], got[k][-1])
+                    out[i] = (self._cut(seq[k][L:L + self.max_new]), st[k], ac[k], dr[k])
                     left -= 1; bar.update(1); slot[r] = None; waiting.append(r)
-            n = min(len(waiting), N - nxt)                                   # rows that can take a prompt now
-            if n and (n >= min(refill_at, N - nxt) or all(x is None for x in slot)):
-                pairs = [(r, rows[nxt + k]) for k, r in enumerate(waiting[:n])]
-                for k, (r, _) in enumerate(pairs): slot[r] = nxt + k
-                nxt, waiting = nxt + n, waiting[n:]
-                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += n
+            c = min(len(waiting), N - nxt)                                   # rows that can take a prompt now
+            if c and (c >= min(refill_at, N - nxt) or all(x is None for x in slot)):
+                pairs = [(r, rows[nxt + k]) for k, r in enumerate(waiting[:c])]
+                for k, (r, _) in enumerate(pairs): slot[r], valid[r] = nxt + k, n   # after replay n - 1: copies from n on
+                nxt, waiting = nxt + c, waiting[c:]
+                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += c
         bar.close()
         return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_ref, refill_forwards=n_ref,
                     rows_refilled=n_rows, steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])
