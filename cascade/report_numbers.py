@@ -648,8 +648,14 @@ def _queue_cc(results:dict):
            Macro('QCcProfRefillShare', fmt(share(prof, 'refill_s'), 'pct'), 'queue_profile_cc3_b4.json batch 64: share in refills'),
            Macro('QCcProfRestShare', fmt(share(prof, 'rest_s'), 'pct'), "queue_profile_cc3_b4.json batch 64: share in the rest (the host's reads)"),
            Macro('QCcProfRefillOneMs', fmt(g1, 'sig'), 'queue_profile_cc3_b4_v1.json: device ms of a one-row refill graph replayed alone')]
+    aft, bef = 'verify_bench_cc3_b4_queue4', 'verify_bench_cc3_b4_queue4_before'   # the host's reads made asynchronous: after and before, one machine
+    for n, B in (('Sixteen', 16), ('ThirtyTwo', 32), ('SixtyFour', 64)):
+        ms += [Macro(f'QCcAsync{n}Speedup', fmt(_num(q(aft, B, dflt(B)).get('speedup_vs_ar')), 'times'),
+                     f"{aft}.json batch {B}: queue tokens/s over AR's batches, the host reading each replay's copy while the next runs"),
+               Macro(f'QCcSync{n}Speedup', fmt(_num(q(bef, B, dflt(B)).get('speedup_vs_ar')), 'times'),
+                     f"{bef}.json batch {B}: the same with the host waiting for every replay (code {_commit(pick(results, bef)[1]) if pick(results, bef)[1] else None}), same machine")]
     beats = (_num(q(main, 64, 8).get('speedup_vs_ar')) or 0) > 1
-    return ms, {'QueueCc': bool(q(main, 64, 8)), 'QueueCcBeats': beats}
+    return ms, {'QueueCc': bool(q(main, 64, 8)), 'QueueCcBeats': beats, 'QueueCcAsync': bool(q(aft, 64, 8)) and bool(q(bef, 64, 8))}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
