@@ -197,7 +197,7 @@ outputs() { case "$1" in
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   serve_latency) echo "results/serve_latency_gpu.json" ;;
-  queue_cc3) echo "results/verify_bench_cc3_b4_queue4.json results/verify_bench_cc3_b4_queue2.json results/verify_bench_cc3_b4_queue3.json results/queue_profile_cc3_b4.json" ;;
+  queue_cc3) echo "results/verify_bench_cc3_b4_queue4.json results/verify_bench_cc3_b4_queue5.json results/verify_bench_cc3_b4_queue2.json results/verify_bench_cc3_b4_queue3.json results/queue_profile_cc3_b4.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
   eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json results/eval_code_line_cc3_prefix_cpu.json" ;;
   eval_judge_cc3) echo "results/eval_judge_cc3_cpu.json" ;;
@@ -335,6 +335,8 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     #  verify_bench_cc3_b4_queue4_before.json, the host waiting for every replay at 18735fd, run beside _queue4 from `git archive 18735fd cascade`)
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --task_items 0 --batch_sizes --repeats 3 \
         --queue 1024 --queue_batch 64 32 16 --max_refill 16 --refill_at 0 --out results/verify_bench_cc3_b4_queue4.json || return 1
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --task_items 0 --batch_sizes --repeats 3 \
+        --queue 1024 --queue_batch 128 64 --max_refill 16 --refill_at 0 --out results/verify_bench_cc3_b4_queue5.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --task_items 0 --batch_sizes 64 16 --repeats 3 \
         --queue 1024 --queue_batch 64 16 --max_refill 16 --refill_at 1 0 16 --out results/verify_bench_cc3_b4_queue2.json || return 1
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --task_items 0 --batch_sizes 32 --repeats 5 \

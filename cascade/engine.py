@@ -722,7 +722,8 @@ class VerifyEngine:
     def _refill(self, pairs) -> int:
         """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
         to the next power of two with copies of its first pair. Nothing here waits for the device: each refill's staging
-        goes up in its own rows of the pinned host buffer, asynchronously, and the next call first waits for those copies.
+        goes up in its own rows of the pinned host buffer, asynchronously, and the next call first waits for those copies
+        (and the refill graphs queued before its event).
         The forwards it took (one per refill, 0 without a prefill)."""
         if self._host_ev is not None: self._host_ev.synchronize()
         nfe = 0

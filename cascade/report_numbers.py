@@ -654,6 +654,10 @@ def _queue_cc(results:dict):
                      f"{aft}.json batch {B}: queue tokens/s over AR's batches, the host reading each replay's copy while the next runs"),
                Macro(f'QCcSync{n}Speedup', fmt(_num(q(bef, B, dflt(B)).get('speedup_vs_ar')), 'times'),
                      f"{bef}.json batch {B}: the same with the host waiting for every replay (code {_commit(pick(results, bef)[1]) if pick(results, bef)[1] else None}), same machine")]
+    big = 'verify_bench_cc3_b4_queue5'                                 # 128 rows beside 64, the async code, another machine
+    ms += [Macro('QCcAsyncOneTwentyEightSpeedup', fmt(_num(q(big, 128, dflt(128)).get('speedup_vs_ar')), 'times'), f'{big}.json batch 128: queue tokens/s over AR\'s batches'),
+           Macro('QCcAsyncOneTwentyEightRefillAt', fmt(_num(q(big, 128, dflt(128)).get('refill_at')), 'int'), f'{big}.json batch 128: refill_at'),
+           Macro('QCcAsyncSixtyFourAgainSpeedup', fmt(_num(q(big, 64, dflt(64)).get('speedup_vs_ar')), 'times'), f'{big}.json batch 64: the same call, for comparison')]
     beats = (_num(q(main, 64, 8).get('speedup_vs_ar')) or 0) > 1
     return ms, {'QueueCc': bool(q(main, 64, 8)), 'QueueCcBeats': beats, 'QueueCcAsync': bool(q(aft, 64, 8)) and bool(q(bef, 64, 8))}
 
