@@ -6,11 +6,12 @@ Docs: https://cascade-lm.github.io/cascade/cli.html.md"""
 
 # %% ../nbs/17_cli.ipynb #9f78cf09
 from __future__ import annotations
-import argparse, importlib, importlib.util, os, sys, time
+import argparse, importlib, importlib.util, json, os, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DELEGATES', 'build_parser', 'UsageError', 'generate_cmd', 'serve_cmd', 'delegate', 'main']
+__all__ = ['DELEGATES', 'build_parser', 'UsageError', 'read_prompts', 'generate_file_cmd', 'generate_cmd', 'serve_cmd',
+           'delegate', 'main']
 
 # %% ../nbs/17_cli.ipynb #89de91ed
 def _rule(s:str) -> str:
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Decode a continuation of each PROMPT; with --stream, print committed blocks as they land. '
                                    'Prints tokens/s and NFE (model forwards) to stderr at the end.')
     _add_model_args(g)
-    g.add_argument('prompt', nargs='+', help="prompt text ('-' reads stdin); several prompts decode as one ragged batch")
+    g.add_argument('prompt', nargs='*', help="prompt text ('-' reads stdin); several prompts decode as one ragged batch (none with --input)")
     g.add_argument('--rule', type=_rule, default=None, help="step rule: fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, verify (clean-causal models) or ar; "
                                                            "default: the checkpoint's generation_config.json")
     g.add_argument('--max-new-tokens', type=_positive, default=None, help="default: the checkpoint's generation_config.json")
@@ -73,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--seed', type=int, default=0, help='seed of the sampling generator')
     g.add_argument('--backend', choices=('auto', 'reference', 'engine'), default='auto',
                    help="'reference': cascade.sampler.stream; 'engine': the CUDA BlockEngine; 'auto': engine on CUDA")
+    g.add_argument('--input', default=None, help='a JSONL file of {"prompt": TEXT} lines to decode, all of them (cascade.hf.decode_many: '
+                                                "rule verify on a GPU streams them through the engine's rows; other rules decode batches); needs --output")
+    g.add_argument('--output', default=None, help='the JSONL file --input writes (replaced whole at the end): one {"index", "text", "tokens"} line per prompt, in input order')
+    g.add_argument('--batch-size', type=_positive, default=32, help='--input: rows decoded at once')
     s = sub.add_parser('serve', help='an OpenAI-compatible HTTP server (/v1/completions, /v1/models)',
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                        description='Serve a checkpoint over HTTP: POST /v1/completions (stream or not), GET /v1/models.')
@@ -104,23 +109,70 @@ def _load(a):
     dtype = a.dtype if a.dtype != 'auto' else (None if dev.type == 'cuda' else 'float32')
     return load_model(a.checkpoint, device=dev, dtype=dtype), dev
 
-def generate_cmd(a, out=None, err=None) -> int:
-    "`cascade generate`: decode, print the text (as blocks land with --stream), then the statistics line on stderr."
-    from tqdm.auto import tqdm
-    from cascade.hf import check_rule, decode_rows, TextStream
-    out, err = out or sys.stdout, err or sys.stderr
-    prompts = [sys.stdin.read() if p == '-' else p for p in a.prompt]
-    if a.stream and len(prompts) > 1: raise UsageError('--stream takes one prompt')
-    ld, dev = _load(a)
+def _settings(a, ld, dev) -> tuple:
+    "(rule, backend, max_new, temperature, top_p) from the flags, the checkpoint's generation defaults filling the gaps."
+    from cascade.hf import check_rule
     s = ld.settings
     rule = a.rule or s['step_rule']
     try: check_rule(ld.model.cfg, rule)
     except ValueError as e: raise UsageError(f'--rule {rule}: {e}') from None
-    backend = a.backend                                                       # 'auto': decode_rows picks (cascade.hf.auto_backend)
-    if backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
-    max_new = a.max_new_tokens or s['max_new_tokens']
-    temp = s['temperature'] if a.temperature is None else a.temperature
-    top_p = s['top_p'] if a.top_p is None else a.top_p
+    if a.backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
+    return (rule, a.backend, a.max_new_tokens or s['max_new_tokens'], s['temperature'] if a.temperature is None else a.temperature,
+            s['top_p'] if a.top_p is None else a.top_p)
+
+def read_prompts(path) -> list[str]:
+    "The prompts of a JSONL file (one {\"prompt\": TEXT} object a line; blank lines skipped); a bad line is a UsageError naming it."
+    out = []
+    with open(path, encoding='utf-8') as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip(): continue
+            try: o = json.loads(line)
+            except json.JSONDecodeError as e: raise UsageError(f'--input {path}, line {n}: not JSON ({e.msg})') from None
+            if not (isinstance(o, dict) and isinstance(o.get('prompt'), str)):
+                raise UsageError(f'--input {path}, line {n}: expected an object with a "prompt" string')
+            out.append(o['prompt'])
+    if not out: raise UsageError(f'--input {path}: no prompts')
+    return out
+
+def generate_file_cmd(a, err) -> int:
+    "`cascade generate --input F --output G`: every prompt of F decoded (`cascade.hf.decode_many`), G written whole at the end."
+    from cascade.hf import decode_many
+    if a.prompt: raise UsageError('give prompts or --input, not both')
+    if a.input is None or a.output is None: raise UsageError('--input and --output go together')
+    if a.stream: raise UsageError('--stream prints one prompt; --input writes --output')
+    src, dst = Path(a.input), Path(a.output)
+    if not src.is_file(): raise UsageError(f'--input {src}: no such file')
+    if dst.resolve() == src.resolve(): raise UsageError('--output must not be the --input file')
+    if not dst.parent.is_dir(): raise UsageError(f'--output {dst}: its folder does not exist')
+    prompts = read_prompts(src)                                               # every input checked before the model loads
+    ld, dev = _load(a)
+    rule, backend, max_new, temp, top_p = _settings(a, ld, dev)
+    ids = [ld.tokenizer.encode(p, add_special_tokens=False) for p in prompts]
+    t0 = time.perf_counter()
+    o = decode_many(ld.model, ids, rule, max_new, temp, top_p, a.seed, backend, a.batch_size, progress=True)
+    dt = time.perf_counter() - t0
+    tmp = dst.with_name(dst.name + '.tmp')
+    with open(tmp, 'w', encoding='utf-8') as f:
+        for i, t in enumerate(o['tokens']):
+            f.write(json.dumps({'index': i, 'text': ld.tokenizer.decode(t, skip_special_tokens=True, clean_up_tokenization_spaces=False),
+                                'tokens': len(t)}) + '\n')
+    os.replace(tmp, dst)                                                      # an interrupted run leaves the old output whole
+    n_tok = sum(len(t) for t in o['tokens'])
+    err.write(f"[cascade] {len(prompts)} prompts, {n_tok} tokens in {dt:.2f} s ({n_tok / max(dt, 1e-9):.1f} tokens/s), NFE {o['nfe']}, "
+              f"rule {rule}, {o['how']}, {ld.name} on {dev.type} -> {dst}\n")
+    return 0
+
+def generate_cmd(a, out=None, err=None) -> int:
+    "`cascade generate`: decode, print the text (as blocks land with --stream), then the statistics line on stderr."
+    from tqdm.auto import tqdm
+    from cascade.hf import decode_rows, TextStream
+    out, err = out or sys.stdout, err or sys.stderr
+    if a.input is not None or a.output is not None: return generate_file_cmd(a, err)
+    if not a.prompt: raise UsageError('give a prompt, or --input FILE --output FILE')
+    prompts = [sys.stdin.read() if p == '-' else p for p in a.prompt]
+    if a.stream and len(prompts) > 1: raise UsageError('--stream takes one prompt')
+    ld, dev = _load(a)
+    rule, backend, max_new, temp, top_p = _settings(a, ld, dev)              # backend 'auto': decode_rows picks (cascade.hf.auto_backend)
     ids = [ld.tokenizer.encode(p, add_special_tokens=False) for p in prompts]
     texts = [TextStream(ld.tokenizer) for _ in ids]
     pieces = [[] for _ in ids]

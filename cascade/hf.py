@@ -23,8 +23,8 @@ from .sampler import SamplerConfig, StepRule, FixedK, parse_rule, check_sampling
 
 # %% auto #0
 __all__ = ['MODEL_TYPE', 'CascadeHFConfig', 'is_causal_lm', 'default_generation_config', 'check_rule', 'generation_settings',
-           'Step', 'auto_backend', 'engine_shape', 'EngineCache', 'decode_rows', 'TextStream', 'CascadeHFModel',
-           'Loaded', 'load_tokenizer_for', 'load_model', 'hf_layout']
+           'Step', 'auto_backend', 'engine_shape', 'EngineCache', 'decode_rows', 'decode_many', 'TextStream',
+           'CascadeHFModel', 'Loaded', 'load_tokenizer_for', 'load_model', 'hf_layout']
 
 # %% ../nbs/16_hf.ipynb #20043d9e
 MODEL_TYPE = 'cascade'
@@ -261,6 +261,49 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
             if all(done): break
     finally: release()
     if not all(done): raise RuntimeError('decoder ended before every row finished')   # never expected: a guard, not a path
+
+# %% ../nbs/16_hf.ipynb #dmany02
+def decode_many(model:CascadeLM, prompts, # any number of token-id lists (ragged)
+                rule='threshold:0.9', # as `decode_rows`
+                max_new_tokens:int=64, temperature:float=0.0, top_p:float=1.0, seed:int=0,
+                backend:str='auto', # as `decode_rows` ('auto': the engine on CUDA where it has one); 'verify' + 'engine': continuous batching
+                batch_size:int=32, # rows decoded at once
+                progress:bool=False, # a tqdm bar over the prompts
+               ) -> dict:
+    """Decode many prompts for their final text: {tokens: per prompt the generated ids, cut before EOS, in input order;
+    nfe: the forwards run; how: continuous batching or consecutive batches}. Every argument is checked before any work."""
+    from tqdm.auto import tqdm
+    c, dev = model.cfg, model.tok.weight.device
+    if not (_is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
+    if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be a positive int, got {max_new_tokens!r}')
+    if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
+    parsed = check_rule(c, rule)
+    rows = _rows(prompts, 'cpu')
+    temperature, top_p = check_sampling(temperature, top_p)
+    if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
+    if (parsed is None or c.token_shift) and any(len(p) == 0 for p in rows):
+        raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
+    check_prompts(model, rows, max_new_tokens)
+    if backend == 'auto': backend = auto_backend(c, parsed, dev)
+    if isinstance(parsed, DraftVerify) and backend == 'engine':
+        if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
+        from cascade.engine import VerifyEngine
+        eng = VerifyEngine(model, min(batch_size, len(rows)), max(len(p) for p in rows), max_new_tokens, stop_at_eos=True,
+                           compile=dev.type == 'cuda')
+        o = eng.generate_many(rows, progress=progress)
+        return dict(tokens=o['tokens'], nfe=o['nfe'], how=f'continuous batching through {eng.B} rows (VerifyEngine.generate_many)')
+    toks, nfe = [], 0
+    bar = tqdm(total=len(rows), desc='decode', disable=not progress)
+    for i in range(0, len(rows), batch_size):
+        part = rows[i:i + batch_size]
+        got, last = [[] for _ in part], 0
+        for st in decode_rows(model, part, rule, max_new_tokens, temperature, top_p, seed + i, backend):
+            for r, new in enumerate(st.new): got[r] += new
+            last = st.nfe
+        toks += got; nfe += last; bar.update(len(part))
+    bar.close()
+    return dict(tokens=toks, nfe=nfe, how=f'batches of {batch_size} ({backend})')
+
 
 # %% ../nbs/16_hf.ipynb #917b0215
 class TextStream:
