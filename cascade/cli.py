@@ -158,7 +158,7 @@ def generate_file_cmd(a, err) -> int:
                                 'tokens': len(t)}) + '\n')
     os.replace(tmp, dst)                                                      # an interrupted run leaves the old output whole
     n_tok = sum(len(t) for t in o['tokens'])
-    err.write(f"[cascade] {len(prompts)} prompts, {n_tok} tokens in {dt:.2f} s ({n_tok / max(dt, 1e-9):.1f} tokens/s), NFE {o['nfe']}, "
+    err.write(f"[cascade] {len(prompts)} prompts, {n_tok} tokens in {dt:.2f} s ({n_tok / max(dt, 1e-9):.1f} tokens/s, any engine build and compilation included), NFE {o['nfe']}, "
               f"rule {rule}, {o['how']}, {ld.name} on {dev.type} -> {dst}\n")
     return 0
 
