@@ -3,7 +3,7 @@
 
 1. **Exactness on the device**: the graph-replayed engine gives the eager engine's tokens and counts (float32).
 2. **Quality** (`--task_items` > 0): the code_line task (tasks/code_line/code_line.jsonl) decoded by VerifyEngine in
-   float32, each prompt cut to the evaluation's prompt room, until the first newline (at most 48 new tokens, as
+   float32 (`--task_dtype bf16`: bfloat16, the speed runs' precision), each prompt cut to the evaluation's prompt room, until the first newline (at most 48 new tokens, as
    `cascade.evaluation` does); exact match per item (`normalize_code`), and the paired bootstrap of the matched-quality
    rule (`cascade.quality.paired_bootstrap`) against the per-item scores of the configurations named by `--reference`
    in an evaluation result (default: the twin `ar` and the teacher `teacher` of eval_code_line_converted_twin_gpu).
@@ -102,6 +102,7 @@ def main(argv=None):
                     help="part 4: VerifyEngine's max_refill, each a run (0: the engine's default, min(rows, 16); 1: one row a refill)")
     ap.add_argument('--refill_at', type=int, nargs='+', default=[0],
                     help="part 4: generate_many's refill_at, each a run with each --max_refill (0: its default, min(max_refill, max(1, rows // 8)))")
+    ap.add_argument('--task_dtype', default='fp32', choices=('fp32', 'bf16'), help="the task's decode precision (the speed runs are bf16)")
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
@@ -131,7 +132,7 @@ def main(argv=None):
     tok = load_tokenizer()
     t0 = time.time()
     out = dict()
-    cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16', task_dtype='fp32',
+    cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16',
                prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
                decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
     import hashlib
@@ -163,7 +164,9 @@ def main(argv=None):
     # 2. quality on the task
     if a.task_items:
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
-        t = task_run(m32, tok, docs, a.task_batch, 48, variants=a.variants)
+        mt = m32 if a.task_dtype == 'fp32' else CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.bfloat16).eval()
+        t = task_run(mt, tok, docs, a.task_batch, 48, variants=a.variants)
+        del mt
         if a.reference:
             t['reference'] = a.reference
             t['vs'] = {}
