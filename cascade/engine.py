@@ -646,7 +646,7 @@ class VerifyEngine:
         self._refills = {}                                                # rows refilled at once -> (staging buffer, graph): `generate_many`
         self._host = torch.zeros((batch_size + self.max_refill, 2 + self.Lm), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
         self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
-        self._snaps = None                                               # `generate_many`'s two host copies of the rows' state, made on first use
+        self._snaps, self._snap_ev = None, None                          # `generate_many`'s two host copies of the rows' state (and their events), made on first use
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
@@ -721,10 +721,9 @@ class VerifyEngine:
 
     def _refill(self, pairs) -> int:
         """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
-        to the next power of two with copies of its first pair. Nothing here waits for the device: each refill's staging
-        goes up in its own rows of the pinned host buffer, asynchronously, and the next call first waits for those copies
-        (and the refill graphs queued before its event).
-        The forwards it took (one per refill, 0 without a prefill)."""
+        to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).
+        Nothing here waits for the device: each refill's staging goes up from its own rows of the pinned host buffer,
+        asynchronously, and the next call first waits for those copies (and the refills queued before its event)."""
         if self._host_ev is not None: self._host_ev.synchronize()
         nfe = 0
         for i in range(0, len(pairs), self.max_refill):
