@@ -649,11 +649,12 @@ def _queue_cc(results:dict):
            Macro('QCcProfRestShare', fmt(share(prof, 'rest_s'), 'pct'), "queue_profile_cc3_b4.json batch 64: share in the rest (the host's reads)"),
            Macro('QCcProfRefillOneMs', fmt(g1, 'sig'), 'queue_profile_cc3_b4_v1.json: device ms of a one-row refill graph replayed alone')]
     aft, bef = 'verify_bench_cc3_b4_queue4', 'verify_bench_cc3_b4_queue4_before'   # the host's reads made asynchronous: after and before, one machine
+    bcode = (lambda r: r and _commit(r))(pick(results, bef)[1])
     for n, B in (('Sixteen', 16), ('ThirtyTwo', 32), ('SixtyFour', 64)):
         ms += [Macro(f'QCcAsync{n}Speedup', fmt(_num(q(aft, B, dflt(B)).get('speedup_vs_ar')), 'times'),
                      f"{aft}.json batch {B}: queue tokens/s over AR's batches, the host reading each replay's copy while the next runs"),
                Macro(f'QCcSync{n}Speedup', fmt(_num(q(bef, B, dflt(B)).get('speedup_vs_ar')), 'times'),
-                     f"{bef}.json batch {B}: the same with the host waiting for every replay (code {_commit(pick(results, bef)[1]) if pick(results, bef)[1] else None}), same machine")]
+                     f"{bef}.json batch {B}: the same with the host waiting for every replay (code {bcode}), same machine")]
     big = 'verify_bench_cc3_b4_queue5'                                 # 128 rows beside 64, the async code, another machine
     ms += [Macro('QCcAsyncOneTwentyEightSpeedup', fmt(_num(q(big, 128, dflt(128)).get('speedup_vs_ar')), 'times'), f'{big}.json batch 128: queue tokens/s over AR\'s batches'),
            Macro('QCcAsyncOneTwentyEightRefillAt', fmt(_num(q(big, 128, dflt(128)).get('refill_at')), 'int'), f'{big}.json batch 128: refill_at'),
