@@ -303,7 +303,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -661,6 +661,30 @@ def _queue_cc(results:dict):
            Macro('QCcAsyncSixtyFourAgainSpeedup', fmt(_num(q(big, 64, dflt(64)).get('speedup_vs_ar')), 'times'), f'{big}.json batch 64: the same call, for comparison')]
     beats = (_num(q(main, 64, 8).get('speedup_vs_ar')) or 0) > 1
     return ms, {'QueueCc': bool(q(main, 64, 8)), 'QueueCcBeats': beats, 'QueueCcAsync': bool(q(aft, 64, 8)) and bool(q(bef, 64, 8))}
+
+
+def _task_bf16(results:dict):
+    """The matched block-4 model's task in bfloat16 (`verify_bench_cc3_b4_bf16`: VerifyEngine, the precision of every speed
+    run) beside its float32 run (`verify_bench_cc3_b4`), against the twin's per-item scores (decoded in bfloat16 by
+    the AR engine). Macros `CcBf...`; conditionals TaskBf (measured), TaskBfMatched (matched against the twin)."""
+    stem, res = pick(results, 'verify_bench_cc3_b4_bf16')
+    src = f'{stem or "verify_bench_cc3_b4_bf16"}.json'
+    t = lookup(res, 'metrics.task') or {}
+    tw, te = (t.get('vs') or {}).get('ar') or {}, (t.get('vs') or {}).get('teacher') or {}
+    ci = tw.get('ci') or [None, None]
+    bf = [x.get('em') for x in t.get('per_item') or []]
+    f32 = [x.get('em') for x in (lookup(pick(results, 'verify_bench_cc3_b4')[1], 'metrics.task.per_item') or [])]
+    ms = [Macro('CcBfEm', fmt(_num(t.get('exact_match')), 'pct'), f'{src}: exact match, bfloat16'),
+          Macro('CcBfItems', fmt(_num(t.get('items')), 'int'), f'{src}: task items'),
+          Macro('CcBfTwinDiff', fmt(_num(tw.get('diff')), 'pct'), f'{src}: exact match minus the twin'),
+          Macro('CcBfTwinLo', fmt(_num(ci[0]), 'pct'), f'{src}: 95% interval, low end'),
+          Macro('CcBfTwinHi', fmt(_num(ci[1]), 'pct'), f'{src}: 95% interval, high end'),
+          Macro('CcBfTwinVerdict', fmt(tw.get('verdict'), 'text'), f'{src}: the matched-quality verdict against the twin'),
+          Macro('CcBfTeacherDiff', fmt(_num(te.get('diff')), 'pct'), f'{src}: exact match minus the teacher'),
+          Macro('CcBfItemsDiffer', fmt(sum(a != b for a, b in zip(bf, f32)) if bf and len(bf) == len(f32) else None, 'int'),
+                f'code_line items whose exact match differs between {src} (bfloat16) and verify_bench_cc3_b4.json (float32)'),
+          Macro('CcBfHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{src} provenance.device')]
+    return ms, {'TaskBf': bool(t), 'TaskBfMatched': tw.get('verdict') == 'matched'}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
