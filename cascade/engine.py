@@ -7,6 +7,7 @@ Docs: https://cascade-lm.github.io/cascade/engine.html.md"""
 # %% ../nbs/08_engine.ipynb #e93b9014
 from __future__ import annotations
 import gc
+import numpy as np
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
@@ -16,7 +17,7 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine', 'VerifyEngine']
+__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine', 'QueueEvent', 'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
@@ -580,6 +581,16 @@ def _verify_inputs(cand, seq, cur, keys, side, vslots, bs:int, mask_id:int, max_
     return idx, pos, slots, mask, s
 
 
+@dataclass
+class QueueEvent:
+    "One item's news after a replay of `VerifyEngine.run_queue`."
+    key: object                 # the caller's key of the item
+    new: list                   # stream: the tokens it committed since its last event; otherwise all its tokens, at its end
+    finished: str|None          # None (still decoding), 'stop' (a stop id or EOS within its limit) or 'length' (its limit)
+    steps: int                  # its steps so far (the first included); final at its end
+    accepted: int               # drafts committed so far
+    drafted: int                # real drafts so far
+
 class VerifyEngine:
     """Fused draft-and-verify decoding of a clean-causal model (`CascadeConfig.clean_causal`, 02_model) with a static
     cache and CUDA graphs. Each forward checks the current candidates with the causal stream and, in the same forward,
@@ -811,66 +822,133 @@ class VerifyEngine:
         raise RuntimeError('VerifyEngine.stream: rows did not finish (a bug)')   # every step commits >= 1 token of each live row
 
     @torch.no_grad()
+    def run_queue(self, take, # take(n) -> at most n new items (key, prompt, limit or None = max_new_tokens): the caller's keys, prompts that fit the engine
+                  pending, # pending() -> how many items `take` would give now (0: none waiting)
+                  refill_at:int|None=None, # refill once this many rows are free (or every pending item fits, or no row is live); None: min(max_refill, max(1, B // 8))
+                  stream:bool=False, # events with each row's new tokens after every replay; False: one event per item, at its end
+                  drop=None, # drop(key) -> True: stop decoding that item now (a client gone), no more events for it
+                 ):
+        """Continuous batching as a generator: items from `take` fill the engine's rows and finished rows take the next
+        ones (`_refill`), for as long as items come; after every replay it yields the list of `QueueEvent`s of that
+        replay (possibly empty). A row ends at a stop id (cut as `generate` cuts), at its item's `limit` (the limit
+        first: a stop past it is not a stop) or when `drop` says so; the run ends once no row is live and `pending()` is 0.
+        The host never waits for the replay it has just launched: after every replay the rows' state is copied to one of
+        two pinned host buffers (asynchronously) and the host reads the copy of replay n while replay n + 1 runs, so a
+        row refilled then starts after replay n + 1 and its flags in the copy taken before the refill are ignored (`valid`).
+        Each item's tokens and counts are what it gets alone (rows never read each other). `queue_stats` counts the run
+        so far: nfe (the batch's forwards, prefills included, and the replay launched after the last row ended),
+        refill_forwards (the refills' prefills among them), rows_refilled (items that came in by a refill), replays."""
+        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
+        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        B, names = self.B, ('done', 'cur', 'steps', 'acc', 'drafted', 'seq')
+        if self._snaps is None or 'cur' not in self._snaps[0]:
+            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
+            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
+        def get(n):                                                          # n items from the caller, checked before they touch a row
+            items = list(take(n))[:n]
+            for it in items:
+                if not (isinstance(it, tuple) and len(it) == 3): raise ValueError(f'take must give (key, prompt, limit) items, got {it!r}')
+            items = [(k, _rows([p], 'cpu')[0], self.max_new if lim is None else lim) for k, p, lim in items]
+            if items: self._check([p for _, p, _ in items])
+            for k, _, lim in items:
+                if not (_is_int(lim) and 1 <= lim <= self.max_new): raise ValueError(f'item {k!r}: limit must be an int in [1, max_new_tokens {self.max_new}], got {lim!r}')
+            return items
+        items = get(B)
+        st = self.queue_stats = dict(nfe=0, refill_forwards=0, rows_refilled=0, replays=0)
+        if not items: return
+        first = [p for _, p, _ in items]
+        st['nfe'] = self._start(first + first[:1] * (B - len(first)))       # fewer items than rows: copies, idle from the start
+        self.done[len(items):] = True
+        slot = [None] * B
+        Pa, La = np.zeros(B, np.int64), np.full(B, 1 << 40, np.int64)      # per row: its item's prompt length and limit (free: never reached)
+        own = np.zeros(B, np.int64) - 1                                      # per row: the first copy its item owns (-1: free)
+        def put(r, k, p, lim, c0):                                         # row r takes an item, its flags valid from copy c0 on
+            slot[r] = dict(key=k, P=len(p), lim=lim, pos=len(p), sent=0, toks=[]); Pa[r], La[r], own[r] = len(p), lim, c0
+        def free(r):
+            slot[r] = None; La[r], own[r] = 1 << 40, -1; waiting.append(r)
+        for r, (k, p, lim) in enumerate(items): put(r, k, p, lim, 0)
+        waiting = list(range(len(items), B))                                 # free rows
+        span = -(-(self.max_new + 1) // self.chunk) + 2                      # copies a row may take (>= 1 token a live step, + the refill's lag)
+        n = 0                                                                # replays launched (copy j: after replay j)
+        def launch():
+            nonlocal n
+            self.g_steps(); st['nfe'] += self.chunk; st['replays'] += 1
+            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
+            if self._snap_ev is not None: self._snap_ev[n % 2].record()
+            n += 1
+        launch()
+        while True:
+            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
+            m = n - 2
+            b = self._snaps[m % 2]
+            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
+            done, cur, seq = b['done'].numpy(), b['cur'].numpy(), b['seq'].numpy()
+            mine = (own >= 0) & (own <= m)                                   # rows whose item this copy shows
+            hi = np.minimum(cur, Pa + self.max_new)                          # committed: the slots below cur
+            gone = mine & np.array([x is not None and bool(drop(x['key'])) for x in slot]) if drop is not None else np.zeros(B, bool)
+            look = mine & (done | (hi - Pa >= La) | stream | gone)
+            if (mine & ~look & (m - own > span)).any(): raise RuntimeError('run_queue: a row did not finish (a bug)')
+            events = []
+            for r in np.flatnonzero(look).tolist():
+                it = slot[r]
+                if gone[r]: free(r); continue
+                room = it['lim'] - it['sent']
+                raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
+                cut = self._cut(raw)
+                at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
+                if at is not None and at < room: new, fin = cut, 'stop'       # a stop within the limit
+                elif len(cut) >= room: new, fin = cut[:room], 'length'
+                elif done[r]: raise RuntimeError('run_queue: a row ended with neither a stop nor its length (a bug)')
+                else: new, fin = cut, None
+                if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
+                it['sent'] += len(new)
+                counts = (int(b['steps'][r]), int(b['acc'][r]), int(b['drafted'][r]))
+                if stream:
+                    if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
+                else:
+                    it['toks'] += new
+                    if fin: events.append(QueueEvent(it['key'], it['toks'], fin, *counts))
+                if fin: free(r)
+            yield events
+            live = any(x is not None for x in slot)
+            p = pending()
+            c = min(len(waiting), p)                                         # rows that can take an item now
+            if c and (c >= min(refill_at, p) or not live):
+                items = get(c)
+                if items:
+                    rows_, waiting = waiting[:len(items)], waiting[len(items):]
+                    for r, (k, pr, lim) in zip(rows_, items): put(r, k, pr, lim, n)   # after replay n - 1: copies from n on
+                    f = self._refill([(r, pr) for r, (_, pr, _) in zip(rows_, items)])
+                    st['nfe'] += f; st['refill_forwards'] += f; st['rows_refilled'] += len(items)
+                    live = True
+            if not live: return
+
+    @torch.no_grad()
     def generate_many(self, prompts, progress:bool=False,
-                      refill_at:int|None=None, # refill once this many rows wait (or every waiting prompt fits, or no row is live); None: min(max_refill, max(1, B // 8))
+                      refill_at:int|None=None, # as `run_queue`
                      ) -> dict:
-        """Decode any number of prompts through the engine's `B` rows (continuous batching): the first `B` fill the
-        batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one refill
-        (`_refill`: one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its
-        slowest row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
-        so refilling a few rows at a time trades a little idle time for fewer refills. The host never waits for the
-        replay it has just launched: after every replay the rows' state is copied to one of two pinned host buffers
-        (asynchronously), and the host reads the copy of replay n while replay n + 1 runs. A row refilled then starts
-        after replay n + 1, and its flags in that replay's copy, taken before the refill, are not its new prompt's.
+        """Decode any number of prompts through the engine's `B` rows (continuous batching, `run_queue`): the first `B`
+        fill the batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one
+        refill (one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest
+        row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
+        so refilling a few rows at a time trades a little idle time for fewer refills.
         Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone);
         nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
         refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
         rows = _rows(prompts, 'cpu')
         N = len(rows)
         self._check(rows)
-        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
-        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
-        names = ('done', 'steps', 'acc', 'drafted', 'seq')
-        if self._snaps is None:
-            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
-            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
-        first = rows[:self.B] + [rows[0]] * (self.B - N)                      # fewer prompts than rows: copies, idle from the start
-        nfe = self._start(first)
-        self.done[N:] = True
-        slot = list(range(min(N, self.B))) + [None] * (self.B - N)              # which prompt each row holds
-        valid = [0] * self.B                                                 # per row: the first copy its current prompt owns
-        nxt, left, out, waiting = min(N, self.B), N, [None] * N, []
-        n_ref, n_rows, n = 0, 0, 0                                           # n: replays launched (copy j: after replay j)
-        bar = tqdm(total=N, desc='verify', disable=not progress)
-        def launch():
-            nonlocal nfe, n
-            self.g_steps(); nfe += self.chunk
-            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
-            if self._snap_ev is not None: self._snap_ev[n % 2].record()
-            n += 1
-        launch()
-        while left:
-            if n > N * (self.max_new + 3) + 2: raise RuntimeError('generate_many: rows did not finish (a bug)')   # >= 1 token a live step, <= 2 replays of lag a refill
-            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
-            m = n - 2
-            b = self._snaps[m % 2]
-            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
-            done = b['done'].tolist()
-            fin = [r for r in range(self.B) if slot[r] is not None and valid[r] <= m and done[r]]
-            if fin:                                                          # their tokens and counts, from the copy
-                seq = b['seq'][fin].tolist()
-                st, ac, dr = (b[k][fin].tolist() for k in ('steps', 'acc', 'drafted'))
-                for k, r in enumerate(fin):
-                    i, L = slot[r], len(rows[slot[r]])
-                    out[i] = (self._cut(seq[k][L:L + self.max_new]), st[k], ac[k], dr[k])
-                    left -= 1; bar.update(1); slot[r] = None; waiting.append(r)
-            c = min(len(waiting), N - nxt)                                   # rows that can take a prompt now
-            if c and (c >= min(refill_at, N - nxt) or all(x is None for x in slot)):
-                pairs = [(r, rows[nxt + k]) for k, r in enumerate(waiting[:c])]
-                for k, (r, _) in enumerate(pairs): slot[r], valid[r] = nxt + k, n   # after replay n - 1: copies from n on
-                nxt, waiting = nxt + c, waiting[c:]
-                f = self._refill(pairs); nfe += f; n_ref += f; n_rows += c
-        bar.close()
-        return dict(tokens=[o[0] for o in out], nfe=nfe, nfe_prefill=int(self.g_prefill is not None) + n_ref, refill_forwards=n_ref,
-                    rows_refilled=n_rows, steps=[o[1] for o in out], accepted=[o[2] for o in out], drafted=[o[3] for o in out])
+        if not (refill_at is None or (_is_int(refill_at) and refill_at > 0)): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        nxt, out = 0, [None] * N
+        def take(k):
+            nonlocal nxt
+            got = [(i, rows[i], None) for i in range(nxt, min(N, nxt + k))]
+            nxt += len(got); return got
+        with tqdm(total=N, desc='verify', disable=not progress) as bar:
+            for evs in self.run_queue(take, lambda: N - nxt, refill_at):
+                for e in evs: out[e.key] = e; bar.update(1)
+        st = self.queue_stats
+        return dict(tokens=[o.new for o in out], nfe=st['nfe'], nfe_prefill=int(self.g_prefill is not None) + st['refill_forwards'],
+                    refill_forwards=st['refill_forwards'], rows_refilled=st['rows_refilled'], steps=[o.steps for o in out],
+                    accepted=[o.accepted for o in out], drafted=[o.drafted for o in out])
 
