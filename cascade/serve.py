@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache
+from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache, engine_shape, auto_backend, _pow2
 from .sampler import check_prompts, _is_int, DraftVerify
 
 # %% auto #0
@@ -37,13 +37,16 @@ class Row:
         return (self.rule, self.temperature, self.top_p, None if self.seed is None else ('alone', self.uid))
 
 class Scheduler:
-    "A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`, its engines kept across batches."
+    """A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`,
+    its engines kept across batches; rule 'verify' on the engine backend decodes by continuous batching instead
+    (`VerifyEngine.run_queue`): rows that arrive while it runs join as rows free up."""
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005):
         if not (_is_int(max_batch) and max_batch > 0): raise ValueError(f'max_batch must be a positive int, got {max_batch!r}')
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
         self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
         self.waiting, self.cv, self.stopping = collections.deque(), threading.Condition(), False
-        self.batch_sizes = []                                                 # every batch decoded: its number of rows
+        self.batch_sizes = []                                                 # every batch decoded: its number of rows (continuous: the rows it started with)
+        self.joined, self.drains = 0, 0                                       # continuous batching: rows that joined a running decode; decodes drained to grow
         self.thread = threading.Thread(target=self._loop, name='cascade-scheduler', daemon=True)
         self.thread.start()
 
@@ -79,6 +82,60 @@ class Scheduler:
                 if st.finished[i] or r.cancelled: live[i] = False
             if not any(live) or self.stopping: break                          # everyone finished or gone: stop the batch
 
+    def _continuous(self, batch:list) -> bool:
+        "Whether `batch` decodes by continuous batching: rule 'verify' (greedy) on the engine backend."
+        if self.engines is None: return False
+        rule = check_rule(self.model.cfg, batch[0].rule)
+        if not isinstance(rule, DraftVerify): return False
+        return (self.backend if self.backend != 'auto' else auto_backend(self.model.cfg, rule, self.model.tok.weight.device)) == 'engine'
+
+    def _decode_queue(self, batch:list):
+        """Continuous batching through one `VerifyEngine` (kept in the `EngineCache`): the batch fills its rows and every
+        waiting row of the same key that fits the engine (prompt and max_tokens within its capacities) takes a row as one
+        frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
+        joining, so the decode drains and that row is served next. The engine has the batch's rows (a power of two, at
+        most max_batch); once as many rows wait to join as it has, it also stops taking rows and drains, so the next
+        decode starts on a larger one. A row's nfe is its own forwards: its steps and its prompt's prefill."""
+        from cascade.engine import VerifyEngine
+        c, key = self.model.cfg, batch[0].key()
+        B = min(_pow2(len(batch)), self.max_batch)
+        _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
+        eng, _ = self.engines.acquire(('verify-queue', B, P, M), lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True))
+        first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
+        fits = lambda r: r.key() == key and len(r.ids) <= P and r.max_tokens <= M
+        def front(n:int, pop:bool) -> list:                                   # under the lock: the rows that may join now, oldest first
+            out, i = [], 0
+            while i < len(self.waiting) and len(out) < n:
+                r = self.waiting[i]
+                if not r.cancelled:
+                    if not fits(r): break
+                    out.append(r)
+                i += 1
+            if pop:
+                for _ in range(i): self.waiting.popleft()                    # the cancelled ones among them go too
+            return out
+        def pending() -> int:
+            if stop[0] or self.stopping: return len(first)
+            with self.cv: k = len(front(B, False))
+            if k >= B and B < self.max_batch: stop[0] = True; self.drains += 1; return len(first)   # too small for the load: drain, grow
+            return len(first) + k
+        def take(n:int) -> list:
+            got, first[:n] = first[:n], []
+            if len(got) < n and not (stop[0] or self.stopping):
+                with self.cv: got += front(n - len(got), True)
+            for r in got: live[r.uid] = r
+            return [(r.uid, r.ids, r.max_tokens) for r in got]
+        pre = int(eng.g_prefill is not None)
+        try:
+            for evs in eng.run_queue(take, pending, stream=True, drop=lambda uid: live[uid].cancelled or self.stopping):
+                for e in evs:
+                    live[e.key].emit(('block', e.new, e.finished, e.steps + pre))
+                    if e.finished: del live[e.key]
+            self.joined += eng.queue_stats['rows_refilled']
+        except Exception as ex:                                               # the rows it holds get the error; the server goes on
+            for r in list(live.values()) + first: r.emit(('error', f'{type(ex).__name__}: {ex}'))
+        finally: self.engines.release(eng)
+
     def _loop(self):
         while True:
             batch = self._take()
@@ -86,7 +143,9 @@ class Scheduler:
                 if self.stopping: return
                 continue
             self.batch_sizes.append(len(batch))
-            try: self._decode(batch)
+            try:
+                if self._continuous(batch): self._decode_queue(batch)             # handles its own rows' errors
+                else: self._decode(batch)
             except Exception as e:                                            # the batch's rows get the error; the server goes on
                 for r in batch: r.emit(('error', f'{type(e).__name__}: {e}'))
 
