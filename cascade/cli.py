@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--max-batch', type=_positive, default=32, help='most requests decoded in one batch')
     s.add_argument('--name', default=None, help="the model id clients send (default: the folder's name)")
     s.add_argument('--backend', choices=('auto', 'reference', 'engine'), default='auto')
+    s.add_argument('--compile', action='store_true', help='torch.compile the GPU engines (slower first request per shape, faster decoding)')
     for name, (mod, help_) in DELEGATES.items():
         d = sub.add_parser(name, help=help_, add_help=False, prefix_chars='\0')   # every argument goes to the module
         d.add_argument('args', nargs=argparse.REMAINDER)
@@ -200,7 +201,7 @@ def serve_cmd(a) -> int:
     from cascade.serve import serve
     ld, dev = _load(a)
     if a.backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
-    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=a.backend)   # 'auto': chosen per batch, by its rule
+    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=a.backend, compile=a.compile)   # 'auto': chosen per batch, by its rule
     return 0
 
 def delegate(name:str, args:list) -> int:

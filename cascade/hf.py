@@ -189,6 +189,7 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
                 temperature:float=0.0, top_p:float=1.0, seed:int=0,
                 backend:str='reference', # 'reference' (cascade.sampler.stream, any device), 'engine' (BlockEngine / VerifyEngine, CUDA) or 'auto' (`auto_backend`, per call)
                 engines:EngineCache|None=None, # the engine backend: keep engines across calls (a server); None: one engine per call
+                compile:bool=False, # the engine backend: torch.compile the engines' layers (a one-off cost per shape, faster replays)
                ) -> Iterator[Step]:
     "Decode a ragged batch; yield a `Step` per committed block. Every argument is checked before any work."
     c = model.cfg
@@ -199,6 +200,7 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
     temperature, top_p = check_sampling(temperature, top_p)
     if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
     if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
+    if not isinstance(compile, bool): raise ValueError(f'compile must be a bool, got {compile!r}')
     if engines is not None and not (isinstance(engines, EngineCache) and engines.model is model):
         raise ValueError('engines must be an EngineCache built for this model')
     if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
@@ -209,13 +211,13 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
     def engine(kind, make):                                                   # (engine, its rows, release): one per call, or the cache's for this shape
         if engines is None: return make(B, max(len(p) for p in rows), M), rows, lambda: None
         Bc, Pc, Mc = engine_shape(c, B, max(len(p) for p in rows), M)
-        eng, _ = engines.acquire((kind, rule_key, temperature, top_p, Bc, Pc, Mc), lambda: make(Bc, Pc, Mc))
+        eng, _ = engines.acquire((kind, rule_key, temperature, top_p, Bc, Pc, Mc) + ((True,) if compile else ()), lambda: make(Bc, Pc, Mc))
         return eng, rows + [rows[0]] * (Bc - B), lambda: engines.release(eng)
     if isinstance(rule, DraftVerify):                                          # greedy draft and verify: a Step per iteration (engine: per replay)
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
         if backend == 'engine':
             from cascade.engine import VerifyEngine
-            eng, erows, release = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id]))   # EOS kept: cut below
+            eng, erows, release = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id], compile=compile))   # EOS kept: cut below
             events, extra, pre = eng.stream(erows), 0, int(eng.g_prefill is not None)
         else: events, extra, pre, release = stream_verify(model, rows, lim, stop_at_eos=True), B, B, lambda: None   # the reference: a prefill per row
         try: yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
@@ -238,7 +240,7 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         raise RuntimeError('decoder ended before every row finished')         # never expected: a guard, not a path
     if backend == 'engine':
         from cascade.engine import BlockEngine
-        eng, erows, release = engine('block', lambda b, p, m: BlockEngine(model, b, p, m, rule, stop_at_eos=True, temperature=temperature, top_p=top_p))
+        eng, erows, release = engine('block', lambda b, p, m: BlockEngine(model, b, p, m, rule, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=compile))
         torch.manual_seed(seed)                                               # after the build: a build's graph warm-ups draw random numbers, a kept engine does not
         events = eng.stream(erows)
     else: events, release = stream(model, rows, SamplerConfig(max_new_tokens=M, temperature=temperature, top_p=top_p, seed=seed), rule), lambda: None

@@ -40,9 +40,13 @@ class Scheduler:
     """A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`,
     its engines kept across batches; rule 'verify' on the engine backend decodes by continuous batching instead
     (`VerifyEngine.run_queue`): rows that arrive while it runs join as rows free up."""
-    def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005):
+    def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005,
+                 compile:bool=False, # the engine backend: torch.compile the engines (a one-off cost per shape, faster replays)
+                 continuous:bool=True): # rule 'verify' on the engine backend: continuous batching (False: batch by batch, as the other rules)
         if not (_is_int(max_batch) and max_batch > 0): raise ValueError(f'max_batch must be a positive int, got {max_batch!r}')
+        if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
+        self.compile, self.continuous = bool(compile), bool(continuous)
         self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
         self.waiting, self.cv, self.stopping = collections.deque(), threading.Condition(), False
         self.batch_sizes = []                                                 # every batch decoded: its number of rows (continuous: the rows it started with)
@@ -75,7 +79,7 @@ class Scheduler:
         seed = r0.seed if r0.seed is not None else int(torch.randint(0, 2**31 - 1, ()).item()) if r0.temperature > 0 else 0
         live = [True] * len(batch)
         for st in decode_rows(self.model, [r.ids for r in batch], r0.rule, [r.max_tokens for r in batch],
-                              r0.temperature, r0.top_p, seed, self.backend, engines=self.engines):
+                              r0.temperature, r0.top_p, seed, self.backend, engines=self.engines, compile=self.compile):
             for i, r in enumerate(batch):
                 if not live[i]: continue
                 if st.new[i] or st.finished[i]: r.emit(('block', st.new[i], st.finished[i], st.nfe))
@@ -84,7 +88,7 @@ class Scheduler:
 
     def _continuous(self, batch:list) -> bool:
         "Whether `batch` decodes by continuous batching: rule 'verify' (greedy) on the engine backend."
-        if self.engines is None: return False
+        if self.engines is None or not self.continuous: return False
         rule = check_rule(self.model.cfg, batch[0].rule)
         if not isinstance(rule, DraftVerify): return False
         return (self.backend if self.backend != 'auto' else auto_backend(self.model.cfg, rule, self.model.tok.weight.device)) == 'engine'
@@ -100,7 +104,7 @@ class Scheduler:
         c, key = self.model.cfg, batch[0].key()
         B = min(_pow2(len(batch)), self.max_batch)
         _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
-        eng, _ = self.engines.acquire(('verify-queue', B, P, M), lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True))
+        eng, _ = self.engines.acquire(('verify-queue', B, P, M, self.compile), lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile))
         first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
         fits = lambda r: r.key() == key and len(r.ids) <= P and r.max_tokens <= M
         def front(n:int, pop:bool) -> list:                                   # under the lock: the rows that may join now, oldest first
@@ -221,13 +225,13 @@ def parse_completion(body, ld:Loaded, name:str) -> tuple[list, bool, bool]:
         rows.append(Row(ids, mt, rule.strip(), temperature, top_p, seed, index=i))
     return rows, stream, bool(so.get('include_usage'))
 
-def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference') -> FastAPI:
+def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference', compile:bool=False) -> FastAPI:
     "The FastAPI app serving `ld` as model `name` (default: the checkpoint folder's name)."
     from contextlib import asynccontextmanager
     name = name or ld.name
     @asynccontextmanager
     async def lifespan(app):
-        app.state.scheduler = Scheduler(ld.model, max_batch, backend)
+        app.state.scheduler = Scheduler(ld.model, max_batch, backend, compile=compile)
         yield
         app.state.scheduler.close()
     app = FastAPI(title='CASCADE', lifespan=lifespan)
@@ -292,10 +296,10 @@ def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='ref
         return StreamingResponse(sse(), media_type='text/event-stream', headers={'Cache-Control': 'no-cache'})
     return app
 
-def serve(ld:Loaded, host:str='127.0.0.1', port:int=8000, max_batch:int=32, name:str|None=None, backend:str='reference'):
+def serve(ld:Loaded, host:str='127.0.0.1', port:int=8000, max_batch:int=32, name:str|None=None, backend:str='reference', compile:bool=False):
     "Run the server in the foreground (Ctrl-C stops it cleanly)."
     import uvicorn
-    uvicorn.run(create_app(ld, name, max_batch, backend), host=host, port=port, log_level='info')
+    uvicorn.run(create_app(ld, name, max_batch, backend, compile), host=host, port=port, log_level='info')
 
 # %% ../nbs/18_serve.ipynb #264eaf0d
 class ServerThread:
