@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio, collections, itertools, json, math, threading, time, uuid
 from dataclasses import dataclass, field
 import torch
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+try:                                       # the web stack: the app needs it, the Scheduler (the decoding) does not
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, StreamingResponse
+    _WEB_ERROR = None
+except ImportError as e: FastAPI = Request = JSONResponse = StreamingResponse = None; _WEB_ERROR = e
 from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache, engine_shape, auto_backend, _pow2
 from .sampler import check_prompts, _is_int, DraftVerify
 
@@ -227,6 +230,7 @@ def parse_completion(body, ld:Loaded, name:str) -> tuple[list, bool, bool]:
 
 def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference', compile:bool=False) -> FastAPI:
     "The FastAPI app serving `ld` as model `name` (default: the checkpoint folder's name)."
+    if _WEB_ERROR is not None: raise ImportError(f'cascade serve needs fastapi and its dependencies: {_WEB_ERROR}') from _WEB_ERROR
     from contextlib import asynccontextmanager
     name = name or ld.name
     @asynccontextmanager
