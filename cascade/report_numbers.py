@@ -303,7 +303,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -685,6 +685,40 @@ def _task_bf16(results:dict):
                 f'code_line items whose exact match differs between {src} (bfloat16) and verify_bench_cc3_b4.json (float32)'),
           Macro('CcBfHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{src} provenance.device')]
     return ms, {'TaskBf': bool(t), 'TaskBfMatched': tw.get('verdict') == 'matched'}
+
+
+def _serve_load(results:dict):
+    """`cascade serve`'s scheduler under a burst of varied-length requests (`serve_load_gpu`): continuous batching against
+    the old batch-by-batch path and against AR's static batches; AR's ceiling is its static batches' rate of decoded
+    token slots (every row run to max_new), what a perfectly continuous AR could reach. Macros `Sl...`; conditional
+    ServeLoad."""
+    stem, res = pick(results, 'serve_load_gpu')
+    src = f'{stem or "serve_load_gpu"}.json'
+    c = (res or {}).get('config') or {}
+    runs = lookup(res, 'metrics.runs') or []
+    run = lambda B, mode: next((r for r in runs if r.get('max_batch') == B and r.get('mode') == mode), {})
+    slots = (_num(c.get('requests')) or 0) * (_num(c.get('max_new')) or 0)
+    ms = [Macro('SlRequests', fmt(_num(c.get('requests')), 'int'), f'{src}: requests in the burst'),
+          Macro('SlMinNew', fmt(_num(c.get('min_new')), 'int'), f'{src}: fewest tokens a request asks for'),
+          Macro('SlMaxNew', fmt(_num(c.get('max_new')), 'int'), f'{src}: most tokens a request asks for'),
+          Macro('SlHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{src} provenance.device')]
+    for n, B in (('SixtyFour', 64), ('Sixteen', 16)):
+        co, ba, ar = run(B, 'continuous'), run(B, 'batch'), run(B, 'AR static batches')
+        ceil = slots / _num(ar.get('wall_s')) if slots and _num(ar.get('wall_s')) else None
+        ratio = lambda x, y: x / y if x is not None and y else None
+        s_ = f'{src} max_batch {B}'
+        ms += [Macro(f'SlCont{n}TokS', fmt(_num(co.get('tokens_per_s')), 'si'), f'{s_}: continuous batching, tokens/s'),
+               Macro(f'SlBatch{n}TokS', fmt(_num(ba.get('tokens_per_s')), 'si'), f'{s_}: batch by batch, tokens/s'),
+               Macro(f'SlCont{n}OverBatch', fmt(ratio(_num(co.get('tokens_per_s')), _num(ba.get('tokens_per_s'))), 'times'), f'{s_}: continuous over batch by batch'),
+               Macro(f'SlCont{n}VsAr', fmt(_num(co.get('speedup_vs_ar')), 'times'), f"{s_}: continuous over AR's static batches (requested tokens/s)"),
+               Macro(f'SlBatch{n}VsAr', fmt(_num(ba.get('speedup_vs_ar')), 'times'), f"{s_}: batch by batch over AR's static batches"),
+               Macro(f'SlCont{n}VsArCeiling', fmt(ratio(_num(co.get('tokens_per_s')), ceil), 'times'), f"{s_}: continuous over AR's decoded slots/s (every row to max_new)"),
+               Macro(f'SlCont{n}LatPfifty', fmt(_num(co.get('latency_p50_s')), 'sig'), f'{s_}: continuous, median seconds to a request\'s end'),
+               Macro(f'SlBatch{n}LatPfifty', fmt(_num(ba.get('latency_p50_s')), 'sig'), f'{s_}: batch by batch, median seconds to a request\'s end'),
+               Macro(f'SlCont{n}LatPninety', fmt(_num(co.get('latency_p90_s')), 'sig'), f'{s_}: continuous, p90 seconds to the end'),
+               Macro(f'SlBatch{n}LatPninety', fmt(_num(ba.get('latency_p90_s')), 'sig'), f'{s_}: batch by batch, p90 seconds to the end'),
+               Macro(f'SlSame{n}', fmt(_num(co.get('same_text_as_other_mode')), 'int'), f'{s_}: requests whose text both modes agree on (bf16)')]
+    return ms, {'ServeLoad': bool(run(64, 'continuous')) and bool(run(64, 'AR static batches'))}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
