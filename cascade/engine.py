@@ -17,7 +17,7 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'AREngine', 'QueueEvent', 'VerifyEngine']
+__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
@@ -426,6 +426,196 @@ class BlockEngine:
             toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
         return EngineOutput(toks, evs[-1].nfe, evs[-1].nfe_prefill, torch.stack([e.k for e in evs], 1))
 
+# %% ../nbs/08_engine.ipynb #queue001
+@dataclass
+class QueueEvent:
+    "One item's news after a replay of `run_queue` (`VerifyEngine`, `AREngine`)."
+    key: object                 # the caller's key of the item
+    new: list                   # stream: the tokens it committed since its last event; otherwise all its tokens, at its end
+    finished: str|None          # None (still decoding), 'stop' (a stop id or EOS within its limit) or 'length' (its limit)
+    steps: int                  # its steps so far (the first included); final at its end
+    accepted: int               # drafts committed so far
+    drafted: int                # real drafts so far
+
+class _Queue:
+    """Continuous batching, shared by `VerifyEngine` and `AREngine`: `run_queue` (items in, events out), `generate_many`
+    (a list of prompts through it) and the grouped refill. An engine provides `_start(rows)` (load a full batch and
+    prefill: its forwards), `_build_refill(R)` (a staging buffer and the function that loads R rows from it), `_check`,
+    `_launch_steps()` (one replay: its forwards), `_snap_names` (the state the host reads after every replay: done, cur,
+    seq and counters), `_hi_shift` (the committed tokens end at cur + it) and `_counts(copy, row, n_committed)`."""
+    def _init_queue(self, max_refill, width:int):
+        "The refills' bookkeeping: at most `max_refill` rows a refill (None: min(B, 16)); `width`: a row of `seq`."
+        self.max_refill = min(self.B, 16) if max_refill is None else min(max_refill, self.B)
+        self._refills = {}                                                # rows refilled at once -> (staging buffer, graph)
+        self._host = torch.zeros((self.B + self.max_refill, 2 + width), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
+        self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
+        self._snaps, self._snap_ev = None, None                          # the two host copies of the rows' state (and their events), made on first use
+
+    def _refill(self, pairs) -> int:
+        """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
+        to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).
+        Nothing here waits for the device: each refill's staging goes up from its own rows of the pinned host buffer,
+        asynchronously, and the next call first waits for those copies (and the refills queued before its event)."""
+        if self._host_ev is not None: self._host_ev.synchronize()
+        nfe = 0
+        for i in range(0, len(pairs), self.max_refill):
+            part = pairs[i:i + self.max_refill]
+            R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
+            h = self._host[i:i + R]
+            h[:, 2:].fill_(self.cfg.pad_id)
+            for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
+                h[k, 0], h[k, 1] = r, len(p)
+                h[k, 2:2 + len(p)] = p
+            if R not in self._refills:
+                stage, fn = self._build_refill(R)
+                stage.copy_(h)                                                # the capture's warm-ups run this refill
+                with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
+            stage, g = self._refills[R]
+            stage.copy_(h, non_blocking=True); g()
+            nfe += int(self.S > 0)
+        if self._host_ev is not None: self._host_ev.record()
+        return nfe
+
+    def _cut(self, g:list) -> list:
+        "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
+        k = next((k for k, t in enumerate(g) if t in self.stop_set), None)
+        if k is None: return g
+        return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
+
+    @torch.no_grad()
+    def run_queue(self, take, # take(n) -> at most n new items (key, prompt, limit or None = max_new_tokens): the caller's keys, prompts that fit the engine
+                  pending, # pending() -> how many items `take` would give now (0: none waiting)
+                  refill_at:int|None=None, # refill once this many rows are free (or every pending item fits, or no row is live); None: min(max_refill, max(1, B // 8))
+                  stream:bool=False, # events with each row's new tokens after every replay; False: one event per item, at its end
+                  drop=None, # drop(key) -> True: stop decoding that item now (a client gone), no more events for it
+                 ):
+        """Continuous batching as a generator: items from `take` fill the engine's rows and finished rows take the next
+        ones (`_refill`), for as long as items come; after every replay it yields the list of `QueueEvent`s of that
+        replay (possibly empty). A row ends at a stop id (cut as `generate` cuts), at its item's `limit` (the limit
+        first: a stop past it is not a stop) or when `drop` says so; the run ends once no row is live and `pending()` is 0.
+        The host never waits for the replay it has just launched: after every replay the rows' state is copied to one of
+        two pinned host buffers (asynchronously) and the host reads the copy of replay n while replay n + 1 runs, so a
+        row refilled then starts after replay n + 1 and its flags in the copy taken before the refill are ignored (`own`).
+        A row that ended but is not refilled yet keeps stepping on the device (its tokens are no longer read).
+        Each item's tokens and counts are what it gets alone (rows never read each other). `queue_stats` counts the run
+        so far: nfe (the batch's forwards, prefills included, and the replay launched after the last row ended),
+        refill_forwards (the refills' prefills among them), rows_refilled (items that came in by a refill), replays."""
+        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
+        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        B, names = self.B, self._snap_names
+        if self._snaps is None or 'cur' not in self._snaps[0]:
+            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
+            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
+        def get(n):                                                          # n items from the caller, checked before they touch a row
+            items = list(take(n))[:n]
+            for it in items:
+                if not (isinstance(it, tuple) and len(it) == 3): raise ValueError(f'take must give (key, prompt, limit) items, got {it!r}')
+            items = [(k, _rows([p], 'cpu')[0], self.max_new if lim is None else lim) for k, p, lim in items]
+            if items: self._check([p for _, p, _ in items])
+            for k, _, lim in items:
+                if not (_is_int(lim) and 1 <= lim <= self.max_new): raise ValueError(f'item {k!r}: limit must be an int in [1, max_new_tokens {self.max_new}], got {lim!r}')
+            return items
+        items = get(B)
+        st = self.queue_stats = dict(nfe=0, refill_forwards=0, rows_refilled=0, replays=0)
+        if not items: return
+        first = [p for _, p, _ in items]
+        st['nfe'] = self._start(first + first[:1] * (B - len(first)))       # fewer items than rows: copies, idle from the start
+        self.done[len(items):] = True
+        slot = [None] * B
+        Pa, La = np.zeros(B, np.int64), np.full(B, 1 << 40, np.int64)      # per row: its item's prompt length and limit (free: never reached)
+        own = np.zeros(B, np.int64) - 1                                      # per row: the first copy its item owns (-1: free)
+        def put(r, k, p, lim, c0):                                         # row r takes an item, its flags valid from copy c0 on
+            slot[r] = dict(key=k, P=len(p), lim=lim, pos=len(p), sent=0, toks=[]); Pa[r], La[r], own[r] = len(p), lim, c0
+        def free(r):
+            slot[r] = None; La[r], own[r] = 1 << 40, -1; waiting.append(r)
+        for r, (k, p, lim) in enumerate(items): put(r, k, p, lim, 0)
+        waiting = list(range(len(items), B))                                 # free rows
+        span = -(-(self.max_new + 1) // self.chunk) + 2                      # copies a row may take (>= 1 token a live step, + the refill's lag)
+        n = 0                                                                # replays launched (copy j: after replay j)
+        def launch():
+            nonlocal n
+            st['nfe'] += self._launch_steps(); st['replays'] += 1
+            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
+            if self._snap_ev is not None: self._snap_ev[n % 2].record()
+            n += 1
+        launch()
+        while True:
+            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
+            m = n - 2
+            b = self._snaps[m % 2]
+            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
+            done, cur, seq = b['done'].numpy(), b['cur'].numpy(), b['seq'].numpy()
+            mine = (own >= 0) & (own <= m)                                   # rows whose item this copy shows
+            hi = np.minimum(cur + self._hi_shift, Pa + self.max_new)         # committed (verify: the slots below cur; AR: up to cur)
+            gone = mine & np.array([x is not None and bool(drop(x['key'])) for x in slot]) if drop is not None else np.zeros(B, bool)
+            look = mine & (done | (hi - Pa >= La) | stream | gone)
+            if (mine & ~look & (m - own > span)).any(): raise RuntimeError('run_queue: a row did not finish (a bug)')
+            events = []
+            for r in np.flatnonzero(look).tolist():
+                it = slot[r]
+                if gone[r]: free(r); continue
+                room = it['lim'] - it['sent']
+                raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
+                cut = self._cut(raw)
+                at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
+                if at is not None and at < room: new, fin = cut, 'stop'       # a stop within the limit
+                elif len(cut) >= room: new, fin = cut[:room], 'length'
+                elif done[r]: raise RuntimeError('run_queue: a row ended with neither a stop nor its length (a bug)')
+                else: new, fin = cut, None
+                if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
+                it['sent'] += len(new)
+                counts = self._counts(b, r, int(hi[r]) - it['P'])
+                if stream:
+                    if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
+                else:
+                    it['toks'] += new
+                    if fin: events.append(QueueEvent(it['key'], it['toks'], fin, *counts))
+                if fin: free(r)
+            yield events
+            live = any(x is not None for x in slot)
+            p = pending()
+            c = min(len(waiting), p)                                         # rows that can take an item now
+            if c and (c >= min(refill_at, p) or not live):
+                items = get(c)
+                if items:
+                    rows_, waiting = waiting[:len(items)], waiting[len(items):]
+                    for r, (k, pr, lim) in zip(rows_, items): put(r, k, pr, lim, n)   # after replay n - 1: copies from n on
+                    f = self._refill([(r, pr) for r, (_, pr, _) in zip(rows_, items)])
+                    st['nfe'] += f; st['refill_forwards'] += f; st['rows_refilled'] += len(items)
+                    live = True
+            if not live: return
+
+    @torch.no_grad()
+    def generate_many(self, prompts, progress:bool=False,
+                      refill_at:int|None=None, # as `run_queue`
+                     ) -> dict:
+        """Decode any number of prompts through the engine's `B` rows (continuous batching, `run_queue`): the first `B`
+        fill the batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one
+        refill (one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest
+        row. A verify refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
+        so refilling a few rows at a time trades a little idle time for fewer refills.
+        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone;
+        AREngine: steps = its tokens, no drafts);
+        nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
+        refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
+        rows = _rows(prompts, 'cpu')
+        N = len(rows)
+        self._check(rows)
+        if not (refill_at is None or (_is_int(refill_at) and refill_at > 0)): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        nxt, out = 0, [None] * N
+        def take(k):
+            nonlocal nxt
+            got = [(i, rows[i], None) for i in range(nxt, min(N, nxt + k))]
+            nxt += len(got); return got
+        with tqdm(total=N, desc='verify', disable=not progress) as bar:
+            for evs in self.run_queue(take, lambda: N - nxt, refill_at):
+                for e in evs: out[e.key] = e; bar.update(1)
+        st = self.queue_stats
+        return dict(tokens=[o.new for o in out], nfe=st['nfe'], nfe_prefill=int(self.g_prefill is not None) + st['refill_forwards'],
+                    refill_forwards=st['refill_forwards'], rows_refilled=st['rows_refilled'], steps=[o.steps for o in out],
+                    accepted=[o.accepted for o in out], drafted=[o.drafted for o in out])
+
+
 # %% ../nbs/08_engine.ipynb #40fb0869
 def _emit_ar(logits, banned, done, tok_buf, seq, cur, pad_id:int, eos_id:int, stop_at_eos:bool, temperature:float, top_p:float):
     "The AR step's choice, in place: the next token of each row (pad once a row is done) into `tok_buf` and `seq` at `cur + 1`."
@@ -435,11 +625,13 @@ def _emit_ar(logits, banned, done, tok_buf, seq, cur, pad_id:int, eos_id:int, st
     seq.scatter_(1, (cur + 1)[:, None], tok[:, None])
     if stop_at_eos: done.logical_or_(tok == eos_id)
 
-class AREngine:
-    "The AR baseline with the same care: static cache, greedy next-token steps captured `chunk` at a time in CUDA graphs."
+class AREngine(_Queue):
+    """The AR baseline with the same care: static cache, greedy next-token steps captured `chunk` at a time in CUDA graphs;
+    `generate_many` / `run_queue`: continuous batching (`_Queue`)."""
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, stop_at_eos:bool=False,
                  graphs:bool|None=None, chunk:int=16, compile:bool=False, temperature:float=0.0, top_p:float=1.0,
-                 attn:str='auto'):
+                 attn:str='auto',
+                 max_refill:int|None=None): # `run_queue`: at most this many rows take new prompts in one refill (None: min(batch_size, 16))
         c = model.cfg
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         if c.block_size != 1: raise ValueError(f'AREngine needs a block_size=1 (causal) model, got block_size {c.block_size}')
@@ -455,6 +647,8 @@ class AREngine:
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.net = StaticLM(model, batch_size, self.L, compile, attn)
+        self._compile = compile
+        if not (max_refill is None or (_is_int(max_refill) and max_refill > 0)): raise ValueError(f'max_refill must be a positive int or None, got {max_refill!r}')
         self._emit_fn = _compiled(_emit_ar, compile and self.temperature == 0)
         B = batch_size
         self.seq = torch.full((B, self.L + 1), c.pad_id, dtype=torch.long, device=dev)   # +1: a slot past the end for finished rows
@@ -468,11 +662,12 @@ class AREngine:
         self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)
         self.pool = torch.cuda.graph_pool_handle() if self.graphs else None
         n_steps = max_new_tokens - 1                                        # forwards after the prefill
-        sizes = ({chunk} if n_steps >= chunk else set()) | ({n_steps % chunk} if n_steps % chunk else set())
+        sizes = {chunk} | ({n_steps % chunk} if n_steps % chunk else set())   # chunk always: `run_queue` replays it
         with torch.no_grad():                                               # captured now: a capture's warm-up runs move the state
             self._graphs = {n: _Graph(lambda n=n: [self._step() for _ in range(n)], self.graphs, self.pool, self._load_dummy)
                             for n in sorted(sizes)}
             self.g_prefill = _Graph(self._prefill, self.graphs, self.pool, self._load_dummy) if self.S > 0 else None
+        self._init_queue(max_refill, self.L + 1)
 
     def _load_dummy(self):
         self.cur.fill_(0); self.tok.fill_(self.cfg.eos_id); self.done.zero_(); self.P.fill_(1)
@@ -495,22 +690,57 @@ class AREngine:
     def _step(self):
         "One forward of the last token at its position, the next token chosen greedily and written to `seq`."
         self._emit(self.net.forward(self.tok[:, None], self.cur[:, None], 1))
-        self.cur.add_(1)
+        self.cur.add_(1).clamp_(max=self.L - 1)                             # a finished row waiting for a refill stays in the buffer
+
+    def _check(self, rows):
+        "Every prompt fits the engine: ids in the vocabulary, non-empty, at most `max_prompt_len` (a clear error, before any work)."
+        check_prompts(self.model, rows, self.max_new)
+        if any(len(p) == 0 for p in rows): raise ValueError('the AR engine needs a non-empty prompt per row (it predicts from the last token)')
+        Pmax = max(len(p) for p in rows)
+        if Pmax > self.max_prompt: raise ValueError(f"prompt of length {Pmax} > the engine's max_prompt_len {self.max_prompt}")
+
+    def _start(self, rows) -> int:
+        "Check and load a full batch of prompts, prefill (the prompts' K/V and each row's first new token): the forwards it took."
+        if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
+        self._check(rows)
+        self.seq.fill_(self.cfg.pad_id)
+        for r, p in enumerate(rows): self.seq[r, :len(p)] = p
+        self.P.copy_(torch.tensor([len(p) for p in rows], device=self.device)); self.done.zero_()
+        self.g_prefill()
+        return 1
+
+    def _build_refill(self, R:int):
+        """The refill of R rows at once (`_Queue`): a staging buffer (R, 2 + L + 1) holds per row its index, its prompt's
+        length and its token row; the function loads them, prefills the R prompts in a buffer of S slots (copied into those
+        rows' K/V) and emits each row's first new token, as `_prefill` does for the whole batch."""
+        c, S = self.cfg, self.S
+        stage = torch.zeros((R, 2 + self.L + 1), dtype=torch.long, device=self.device)
+        net = StaticLM(self.model, R, S, self._compile, self.net.attn)
+        dst, src = self.net.KV[:, :, :, :, :S], net.KV[:, :, :, :, :S]
+        def refill():
+            rr, P, row = stage[:, 0], stage[:, 1], stage[:, 2:]
+            self.seq.index_copy_(0, rr, row); self.P.index_copy_(0, rr, P)
+            h = net.hidden(row[:, :S], self.ppos[:R], 0)
+            dst.index_copy_(2, rr, src)
+            last = h.gather(1, (P - 1)[:, None, None].expand(-1, 1, h.shape[-1]))
+            tok = _propose(self.model.head(last), self.banned, self.temperature, self.top_p, entropy=False)[0][:, 0]
+            self.tok.index_copy_(0, rr, tok); self.cur.index_copy_(0, rr, P)
+            self.seq.index_put_((rr, P), tok)
+            self.done.index_copy_(0, rr, (tok == c.eos_id) & self.stop_at_eos)
+        return stage, refill
+
+    _snap_names = ('done', 'cur', 'seq')
+    _hi_shift = 1                                                         # committed: the tokens up to cur (the next input)
+    def _launch_steps(self): self._graphs[self.chunk](); return self.chunk
+    def _counts(self, b, r:int, n:int) -> tuple: return n, 0, 0          # one forward per token; no drafts
+    @property
+    def stop_set(self): return {self.cfg.eos_id} if self.stop_at_eos else set()
 
     @torch.no_grad()
     def generate(self, prompts) -> EngineOutput:
         c = self.cfg
         rows = _rows(prompts, self.device)
-        if len(rows) != self.B: raise ValueError(f'{len(rows)} prompts for an engine of batch size {self.B}')
-        check_prompts(self.model, rows, self.max_new)
-        if any(len(p) == 0 for p in rows): raise ValueError('the AR engine needs a non-empty prompt per row (it predicts from the last token)')
-        Pmax = max(len(p) for p in rows)
-        if Pmax > self.max_prompt: raise ValueError(f"prompt of length {Pmax} > the engine's max_prompt_len {self.max_prompt}")
-        self.seq.fill_(c.pad_id)
-        for r, p in enumerate(rows): self.seq[r, :len(p)] = p
-        P = torch.tensor([len(p) for p in rows], device=self.device)
-        self.P.copy_(P); self.done.zero_()
-        self.g_prefill()                                                     # prompts' K/V and the first new token
+        self._start(rows)                                                    # prompts' K/V and the first new token
         nfe, left = 1, self.max_new - 1
         while left > 0:                                                      # (EOS: stop_at_eos rows emit pad after their EOS)
             n = min(self.chunk, left)
@@ -521,6 +751,7 @@ class AREngine:
             gen = seq[r, len(p):len(p) + self.max_new].tolist()
             toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
         return EngineOutput(toks, nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
+
 
 # %% ../nbs/08_engine.ipynb #vereng01
 def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
@@ -581,17 +812,7 @@ def _verify_inputs(cand, seq, cur, keys, side, vslots, bs:int, mask_id:int, max_
     return idx, pos, slots, mask, s
 
 
-@dataclass
-class QueueEvent:
-    "One item's news after a replay of `VerifyEngine.run_queue`."
-    key: object                 # the caller's key of the item
-    new: list                   # stream: the tokens it committed since its last event; otherwise all its tokens, at its end
-    finished: str|None          # None (still decoding), 'stop' (a stop id or EOS within its limit) or 'length' (its limit)
-    steps: int                  # its steps so far (the first included); final at its end
-    accepted: int               # drafts committed so far
-    drafted: int                # real drafts so far
-
-class VerifyEngine:
+class VerifyEngine(_Queue):
     """Fused draft-and-verify decoding of a clean-causal model (`CascadeConfig.clean_causal`, 02_model) with a static
     cache and CUDA graphs. Each forward checks the current candidates with the causal stream and, in the same forward,
     drafts the rest of the block for every number of candidates it may accept (TiDAR's layout): the output is exactly
@@ -653,11 +874,7 @@ class VerifyEngine:
             self.g_prefill = _Graph(self._prefill, self.graphs, pool, self._load_dummy) if self.S > 0 else None
             self.g_steps = _Graph(lambda: [self._step() for _ in range(chunk)], self.graphs, pool, self._load_dummy)
         self.flag = torch.zeros(1, dtype=torch.bool, pin_memory=self.graphs)
-        self.max_refill = min(batch_size, 16) if max_refill is None else min(max_refill, batch_size)
-        self._refills = {}                                                # rows refilled at once -> (staging buffer, graph): `generate_many`
-        self._host = torch.zeros((batch_size + self.max_refill, 2 + self.Lm), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
-        self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
-        self._snaps, self._snap_ev = None, None                          # `generate_many`'s two host copies of the rows' state (and their events), made on first use
+        self._init_queue(max_refill, self.Lm)
 
     def _load_dummy(self):
         self.seq.fill_(self.cfg.mask_id); self.P.fill_(1); self.cur.zero_(); self.cand.fill_(self.cfg.mask_id)
@@ -730,37 +947,6 @@ class VerifyEngine:
                 dst.index_copy_(2, rr, src)
         return stage, refill
 
-    def _refill(self, pairs) -> int:
-        """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
-        to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).
-        Nothing here waits for the device: each refill's staging goes up from its own rows of the pinned host buffer,
-        asynchronously, and the next call first waits for those copies (and the refills queued before its event)."""
-        if self._host_ev is not None: self._host_ev.synchronize()
-        nfe = 0
-        for i in range(0, len(pairs), self.max_refill):
-            part = pairs[i:i + self.max_refill]
-            R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
-            h = self._host[i:i + R]
-            h[:, 2:].fill_(self.cfg.pad_id)
-            for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
-                h[k, 0], h[k, 1] = r, len(p)
-                h[k, 2:2 + len(p)] = p
-            if R not in self._refills:
-                stage, fn = self._build_refill(R)
-                stage.copy_(h)                                                # the capture's warm-ups run this refill
-                with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
-            stage, g = self._refills[R]
-            stage.copy_(h, non_blocking=True); g()
-            nfe += int(self.S > 0)
-        if self._host_ev is not None: self._host_ev.record()
-        return nfe
-
-    def _cut(self, g:list) -> list:
-        "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
-        k = next((k for k, t in enumerate(g) if t in self.stop_set), None)
-        if k is None: return g
-        return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
-
     def _check(self, rows):
         "Every prompt fits the engine: ids in the vocabulary, non-empty, at most `max_prompt_len` (a clear error, before any work)."
         check_prompts(self.model, rows, self.max_new)
@@ -821,134 +1007,8 @@ class VerifyEngine:
             if all(done): return
         raise RuntimeError('VerifyEngine.stream: rows did not finish (a bug)')   # every step commits >= 1 token of each live row
 
-    @torch.no_grad()
-    def run_queue(self, take, # take(n) -> at most n new items (key, prompt, limit or None = max_new_tokens): the caller's keys, prompts that fit the engine
-                  pending, # pending() -> how many items `take` would give now (0: none waiting)
-                  refill_at:int|None=None, # refill once this many rows are free (or every pending item fits, or no row is live); None: min(max_refill, max(1, B // 8))
-                  stream:bool=False, # events with each row's new tokens after every replay; False: one event per item, at its end
-                  drop=None, # drop(key) -> True: stop decoding that item now (a client gone), no more events for it
-                 ):
-        """Continuous batching as a generator: items from `take` fill the engine's rows and finished rows take the next
-        ones (`_refill`), for as long as items come; after every replay it yields the list of `QueueEvent`s of that
-        replay (possibly empty). A row ends at a stop id (cut as `generate` cuts), at its item's `limit` (the limit
-        first: a stop past it is not a stop) or when `drop` says so; the run ends once no row is live and `pending()` is 0.
-        The host never waits for the replay it has just launched: after every replay the rows' state is copied to one of
-        two pinned host buffers (asynchronously) and the host reads the copy of replay n while replay n + 1 runs, so a
-        row refilled then starts after replay n + 1 and its flags in the copy taken before the refill are ignored (`valid`).
-        Each item's tokens and counts are what it gets alone (rows never read each other). `queue_stats` counts the run
-        so far: nfe (the batch's forwards, prefills included, and the replay launched after the last row ended),
-        refill_forwards (the refills' prefills among them), rows_refilled (items that came in by a refill), replays."""
-        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
-        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
-        B, names = self.B, ('done', 'cur', 'steps', 'acc', 'drafted', 'seq')
-        if self._snaps is None or 'cur' not in self._snaps[0]:
-            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
-            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
-        def get(n):                                                          # n items from the caller, checked before they touch a row
-            items = list(take(n))[:n]
-            for it in items:
-                if not (isinstance(it, tuple) and len(it) == 3): raise ValueError(f'take must give (key, prompt, limit) items, got {it!r}')
-            items = [(k, _rows([p], 'cpu')[0], self.max_new if lim is None else lim) for k, p, lim in items]
-            if items: self._check([p for _, p, _ in items])
-            for k, _, lim in items:
-                if not (_is_int(lim) and 1 <= lim <= self.max_new): raise ValueError(f'item {k!r}: limit must be an int in [1, max_new_tokens {self.max_new}], got {lim!r}')
-            return items
-        items = get(B)
-        st = self.queue_stats = dict(nfe=0, refill_forwards=0, rows_refilled=0, replays=0)
-        if not items: return
-        first = [p for _, p, _ in items]
-        st['nfe'] = self._start(first + first[:1] * (B - len(first)))       # fewer items than rows: copies, idle from the start
-        self.done[len(items):] = True
-        slot = [None] * B
-        Pa, La = np.zeros(B, np.int64), np.full(B, 1 << 40, np.int64)      # per row: its item's prompt length and limit (free: never reached)
-        own = np.zeros(B, np.int64) - 1                                      # per row: the first copy its item owns (-1: free)
-        def put(r, k, p, lim, c0):                                         # row r takes an item, its flags valid from copy c0 on
-            slot[r] = dict(key=k, P=len(p), lim=lim, pos=len(p), sent=0, toks=[]); Pa[r], La[r], own[r] = len(p), lim, c0
-        def free(r):
-            slot[r] = None; La[r], own[r] = 1 << 40, -1; waiting.append(r)
-        for r, (k, p, lim) in enumerate(items): put(r, k, p, lim, 0)
-        waiting = list(range(len(items), B))                                 # free rows
-        span = -(-(self.max_new + 1) // self.chunk) + 2                      # copies a row may take (>= 1 token a live step, + the refill's lag)
-        n = 0                                                                # replays launched (copy j: after replay j)
-        def launch():
-            nonlocal n
-            self.g_steps(); st['nfe'] += self.chunk; st['replays'] += 1
-            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
-            if self._snap_ev is not None: self._snap_ev[n % 2].record()
-            n += 1
-        launch()
-        while True:
-            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
-            m = n - 2
-            b = self._snaps[m % 2]
-            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
-            done, cur, seq = b['done'].numpy(), b['cur'].numpy(), b['seq'].numpy()
-            mine = (own >= 0) & (own <= m)                                   # rows whose item this copy shows
-            hi = np.minimum(cur, Pa + self.max_new)                          # committed: the slots below cur
-            gone = mine & np.array([x is not None and bool(drop(x['key'])) for x in slot]) if drop is not None else np.zeros(B, bool)
-            look = mine & (done | (hi - Pa >= La) | stream | gone)
-            if (mine & ~look & (m - own > span)).any(): raise RuntimeError('run_queue: a row did not finish (a bug)')
-            events = []
-            for r in np.flatnonzero(look).tolist():
-                it = slot[r]
-                if gone[r]: free(r); continue
-                room = it['lim'] - it['sent']
-                raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
-                cut = self._cut(raw)
-                at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
-                if at is not None and at < room: new, fin = cut, 'stop'       # a stop within the limit
-                elif len(cut) >= room: new, fin = cut[:room], 'length'
-                elif done[r]: raise RuntimeError('run_queue: a row ended with neither a stop nor its length (a bug)')
-                else: new, fin = cut, None
-                if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
-                it['sent'] += len(new)
-                counts = (int(b['steps'][r]), int(b['acc'][r]), int(b['drafted'][r]))
-                if stream:
-                    if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
-                else:
-                    it['toks'] += new
-                    if fin: events.append(QueueEvent(it['key'], it['toks'], fin, *counts))
-                if fin: free(r)
-            yield events
-            live = any(x is not None for x in slot)
-            p = pending()
-            c = min(len(waiting), p)                                         # rows that can take an item now
-            if c and (c >= min(refill_at, p) or not live):
-                items = get(c)
-                if items:
-                    rows_, waiting = waiting[:len(items)], waiting[len(items):]
-                    for r, (k, pr, lim) in zip(rows_, items): put(r, k, pr, lim, n)   # after replay n - 1: copies from n on
-                    f = self._refill([(r, pr) for r, (_, pr, _) in zip(rows_, items)])
-                    st['nfe'] += f; st['refill_forwards'] += f; st['rows_refilled'] += len(items)
-                    live = True
-            if not live: return
-
-    @torch.no_grad()
-    def generate_many(self, prompts, progress:bool=False,
-                      refill_at:int|None=None, # as `run_queue`
-                     ) -> dict:
-        """Decode any number of prompts through the engine's `B` rows (continuous batching, `run_queue`): the first `B`
-        fill the batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one
-        refill (one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest
-        row. A refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
-        so refilling a few rows at a time trades a little idle time for fewer refills.
-        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone);
-        nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
-        refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
-        rows = _rows(prompts, 'cpu')
-        N = len(rows)
-        self._check(rows)
-        if not (refill_at is None or (_is_int(refill_at) and refill_at > 0)): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
-        nxt, out = 0, [None] * N
-        def take(k):
-            nonlocal nxt
-            got = [(i, rows[i], None) for i in range(nxt, min(N, nxt + k))]
-            nxt += len(got); return got
-        with tqdm(total=N, desc='verify', disable=not progress) as bar:
-            for evs in self.run_queue(take, lambda: N - nxt, refill_at):
-                for e in evs: out[e.key] = e; bar.update(1)
-        st = self.queue_stats
-        return dict(tokens=[o.new for o in out], nfe=st['nfe'], nfe_prefill=int(self.g_prefill is not None) + st['refill_forwards'],
-                    refill_forwards=st['refill_forwards'], rows_refilled=st['rows_refilled'], steps=[o.steps for o in out],
-                    accepted=[o.accepted for o in out], drafted=[o.drafted for o in out])
+    _snap_names = ('done', 'cur', 'steps', 'acc', 'drafted', 'seq')
+    _hi_shift = 0                                                        # committed: the slots below cur
+    def _launch_steps(self): self.g_steps(); return self.chunk
+    def _counts(self, b, r:int, hi:int) -> tuple: return int(b['steps'][r]), int(b['acc'][r]), int(b['drafted'][r])
 
