@@ -51,7 +51,7 @@ class Scheduler:
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
         self.compile, self.continuous = bool(compile), bool(continuous)
         self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
-        self.waiting, self.cv, self.stopping = collections.deque(), threading.Condition(), False
+        self.waiting, self.cv, self.stopping, self.decoding = collections.deque(), threading.Condition(), False, False
         self.batch_sizes = []                                                 # every batch decoded: its number of rows (continuous: the rows it started with)
         self.joined, self.drains = 0, 0                                       # continuous batching: rows that joined a running decode; decodes drained to grow
         self.thread = threading.Thread(target=self._loop, name='cascade-scheduler', daemon=True)
@@ -74,7 +74,7 @@ class Scheduler:
                 r = self.waiting.popleft()
                 if r.cancelled: continue
                 (batch if r.key() == key and len(batch) < self.max_batch else rest).append(r)
-            self.waiting = rest
+            self.waiting, self.decoding = rest, bool(batch)
         return batch
 
     def _decode(self, batch:list):
@@ -90,24 +90,30 @@ class Scheduler:
             if not any(live) or self.stopping: break                          # everyone finished or gone: stop the batch
 
     def _continuous(self, batch:list) -> bool:
-        "Whether `batch` decodes by continuous batching: rule 'verify' (greedy) on the engine backend."
+        "Whether `batch` decodes by continuous batching: rule 'verify', or greedy 'ar' (a causal model), on the engine backend."
         if self.engines is None or not self.continuous: return False
         rule = check_rule(self.model.cfg, batch[0].rule)
+        if rule is None:                                                      # AR: the engine on CUDA (or when asked for), greedy only
+            return batch[0].temperature == 0 and (self.backend == 'engine' or self.model.tok.weight.device.type == 'cuda')
         if not isinstance(rule, DraftVerify): return False
         return (self.backend if self.backend != 'auto' else auto_backend(self.model.cfg, rule, self.model.tok.weight.device)) == 'engine'
 
     def _decode_queue(self, batch:list):
-        """Continuous batching through one `VerifyEngine` (kept in the `EngineCache`): the batch fills its rows and every
+        """Continuous batching through one `VerifyEngine` or `AREngine` (kept in the `EngineCache`; AR replays 4 steps between
+        the host's reads): the batch fills its rows and every
         waiting row of the same key that fits the engine (prompt and max_tokens within its capacities) takes a row as one
         frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
         joining, so the decode drains and that row is served next. The engine has the batch's rows (a power of two, at
         most max_batch); once as many rows wait to join as it has, it also stops taking rows and drains, so the next
         decode starts on a larger one. A row's nfe is its own forwards: its steps and its prompt's prefill."""
-        from cascade.engine import VerifyEngine
+        from cascade.engine import VerifyEngine, AREngine
         c, key = self.model.cfg, batch[0].key()
         B = min(_pow2(len(batch)), self.max_batch)
         _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
-        eng, _ = self.engines.acquire(('verify-queue', B, P, M, self.compile), lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile))
+        if check_rule(c, batch[0].rule) is None:
+            make = lambda: AREngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=4)
+        else: make = lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile)
+        eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile), make)
         first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
         fits = lambda r: r.key() == key and len(r.ids) <= P and r.max_tokens <= M
         def front(n:int, pop:bool) -> list:                                   # under the lock: the rows that may join now, oldest first
@@ -143,6 +149,10 @@ class Scheduler:
             for r in list(live.values()) + first: r.emit(('error', f'{type(ex).__name__}: {ex}'))
         finally: self.engines.release(eng)
 
+    def wait_idle(self, timeout:float=60) -> bool:
+        "Block until no row waits and no decode runs (its counters final); False on timeout."
+        with self.cv: return self.cv.wait_for(lambda: not self.waiting and not self.decoding, timeout)
+
     def _loop(self):
         while True:
             batch = self._take()
@@ -155,6 +165,8 @@ class Scheduler:
                 else: self._decode(batch)
             except Exception as e:                                            # the batch's rows get the error; the server goes on
                 for r in batch: r.emit(('error', f'{type(e).__name__}: {e}'))
+            finally:
+                with self.cv: self.decoding = False; self.cv.notify_all()
 
     def close(self, timeout:float=30):
         "Stop taking rows, finish the running block, fail the waiting rows, join the thread."

@@ -4,13 +4,14 @@ The scheduler (`cascade.serve.Scheduler`, the part of the server that decodes; n
 greedy `verify` requests at once: prompts of `--prompt_len` ids (evenly spaced windows of the validation split) and
 `max_tokens` drawn uniformly from [`--min_new`, `--max_new`] (seeded). It decodes them on the GPU engine, either by
 continuous batching (`VerifyEngine.run_queue`: a finished row takes the next request) or batch by batch (each batch of
-up to `--max_batch` rows waits for its slowest row), with compiled engines. Each mode runs the burst twice on one
+up to `--max_batch` rows waits for its slowest row), with compiled engines; the AR model's requests (rule `ar`) go through
+the same scheduler with continuous batching (`AREngine.run_queue`), the fair AR baseline. Each mode runs the burst twice on one
 scheduler: the first pass builds and compiles its engines, the second is timed. Per mode: the wall time from the
 submission to the last token, tokens/s, and per request the time to its first streamed tokens and to its end (p50,
-p90, p99). The AR baseline is `AREngine` (compiled) on the AR model's shape decoding the same requests in static
-batches of `--max_batch` in arrival order, each batch run to the engine's `--max_new` (the longest limit in a batch of
-16 or more is near it anyway), its tokens/s counting every requested token; `--ar_random` uses random weights (its
-time does not depend on them). Both CASCADE modes must give every request the same text (greedy; reported: bf16
+p90, p99). Beside it, `AREngine` (compiled) decoding the same requests in static batches of `--max_batch` in arrival
+order, each batch run to the engine's `--max_new`, its tokens/s counting every requested token (and its decoded slots/s).
+`--ar_random` uses random weights of the AR shape (its time does not depend on them, but where its rows stop at EOS does:
+use the trained twin for the continuous AR row). Both CASCADE modes must give every request the same text (greedy; reported: bf16
 kernels of different batch shapes may flip near-ties).
 
     python experiments/serve_load.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --out results/serve_load_gpu.json
@@ -32,7 +33,7 @@ def pct(xs:list, q:float):
     return s[min(len(s) - 1, int(q * len(s)))] if s else None
 
 
-def burst(sch:Scheduler, reqs:list, sync, timeout:float) -> dict:
+def burst(sch:Scheduler, reqs:list, sync, timeout:float, rule:str='verify') -> dict:
     "Submit every request at once; per request its tokens, finish reason, and the times of its first tokens and its end."
     n, lock, done = len(reqs), threading.Lock(), threading.Event()
     toks, fin, first, end, errs = [[] for _ in reqs], [None] * n, [None] * n, [None] * n, []
@@ -50,7 +51,7 @@ def burst(sch:Scheduler, reqs:list, sync, timeout:float) -> dict:
                     left[0] -= 1
                     if left[0] == 0: done.set()
         return emit
-    rows = [Row(list(p), lim, 'verify', 0.0, 1.0, None) for p, lim in reqs]
+    rows = [Row(list(p), lim, rule, 0.0, 1.0, None) for p, lim in reqs]
     for i, r in enumerate(rows): r.emit = sink(i)
     sync(); t0 = time.perf_counter()
     sch.submit(rows)
@@ -120,25 +121,26 @@ def main(argv=None):
         out['wall_s'] = time.time() - t_start
         return write_result(a.out, make_result(Path(a.out).stem, 'serve_load', cfg, out, seed=a.seed, device=dev))
     torch.backends.cuda.matmul.allow_tf32 = False
+    def timed(model, B, mode, rule):
+        "One scheduler, the burst twice (the first builds and compiles its engines): the second pass's numbers."
+        sch = Scheduler(model, max_batch=B, backend='engine', gather_s=0.005, compile=compile_, continuous=mode != 'batch')
+        try:
+            t = time.time(); burst(sch, reqs, sync, a.timeout, rule); sch.wait_idle(a.timeout); warm_s = time.time() - t
+            built, n0, j0 = sch.engines.built, len(sch.batch_sizes), sch.joined
+            r = burst(sch, reqs, sync, a.timeout, rule); sch.wait_idle(a.timeout)              # the decode's counters final
+            r.update(mode=mode, max_batch=B, warmup_s=warm_s, engines_built=built, engines_built_timed=sch.engines.built - built,
+                     decodes=len(sch.batch_sizes) - n0, joined=sch.joined - j0)
+        finally: sch.close()
+        if dev.type == 'cuda': torch.cuda.empty_cache()
+        print(f"max_batch {B:3d} {mode:14s}: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  latency p50/p90 {r['latency_p50_s']:.2f}/"
+              f"{r['latency_p90_s']:.2f} s  first tokens p50 {r['ttft_p50_s']:.3f} s  ({r['decodes']} decodes, {r['joined']} joined, "
+              f"{r['stopped']} stopped early; warm-up {warm_s:.0f} s)", flush=True)
+        return r
     for B in a.max_batch:
-        texts = {}
-        for mode in ('continuous', 'batch'):
-            sch = Scheduler(cc, max_batch=B, backend='engine', gather_s=0.005, compile=compile_, continuous=mode == 'continuous')
-            try:
-                t = time.time(); burst(sch, reqs, sync, a.timeout); warm_s = time.time() - t   # builds and compiles its engines
-                built = sch.engines.built
-                n0, j0 = len(sch.batch_sizes), sch.joined
-                r = burst(sch, reqs, sync, a.timeout)
-                r.update(mode=mode, max_batch=B, warmup_s=warm_s, engines_built=built, engines_built_timed=sch.engines.built - built,
-                         decodes=len(sch.batch_sizes) - n0, joined=sch.joined - j0)
-            finally: sch.close()
-            texts[mode] = r.pop('toks')
-            out['runs'].append(r); save()
-            print(f"max_batch {B:3d} {mode:10s}: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  latency p50/p90 {r['latency_p50_s']:.2f}/"
-                  f"{r['latency_p90_s']:.2f} s  first tokens p50 {r['ttft_p50_s']:.3f} s  ({r['decodes']} decodes, {r['joined']} joined, "
-                  f"{r['stopped']} stopped early; warm-up {warm_s:.0f} s)", flush=True)
-            del sch
-            if dev.type == 'cuda': torch.cuda.empty_cache()
+        runs, texts = [], {}
+        for mode, model, rule in (('continuous', cc, 'verify'), ('batch', cc, 'verify'), ('AR continuous', ar, 'ar')):
+            r = timed(model, B, mode, rule)
+            texts[mode] = r.pop('toks'); runs.append(r); out['runs'].append(r); save()
         same = sum(x == y for x, y in zip(texts['continuous'], texts['batch']))
         eng = AREngine(ar, B, a.prompt_len, a.max_new, compile=compile_)
         batches = [[p for p, _ in reqs[i:i + B]] for i in range(0, len(reqs), B)]
@@ -147,13 +149,18 @@ def main(argv=None):
         sync(); t = time.perf_counter()
         for b in batches: eng.generate(b)
         sync(); wall = time.perf_counter() - t
-        ar_row = dict(mode='AR static batches', max_batch=B, wall_s=wall, tokens=cfg['requested_tokens'], tokens_per_s=cfg['requested_tokens'] / wall)
+        ar_row = dict(mode='AR static batches', max_batch=B, wall_s=wall, tokens=cfg['requested_tokens'], tokens_per_s=cfg['requested_tokens'] / wall,
+                      slots_per_s=len(batches) * B * a.max_new / wall)
         del eng
-        runs = [x for x in out['runs'] if x['max_batch'] == B]
-        for x in runs: x['speedup_vs_ar'] = x['tokens_per_s'] / ar_row['tokens_per_s']; x['same_text_as_other_mode'] = same
+        arc = runs[2]['tokens_per_s']
+        for x in runs[:2]:
+            x['speedup_vs_ar'] = x['tokens_per_s'] / ar_row['tokens_per_s']; x['speedup_vs_ar_continuous'] = x['tokens_per_s'] / arc
+            x['same_text_as_other_mode'] = same
+        runs[2]['speedup_vs_ar'] = arc / ar_row['tokens_per_s']
         out['runs'].append(ar_row); save()
-        print(f"max_batch {B:3d} AR static  : {ar_row['tokens_per_s']:9.0f} tok/s  wall {wall:.2f} s; continuous x"
-              f"{runs[0]['speedup_vs_ar']:.2f}, batch by batch x{runs[1]['speedup_vs_ar']:.2f} AR; {same}/{len(reqs)} texts equal", flush=True)
+        print(f"max_batch {B:3d} AR static     : {ar_row['tokens_per_s']:9.0f} tok/s  wall {wall:.2f} s; CASCADE continuous x{runs[0]['speedup_vs_ar_continuous']:.2f} "
+              f"AR continuous, x{runs[0]['speedup_vs_ar']:.2f} AR static; batch by batch x{runs[1]['speedup_vs_ar']:.2f} AR static; "
+              f"{same}/{len(reqs)} texts equal", flush=True)
     path = save(); print(f'wrote {path}')
 
 
