@@ -45,11 +45,13 @@ class Scheduler:
     (`VerifyEngine.run_queue`): rows that arrive while it runs join as rows free up."""
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005,
                  compile:bool=False, # the engine backend: torch.compile the engines (a one-off cost per shape, faster replays)
-                 continuous:bool=True): # rule 'verify' on the engine backend: continuous batching (False: batch by batch, as the other rules)
+                 continuous:bool=True, # rule 'verify' (and greedy 'ar') on the engine backend: continuous batching (False: batch by batch, as the other rules)
+                 ar_chunk:int=4): # continuous AR: steps per replay between the host's reads (fewer: less idling of finished rows, more host work)
         if not (_is_int(max_batch) and max_batch > 0): raise ValueError(f'max_batch must be a positive int, got {max_batch!r}')
         if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
-        self.compile, self.continuous = bool(compile), bool(continuous)
+        if not (_is_int(ar_chunk) and ar_chunk > 0): raise ValueError(f'ar_chunk must be a positive int, got {ar_chunk!r}')
+        self.compile, self.continuous, self.ar_chunk = bool(compile), bool(continuous), ar_chunk
         self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
         self.waiting, self.cv, self.stopping, self.decoding = collections.deque(), threading.Condition(), False, False
         self.batch_sizes = []                                                 # every batch decoded: its number of rows (continuous: the rows it started with)
@@ -99,8 +101,8 @@ class Scheduler:
         return (self.backend if self.backend != 'auto' else auto_backend(self.model.cfg, rule, self.model.tok.weight.device)) == 'engine'
 
     def _decode_queue(self, batch:list):
-        """Continuous batching through one `VerifyEngine` or `AREngine` (kept in the `EngineCache`; AR replays 4 steps between
-        the host's reads): the batch fills its rows and every
+        """Continuous batching through one `VerifyEngine` or `AREngine` (kept in the `EngineCache`; AR replays `ar_chunk`
+        steps between the host's reads): the batch fills its rows and every
         waiting row of the same key that fits the engine (prompt and max_tokens within its capacities) takes a row as one
         frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
         joining, so the decode drains and that row is served next. The engine has the batch's rows (a power of two, at
@@ -111,9 +113,9 @@ class Scheduler:
         B = min(_pow2(len(batch)), self.max_batch)
         _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
         if check_rule(c, batch[0].rule) is None:
-            make = lambda: AREngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=4)
+            make = lambda: AREngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=self.ar_chunk)
         else: make = lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile)
-        eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile), make)
+        eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile, self.ar_chunk), make)
         first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
         fits = lambda r: r.key() == key and len(r.ids) <= P and r.max_tokens <= M
         def front(n:int, pop:bool) -> list:                                   # under the lock: the rows that may join now, oldest first
