@@ -158,7 +158,7 @@ deps() { case "$1" in
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
-  serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json" ;;
+  serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   task_cc3_bf16) echo "experiments/verify_bench.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json tasks/code_line/code_line.jsonl results/eval_code_line_converted_twin_gpu.json" ;;
   queue_cc3) echo "experiments/verify_bench.py experiments/queue_profile.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
@@ -334,9 +334,9 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
       done
     done ;;
-  serve_load)  # cascade serve's scheduler under a burst of 512 varied-length verify requests: continuous vs batch by batch, and AR's static batches (~2 min)
-    $PY experiments/serve_load.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --requests 512 --max_batch 64 16 \
-        --out results/serve_load_gpu.json ;;
+  serve_load)  # cascade serve's scheduler under a burst of 512 varied-length requests: verify continuous vs batch by batch, the AR twin continuous (5 chunks) and static (~3 min)
+    $PY experiments/serve_load.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 16 \
+        --ar_chunk 4 1 2 8 16 --out results/serve_load_gpu.json ;;
   task_cc3_bf16)  # code_line decoded by VerifyEngine in bf16 (the speeds' precision; convert_cc3's verdict decodes in fp32) vs the twin's bf16 scores (~1 min)
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --ar_random --task_items 1200 --task_dtype bf16 \
         --batch_sizes --out results/verify_bench_cc3_b4_bf16.json ;;

@@ -688,10 +688,10 @@ def _task_bf16(results:dict):
 
 
 def _serve_load(results:dict):
-    """`cascade serve`'s scheduler under a burst of varied-length requests (`serve_load_gpu`): continuous batching against
-    the old batch-by-batch path and against AR's static batches; AR's ceiling is its static batches' rate of decoded
-    token slots (every row run to max_new), what a perfectly continuous AR could reach. Macros `Sl...`; conditional
-    ServeLoad."""
+    """`cascade serve`'s scheduler under a burst of varied-length requests (`serve_load_gpu`): CASCADE's continuous
+    batching against its old batch-by-batch path, against the trained AR twin served with continuous batching too (its
+    fastest `ar_chunk`), and against AR's static batches; AR's ceiling is its static batches' rate of decoded token slots
+    (every row run to max_new), what a continuous AR with free refills could reach. Macros `Sl...`; conditional ServeLoad."""
     stem, res = pick(results, 'serve_load_gpu')
     src = f'{stem or "serve_load_gpu"}.json'
     c = (res or {}).get('config') or {}
@@ -704,6 +704,7 @@ def _serve_load(results:dict):
           Macro('SlHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{src} provenance.device')]
     for n, B in (('SixtyFour', 64), ('Sixteen', 16)):
         co, ba, ar = run(B, 'continuous'), run(B, 'batch'), run(B, 'AR static batches')
+        arc = max((r for r in runs if r.get('max_batch') == B and r.get('mode') == 'AR continuous'), key=lambda r: r.get('tokens_per_s') or 0, default={})
         ceil = slots / _num(ar.get('wall_s')) if slots and _num(ar.get('wall_s')) else None
         ratio = lambda x, y: x / y if x is not None and y else None
         s_ = f'{src} max_batch {B}'
@@ -717,8 +718,15 @@ def _serve_load(results:dict):
                Macro(f'SlBatch{n}LatPfifty', fmt(_num(ba.get('latency_p50_s')), 'sig'), f'{s_}: batch by batch, median seconds to a request\'s end'),
                Macro(f'SlCont{n}LatPninety', fmt(_num(co.get('latency_p90_s')), 'sig'), f'{s_}: continuous, p90 seconds to the end'),
                Macro(f'SlBatch{n}LatPninety', fmt(_num(ba.get('latency_p90_s')), 'sig'), f'{s_}: batch by batch, p90 seconds to the end'),
-               Macro(f'SlSame{n}', fmt(_num(co.get('same_text_as_other_mode')), 'int'), f'{s_}: requests whose text both modes agree on (bf16)')]
-    return ms, {'ServeLoad': bool(run(64, 'continuous')) and bool(run(64, 'AR static batches'))}
+               Macro(f'SlSame{n}', fmt(_num(co.get('same_text_as_other_mode')), 'int'), f'{s_}: requests whose text both modes agree on (bf16)'),
+               Macro(f'SlArCont{n}TokS', fmt(_num(arc.get('tokens_per_s')), 'si'), f'{s_}: AR served with continuous batching, its fastest ar_chunk, tokens/s'),
+               Macro(f'SlArCont{n}Chunk', fmt(_num(arc.get('ar_chunk')), 'int'), f'{s_}: that ar_chunk (steps per replay)'),
+               Macro(f'SlCont{n}VsArCont', fmt(ratio(_num(co.get('tokens_per_s')), _num(arc.get('tokens_per_s'))), 'times'), f'{s_}: CASCADE continuous over AR continuous'),
+               Macro(f'SlArCont{n}LatPfifty', fmt(_num(arc.get('latency_p50_s')), 'sig'), f'{s_}: AR continuous, median seconds to a request\'s end'),
+               Macro(f'SlArCont{n}LatPninety', fmt(_num(arc.get('latency_p90_s')), 'sig'), f'{s_}: AR continuous, p90 seconds to the end'),
+               Macro(f'SlArCont{n}VsArCeiling', fmt(ratio(_num(arc.get('tokens_per_s')), ceil), 'times'), f"{s_}: AR continuous over AR's decoded slots/s")]
+    arc64 = any(r.get('max_batch') == 64 and r.get('mode') == 'AR continuous' for r in runs)
+    return ms, {'ServeLoad': bool(run(64, 'continuous')) and bool(run(64, 'AR static batches')), 'ServeLoadArCont': arc64}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
