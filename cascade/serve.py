@@ -1,4 +1,4 @@
-"""`cascade serve`: an OpenAI-compatible HTTP server (`/v1/completions` with server-sent events, one per committed block; `/v1/models`) on FastAPI + uvicorn, with a scheduler that decodes concurrent requests together as ragged batches.
+"""`cascade serve`: an OpenAI-compatible HTTP server (`/v1/completions` with server-sent events, one per committed block, merged when a client falls behind; `/v1/models`) on FastAPI + uvicorn, with a scheduler that decodes concurrent requests together as ragged batches.
 
 Docs: https://cascade-lm.github.io/cascade/serve.html.md"""
 
@@ -18,7 +18,8 @@ from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache, engine
 from .sampler import check_prompts, _is_int, DraftVerify
 
 # %% auto #0
-__all__ = ['UNSUPPORTED', 'Row', 'Scheduler', 'APIError', 'parse_completion', 'create_app', 'serve', 'ServerThread']
+__all__ = ['UNSUPPORTED', 'Row', 'Scheduler', 'APIError', 'parse_completion', 'merge_events', 'create_app', 'serve',
+           'ServerThread']
 
 # %% ../nbs/18_serve.ipynb #f7213081
 @dataclass
@@ -242,6 +243,15 @@ def parse_completion(body, ld:Loaded, name:str) -> tuple[list, bool, bool]:
         rows.append(Row(ids, mt, rule.strip(), temperature, top_p, seed, index=i))
     return rows, stream, bool(so.get('include_usage'))
 
+def merge_events(got:list) -> dict:
+    "Scheduler events of one request, (choice index, event) in arrival order, merged per choice: {index: (tokens, finish reason, nfe)}."
+    merged = {}
+    for i, ev in got:
+        if ev[0] == 'error': raise APIError(500, ev[1])
+        m = merged.setdefault(i, [[], None, 0])
+        m[0] += ev[1]; m[1] = ev[2] or m[1]; m[2] = ev[3]
+    return {i: tuple(m) for i, m in merged.items()}
+
 def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference', compile:bool=False) -> FastAPI:
     "The FastAPI app serving `ld` as model `name` (default: the checkpoint folder's name)."
     if _WEB_ERROR is not None: raise ImportError(f'cascade serve needs fastapi and its dependencies: {_WEB_ERROR}') from _WEB_ERROR
@@ -275,16 +285,18 @@ def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='ref
         usage = {'prompt_tokens': sum(len(r.ids) for r in rows), 'completion_tokens': 0}
 
         async def events():
-            "(choice index, text piece, finish reason or None) per block; raises APIError on a decode error."
+            """(choice index, text piece, finish reason or None) per block, or per several: the blocks that arrived while
+            the previous piece went out are merged, one piece per choice, so a slow client gets fewer, larger pieces
+            instead of a growing backlog; raises APIError on a decode error."""
             left = len(rows)
             while left:
-                i, ev = await q.get()
-                if ev[0] == 'error': raise APIError(500, ev[1])
-                _, new, fin, nfe = ev
-                usage['completion_tokens'] += len(new); usage['nfe'] = nfe
-                piece = texts[i].push(new) + (texts[i].flush() if fin else '')
-                left -= bool(fin)
-                yield i, piece, fin
+                got = [await q.get()]
+                while not q.empty(): got.append(q.get_nowait())
+                for i, (new, fin, nfe) in merge_events(got).items():
+                    usage['completion_tokens'] += len(new); usage['nfe'] = nfe
+                    piece = texts[i].push(new) + (texts[i].flush() if fin else '')
+                    left -= bool(fin)
+                    yield i, piece, fin
 
         def chunk(choices, **extra):
             return {'id': cid, 'object': 'text_completion', 'created': t0, 'model': name, 'choices': choices, **extra}
