@@ -1,0 +1,145 @@
+"""End-to-end throughput of `cascade serve` over HTTP: the server in its own process, a burst of streaming clients.
+
+For each checkpoint (`--cc`, decoded with rule `verify`; `--ar`, with rule `ar`), `cascade serve` runs as a subprocess
+(`--backend engine --compile` on a GPU, the CLI's defaults otherwise) and this process sends `--requests` streaming
+completions at once over HTTP (httpx, one event loop): prompts of `--prompt_len` token ids (evenly spaced windows of the
+validation split, the same as `serve_load.py`), `max_tokens` drawn uniformly from [`--min_new`, `--max_new`] (seeded),
+greedy, `stream_options.include_usage`. The burst runs twice on one server (the first builds and compiles its engines);
+the second is timed: the wall time from the first request sent to the last stream closed, completion tokens/s (the
+servers' own usage counts), per request the time to its first text and to its end (p50, p90), and the server-sent
+events received (the server merges blocks that arrive while a piece goes out). `serve_load.py` measures the scheduler
+alone; the difference is the HTTP layer's cost.
+
+    python experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --out results/serve_http_gpu.json
+    python experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --requests 6 --max_new 8 --device cpu --out /tmp/serve_http_cpu.json   # a smoke test
+"""
+import argparse, asyncio, hashlib, json, os, random, socket, subprocess, sys, time
+from pathlib import Path
+import torch
+from cascade.bench import val_prompts
+from cascade.results import make_result, write_result
+
+
+def pct(xs:list, q:float):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+
+def start_server(ck:str, port:int, a, log) -> subprocess.Popen:
+    "`cascade serve` on 127.0.0.1:port, its output to `log`; returns once /v1/models answers (or raises)."
+    import httpx
+    cmd = [sys.executable, '-m', 'cascade.cli', 'serve', ck, '--host', '127.0.0.1', '--port', str(port), '--max-batch', str(a.max_batch),
+           '--name', 'm', '--device', a.device]
+    if a.device.startswith('cuda'): cmd += ['--backend', 'engine', '--compile']
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    t = time.time()
+    while time.time() - t < a.start_timeout:
+        if proc.poll() is not None: raise SystemExit(f'the server exited with {proc.returncode} (see {log.name})')
+        try:
+            if httpx.get(f'http://127.0.0.1:{port}/v1/models', timeout=2).status_code == 200: return proc
+        except httpx.HTTPError: pass
+        time.sleep(0.5)
+    proc.terminate(); raise SystemExit(f'the server did not answer in {a.start_timeout} s')
+
+
+async def one(client, url:str, prompt:list, n:int, rule:str, t0:float) -> dict:
+    body = dict(model='m', prompt=prompt, max_tokens=n, stream=True, stream_options={'include_usage': True}, rule=rule, temperature=0)
+    first = end = None; events = 0; tokens = 0; fin = None; text = ''
+    async with client.stream('POST', url, json=body) as r:
+        if r.status_code != 200: raise SystemExit(f'HTTP {r.status_code}: {(await r.aread())[:300]!r}')
+        async for line in r.aiter_lines():
+            if not line.startswith('data: ') or line == 'data: [DONE]': continue
+            ev = json.loads(line[6:])
+            if 'error' in ev: raise SystemExit(f"server error: {ev['error']}")
+            if ev.get('usage'): tokens = ev['usage']['completion_tokens']
+            for ch in ev.get('choices', []):
+                events += 1
+                if ch['text'] and first is None: first = time.perf_counter() - t0
+                text += ch['text']; fin = ch['finish_reason'] or fin
+    end = time.perf_counter() - t0
+    return dict(first=first, end=end, events=events, tokens=tokens, finish=fin, text=text)
+
+
+async def burst_http(url:str, reqs:list, rule:str, timeout:float) -> dict:
+    import httpx
+    limits = httpx.Limits(max_connections=len(reqs), max_keepalive_connections=len(reqs))
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        t0 = time.perf_counter()
+        res = await asyncio.gather(*[one(client, url, p, n, rule, t0) for p, n in reqs])
+    wall = max(r['end'] for r in res)
+    tok = sum(r['tokens'] for r in res)
+    if any(r['finish'] not in ('stop', 'length') for r in res): raise SystemExit('a stream ended without a finish reason')
+    return dict(wall_s=wall, tokens=tok, tokens_per_s=tok / wall, events=sum(r['events'] for r in res),
+                stopped=sum(r['finish'] == 'stop' for r in res),
+                ttft_p50_s=pct([r['first'] for r in res if r['first'] is not None], 0.5),
+                ttft_p90_s=pct([r['first'] for r in res if r['first'] is not None], 0.9),
+                latency_p50_s=pct([r['end'] for r in res], 0.5), latency_p90_s=pct([r['end'] for r in res], 0.9),
+                texts=[r['text'] for r in res])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--cc', help='a clean-causal checkpoint (rule verify)')
+    ap.add_argument('--ar', help='a causal checkpoint (rule ar)')
+    ap.add_argument('--requests', type=int, default=512)
+    ap.add_argument('--prompt_len', type=int, default=128)
+    ap.add_argument('--min_new', type=int, default=16)
+    ap.add_argument('--max_new', type=int, default=256)
+    ap.add_argument('--max_batch', type=int, default=64, help="the server's --max-batch")
+    ap.add_argument('--device', default='cuda')
+    ap.add_argument('--start_timeout', type=float, default=300)
+    ap.add_argument('--timeout', type=float, default=600)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--logs', default='results/logs', help="the servers' logs go here")
+    ap.add_argument('--out', default='results/serve_http_gpu.json')
+    a = ap.parse_args(argv)
+    models = [(k, d, rule) for k, d, rule in (('cc', a.cc, 'verify'), ('ar', a.ar, 'ar')) if d]
+    if not models: raise SystemExit('nothing to serve: give --cc and/or --ar')
+    for _, d, _ in models:                                                  # every input checked before any work
+        if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
+    if a.requests < 1 or a.max_batch < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1:
+        raise SystemExit('--requests, --max_batch, --prompt_len >= 1 and 1 <= --min_new <= --max_new')
+    if a.device.startswith('cuda') and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
+    rng = random.Random(a.seed)
+    reqs = [(p, rng.randint(a.min_new, a.max_new)) for p in val_prompts(a.requests, a.prompt_len)]
+    cfg = dict(vars(a), requested_tokens=sum(n for _, n in reqs), prompts='evenly spaced windows of data/sample/val.bin',
+               client='httpx.AsyncClient, one event loop, every request at once')
+    for k, d, _ in models:
+        f = Path(d) / 'manifest.json'
+        cfg[f'{k}_manifest_sha256'] = hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None
+    out, t_start = dict(runs=[]), time.time()
+    def save():
+        out['wall_s'] = time.time() - t_start
+        return write_result(a.out, make_result(Path(a.out).stem, 'serve_http', cfg, out, seed=a.seed, device=torch.device(a.device)))
+    Path(a.logs).mkdir(parents=True, exist_ok=True)
+    texts = {}
+    for k, d, rule in models:
+        port = free_port()
+        with open(Path(a.logs) / f'{Path(a.out).stem}_{k}_server.log', 'w') as log:
+            proc = start_server(d, port, a, log)
+            try:
+                url = f'http://127.0.0.1:{port}/v1/completions'
+                t = time.time(); asyncio.run(burst_http(url, reqs, rule, a.timeout)); warm = time.time() - t
+                r = asyncio.run(burst_http(url, reqs, rule, a.timeout))
+            finally:
+                proc.terminate()
+                try: proc.wait(30)
+                except subprocess.TimeoutExpired: proc.kill()
+        texts[k] = r.pop('texts')
+        r.update(model=k, rule=rule, max_batch=a.max_batch, warmup_s=warm)
+        out['runs'].append(r); save()
+        print(f"{k} ({rule}) over HTTP: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  latency p50/p90 {r['latency_p50_s']:.2f}/"
+              f"{r['latency_p90_s']:.2f} s  first text p50 {r['ttft_p50_s']:.3f} s  {r['events']} events for {r['tokens']} tokens "
+              f"(warm-up {warm:.0f} s)", flush=True)
+    if len(out['runs']) == 2:
+        out['cc_over_ar'] = out['runs'][0]['tokens_per_s'] / out['runs'][1]['tokens_per_s']
+        print(f"verify over ar, tokens/s over HTTP: x{out['cc_over_ar']:.2f}", flush=True)
+    path = save(); print(f'wrote {path}')
+
+
+if __name__ == '__main__': main()
