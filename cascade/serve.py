@@ -18,7 +18,7 @@ from .hf import Loaded, TextStream, decode_rows, check_rule, EngineCache, engine
 from .sampler import check_prompts, _is_int, DraftVerify
 
 # %% auto #0
-__all__ = ['UNSUPPORTED', 'Row', 'Scheduler', 'APIError', 'parse_completion', 'merge_events', 'create_app', 'serve',
+__all__ = ['UNSUPPORTED', 'Row', 'Scheduler', 'APIError', 'parse_completion', 'Dispatch', 'merge_events', 'create_app', 'serve',
            'ServerThread']
 
 # %% ../nbs/18_serve.ipynb #f7213081
@@ -243,6 +243,22 @@ def parse_completion(body, ld:Loaded, name:str) -> tuple[list, bool, bool]:
         rows.append(Row(ids, mt, rule.strip(), temperature, top_p, seed, index=i))
     return rows, stream, bool(so.get('include_usage'))
 
+class Dispatch:
+    """Hands the scheduler's events to the server's event loop in bulk: `dispatch(queue, item)` from any thread; the first
+    item since the loop last ran schedules one wake-up (`call_soon_threadsafe`), which delivers every item that arrived
+    by then. The decode thread thus pays one wake-up per replay instead of one per row, and the loop runs once for all."""
+    def __init__(self, loop):
+        self.loop, self.items, self.lock, self.pending = loop, [], threading.Lock(), False
+    def __call__(self, q, item):
+        with self.lock:
+            self.items.append((q, item))
+            if self.pending: return
+            self.pending = True
+        self.loop.call_soon_threadsafe(self._deliver)
+    def _deliver(self):
+        with self.lock: items, self.items, self.pending = self.items, [], False
+        for q, item in items: q.put_nowait(item)
+
 def merge_events(got:list) -> dict:
     "Scheduler events of one request, (choice index, event) in arrival order, merged per choice: {index: (tokens, finish reason, nfe)}."
     merged = {}
@@ -260,6 +276,7 @@ def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='ref
     @asynccontextmanager
     async def lifespan(app):
         app.state.scheduler = Scheduler(ld.model, max_batch, backend, compile=compile)
+        app.state.dispatch = Dispatch(asyncio.get_running_loop())
         yield
         app.state.scheduler.close()
     app = FastAPI(title='CASCADE', lifespan=lifespan)
@@ -276,8 +293,8 @@ def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='ref
             except (ValueError, UnicodeDecodeError) as e: raise APIError(400, f'malformed JSON body: {e}') from None
             rows, stream, include_usage = parse_completion(body, ld, name)
         except APIError as e: return e.response()
-        loop, q = asyncio.get_running_loop(), asyncio.Queue()
-        for r in rows: r.emit = lambda ev, i=r.index: loop.call_soon_threadsafe(q.put_nowait, (i, ev))
+        q, dispatch = asyncio.Queue(), request.app.state.dispatch
+        for r in rows: r.emit = lambda ev, i=r.index: dispatch(q, (i, ev))
         try: request.app.state.scheduler.submit(rows)
         except RuntimeError as e: return APIError(503, str(e)).response()
         cid, t0 = f'cmpl-{uuid.uuid4().hex[:24]}', int(time.time())

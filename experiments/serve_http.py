@@ -8,7 +8,9 @@ greedy, `stream_options.include_usage`. The burst runs twice on one server (the 
 the second is timed: the wall time from the first request sent to the last stream closed, completion tokens/s (the
 servers' own usage counts), per request the time to its first text and to its end (p50, p90), and the server-sent
 events received (the server merges blocks that arrive while a piece goes out). `serve_load.py` measures the scheduler
-alone; the difference is the HTTP layer's cost.
+alone; the difference is the HTTP layer's cost. `--variants` runs other servers (`old`: an older `cascade` package from
+`--old_code`; `switch`: the interpreter switching threads every 0.5 ms) and `--clients raw` a client of bare asyncio
+connections beside httpx, to tell the server's costs from the client's.
 
     python experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --out results/serve_http_gpu.json
     python experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --requests 6 --max_new 8 --device cpu --out /tmp/serve_http_cpu.json   # a smoke test
@@ -30,13 +32,19 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
-def start_server(ck:str, port:int, a, log) -> subprocess.Popen:
-    "`cascade serve` on 127.0.0.1:port, its output to `log`; returns once /v1/models answers (or raises)."
+VARIANTS = {'new': 'this code', 'old': 'the code in --old_code (PYTHONPATH)',
+            'switch': 'this code, the interpreter switching threads every 0.5 ms (sys.setswitchinterval) instead of 5 ms'}
+
+def start_server(ck:str, port:int, a, log, variant:str='new') -> subprocess.Popen:
+    "`cascade serve` on 127.0.0.1:port (as `variant`), its output to `log`; returns once /v1/models answers (or raises)."
     import httpx
-    cmd = [sys.executable, '-m', 'cascade.cli', 'serve', ck, '--host', '127.0.0.1', '--port', str(port), '--max-batch', str(a.max_batch),
-           '--name', 'm', '--device', a.device]
-    if a.device.startswith('cuda'): cmd += ['--backend', 'engine', '--compile']
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    args = ['serve', ck, '--host', '127.0.0.1', '--port', str(port), '--max-batch', str(a.max_batch), '--name', 'm', '--device', a.device]
+    if a.device.startswith('cuda'): args += ['--backend', 'engine', '--compile']
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    first = {'switch': 'sys.setswitchinterval(5e-4); ', 'old': f'sys.path.insert(0, {str(Path(a.old_code or ".").resolve())!r}); '}.get(variant, '')
+    cmd = [sys.executable, '-c', f'import sys; {first}import cascade; print("cascade from", cascade.__file__, flush=True); '
+           'from cascade.cli import main; sys.exit(main(sys.argv[1:]))'] + args     # (-c: the old package must come before the working tree)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     t = time.time()
     while time.time() - t < a.start_timeout:
         if proc.poll() is not None: raise SystemExit(f'the server exited with {proc.returncode} (see {log.name})')
@@ -65,12 +73,54 @@ async def one(client, url:str, prompt:list, n:int, rule:str, t0:float) -> dict:
     return dict(first=first, end=end, events=events, tokens=tokens, finish=fin, text=text)
 
 
-async def burst_http(url:str, reqs:list, rule:str, timeout:float) -> dict:
+async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
+    "The same request over a bare asyncio connection (HTTP/1.1, chunked transfer parsed by hand): no client library in the way."
+    reader, writer = await asyncio.open_connection(host, port)
+    data = json.dumps(body).encode()
+    writer.write(f'POST /v1/completions HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n'
+                 f'Content-Length: {len(data)}\r\nConnection: close\r\n\r\n'.encode() + data)
+    await writer.drain()
+    status = await reader.readline()
+    if b' 200 ' not in status: raise SystemExit(f'HTTP {status!r}')
+    chunked = False
+    while True:
+        h = await reader.readline()
+        if h in (b'\r\n', b''): break
+        if h.lower().startswith(b'transfer-encoding') and b'chunked' in h.lower(): chunked = True
+    buf, first, events, tokens, fin, text = b'', None, 0, 0, None, ''
+    while True:
+        if chunked:
+            size = int((await reader.readline()).strip() or b'0', 16)
+            if size == 0: break
+            buf += await reader.readexactly(size); await reader.readexactly(2)
+        else:
+            got = await reader.read(65536)
+            if not got: break
+            buf += got
+        while b'\n\n' in buf:
+            ev, buf = buf.split(b'\n\n', 1)
+            if not ev.startswith(b'data: ') or ev == b'data: [DONE]': continue
+            e = json.loads(ev[6:])
+            if 'error' in e: raise SystemExit(f"server error: {e['error']}")
+            if e.get('usage'): tokens = e['usage']['completion_tokens']
+            for ch in e.get('choices', []):
+                events += 1
+                if ch['text'] and first is None: first = time.perf_counter() - t0
+                text += ch['text']; fin = ch['finish_reason'] or fin
+    writer.close()
+    return dict(first=first, end=time.perf_counter() - t0, events=events, tokens=tokens, finish=fin, text=text)
+
+
+async def burst_http(url:str, reqs:list, rule:str, timeout:float, client:str='httpx') -> dict:
     import httpx
     limits = httpx.Limits(max_connections=len(reqs), max_keepalive_connections=len(reqs))
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as cl:
         t0 = time.perf_counter()
-        res = await asyncio.gather(*[one(client, url, p, n, rule, t0) for p, n in reqs])
+        if client == 'raw':
+            host, port = url.split('//')[1].split('/')[0].split(':')
+            body = lambda p, n: dict(model='m', prompt=p, max_tokens=n, stream=True, stream_options={'include_usage': True}, rule=rule, temperature=0)
+            res = await asyncio.gather(*[one_raw(host, int(port), body(p, n), t0) for p, n in reqs])
+        else: res = await asyncio.gather(*[one(cl, url, p, n, rule, t0) for p, n in reqs])
     wall = max(r['end'] for r in res)
     tok = sum(r['tokens'] for r in res)
     if any(r['finish'] not in ('stop', 'length') for r in res): raise SystemExit('a stream ended without a finish reason')
@@ -91,6 +141,9 @@ def main(argv=None):
     ap.add_argument('--min_new', type=int, default=16)
     ap.add_argument('--max_new', type=int, default=256)
     ap.add_argument('--max_batch', type=int, default=64, help="the server's --max-batch")
+    ap.add_argument('--variants', nargs='+', default=['new'], choices=sorted(VARIANTS), help='server variants (each its own server)')
+    ap.add_argument('--old_code', default=None, help="variant 'old': a folder holding an older `cascade` package")
+    ap.add_argument('--clients', nargs='+', default=['httpx'], choices=('httpx', 'raw'), help='clients (each a timed burst on every server)')
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--start_timeout', type=float, default=300)
     ap.add_argument('--timeout', type=float, default=600)
@@ -104,6 +157,8 @@ def main(argv=None):
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
     if a.requests < 1 or a.max_batch < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1:
         raise SystemExit('--requests, --max_batch, --prompt_len >= 1 and 1 <= --min_new <= --max_new')
+    if 'old' in a.variants and not (a.old_code and (Path(a.old_code) / 'cascade' / '__init__.py').is_file()):
+        raise SystemExit("variant 'old' needs --old_code DIR holding a cascade package")
     if a.device.startswith('cuda') and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     rng = random.Random(a.seed)
     reqs = [(p, rng.randint(a.min_new, a.max_new)) for p in val_prompts(a.requests, a.prompt_len)]
@@ -117,28 +172,29 @@ def main(argv=None):
         out['wall_s'] = time.time() - t_start
         return write_result(a.out, make_result(Path(a.out).stem, 'serve_http', cfg, out, seed=a.seed, device=torch.device(a.device)))
     Path(a.logs).mkdir(parents=True, exist_ok=True)
-    texts = {}
     for k, d, rule in models:
-        port = free_port()
-        with open(Path(a.logs) / f'{Path(a.out).stem}_{k}_server.log', 'w') as log:
-            proc = start_server(d, port, a, log)
-            try:
-                url = f'http://127.0.0.1:{port}/v1/completions'
-                t = time.time(); asyncio.run(burst_http(url, reqs, rule, a.timeout)); warm = time.time() - t
-                r = asyncio.run(burst_http(url, reqs, rule, a.timeout))
-            finally:
-                proc.terminate()
-                try: proc.wait(30)
-                except subprocess.TimeoutExpired: proc.kill()
-        texts[k] = r.pop('texts')
-        r.update(model=k, rule=rule, max_batch=a.max_batch, warmup_s=warm)
-        out['runs'].append(r); save()
-        print(f"{k} ({rule}) over HTTP: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  latency p50/p90 {r['latency_p50_s']:.2f}/"
-              f"{r['latency_p90_s']:.2f} s  first text p50 {r['ttft_p50_s']:.3f} s  {r['events']} events for {r['tokens']} tokens "
-              f"(warm-up {warm:.0f} s)", flush=True)
-    if len(out['runs']) == 2:
-        out['cc_over_ar'] = out['runs'][0]['tokens_per_s'] / out['runs'][1]['tokens_per_s']
-        print(f"verify over ar, tokens/s over HTTP: x{out['cc_over_ar']:.2f}", flush=True)
+        for variant in a.variants:
+            port = free_port()
+            with open(Path(a.logs) / f'{Path(a.out).stem}_{k}_{variant}_server.log', 'w') as log:
+                proc = start_server(d, port, a, log, variant)
+                try:
+                    url = f'http://127.0.0.1:{port}/v1/completions'
+                    t = time.time(); asyncio.run(burst_http(url, reqs, rule, a.timeout)); warm = time.time() - t
+                    for client in a.clients:
+                        r = asyncio.run(burst_http(url, reqs, rule, a.timeout, client)); r.pop('texts')
+                        r.update(model=k, rule=rule, variant=variant, client=client, max_batch=a.max_batch, warmup_s=warm)
+                        out['runs'].append(r); save()
+                        print(f"{k} ({rule}), server {variant}, client {client}: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  "
+                              f"latency p50/p90 {r['latency_p50_s']:.2f}/{r['latency_p90_s']:.2f} s  first text p50 {r['ttft_p50_s']:.3f} s  "
+                              f"{r['events']} events for {r['tokens']} tokens (warm-up {warm:.0f} s)", flush=True)
+                finally:
+                    proc.terminate()
+                    try: proc.wait(30)
+                    except subprocess.TimeoutExpired: proc.kill()
+    best = {k: max((r['tokens_per_s'] for r in out['runs'] if r['model'] == k), default=None) for k in ('cc', 'ar')}
+    if best['cc'] and best['ar']:
+        out['cc_over_ar'] = best['cc'] / best['ar']
+        print(f"verify over ar, tokens/s over HTTP (each its fastest server and client): x{out['cc_over_ar']:.2f}", flush=True)
     path = save(); print(f'wrote {path}')
 
 
