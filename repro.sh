@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load convert_cc3_full convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -158,6 +158,7 @@ deps() { case "$1" in
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
+  serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   task_cc3_bf16) echo "experiments/verify_bench.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json tasks/code_line/code_line.jsonl results/eval_code_line_converted_twin_gpu.json" ;;
   queue_cc3) echo "experiments/verify_bench.py experiments/queue_profile.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json" ;;
@@ -199,6 +200,7 @@ outputs() { case "$1" in
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   serve_latency) echo "results/serve_latency_gpu.json" ;;
+  serve_http) echo "results/serve_http_gpu.json results/serve_http_gpu_repeat.json" ;;
   serve_load) echo "results/serve_load_gpu.json" ;;
   task_cc3_bf16) echo "results/verify_bench_cc3_b4_bf16.json" ;;
   queue_cc3) echo "results/verify_bench_cc3_b4_queue4.json results/verify_bench_cc3_b4_queue5.json results/verify_bench_cc3_b4_queue2.json results/verify_bench_cc3_b4_queue3.json results/queue_profile_cc3_b4.json" ;;
@@ -334,6 +336,12 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
       done
     done ;;
+  serve_http)  # cascade serve end to end over HTTP (server subprocess, 512 streaming requests at once): block-4 vs the AR twin, twice (~5 min)
+    # (not regenerated: serve_http_gpu_variants.json, the server before Dispatch from `git archive 9720b6e cascade`, with --variants old)
+    $PY experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 --variants new \
+        --clients raw --out results/serve_http_gpu.json || return 1
+    $PY experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 --variants new switch \
+        --clients raw --out results/serve_http_gpu_repeat.json ;;
   serve_load)  # cascade serve's scheduler under a burst of 512 varied-length requests: verify continuous vs batch by batch, the AR twin continuous (5 chunks) and static (~3 min)
     $PY experiments/serve_load.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 16 \
         --ar_chunk 4 1 2 8 16 --out results/serve_load_gpu.json ;;

@@ -303,7 +303,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -727,6 +727,41 @@ def _serve_load(results:dict):
                Macro(f'SlArCont{n}VsArCeiling', fmt(ratio(_num(arc.get('tokens_per_s')), ceil), 'times'), f"{s_}: AR continuous over AR's decoded slots/s")]
     arc64 = any(r.get('max_batch') == 64 and r.get('mode') == 'AR continuous' for r in runs)
     return ms, {'ServeLoad': bool(run(64, 'continuous')) and bool(run(64, 'AR static batches')), 'ServeLoadArCont': arc64}
+
+
+def _serve_http(results:dict):
+    """`cascade serve` end to end over HTTP (`serve_http_gpu_variants`: the block-4 model's server as it is, before
+    `Dispatch` and with a 0.5 ms thread switch, each read by a bare asyncio client and by httpx; `serve_http_gpu` and
+    `serve_http_gpu_repeat`: the block-4 model against the AR twin, two runs minutes apart). Macros `Sh...`; conditional
+    ServeHttp."""
+    def run(stem, model, variant, client):
+        return next((r for r in lookup(pick(results, stem)[1], 'metrics.runs') or []
+                     if r.get('model') == model and r.get('variant') == variant and r.get('client') == client), {})
+    tps = lambda r: _num(r.get('tokens_per_s'))
+    ratio = lambda x, y: x / y if x is not None and y else None
+    v, a_, b_ = 'serve_http_gpu_variants', 'serve_http_gpu', 'serve_http_gpu_repeat'
+    new, old, sw, hx = run(v, 'cc', 'new', 'raw'), run(v, 'cc', 'old', 'raw'), run(v, 'cc', 'switch', 'raw'), run(v, 'cc', 'new', 'httpx')
+    sched = next((r for r in lookup(pick(results, 'serve_load_gpu')[1], 'metrics.runs') or [] if r.get('max_batch') == 64 and r.get('mode') == 'continuous'), {})
+    res = pick(results, v)[1]
+    ms = [Macro('ShHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{v}.json provenance.device'),
+          Macro('ShNewTokS', fmt(tps(new), 'si'), f'{v}.json: the server as it is, bare asyncio client, tokens/s'),
+          Macro('ShOldTokS', fmt(tps(old), 'si'), f'{v}.json: the server before Dispatch (one loop wake-up per event), tokens/s'),
+          Macro('ShSwitchTokS', fmt(tps(sw), 'si'), f'{v}.json: the server with a 0.5 ms thread switch interval, tokens/s'),
+          Macro('ShHttpxTokS', fmt(tps(hx), 'si'), f'{v}.json: the server as it is, read by httpx, tokens/s'),
+          Macro('ShNewOverOld', fmt(ratio(tps(new), tps(old)), 'times'), f'{v}.json: Dispatch, tokens/s over before'),
+          Macro('ShRawOverHttpx', fmt(ratio(tps(new), tps(hx)), 'times'), f'{v}.json: bare client over httpx, same server'),
+          Macro('ShSchedOverHttp', fmt(ratio(tps(sched), tps(new)), 'times'), f'serve_load_gpu.json batch 64 continuous over {v}.json new/raw: the HTTP layer\'s cost'),
+          Macro('ShNewLatPfifty', fmt(_num(new.get('latency_p50_s')), 'sig'), f'{v}.json new/raw: median seconds to a request\'s end')]
+    for n, stem in (('One', a_), ('Two', b_)):
+        cc, ar = run(stem, 'cc', 'new', 'raw'), run(stem, 'ar', 'new', 'raw')
+        ms += [Macro(f'Sh{n}CcTokS', fmt(tps(cc), 'si'), f'{stem}.json: block-4 model over HTTP (bare client), tokens/s'),
+               Macro(f'Sh{n}ArTokS', fmt(tps(ar), 'si'), f'{stem}.json: AR twin over HTTP (bare client), tokens/s'),
+               Macro(f'Sh{n}CcOverAr', fmt(ratio(tps(cc), tps(ar)), 'times'), f'{stem}.json: block-4 over AR, tokens/s over HTTP')]
+    cc2, ar2 = run(b_, 'cc', 'new', 'raw'), run(b_, 'ar', 'new', 'raw')
+    per = lambda r: ratio(_num(r.get('tokens')), _num(r.get('events')))
+    ms += [Macro('ShCcTokPerEvent', fmt(per(cc2), 'sig'), f'{b_}.json: block-4 model, tokens per server-sent event'),
+           Macro('ShArTokPerEvent', fmt(per(ar2), 'sig'), f'{b_}.json: AR twin, tokens per server-sent event')]
+    return ms, {'ServeHttp': bool(new) and bool(run(b_, 'ar', 'new', 'raw'))}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
