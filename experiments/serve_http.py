@@ -57,20 +57,24 @@ def start_server(ck:str, port:int, a, log, variant:str='new') -> subprocess.Pope
 
 async def one(client, url:str, prompt:list, n:int, rule:str, t0:float) -> dict:
     body = dict(model='m', prompt=prompt, max_tokens=n, stream=True, stream_options={'include_usage': True}, rule=rule, temperature=0)
-    first = end = None; events = 0; tokens = 0; fin = None; text = ''
+    st = new_stream()
     async with client.stream('POST', url, json=body) as r:
         if r.status_code != 200: raise SystemExit(f'HTTP {r.status_code}: {(await r.aread())[:300]!r}')
         async for line in r.aiter_lines():
-            if not line.startswith('data: ') or line == 'data: [DONE]': continue
-            ev = json.loads(line[6:])
-            if 'error' in ev: raise SystemExit(f"server error: {ev['error']}")
-            if ev.get('usage'): tokens = ev['usage']['completion_tokens']
-            for ch in ev.get('choices', []):
-                events += 1
-                if ch['text'] and first is None: first = time.perf_counter() - t0
-                text += ch['text']; fin = ch['finish_reason'] or fin
-    end = time.perf_counter() - t0
-    return dict(first=first, end=end, events=events, tokens=tokens, finish=fin, text=text)
+            if line.startswith('data: ') and line != 'data: [DONE]': take_event(st, json.loads(line[6:]), t0)
+    return dict(st, end=time.perf_counter() - t0)
+
+
+def new_stream() -> dict: return dict(first=None, events=0, tokens=0, finish=None, text='')
+
+def take_event(st:dict, e:dict, t0:float):
+    "One parsed server-sent event into a stream's record: first text time, events, completion tokens (usage), finish reason, text."
+    if 'error' in e: raise SystemExit(f"server error: {e['error']}")
+    if e.get('usage'): st['tokens'] = e['usage']['completion_tokens']
+    for ch in e.get('choices', []):
+        st['events'] += 1
+        if ch['text'] and st['first'] is None: st['first'] = time.perf_counter() - t0
+        st['text'] += ch['text']; st['finish'] = ch['finish_reason'] or st['finish']
 
 
 async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
@@ -87,7 +91,7 @@ async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
         h = await reader.readline()
         if h in (b'\r\n', b''): break
         if h.lower().startswith(b'transfer-encoding') and b'chunked' in h.lower(): chunked = True
-    buf, first, events, tokens, fin, text = b'', None, 0, 0, None, ''
+    buf, st = b'', new_stream()
     while True:
         if chunked:
             size = int((await reader.readline()).strip() or b'0', 16)
@@ -99,16 +103,9 @@ async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
             buf += got
         while b'\n\n' in buf:
             ev, buf = buf.split(b'\n\n', 1)
-            if not ev.startswith(b'data: ') or ev == b'data: [DONE]': continue
-            e = json.loads(ev[6:])
-            if 'error' in e: raise SystemExit(f"server error: {e['error']}")
-            if e.get('usage'): tokens = e['usage']['completion_tokens']
-            for ch in e.get('choices', []):
-                events += 1
-                if ch['text'] and first is None: first = time.perf_counter() - t0
-                text += ch['text']; fin = ch['finish_reason'] or fin
+            if ev.startswith(b'data: ') and ev != b'data: [DONE]': take_event(st, json.loads(ev[6:]), t0)
     writer.close()
-    return dict(first=first, end=time.perf_counter() - t0, events=events, tokens=tokens, finish=fin, text=text)
+    return dict(st, end=time.perf_counter() - t0)
 
 
 async def burst_http(url:str, reqs:list, rule:str, timeout:float, client:str='httpx') -> dict:
