@@ -42,8 +42,9 @@ class Row:
 
 class Scheduler:
     """A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`,
-    its engines kept across batches; rule 'verify' on the engine backend decodes by continuous batching instead
-    (`VerifyEngine.run_queue`): rows that arrive while it runs join as rows free up."""
+    its engines kept across batches; rule 'verify', and greedy 'ar' on a causal model, decode on the engine backend by
+    continuous batching instead (`VerifyEngine.run_queue`, `AREngine.run_queue`): rows that arrive while it runs join as
+    rows free up."""
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005,
                  compile:bool=False, # the engine backend: torch.compile the engines (a one-off cost per shape, faster replays)
                  continuous:bool=True, # rule 'verify' (and greedy 'ar') on the engine backend: continuous batching (False: batch by batch, as the other rules)
@@ -103,9 +104,8 @@ class Scheduler:
 
     def _decode_queue(self, batch:list):
         """Continuous batching through one `VerifyEngine` or `AREngine` (kept in the `EngineCache`; AR replays `ar_chunk`
-        steps between the host's reads): the batch fills its rows and every
-        waiting row of the same key that fits the engine (prompt and max_tokens within its capacities) takes a row as one
-        frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
+        steps between the host's reads): the batch fills its rows and every waiting row of the same key that fits the
+        engine (prompt and max_tokens within its capacities) takes a row as one frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
         joining, so the decode drains and that row is served next. The engine has the batch's rows (a power of two, at
         most max_batch); once as many rows wait to join as it has, it also stops taking rows and drains, so the next
         decode starts on a larger one. A row's nfe is its own forwards: its steps and its prompt's prefill."""
