@@ -309,20 +309,22 @@ def decode_many(model:CascadeLM, prompts, # any number of token-id lists (ragged
 
 # %% ../nbs/16_hf.ipynb #917b0215
 class TextStream:
-    "Incremental detokenisation of one row: `push(ids)` returns the new stable text, `flush()` the rest."
-    def __init__(self, tokenizer): self.tok, self.ids, self.sent = tokenizer, [], ''
-    def _text(self): return self.tok.decode(self.ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+    """Incremental detokenisation of one row: `push(ids)` returns the new stable text, `flush()` the rest. Each push
+    decodes a window, not the whole row: the tokens since the last piece went out plus the ones before it (context for
+    tokenizers that treat a leading space specially), and hands out the window's text past its context once it does not
+    end in U+FFFD (an incomplete character). The cost per push stays flat as the row grows."""
+    def __init__(self, tokenizer): self.tok, self.ids, self.lo, self.mid = tokenizer, [], 0, 0   # window: ids[lo:], context ids[lo:mid]
+    def _text(self, ids): return self.tok.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+    def _delta(self, final:bool) -> str:
+        ctx, text = self._text(self.ids[self.lo:self.mid]), self._text(self.ids[self.lo:])
+        if not text.startswith(ctx) or (not final and (len(text) <= len(ctx) or text.endswith('\ufffd'))): return ''
+        self.lo, self.mid = self.mid, len(self.ids)
+        return text[len(ctx):]
     def push(self, ids) -> str:
         self.ids += list(ids)
-        text = self._text().rstrip('\ufffd')                                 # an incomplete UTF-8 sequence waits for its next bytes
-        if not text.startswith(self.sent): return ''                          # (not seen with byte-level BPE) wait for flush
-        delta, self.sent = text[len(self.sent):], text
-        return delta
-    def flush(self) -> str:
-        text = self._text()
-        delta = text[len(self.sent):] if text.startswith(self.sent) else ''
-        self.sent = text
-        return delta
+        return self._delta(False)
+    def flush(self) -> str: return self._delta(True)
+
 
 # %% ../nbs/16_hf.ipynb #2562364f
 _MODEL_FILES = ('config.json', 'manifest.json', 'generation_config.json', 'model.safetensors.index.json')
