@@ -141,6 +141,7 @@ def main(argv=None):
     ap.add_argument('--variants', nargs='+', default=['new'], choices=sorted(VARIANTS), help='server variants (each its own server)')
     ap.add_argument('--old_code', default=None, help="variant 'old': a folder holding an older `cascade` package")
     ap.add_argument('--clients', nargs='+', default=['httpx'], choices=('httpx', 'raw'), help='clients (each a timed burst on every server)')
+    ap.add_argument('--repeats', type=int, default=1, help='timed bursts per client and server (each a run in the results)')
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--start_timeout', type=float, default=300)
     ap.add_argument('--timeout', type=float, default=600)
@@ -152,8 +153,8 @@ def main(argv=None):
     if not models: raise SystemExit('nothing to serve: give --cc and/or --ar')
     for _, d, _ in models:                                                  # every input checked before any work
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
-    if a.requests < 1 or a.max_batch < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1:
-        raise SystemExit('--requests, --max_batch, --prompt_len >= 1 and 1 <= --min_new <= --max_new')
+    if a.requests < 1 or a.max_batch < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1 or a.repeats < 1:
+        raise SystemExit('--requests, --max_batch, --prompt_len, --repeats >= 1 and 1 <= --min_new <= --max_new')
     if 'old' in a.variants and not (a.old_code and (Path(a.old_code) / 'cascade' / '__init__.py').is_file()):
         raise SystemExit("variant 'old' needs --old_code DIR holding a cascade package")
     if a.device.startswith('cuda') and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
@@ -177,9 +178,9 @@ def main(argv=None):
                 try:
                     url = f'http://127.0.0.1:{port}/v1/completions'
                     t = time.time(); asyncio.run(burst_http(url, reqs, rule, a.timeout)); warm = time.time() - t
-                    for client in a.clients:
+                    for client, rep in [(c, j) for c in a.clients for j in range(a.repeats)]:
                         r = asyncio.run(burst_http(url, reqs, rule, a.timeout, client)); r.pop('texts')
-                        r.update(model=k, rule=rule, variant=variant, client=client, max_batch=a.max_batch, warmup_s=warm)
+                        r.update(model=k, rule=rule, variant=variant, client=client, repeat=rep, max_batch=a.max_batch, warmup_s=warm)
                         out['runs'].append(r); save()
                         print(f"{k} ({rule}), server {variant}, client {client}: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  "
                               f"latency p50/p90 {r['latency_p50_s']:.2f}/{r['latency_p90_s']:.2f} s  first text p50 {r['ttft_p50_s']:.3f} s  "
