@@ -200,7 +200,7 @@ outputs() { case "$1" in
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
   verify_step) echo "results/verify_bench_gpu_compile_step.json results/verify_bench_gpu_plain.json" ;;
   serve_latency) echo "results/serve_latency_gpu.json" ;;
-  serve_http) echo "results/serve_http_gpu.json results/serve_http_gpu_repeat.json" ;;
+  serve_http) echo "results/serve_http_gpu_r3.json" ;;
   serve_load) echo "results/serve_load_gpu.json" ;;
   task_cc3_bf16) echo "results/verify_bench_cc3_b4_bf16.json" ;;
   queue_cc3) echo "results/verify_bench_cc3_b4_queue4.json results/verify_bench_cc3_b4_queue5.json results/verify_bench_cc3_b4_queue2.json results/verify_bench_cc3_b4_queue3.json results/queue_profile_cc3_b4.json" ;;
@@ -336,12 +336,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         $PY experiments/verify_bench.py --cc "$K" --ar checkpoints/twin_ar --task_items 0 --profile --batch_sizes 1 16 64 --attn $A --out "${O}_$A.json" || return 1
       done
     done ;;
-  serve_http)  # cascade serve end to end over HTTP (server subprocess, 512 streaming requests at once): block-4 vs the AR twin, twice (~5 min)
-    # (not regenerated: serve_http_gpu_variants.json, the server before Dispatch from `git archive 9720b6e cascade`, with --variants old)
+  serve_http)  # cascade serve end to end over HTTP (server subprocess, 512 streaming requests at once): block-4 vs the AR twin, 3 bursts each (~3 min)
+    # (not regenerated: serve_http_gpu_variants.json, _gpu.json and _gpu_repeat.json, the session-14 bursts before this one; LOG.md)
     $PY experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 --variants new \
-        --clients raw --out results/serve_http_gpu.json || return 1
-    $PY experiments/serve_http.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 --variants new switch \
-        --clients raw --out results/serve_http_gpu_repeat.json ;;
+        --clients raw --repeats 3 --out results/serve_http_gpu_r3.json ;;
   serve_load)  # cascade serve's scheduler under a burst of 512 varied-length requests: verify continuous vs batch by batch, the AR twin continuous (5 chunks) and static (~3 min)
     $PY experiments/serve_load.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar --requests 512 --max_batch 64 16 \
         --ar_chunk 4 1 2 8 16 --out results/serve_load_gpu.json ;;

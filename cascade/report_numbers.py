@@ -730,38 +730,41 @@ def _serve_load(results:dict):
 
 
 def _serve_http(results:dict):
-    """`cascade serve` end to end over HTTP (`serve_http_gpu_variants`: the block-4 model's server as it is, before
-    `Dispatch` and with a 0.5 ms thread switch, each read by a bare asyncio client and by httpx; `serve_http_gpu` and
-    `serve_http_gpu_repeat`: the block-4 model against the AR twin, two runs minutes apart). Macros `Sh...`; conditional
-    ServeHttp."""
-    def run(stem, model, variant, client):
-        return next((r for r in lookup(pick(results, stem)[1], 'metrics.runs') or []
-                     if r.get('model') == model and r.get('variant') == variant and r.get('client') == client), {})
+    """`cascade serve` end to end over HTTP: every timed burst of `serve_http_gpu*` (server variants, clients, models),
+    and `serve_http_gpu_r3` (both models, three bursts each on one server). A burst is stalled when its median request
+    waited more than two seconds for its first text. Macros `Sh...`; conditional ServeHttp."""
+    bursts = [r for stem, res in sorted(results.items()) if fnmatch.fnmatchcase(stem, 'serve_http_gpu*') for r in lookup(res, 'metrics.runs') or []]
     tps = lambda r: _num(r.get('tokens_per_s'))
+    ttft = lambda r: _num(r.get('ttft_p50_s'))
     ratio = lambda x, y: x / y if x is not None and y else None
-    v, a_, b_ = 'serve_http_gpu_variants', 'serve_http_gpu', 'serve_http_gpu_repeat'
-    new, old, sw, hx = run(v, 'cc', 'new', 'raw'), run(v, 'cc', 'old', 'raw'), run(v, 'cc', 'switch', 'raw'), run(v, 'cc', 'new', 'httpx')
-    sched = next((r for r in lookup(pick(results, 'serve_load_gpu')[1], 'metrics.runs') or [] if r.get('max_batch') == 64 and r.get('mode') == 'continuous'), {})
-    res = pick(results, v)[1]
-    ms = [Macro('ShHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), f'{v}.json provenance.device'),
-          Macro('ShNewTokS', fmt(tps(new), 'si'), f'{v}.json: the server as it is, bare asyncio client, tokens/s'),
-          Macro('ShOldTokS', fmt(tps(old), 'si'), f'{v}.json: the server before Dispatch (one loop wake-up per event), tokens/s'),
-          Macro('ShSwitchTokS', fmt(tps(sw), 'si'), f'{v}.json: the server with a 0.5 ms thread switch interval, tokens/s'),
-          Macro('ShHttpxTokS', fmt(tps(hx), 'si'), f'{v}.json: the server as it is, read by httpx, tokens/s'),
-          Macro('ShNewOverOld', fmt(ratio(tps(new), tps(old)), 'times'), f'{v}.json: Dispatch, tokens/s over before'),
-          Macro('ShRawOverHttpx', fmt(ratio(tps(new), tps(hx)), 'times'), f'{v}.json: bare client over httpx, same server'),
-          Macro('ShSchedOverHttp', fmt(ratio(tps(sched), tps(new)), 'times'), f'serve_load_gpu.json batch 64 continuous over {v}.json new/raw: the HTTP layer\'s cost'),
-          Macro('ShNewLatPfifty', fmt(_num(new.get('latency_p50_s')), 'sig'), f'{v}.json new/raw: median seconds to a request\'s end')]
-    for n, stem in (('One', a_), ('Two', b_)):
-        cc, ar = run(stem, 'cc', 'new', 'raw'), run(stem, 'ar', 'new', 'raw')
-        ms += [Macro(f'Sh{n}CcTokS', fmt(tps(cc), 'si'), f'{stem}.json: block-4 model over HTTP (bare client), tokens/s'),
-               Macro(f'Sh{n}ArTokS', fmt(tps(ar), 'si'), f'{stem}.json: AR twin over HTTP (bare client), tokens/s'),
-               Macro(f'Sh{n}CcOverAr', fmt(ratio(tps(cc), tps(ar)), 'times'), f'{stem}.json: block-4 over AR, tokens/s over HTTP')]
-    cc2, ar2 = run(b_, 'cc', 'new', 'raw'), run(b_, 'ar', 'new', 'raw')
+    stalled = [r for r in bursts if (ttft(r) or 0) > 2]
+    fast = [r for r in bursts if ttft(r) is not None and ttft(r) <= 2]
+    r3 = lookup(pick(results, 'serve_http_gpu_r3')[1], 'metrics.runs') or []
+    best = lambda k: max((r for r in r3 if r.get('model') == k), key=lambda r: tps(r) or 0, default={})
+    cc, ar = best('cc'), best('ar')
+    evs = lambda r: ratio(_num(r.get('events')), _num(r.get('wall_s')))
     per = lambda r: ratio(_num(r.get('tokens')), _num(r.get('events')))
-    ms += [Macro('ShCcTokPerEvent', fmt(per(cc2), 'sig'), f'{b_}.json: block-4 model, tokens per server-sent event'),
-           Macro('ShArTokPerEvent', fmt(per(ar2), 'sig'), f'{b_}.json: AR twin, tokens per server-sent event')]
-    return ms, {'ServeHttp': bool(new) and bool(run(b_, 'ar', 'new', 'raw'))}
+    sched = next((r for r in lookup(pick(results, 'serve_load_gpu')[1], 'metrics.runs') or [] if r.get('max_batch') == 64 and r.get('mode') == 'continuous'), {})
+    fcc = max((tps(r) for r in bursts if r.get('model') == 'cc'), default=None)
+    src = 'serve_http_gpu*.json'
+    res = pick(results, 'serve_http_gpu_r3')[1]
+    ms = [Macro('ShHardware', fmt(res and device_label(res['provenance'].get('device')), 'text'), 'serve_http_gpu_r3.json provenance.device'),
+          Macro('ShBursts', fmt(len(bursts) or None, 'int'), f'{src}: timed bursts over HTTP'),
+          Macro('ShMinTokS', fmt(min((tps(r) for r in bursts), default=None), 'si'), f'{src}: the slowest burst, tokens/s'),
+          Macro('ShMaxTokS', fmt(max((tps(r) for r in bursts), default=None), 'si'), f'{src}: the fastest burst, tokens/s'),
+          Macro('ShStalled', fmt(len(stalled) if bursts else None, 'int'), f'{src}: bursts whose median request waited > 2 s for its first text'),
+          Macro('ShStallMin', fmt(min((ttft(r) for r in stalled), default=None), 'sig'), f'{src}: the stalled bursts\' median wait for first text, lowest (s)'),
+          Macro('ShStallMax', fmt(max((ttft(r) for r in stalled), default=None), 'sig'), f'{src}: the same, highest (s)'),
+          Macro('ShFastMax', fmt(max((ttft(r) for r in fast), default=None), 'sig'), f'{src}: the other bursts\' median wait for first text, highest (s)'),
+          Macro('ShSchedOverHttp', fmt(ratio(tps(sched), fcc), 'times'), f'serve_load_gpu.json batch 64 continuous over the fastest block-4 burst of {src}'),
+          Macro('ShFastCcTokS', fmt(tps(cc), 'si'), 'serve_http_gpu_r3.json: the block-4 server\'s fastest burst, tokens/s'),
+          Macro('ShFastArTokS', fmt(tps(ar), 'si'), 'serve_http_gpu_r3.json: the AR twin\'s fastest burst, tokens/s'),
+          Macro('ShFastCcOverAr', fmt(ratio(tps(cc), tps(ar)), 'times'), 'serve_http_gpu_r3.json: block-4 over AR, fastest bursts'),
+          Macro('ShFastCcEvS', fmt(evs(cc), 'si'), 'serve_http_gpu_r3.json: block-4 fastest burst, server-sent events per second'),
+          Macro('ShFastArEvS', fmt(evs(ar), 'si'), 'serve_http_gpu_r3.json: AR fastest burst, server-sent events per second'),
+          Macro('ShCcTokPerEvent', fmt(per(cc), 'sig'), 'serve_http_gpu_r3.json: block-4 fastest burst, tokens per event'),
+          Macro('ShArTokPerEvent', fmt(per(ar), 'sig'), 'serve_http_gpu_r3.json: AR fastest burst, tokens per event')]
+    return ms, {'ServeHttp': bool(cc) and bool(ar)}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
