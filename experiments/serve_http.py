@@ -80,6 +80,7 @@ def take_event(st:dict, e:dict, t0:float):
 async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
     "The same request over a bare asyncio connection (HTTP/1.1, chunked transfer parsed by hand): no client library in the way."
     reader, writer = await asyncio.open_connection(host, port)
+    connected = time.perf_counter() - t0                                   # a connect stalled by a full listen backlog shows here
     data = json.dumps(body).encode()
     writer.write(f'POST /v1/completions HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n'
                  f'Content-Length: {len(data)}\r\nConnection: close\r\n\r\n'.encode() + data)
@@ -105,7 +106,7 @@ async def one_raw(host:str, port:int, body:dict, t0:float) -> dict:
             ev, buf = buf.split(b'\n\n', 1)
             if ev.startswith(b'data: ') and ev != b'data: [DONE]': take_event(st, json.loads(ev[6:]), t0)
     writer.close()
-    return dict(st, end=time.perf_counter() - t0)
+    return dict(st, end=time.perf_counter() - t0, connected=connected)
 
 
 async def burst_http(url:str, reqs:list, rule:str, timeout:float, client:str='httpx') -> dict:
@@ -126,6 +127,8 @@ async def burst_http(url:str, reqs:list, rule:str, timeout:float, client:str='ht
                 ttft_p50_s=pct([r['first'] for r in res if r['first'] is not None], 0.5),
                 ttft_p90_s=pct([r['first'] for r in res if r['first'] is not None], 0.9),
                 latency_p50_s=pct([r['end'] for r in res], 0.5), latency_p90_s=pct([r['end'] for r in res], 0.9),
+                connect_p50_s=pct([r['connected'] for r in res if 'connected' in r], 0.5),
+                connect_max_s=max((r['connected'] for r in res if 'connected' in r), default=None),
                 texts=[r['text'] for r in res])
 
 
@@ -160,7 +163,9 @@ def main(argv=None):
     if a.device.startswith('cuda') and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     rng = random.Random(a.seed)
     reqs = [(p, rng.randint(a.min_new, a.max_new)) for p in val_prompts(a.requests, a.prompt_len)]
+    somax = Path('/proc/sys/net/core/somaxconn')
     cfg = dict(vars(a), requested_tokens=sum(n for _, n in reqs), prompts='evenly spaced windows of data/sample/val.bin',
+               somaxconn=int(somax.read_text()) if somax.is_file() else None,   # the kernel's cap on a listen backlog
                client='httpx.AsyncClient, one event loop, every request at once')
     for k, d, _ in models:
         f = Path(d) / 'manifest.json'
@@ -184,7 +189,7 @@ def main(argv=None):
                         out['runs'].append(r); save()
                         print(f"{k} ({rule}), server {variant}, client {client}: {r['tokens_per_s']:9.0f} tok/s  wall {r['wall_s']:.2f} s  "
                               f"latency p50/p90 {r['latency_p50_s']:.2f}/{r['latency_p90_s']:.2f} s  first text p50 {r['ttft_p50_s']:.3f} s  "
-                              f"{r['events']} events for {r['tokens']} tokens (warm-up {warm:.0f} s)", flush=True)
+                              f"{r['events']} events for {r['tokens']} tokens, connect max {r['connect_max_s'] or float('nan'):.3f} s (warm-up {warm:.0f} s)", flush=True)
                 finally:
                     proc.terminate()
                     try: proc.wait(30)
