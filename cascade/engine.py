@@ -503,7 +503,7 @@ class _Queue:
         if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
         if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
         B, names = self.B, self._snap_names
-        if self._snaps is None or 'cur' not in self._snaps[0]:
+        if self._snaps is None:
             self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
             self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
         def get(n):                                                          # n items from the caller, checked before they touch a row
