@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--name', default=None, help="the model id clients send (default: the folder's name)")
     s.add_argument('--backend', choices=('auto', 'reference', 'engine'), default='auto')
     s.add_argument('--compile', action='store_true', help='torch.compile the GPU engines (slower first request per shape, faster decoding)')
+    s.add_argument('--verify-chunk', type=_positive, default=1, help="rule verify: decode steps per streamed event (more: fewer, larger events)")
+    s.add_argument('--ar-chunk', type=_positive, default=4, help='rule ar on a causal checkpoint: decode steps per streamed event')
     for name, (mod, help_) in DELEGATES.items():
         d = sub.add_parser(name, help=help_, add_help=False, prefix_chars='\0')   # every argument goes to the module
         d.add_argument('args', nargs=argparse.REMAINDER)
@@ -201,7 +203,8 @@ def serve_cmd(a) -> int:
     from cascade.serve import serve
     ld, dev = _load(a)
     if a.backend == 'engine' and dev.type != 'cuda': raise UsageError('--backend engine needs a CUDA device')
-    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=a.backend, compile=a.compile)   # 'auto': chosen per batch, by its rule
+    serve(ld, host=a.host, port=a.port, max_batch=a.max_batch, name=a.name, backend=a.backend, compile=a.compile,
+          verify_chunk=a.verify_chunk, ar_chunk=a.ar_chunk)   # 'auto': chosen per batch, by its rule
     return 0
 
 def delegate(name:str, args:list) -> int:

@@ -48,12 +48,14 @@ class Scheduler:
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005,
                  compile:bool=False, # the engine backend: torch.compile the engines (a one-off cost per shape, faster replays)
                  continuous:bool=True, # rule 'verify' (and greedy 'ar') on the engine backend: continuous batching (False: batch by batch, as the other rules)
-                 ar_chunk:int=4): # continuous AR: steps per replay between the host's reads (fewer: less idling of finished rows, more host work)
+                 ar_chunk:int=4, # continuous AR: steps per replay between the host's reads (fewer: less idling of finished rows, more host work)
+                 verify_chunk:int=1): # continuous verify: steps per replay, so per streamed event (more: fewer, larger events for a web layer that caps events/s)
         if not (_is_int(max_batch) and max_batch > 0): raise ValueError(f'max_batch must be a positive int, got {max_batch!r}')
         if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
         self.model, self.max_batch, self.backend, self.gather_s = model, max_batch, backend, gather_s
-        if not (_is_int(ar_chunk) and ar_chunk > 0): raise ValueError(f'ar_chunk must be a positive int, got {ar_chunk!r}')
-        self.compile, self.continuous, self.ar_chunk = bool(compile), bool(continuous), ar_chunk
+        for k, v in (('ar_chunk', ar_chunk), ('verify_chunk', verify_chunk)):
+            if not (_is_int(v) and v > 0): raise ValueError(f'{k} must be a positive int, got {v!r}')
+        self.compile, self.continuous, self.ar_chunk, self.verify_chunk = bool(compile), bool(continuous), ar_chunk, verify_chunk
         self.engines = EngineCache(model) if backend != 'reference' else None   # GPU engines kept across batches (graphs captured once per shape)
         self.waiting, self.cv, self.stopping, self.decoding = collections.deque(), threading.Condition(), False, False
         self.batch_sizes = []                                                 # every batch decoded: its number of rows (continuous: the rows it started with)
@@ -115,8 +117,8 @@ class Scheduler:
         _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
         if check_rule(c, batch[0].rule) is None:
             make = lambda: AREngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=self.ar_chunk)
-        else: make = lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile)
-        eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile, self.ar_chunk), make)
+        else: make = lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=self.verify_chunk)
+        eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile, self.ar_chunk, self.verify_chunk), make)
         first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
         fits = lambda r: r.key() == key and len(r.ids) <= P and r.max_tokens <= M
         def front(n:int, pop:bool) -> list:                                   # under the lock: the rows that may join now, oldest first
@@ -268,14 +270,14 @@ def merge_events(got:list) -> dict:
         m[0] += ev[1]; m[1] = ev[2] or m[1]; m[2] = ev[3]
     return {i: tuple(m) for i, m in merged.items()}
 
-def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference', compile:bool=False) -> FastAPI:
-    "The FastAPI app serving `ld` as model `name` (default: the checkpoint folder's name)."
+def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='reference', compile:bool=False, **scheduler) -> FastAPI:
+    "The FastAPI app serving `ld` as model `name` (default: the checkpoint folder's name); `scheduler`: more `Scheduler` options (e.g. verify_chunk)."
     if _WEB_ERROR is not None: raise ImportError(f'cascade serve needs fastapi and its dependencies: {_WEB_ERROR}') from _WEB_ERROR
     from contextlib import asynccontextmanager
     name = name or ld.name
     @asynccontextmanager
     async def lifespan(app):
-        app.state.scheduler = Scheduler(ld.model, max_batch, backend, compile=compile)
+        app.state.scheduler = Scheduler(ld.model, max_batch, backend, compile=compile, **scheduler)
         app.state.dispatch = Dispatch(asyncio.get_running_loop())
         yield
         app.state.scheduler.close()
@@ -343,10 +345,10 @@ def create_app(ld:Loaded, name:str|None=None, max_batch:int=32, backend:str='ref
         return StreamingResponse(sse(), media_type='text/event-stream', headers={'Cache-Control': 'no-cache'})
     return app
 
-def serve(ld:Loaded, host:str='127.0.0.1', port:int=8000, max_batch:int=32, name:str|None=None, backend:str='reference', compile:bool=False):
+def serve(ld:Loaded, host:str='127.0.0.1', port:int=8000, max_batch:int=32, name:str|None=None, backend:str='reference', compile:bool=False, **scheduler):
     "Run the server in the foreground (Ctrl-C stops it cleanly)."
     import uvicorn
-    uvicorn.run(create_app(ld, name, max_batch, backend, compile), host=host, port=port, log_level='info')
+    uvicorn.run(create_app(ld, name, max_batch, backend, compile, **scheduler), host=host, port=port, log_level='info')
 
 # %% ../nbs/18_serve.ipynb #264eaf0d
 class ServerThread:

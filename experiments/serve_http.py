@@ -40,6 +40,7 @@ def start_server(ck:str, port:int, a, log, variant:str='new') -> subprocess.Pope
     import httpx
     args = ['serve', ck, '--host', '127.0.0.1', '--port', str(port), '--max-batch', str(a.max_batch), '--name', 'm', '--device', a.device]
     if a.device.startswith('cuda'): args += ['--backend', 'engine', '--compile']
+    args += ['--verify-chunk', str(a.verify_chunk), '--ar-chunk', str(a.ar_chunk)]
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     first = {'switch': 'sys.setswitchinterval(5e-4); ', 'old': f'sys.path.insert(0, {str(Path(a.old_code or ".").resolve())!r}); '}.get(variant, '')
     cmd = [sys.executable, '-c', f'import sys; {first}import cascade; print("cascade from", cascade.__file__, flush=True); '
@@ -144,6 +145,8 @@ def main(argv=None):
     ap.add_argument('--variants', nargs='+', default=['new'], choices=sorted(VARIANTS), help='server variants (each its own server)')
     ap.add_argument('--old_code', default=None, help="variant 'old': a folder holding an older `cascade` package")
     ap.add_argument('--clients', nargs='+', default=['httpx'], choices=('httpx', 'raw'), help='clients (each a timed burst on every server)')
+    ap.add_argument('--verify_chunk', type=int, default=1, help="the servers' --verify-chunk (verify steps per streamed event)")
+    ap.add_argument('--ar_chunk', type=int, default=4, help="the servers' --ar-chunk (AR steps per streamed event)")
     ap.add_argument('--repeats', type=int, default=1, help='timed bursts per client and server (each a run in the results)')
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--start_timeout', type=float, default=300)
@@ -156,8 +159,8 @@ def main(argv=None):
     if not models: raise SystemExit('nothing to serve: give --cc and/or --ar')
     for _, d, _ in models:                                                  # every input checked before any work
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
-    if a.requests < 1 or a.max_batch < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1 or a.repeats < 1:
-        raise SystemExit('--requests, --max_batch, --prompt_len, --repeats >= 1 and 1 <= --min_new <= --max_new')
+    if min(a.requests, a.max_batch, a.prompt_len, a.repeats, a.verify_chunk, a.ar_chunk) < 1 or not 1 <= a.min_new <= a.max_new:
+        raise SystemExit('--requests, --max_batch, --prompt_len, --repeats, --verify_chunk, --ar_chunk >= 1 and 1 <= --min_new <= --max_new')
     if 'old' in a.variants and not (a.old_code and (Path(a.old_code) / 'cascade' / '__init__.py').is_file()):
         raise SystemExit("variant 'old' needs --old_code DIR holding a cascade package")
     if a.device.startswith('cuda') and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')

@@ -78,6 +78,7 @@ def main(argv=None):
     ap.add_argument('--max_new', type=int, default=256)
     ap.add_argument('--max_batch', type=int, nargs='+', default=[64, 16], help='rows decoded at once (each value a run)')
     ap.add_argument('--ar_chunk', type=int, nargs='+', default=[4], help='continuous AR: steps per replay (each value a run; the first is the baseline)')
+    ap.add_argument('--verify_chunk', type=int, default=1, help='continuous verify: steps per replay (and per streamed event)')
     ap.add_argument('--ar_only', action='store_true', help='only the continuous AR runs (a chunk sweep)')
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=None, help='compiled engines (default: on CUDA)')
     ap.add_argument('--timeout', type=float, default=300)
@@ -88,7 +89,7 @@ def main(argv=None):
     if not a.tiny:                                                          # every input checked before any work
         for d in ((a.ar,) if a.ar_only else (a.cc, a.ar)):
             if not d or not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there (--cc and --ar, or --tiny)')
-    if a.requests < 1 or min(a.max_batch) < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1:
+    if a.requests < 1 or min(a.max_batch + a.ar_chunk) < 1 or a.verify_chunk < 1 or not 1 <= a.min_new <= a.max_new or a.prompt_len < 1:
         raise SystemExit('--requests, --max_batch, --prompt_len >= 1 and 1 <= --min_new <= --max_new')
     dev = torch.device(a.device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
@@ -125,7 +126,8 @@ def main(argv=None):
     torch.backends.cuda.matmul.allow_tf32 = False
     def timed(model, B, mode, rule, ar_chunk=4):
         "One scheduler, the burst twice (the first builds and compiles its engines): the second pass's numbers."
-        sch = Scheduler(model, max_batch=B, backend='engine', gather_s=0.005, compile=compile_, continuous=mode != 'batch', ar_chunk=ar_chunk)
+        sch = Scheduler(model, max_batch=B, backend='engine', gather_s=0.005, compile=compile_, continuous=mode != 'batch', ar_chunk=ar_chunk,
+                        verify_chunk=a.verify_chunk)
         try:
             t = time.time(); burst(sch, reqs, sync, a.timeout, rule); sch.wait_idle(a.timeout); warm_s = time.time() - t
             built, n0, j0 = sch.engines.built, len(sch.batch_sizes), sch.joined
