@@ -183,6 +183,21 @@ class EngineCache:
         self.busy.discard(id(eng))
     def __len__(self): return len(self.engines)
 
+def _decode_args(model:CascadeLM, prompts, rule, max_new_tokens, temperature, top_p, seed, backend, device) -> tuple:
+    "`decode_rows`' and `decode_many`'s shared checks: (parsed rule, rows on `device`, limits, temperature, top_p, resolved backend)."
+    c = model.cfg
+    rule = check_rule(c, rule)
+    rows = _rows(prompts, device)
+    lim = _limits(max_new_tokens, len(rows))
+    temperature, top_p = check_sampling(temperature, top_p)
+    if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
+    if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
+    if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
+    if (rule is None or c.token_shift) and any(len(p) == 0 for p in rows):
+        raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
+    check_prompts(model, rows, max(lim))
+    return rule, rows, lim, temperature, top_p, backend
+
 def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or a (B, P) tensor
                 rule='threshold:0.9', # a rule string or StepRule; 'ar' / None: the AR decoder (causal models); 'verify': draft and verify (clean-causal)
                 max_new_tokens=64, # an int, or one per row
@@ -194,19 +209,11 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
     "Decode a ragged batch; yield a `Step` per committed block. Every argument is checked before any work."
     c = model.cfg
     rule_key = rule if isinstance(rule, str) else ('object', rule)           # an engine is built for one rule: its string, or the object itself
-    rule = check_rule(c, rule)
-    rows = _rows(prompts, model.tok.weight.device)
-    lim = _limits(max_new_tokens, len(rows))
-    temperature, top_p = check_sampling(temperature, top_p)
-    if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
-    if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
     if not isinstance(compile, bool): raise ValueError(f'compile must be a bool, got {compile!r}')
     if engines is not None and not (isinstance(engines, EngineCache) and engines.model is model):
         raise ValueError('engines must be an EngineCache built for this model')
-    if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
-    if (rule is None or c.token_shift) and any(len(p) == 0 for p in rows):
-        raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
-    check_prompts(model, rows, max(lim))
+    rule, rows, lim, temperature, top_p, backend = _decode_args(model, prompts, rule, max_new_tokens, temperature, top_p, seed, backend,
+                                                                 model.tok.weight.device)
     B, M = len(rows), max(lim)
     def engine(kind, make):                                                   # (engine, its rows, release): one per call, or the cache's for this shape
         if engines is None: return make(B, max(len(p) for p in rows), M), rows, lambda: None
@@ -275,18 +282,10 @@ def decode_many(model:CascadeLM, prompts, # any number of token-id lists (ragged
     """Decode many prompts for their final text: {tokens: per prompt the generated ids, cut before EOS, in input order;
     nfe: the forwards run; how: continuous batching or consecutive batches}. Every argument is checked before any work."""
     from tqdm.auto import tqdm
-    c, dev = model.cfg, model.tok.weight.device
+    dev = model.tok.weight.device
     if not (_is_int(batch_size) and batch_size > 0): raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
     if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be a positive int, got {max_new_tokens!r}')
-    if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
-    parsed = check_rule(c, rule)
-    rows = _rows(prompts, 'cpu')
-    temperature, top_p = check_sampling(temperature, top_p)
-    if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
-    if (parsed is None or c.token_shift) and any(len(p) == 0 for p in rows):
-        raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
-    check_prompts(model, rows, max_new_tokens)
-    if backend == 'auto': backend = auto_backend(c, parsed, dev)
+    parsed, rows, _, temperature, top_p, backend = _decode_args(model, prompts, rule, max_new_tokens, temperature, top_p, seed, backend, 'cpu')
     if isinstance(parsed, DraftVerify) and backend == 'engine':
         if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily: temperature must be 0, got {temperature}")
         from cascade.engine import VerifyEngine
