@@ -12,25 +12,29 @@ carries at most 64 MiB, so every call runs the SAME command and does what its in
   3. the teacher's val NLL and greedy samples (KEEP/teacher.json);
   4. training (cascade.train.train, init = KEEP/teacher_b1, checkpoints in KEEP/runs/<run>); it stops after
      --time_limit_s with a checkpoint and the next call resumes it;
-  5. when training is complete: the ratios and samples, written to --out.
+  5. when training is complete: the ratios and samples, written to --out; each trained model is saved with its tokenizer
+     to KEEP/models/<run> (float32), where `experiments/evaluate_tasks.py` and `experiments/verify_bench.py` read it
+     in the same chain (the model is too large to come back).
 A call that lacks an input says what it waits for and exits 0.
 
     python experiments/convert_smollm2.py --keep /root/keep --run b4_ts_lr5e-4_60M_m0.3-0.8_ar0.2 --out results/convert_smollm2.json
     python experiments/convert_smollm2.py --tiny --keep /tmp/smol_tiny     # the whole path on the CPU: a tiny random Llama
-Run names: experiments/convert_nano.py (b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<lo>-<hi>][_ar<p>][_comp][_cur...]).
+Run names: experiments/convert_nano.py (b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<lo>-<hi>][_ar<p>][_comp][_cc<w>][_cur...]);
+an AR twin may also be `ar_lr<lr>_<tokens>M`: the teacher continued with the causal-LM objective alone (block 1, no token
+shift), a plain causal LM that AREngine and lm-eval's exact path decode.
 """
-import argparse, json, math, shutil, sys, time
+import argparse, json, math, re, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from convert_nano import parse_run, l2r, elbo_batches                     # same estimators as the nano conversion
+from convert_nano import parse_run as parse_block_run, l2r as l2r_blocks, elbo_batches, teacher_nll   # the nano conversion's estimators
 from cascade.config import CascadeConfig
 from cascade.convert import convert, load_llama, save_converted, load_converted
 from cascade.data import find_parts, join_file, unpack_transport, load_index, DataError
 from cascade.train import TrainConfig, train, _val_windows
-from cascade.sampler import SamplerConfig, generate
+from cascade.sampler import SamplerConfig, generate, generate_verify
 from cascade.results import make_result, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +45,20 @@ PROMPTS = ['The capital of France is', 'def fibonacci(n):', 'static int __init',
 
 def log(*a): print('[convert_smollm2]', *a, flush=True)
 
+def l2r(model, windows, batch:int, device, k=None) -> float:
+    "Exact NLL of left-to-right decoding (nats/token, first token of each window excluded); a plain causal LM by its causal forward."
+    if model.cfg.block_size == 1 and not model.cfg.token_shift and k is None: return teacher_nll(model, windows, batch, device)[0]
+    return l2r_blocks(model, windows, batch, device, k)
+
+AR_RUN = re.compile(r'^ar_lr([0-9.e-]+)_(\d+)M$')
+
+def parse_run(name:str) -> dict:
+    "A run's settings: convert_nano's block-diffusion names, or `ar_lr<lr>_<tokens>M` (the causal-LM objective at block 1)."
+    m = AR_RUN.match(name)
+    if m is None: return dict(parse_block_run(name), objective='cascade')
+    return dict(block_size=1, token_shift=False, lr=float(m[1]), tokens=int(m[2]) * 1_000_000, m_min=1e-3, m_max=1.0, ar_mix=0.0,
+                complementary=False, clean_causal=False, ar_weight=0.0, block_schedule='', objective='ar')
+
 def teacher_tokenizer(tok):
     "SmolLM2-Instruct's tokenizer with eos = its document separator (the corpus shards end documents with it)."
     if tok.convert_tokens_to_ids(SEPARATOR) in (None, tok.unk_token_id): raise DataError(f'the teacher tokenizer has no {SEPARATOR}')
@@ -48,9 +66,9 @@ def teacher_tokenizer(tok):
     return tok
 
 def prepare_teacher(a, keep:Path) -> Path|None:
-    "KEEP/teacher_b1 (the block-1 conversion, saved with its tokenizer), or None while GGUF parts are still missing."
+    "KEEP/teacher_b1 (the block-1 conversion, saved with its tokenizer) and KEEP/teacher_ar, or None while GGUF parts are still missing."
     out = keep / 'teacher_b1'
-    if (out / 'config.json').is_file(): return out
+    if (out / 'config.json').is_file() and (keep / 'teacher_ar' / 'config.json').is_file(): return out
     src = a.teacher
     if src is None:                                                        # the GGUF, from parts carried over several calls
         (keep / 'parts').mkdir(parents=True, exist_ok=True)
@@ -75,8 +93,11 @@ def prepare_teacher(a, keep:Path) -> Path|None:
         keep.mkdir(parents=True, exist_ok=True); (keep / 'tokenizer.json').write_bytes(raw)
         tok = PreTrainedTokenizerFast(tokenizer_file=str(keep / 'tokenizer.json'), eos_token=SEPARATOR)
         log(f'tokenizer: {tp} (the shards\' tokenizer, sha256 {got[:12]}...)')
-    convert(hf, 1, teacher_tokenizer(tok), max_seq_len=a.seq_len, attn_backend='flex' if torch.cuda.is_available() else 'sdpa', out=out)
-    log(f'teacher converted at block size 1 -> {out} ({time.time() - t:.0f}s)')
+    tok = teacher_tokenizer(tok)
+    for d, shift in ((out, True), (keep / 'teacher_ar', False)):         # token-shift form (the conversions' init) and the plain causal LM
+        convert(hf, 1, tok, token_shift=shift, max_seq_len=a.seq_len, attn_backend='flex' if torch.cuda.is_available() else 'sdpa', out=d)
+    log(f'teacher converted at block size 1 -> {out}, and as a plain causal LM (no token shift: the AR twin\'s init, AREngine\'s '
+        f'baseline, lm-eval\'s exact path) -> {keep / "teacher_ar"} ({time.time() - t:.0f}s)')
     return out
 
 def prepare_data(a, keep:Path) -> Path|None:
@@ -92,7 +113,7 @@ def prepare_data(a, keep:Path) -> Path|None:
     return tokens
 
 def samples(model, tok, dev, ks) -> dict:
-    "Greedy continuations of PROMPTS at each K (steps per block); an error is recorded, not raised."
+    "Greedy continuations of PROMPTS at each K (steps per block), and by draft and verify for a clean-causal model; an error is recorded, not raised."
     out, prompts = {}, [tok(p).input_ids for p in PROMPTS]
     c = model.cfg; n = min(48, c.max_seq_len - max(map(len, prompts)) - 2 * c.block_size)   # fits the cache
     for k in ks:
@@ -100,6 +121,9 @@ def samples(model, tok, dev, ks) -> dict:
             g = generate(model, prompts, SamplerConfig(max_new_tokens=n, k=k, stop_at_eos=True))
             out[f'k{k}'] = [dict(prompt=p, text=tok.decode(t)) for p, t in zip(PROMPTS, g.tokens)]
         except Exception as e: out[f'k{k}'] = f'{type(e).__name__}: {e}'
+    if c.clean_causal:                                                      # the causal stream's greedy decode (what rule verify emits)
+        try: out['verify'] = [dict(prompt=p, text=tok.decode(t)) for p, t in zip(PROMPTS, generate_verify(model, prompts, n)['tokens'])]
+        except Exception as e: out['verify'] = f'{type(e).__name__}: {e}'
     return out
 
 def main(argv=None):
@@ -150,9 +174,14 @@ def main(argv=None):
     if not tj.is_file():
         t = time.time()
         t_nll = l2r(teacher, windows, eb, dev)                               # block 1: the teacher's exact AR NLL
+        t_ar = l2r(load_converted(keep / 'teacher_ar', device=dev)[0], windows[:16], eb, dev)   # the unshifted form: the same LM
+        t_sh = l2r(teacher, windows[:16], eb, dev)
+        if abs(t_ar - t_sh) > 0.01: raise SystemExit(f'teacher_ar (NLL {t_ar:.5f}) is not the teacher (NLL {t_sh:.5f}) on 16 windows')
         tj.write_text(json.dumps(dict(teacher_nll=t_nll, teacher_ppl=math.exp(t_nll), n_windows=len(windows), wall_s=time.time() - t,
+                                      teacher_ar_check=dict(windows=16, nll_shifted=t_sh, nll_unshifted=t_ar),
                                       samples=samples(teacher, tok, dev, [1]))))
-        log(f'teacher val NLL {t_nll:.4f} (PPL {math.exp(t_nll):.3f}) on {len(windows)} windows of {a.seq_len}')
+        log(f'teacher val NLL {t_nll:.4f} (PPL {math.exp(t_nll):.3f}) on {len(windows)} windows of {a.seq_len}; '
+            f'unshifted form {t_ar:.5f} vs {t_sh:.5f} on 16')
     T = json.loads(tj.read_text()); del teacher
     rows, smp = [], dict(teacher_k1=T['samples']['k1'])
     for run in [a.run] + ([a.twin] if a.twin else []):                      # the twin starts once the main run is done
@@ -205,13 +234,17 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
     if cached.is_file(): d = json.loads(cached.read_text()); return d['row'], d['samples']
     if time_left < 60: log(f'{run}: under a minute left in this call: run the same command again to continue'); return None
     s = parse_run(run)
+    if s['objective'] == 'ar': teacher_dir = teacher_dir.parent / 'teacher_ar'   # the causal-LM objective starts from the unshifted form
     steps = max(1, round(s['tokens'] / (a.batch_size * a.seq_len)))
     if a.max_steps: steps = min(steps, a.max_steps)
     cfg = CascadeConfig(**{**CascadeConfig.load(teacher_dir / 'config.json').to_dict(), 'block_size': s['block_size'],
-                           'token_shift': s['token_shift'], 'max_seq_len': a.seq_len, 'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
+                           'token_shift': s['token_shift'], 'clean_causal': s['clean_causal'], 'max_seq_len': a.seq_len,
+                           'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
+    recipe = (dict(objective='ar') if s['objective'] == 'ar' else
+              dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], complementary=s['complementary'],
+                   block_schedule=s['block_schedule']))
     tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps,
-                     lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'],
-                     complementary=s['complementary'], block_schedule=s['block_schedule'], eval_every=0, eval_batches=1,
+                     lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), **recipe, eval_every=0, eval_batches=1,
                      eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda', results_dir='', progress=False,
                      resume='auto', save_final=False, init=str(teacher_dir), log_every=50, ckpt_every=a.ckpt_every, time_limit_s=time_left)
     r = train(tc, cfg)
@@ -225,11 +258,14 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
     row['l2r_nll'] = l2r(model, windows, eb, dev); row['l2r_ratio'] = math.exp(row['l2r_nll'] - T['teacher_nll'])
     if bs % 2 == 0:
         g = bs // 2; row[f'l2r_k{g}_nll'] = l2r(model, windows, eb, dev, g); row[f'l2r_k{g}_ratio'] = math.exp(row[f'l2r_k{g}_nll'] - T['teacher_nll'])
-    row['elbo_nll'], row['elbo_se'] = elbo_batches(model, windows, eb, a.eval_draws, dev)
-    row['elbo_ratio'] = math.exp(row['elbo_nll'] - T['teacher_nll'])
+    if s['objective'] != 'ar':                                              # a plain causal LM has no masked-diffusion bound
+        row['elbo_nll'], row['elbo_se'] = elbo_batches(model, windows, eb, a.eval_draws, dev)
+        row['elbo_ratio'] = math.exp(row['elbo_nll'] - T['teacher_nll'])
     log(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}))
     prefix = 'twin_' if bs == 1 else ''
     smp = {f'{prefix}{k}': v for k, v in samples(model, tok, dev, sorted({bs, max(1, bs // 2)})).items()}
+    save_converted(model, tok, keep / 'models' / run)                       # float32, with the tokenizer: for the evaluation calls
+    log(f'{run}: saved to {keep / "models" / run}')
     cached.parent.mkdir(parents=True, exist_ok=True); cached.write_text(json.dumps(dict(row=row, samples=smp)))
     return row, smp
 

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from cascade.model import CascadeLM
 from cascade.data import load_tokenizer
 from cascade.engine import AREngine, VerifyEngine
-from cascade.bench import val_prompts, _time_all, unigram_entropy, judge_ppl
+from cascade.bench import val_prompts as bench_val_prompts, _time_all, unigram_entropy, judge_ppl
 from cascade.quality import normalize_code
 from cascade.quality import paired_bootstrap
 from cascade.results import make_result, write_result
@@ -104,6 +104,8 @@ def main(argv=None):
                     help="part 4: generate_many's refill_at, each a run with each --max_refill (0: its default, min(max_refill, max(1, rows // 8)))")
     ap.add_argument('--task_dtype', default='fp32', choices=('fp32', 'bf16'), help="the task's decode precision (the speed runs are bf16)")
     ap.add_argument('--profile', action='store_true', help='per row: kernels per forward and the top kernels of one profiled generate (CUDA)')
+    ap.add_argument('--tokenizer', default='', help="a folder with the models' tokenizer (e.g. the --cc folder of a converted SmolLM2); default: the nano tokenizer")
+    ap.add_argument('--val_tokens', default='', help="a token folder whose val split gives the speed runs' prompts; default: the committed sample")
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--out', default='results/verify_bench_gpu.json')
@@ -112,6 +114,8 @@ def main(argv=None):
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
     if a.ar_random: a.judge_at = 0
     if a.task_items and not Path(a.task).is_file(): raise SystemExit(f'{a.task}: no task file')
+    if a.tokenizer and not Path(a.tokenizer).is_dir(): raise SystemExit(f'--tokenizer {a.tokenizer}: no such folder')
+    if a.val_tokens and not (Path(a.val_tokens) / 'index.json').is_file(): raise SystemExit(f'--val_tokens {a.val_tokens}: no token folder (index.json) there')
     if a.task_items and a.reference and not Path(a.reference).is_file(): raise SystemExit(f'{a.reference}: no such result')
     if a.queue < 0 or min(a.queue_batch) < 1 or min(a.max_refill + a.refill_at) < 0: raise SystemExit('--queue, --max_refill and --refill_at must be >= 0, --queue_batch >= 1')
     if min(a.batch_sizes, default=1) < 1 or a.batch1_prompts < 1 or a.repeats < 1 or a.max_new_tokens < 1: raise SystemExit('batch sizes, --repeats, --max_new_tokens must be >= 1')
@@ -129,11 +133,15 @@ def main(argv=None):
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     torch.backends.cuda.matmul.allow_tf32 = False
     if a.threads: torch.set_num_threads(a.threads)
-    tok = load_tokenizer()
+    if a.tokenizer:
+        from transformers import AutoTokenizer
+        tok = AutoTokenizer.from_pretrained(a.tokenizer)
+    else: tok = load_tokenizer()
+    val_prompts = lambda n, L: bench_val_prompts(n, L, a.val_tokens or None)
     t0 = time.time()
     out = dict()
     cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16',
-               prompts='evenly spaced windows of data/sample/val.bin (cascade.bench.val_prompts)',
+               prompts=f"evenly spaced windows of the val split of {a.val_tokens or 'data/sample'} (cascade.bench.val_prompts)",
                decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
     import hashlib
     for k, d in (('cc', a.cc), ('ar', a.ar)):                                # which weights ran, whatever folder they were read from
@@ -144,21 +152,22 @@ def main(argv=None):
         return write_result(a.out, make_result(Path(a.out).stem, 'verify_bench', cfg, out, seed=0, device=dev))
     # 1. graphs = eager on the device (float32)
     m32 = CascadeLM.from_pretrained(a.cc, device=dev, dtype=torch.float32).eval()
+    n_chk = min(64, a.max_new_tokens)                                        # new tokens of the exactness checks
     pr = val_prompts(4, a.prompt_len)
-    e1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda', attn=a.attn).generate(pr)
-    e0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate(pr)        # the dense-mask eager engine: the reference
+    e1 = VerifyEngine(m32, 4, a.prompt_len, n_chk, graphs=dev.type == 'cuda', attn=a.attn).generate(pr)
+    e0 = VerifyEngine(m32, 4, a.prompt_len, n_chk, graphs=False).generate(pr)        # the dense-mask eager engine: the reference
     same = all(e1[k] == e0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
     out['graphs_equal_eager'] = same
-    print(f'graph replay = eager (float32, batch 4, 64 tokens): {same}', flush=True)
+    print(f'graph replay = eager (float32, batch 4, {n_chk} tokens): {same}', flush=True)
     if not same: raise SystemExit('graph replay differs from the eager engine')
     pr6 = val_prompts(6, a.prompt_len)                                       # continuous batching: 6 prompts through 4 rows
-    m1 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=dev.type == 'cuda', attn=a.attn).generate_many(pr6)
-    m0 = VerifyEngine(m32, 4, a.prompt_len, 64, graphs=False).generate_many(pr6)
+    m1 = VerifyEngine(m32, 4, a.prompt_len, n_chk, graphs=dev.type == 'cuda', attn=a.attn).generate_many(pr6)
+    m0 = VerifyEngine(m32, 4, a.prompt_len, n_chk, graphs=False).generate_many(pr6)
     out['many_graphs_equal_eager'] = all(m1[k] == m0[k] for k in ('tokens', 'steps', 'accepted', 'drafted'))
     print(f"generate_many, graph replay = eager (float32, 6 prompts through 4 rows): {out['many_graphs_equal_eager']}", flush=True)
     if not out['many_graphs_equal_eager']: raise SystemExit('generate_many: graph replay differs from the eager engine')
     if dev.type == 'cuda' and a.compile:                                     # compiled kernels may round differently: reported, not required
-        e2 = VerifyEngine(m32, 4, a.prompt_len, 64, compile=True, compile_step=a.compile_step, attn=a.attn).generate(pr)
+        e2 = VerifyEngine(m32, 4, a.prompt_len, n_chk, compile=True, compile_step=a.compile_step, attn=a.attn).generate(pr)
         out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
         print(f"compiled = eager tokens (float32): {out['compiled_equal_eager']}", flush=True)
     # 2. quality on the task

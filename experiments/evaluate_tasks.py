@@ -1,0 +1,122 @@
+"""Several models on several lm-eval tasks in one process, and the matched-quality verdict of each against a reference
+model (issue 13): lm-eval's own `simple_evaluate` with the `cascade` model (`cascade.evaluation.CascadeEvalLM`), offline,
+on the pinned task files of `tasks/` (sha256-checked first). A plain script, so that it runs where papermill is absent
+(the GPU machine, with the wheelhouse `.whl/` of scripts/gpu_wheels.sh).
+
+For every model x task: lm-eval's aggregate metrics with their standard errors, the per-item scores (`log_samples`), the
+NFE, tokens/s and log-likelihood estimator of `CascadeEvalLM.describe()`. For every model but the reference, per task
+the paired bootstrap of `cascade.quality.paired_bootstrap` on the task's primary metric (`PRIMARY`: acc_norm for the
+multiple-choice tasks, acc for LAMBADA, exact match for code_line) and `cascade.quality.matched_quality` over all tasks
+(every task within 2 points of the reference). The result is written after each model, so a run cut short keeps what
+it measured.
+
+    python experiments/evaluate_tasks.py --models teacher=PATH twin=PATH cc3=PATH:verify --reference twin \\
+        --tasks olmo_arc_easy olmo_hellaswag olmo_piqa olmo_lambada code_line --limit 0 --batch_size 64 --out results/X.json
+
+A model is `name=FOLDER[:rule]` (rule as in `cascade.evaluation.parse_rule`; none: `ar` for a causal LM); `--limit 0`
+runs every item of each task file.
+"""
+import argparse, json, logging, os, sys, time
+from pathlib import Path
+
+PRIMARY = dict(olmo_arc_easy='acc_norm', olmo_hellaswag='acc_norm', olmo_piqa='acc_norm', olmo_lambada='acc',
+               code_line='code_exact_match')
+
+
+def parse_models(specs:list) -> dict:
+    "{name: (folder, rule or None)} from `name=FOLDER[:rule]`; a clear error for a malformed spec, a repeated name or a missing folder."
+    out = {}
+    for spec in specs:
+        name, eq, rest = spec.partition('=')
+        if not eq or not name or not rest: raise SystemExit(f'--models {spec!r}: expected name=FOLDER[:rule]')
+        folder, _, rule = rest.partition(':')
+        if name in out: raise SystemExit(f'--models: the name {name!r} appears twice')
+        if not (Path(folder) / 'config.json').is_file(): raise SystemExit(f'--models {spec!r}: no checkpoint in {folder} (no config.json)')
+        out[name] = (folder, rule or None)
+    return out
+
+
+def per_item(samples:list, metric:str) -> list:
+    "The per-item values of `metric` in lm-eval's logged samples, in document order."
+    s = sorted(samples, key=lambda x: x['doc_id'])
+    if s and metric not in s[0]: raise KeyError(f'metric {metric!r} not in the logged samples (keys: {sorted(s[0])})')
+    return [float(x[metric]) for x in s]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--models', nargs='+', required=True, help='name=FOLDER[:rule] ...')
+    ap.add_argument('--tasks', nargs='+', default=list(PRIMARY), help='task names of tasks/manifest.json')
+    ap.add_argument('--reference', default='', help='the model every other is judged against (default: the first)')
+    ap.add_argument('--limit', type=int, default=0, help='items per task (the first ones); 0 = all')
+    ap.add_argument('--batch_size', type=int, default=16)
+    ap.add_argument('--dtype', default='', help="the models' dtype (e.g. float32); default: CascadeEvalLM's")
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--bootstrap_iters', type=int, default=1000, help="lm-eval's standard errors")
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args(argv)
+    models = parse_models(a.models)                                          # every input checked before any work
+    ref = a.reference or next(iter(models))
+    if ref not in models: raise SystemExit(f'--reference {ref!r} is not one of the models {list(models)}')
+    if a.limit < 0 or a.batch_size < 1: raise SystemExit('--limit must be >= 0 and --batch_size >= 1')
+    os.environ.update(HF_DATASETS_OFFLINE='1', HF_HUB_OFFLINE='1', TOKENIZERS_PARALLELISM='false')
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+    from cascade.evaluation import CascadeEvalLM, task_include_path, read_manifest, verify_task_files
+    from cascade.quality import matched_quality
+    from cascade.results import make_result, write_result
+    man = read_manifest()['tasks']
+    bad = [t for t in a.tasks if t not in man]
+    if bad: raise SystemExit(f'--tasks {bad}: not in tasks/manifest.json ({sorted(man)})')
+    verify_task_files()                                                      # every task file's sha256 against the manifest
+    logging.getLogger('lm_eval').setLevel(logging.WARNING)
+    tm = TaskManager(include_path=str(task_include_path()))
+    cfg = dict(vars(a), models={k: dict(folder=f, rule=r) for k, (f, r) in models.items()}, reference=ref,
+               task_sha256={t: man[t]['sha256'] for t in a.tasks}, primary={t: PRIMARY.get(t) for t in a.tasks},
+               matched_rule='every task: the lower end of the 95% paired-bootstrap interval of (model - reference) on the '
+                            'primary metric above -0.02 (cascade.quality.matched_quality)')
+    rows, items, t_all = {}, {}, time.time()
+    def save():
+        out = dict(rows=rows, per_item=items, wall_s=time.time() - t_all)
+        if ref in items:                                                     # the verdicts of every model measured so far
+            out['verdicts'] = {}
+            for name in items:
+                if name == ref: continue
+                pairs = {t: (items[ref][t][PRIMARY[t]], items[name][t][PRIMARY[t]]) for t in a.tasks if PRIMARY.get(t)}
+                out['verdicts'][name] = matched_quality(tasks=pairs, seed=a.seed)
+        return write_result(a.out, make_result(Path(a.out).stem, 'eval', cfg, out, seed=a.seed,
+                                               command='python experiments/evaluate_tasks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)))
+    order = [ref] + [n for n in models if n != ref]                          # the reference first: verdicts appear as models finish
+    for name in order:
+        folder, rule = models[name]
+        t0 = time.time()
+        lm = CascadeEvalLM(pretrained=folder, rule=rule, batch_size=a.batch_size, seed=a.seed, dtype=a.dtype or None)
+        res = lm_eval.simple_evaluate(model=lm, tasks=list(a.tasks), limit=a.limit or None, task_manager=tm, log_samples=True,
+                                      bootstrap_iters=a.bootstrap_iters)
+        d = lm.describe()
+        rows[name] = dict(folder=folder, rule=d['rule'], block_size=d['block_size'], likelihood=d['likelihood_estimator'],
+                          decoder=d['decoder'], device=d['device'], loglikelihood=d['loglikelihood'], generate=d['generate'],
+                          wall_s=time.time() - t0, tasks={})
+        items[name] = {}
+        for t in a.tasks:
+            r = {k.split(',')[0]: v for k, v in res['results'][t].items() if ',' in k and isinstance(v, (int, float))}
+            rows[name]['tasks'][t] = dict(r, n=len(res['samples'][t]))
+            metrics = [k for k in r if not k.endswith('_stderr') and k != 'perplexity']   # lambada's per-item perplexity is a log-likelihood
+            items[name][t] = {m: per_item(res['samples'][t], m) for m in metrics}
+            prim = PRIMARY.get(t)
+            print(f"{name:10s} {t:16s} " + '  '.join(f'{k} {v:.4f}' for k, v in r.items() if not k.endswith('_stderr'))
+                  + (f'  (primary {prim})' if prim else ''), flush=True)
+        g = d['generate']
+        if g['tokens']: print(f"{name:10s} generate: {g['nfe_per_token']:.3f} forwards per token, {g['tokens_per_s']:.0f} tokens/s", flush=True)
+        del lm
+        import torch
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
+        path = save()
+        if name != ref:
+            v = json.loads(Path(path).read_text())['metrics']['verdicts'][name]
+            for t, b in v['tasks'].items(): print(f"  {name} vs {ref} {t}: diff {b['diff']:+.4f} CI [{b['ci'][0]:+.4f}, {b['ci'][1]:+.4f}] -> {b['verdict']}")
+            print(f"  {name} vs {ref}: {v['verdict']}", flush=True)
+    print(f'wrote {save()}')
+
+
+if __name__ == '__main__': main()
