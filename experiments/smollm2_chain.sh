@@ -18,7 +18,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KEEP=${KEEP:-/root/keep}; RUN=${SMOL_RUN:-b4_ts_lr5e-4_30M_m0.3-0.8_cc3}; TWIN=${SMOL_TWIN:-ar_lr5e-4_30M}
-LIMIT=${LIMIT:-450}; DEST=${OUT:-results}
+LIMIT=${LIMIT:-450}; DEST=${OUT:-results}; CALL_S=${CALL_S:-570}   # CALL_S: this call's own time (one device command runs <= 600 s)
 CONV=results/convert_smollm2_cc3.json; EVAL=results/eval_smollm2_gpu.json; BENCH=results/verify_bench_smollm2.json
 mkdir -p "$KEEP" results "$DEST"
 for w in .whl .whl_eval .whl_f; do                                    # carried wheels (fastcore; lm-eval for the task call)
@@ -34,16 +34,17 @@ if [ ! -f "$KEEP/results/$(basename "$CONV")" ]; then echo "smollm2_chain: train
 M="$KEEP/models"
 if [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
   python3 -c 'import lm_eval' 2>/dev/null || { echo "smollm2_chain: lm_eval missing: carry .whl_eval (scripts/gpu_wheels.sh .whl_eval)"; back; exit 2; }
-  timeout 540 python3 experiments/evaluate_tasks.py --models teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify" \
+  if [ $((CALL_S - SECONDS)) -lt 360 ]; then echo "smollm2_chain: the tasks take the next call"; back; exit 0; fi
+  timeout $((CALL_S - SECONDS)) python3 experiments/evaluate_tasks.py --models teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify" \
     --reference twin --tasks ${TASKS:-olmo_lambada olmo_hellaswag olmo_piqa olmo_arc_easy code_line} --out "$EVAL" ${EVAL_ARGS:---limit 0 --batch_size 64} \
     2>&1 | tee -a "$KEEP/logs/eval_smollm2.log" | grep -v -E 'it/s\]|Generating|Loading weights'
   [ -f "$EVAL" ] && cp "$EVAL" "$DEST"/                                 # what it measured, also when cut short
   python3 -c "import json,sys; sys.exit('cascade' not in json.load(open('$EVAL'))['metrics']['rows'])" 2>/dev/null && cp "$EVAL" "$KEEP/results/"
-  back; exit 0                                                          # the speed runs take the next call
 fi
-if [ ! -f "$KEEP/results/$(basename "$BENCH")" ]; then
-  timeout 560 python3 experiments/verify_bench.py --cc "$M/$RUN" --ar "$KEEP/teacher_ar" --tokenizer "$M/$RUN" --val_tokens "$KEEP/tokens" \
-    --task_items 0 --out "$BENCH" ${BENCH_ARGS:---batch_sizes 1 16 64 --repeats 3 --batch1_prompts 8 --queue 256 --queue_batch 64} \
+if [ -f "$KEEP/results/$(basename "$EVAL")" ] && [ ! -f "$KEEP/results/$(basename "$BENCH")" ]; then
+  if [ $((CALL_S - SECONDS)) -lt 300 ]; then echo "smollm2_chain: the speed runs take the next call"; back; exit 0; fi
+  timeout $((CALL_S - SECONDS)) python3 experiments/verify_bench.py --cc "$M/$RUN" --ar "$KEEP/teacher_ar" --tokenizer "$M/$RUN" --val_tokens "$KEEP/tokens" \
+    --task_items 0 --out "$BENCH" ${BENCH_ARGS:---batch_sizes 1 16 64 --repeats 3 --batch1_prompts 4 --queue 256 --queue_batch 64} \
     2>&1 | tee -a "$KEEP/logs/verify_bench_smollm2.log" | grep -v -E 'it/s\]|Loading weights'
   [ -f "$BENCH" ] && cp "$BENCH" "$DEST"/ && grep -q '"queues"' "$BENCH" && cp "$BENCH" "$KEEP/results/"
 fi
