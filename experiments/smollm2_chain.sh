@@ -17,7 +17,7 @@
 # them with a tiny random Llama).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-KEEP=${KEEP:-/root/keep}; RUN=${SMOL_RUN:-b4_ts_lr5e-4_30M_m0.3-0.8_cc3}; TWIN=${SMOL_TWIN:-ar_lr5e-4_30M}
+KEEP=${KEEP:-/root/keep}; RUN=${SMOL_RUN:-b4_ts_lr5e-4_20M_m0.3-0.8_cc3}; TWIN=${SMOL_TWIN:-ar_lr5e-4_20M}
 LIMIT=${LIMIT:-450}; DEST=${OUT:-results}; CALL_S=${CALL_S:-570}   # CALL_S: this call's own time (one device command runs <= 600 s)
 CONV=results/convert_smollm2_cc3.json; EVAL=results/eval_smollm2_gpu.json; BENCH=results/verify_bench_smollm2.json
 mkdir -p "$KEEP" results "$DEST"
@@ -44,7 +44,7 @@ fi
 if [ -f "$KEEP/results/$(basename "$EVAL")" ] && [ ! -f "$KEEP/results/$(basename "$BENCH")" ]; then
   if [ $((CALL_S - SECONDS)) -lt 300 ]; then echo "smollm2_chain: the speed runs take the next call"; back; exit 0; fi
   timeout $((CALL_S - SECONDS)) python3 experiments/verify_bench.py --cc "$M/$RUN" --ar "$KEEP/teacher_ar" --tokenizer "$M/$RUN" --val_tokens "$KEEP/tokens" \
-    --task_items 0 --out "$BENCH" ${BENCH_ARGS:---batch_sizes 1 16 64 --repeats 3 --batch1_prompts 4 --queue 256 --queue_batch 64} \
+    --task_items 0 --out "$BENCH" ${BENCH_ARGS:---batch_sizes 1 16 64 --repeats 2 --batch1_prompts 4 --queue 256 --queue_batch 64} \
     2>&1 | tee -a "$KEEP/logs/verify_bench_smollm2.log" | grep -v -E 'it/s\]|Loading weights'
   [ -f "$BENCH" ] && cp "$BENCH" "$DEST"/ && grep -q '"queues"' "$BENCH" && cp "$BENCH" "$KEEP/results/"
 fi
