@@ -17,7 +17,7 @@
 # them with a tiny random Llama).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-KEEP=${KEEP:-/root/keep}; RUN=${SMOL_RUN:-b4_ts_lr5e-4_20M_m0.3-0.8_cc3}; TWIN=${SMOL_TWIN:-ar_lr5e-4_20M}
+KEEP=${KEEP:-/root/keep}; RUN=${SMOL_RUN:-b4_ts_lr5e-4_20M_m0.3-0.8_cc3}; TWIN=${SMOL_TWIN-ar_lr5e-4_20M}   # SMOL_TWIN='': no twin (judged against the teacher)
 LIMIT=${LIMIT:-450}; DEST=${OUT:-results}; CALL_S=${CALL_S:-570}   # CALL_S: this call's own time (one device command runs <= 600 s)
 CONV=results/convert_smollm2_cc3.json; EVAL=results/eval_smollm2_gpu.json; BENCH=results/verify_bench_smollm2.json
 mkdir -p "$KEEP" results "$DEST"
@@ -35,8 +35,10 @@ M="$KEEP/models"
 if [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
   python3 -c 'import lm_eval' 2>/dev/null || { echo "smollm2_chain: lm_eval missing: carry .whl_eval (scripts/gpu_wheels.sh .whl_eval)"; back; exit 2; }
   if [ $((CALL_S - SECONDS)) -lt 360 ]; then echo "smollm2_chain: the tasks take the next call"; back; exit 0; fi
-  timeout $((CALL_S - SECONDS)) python3 experiments/evaluate_tasks.py --models teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify" \
-    --reference twin --tasks ${TASKS:-olmo_lambada olmo_hellaswag olmo_piqa olmo_arc_easy code_line} --out "$EVAL" ${EVAL_ARGS:---limit 0 --batch_size 64} \
+  if [ -n "$TWIN" ]; then MODELS=(teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify"); REF=twin
+  else MODELS=(teacher="$KEEP/teacher_ar" cascade="$M/$RUN:verify"); REF=teacher; fi
+  timeout $((CALL_S - SECONDS)) python3 experiments/evaluate_tasks.py --models "${MODELS[@]}" \
+    --reference $REF --tasks ${TASKS:-olmo_lambada olmo_hellaswag olmo_piqa olmo_arc_easy code_line} --out "$EVAL" ${EVAL_ARGS:---limit 0 --batch_size 64} \
     2>&1 | tee -a "$KEEP/logs/eval_smollm2.log" | grep -v -E 'it/s\]|Generating|Loading weights'
   [ -f "$EVAL" ] && cp "$EVAL" "$DEST"/                                 # what it measured, also when cut short
   python3 -c "import json,sys; sys.exit('cascade' not in json.load(open('$EVAL'))['metrics']['rows'])" 2>/dev/null && cp "$EVAL" "$KEEP/results/"
