@@ -149,6 +149,8 @@ def main(argv=None):
     ap.add_argument('--tiny', action='store_true', help='CPU dry run on a tiny random Llama and a few hundred tokens per step')
     ap.add_argument('--twin', default='', help='an AR control trained after --run on the same tokens (e.g. b1_ts_lr5e-4_60M_ar0.999)')
     ap.add_argument('--merge', nargs='+', default=None, metavar='RESULT', help='combine results of separate calls into --out, then exit')
+    ap.add_argument('--teacher_only', action='store_true', help='convert the teacher into KEEP/teacher_b1 and KEEP/teacher_ar, then exit '
+                    '(e.g. on the CPU with --teacher PATH.gguf, for experiments/evaluate_tasks.py)')
     ap.add_argument('--out', default='results/convert_smollm2.json')
     a = ap.parse_args(argv)
     if a.merge: return merge(a.merge, a.out)
@@ -159,6 +161,7 @@ def main(argv=None):
     t0 = time.time()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     teacher_dir = prepare_teacher(a, keep)
+    if a.teacher_only: return None
     data = prepare_data(a, keep)
     if teacher_dir is None or data is None: return None
     teacher, tok = load_converted(teacher_dir, device=dev)
