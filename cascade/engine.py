@@ -22,12 +22,16 @@ __all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'QueueEvent', 'AREngine', 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
 
-def _resolve_attn(attn:str, device, head_dim:int) -> str:
-    "'auto': FlexAttention on CUDA where its kernels apply (head dim >= 16), else SDPA with the dense mask."
+def _resolve_attn(attn:str, device, head_dim:int, gqa:bool=False) -> str:
+    """'auto': FlexAttention on CUDA where its kernels apply (head dim >= 16, no grouped-query attention), else SDPA with
+    the dense mask. Grouped-query models (SmolLM2) take SDPA: on an H100 the AR engine (FlexAttention decode) gave
+    wrong text for SmolLM2 (results/eval_smollm2_gpu.json against the CPU reference decoder; LOG 2026-12-06), cause not
+    isolated, while VerifyEngine (SDPA) equalled its eager reference on the same model. The `gpu` test `gqaflex1`
+    compares FlexAttention with SDPA and the reference on a grouped-query model; SDPA stays the default until it passes."""
     if attn not in ('auto', 'sdpa', 'flex'): raise ValueError(f"attn must be 'auto', 'sdpa' or 'flex', got {attn!r}")
     cuda = torch.device(device).type == 'cuda'
     if attn == 'flex' and cuda and head_dim < 16: raise ValueError(f"attn='flex' needs a head dim >= 16 on CUDA, got {head_dim}")
-    return ('flex' if cuda and head_dim >= 16 else 'sdpa') if attn == 'auto' else attn
+    return ('flex' if cuda and head_dim >= 16 and not gqa else 'sdpa') if attn == 'auto' else attn
 
 class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
@@ -38,7 +42,7 @@ class StaticLM:
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
         p = model.tok.weight
-        self.attn = _resolve_attn(attn, p.device, c.head_dim)
+        self.attn = _resolve_attn(attn, p.device, c.head_dim, c.kv_heads != c.n_heads)
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
         self.model = model
         w = lambda m: m.weight.detach()
@@ -245,7 +249,7 @@ class BlockEngine:
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
         bs, dev = self.bs, model.tok.weight.device
-        _resolve_attn(attn, dev, c.head_dim)
+        _resolve_attn(attn, dev, c.head_dim, c.kv_heads != c.n_heads)
         self.max_new, self.stop_at_eos, self.device = max_new_tokens, stop_at_eos, dev
         self.max_prompt = max_prompt_len
         need = -(-(max_prompt_len + max_new_tokens) // bs) * bs                   # the most any prompt of <= max_prompt_len needs
@@ -638,7 +642,7 @@ class AREngine(_Queue):
         if c.token_shift: raise ValueError('AREngine runs unshifted causal LMs; a token_shift model decodes with BlockEngine')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if not (_is_int(chunk) and chunk > 0): raise ValueError(f'chunk must be a positive int, got {chunk!r}')
-        _resolve_attn(attn, model.tok.weight.device, c.head_dim)
+        _resolve_attn(attn, model.tok.weight.device, c.head_dim, c.kv_heads != c.n_heads)
         self.model, self.cfg, self.B, dev = model, c, batch_size, model.tok.weight.device
         self.max_new, self.max_prompt, self.stop_at_eos, self.device, self.chunk = max_new_tokens, max_prompt_len, stop_at_eos, dev, chunk
         self.L = max_prompt_len + max_new_tokens
