@@ -830,6 +830,9 @@ def _smollm2_cc3(results:dict):
     n = len(ccpu.get('code_exact_match') or [])
     gcode = (tgpu.get('code_line') or {})
     mean = lambda xs: sum(xs) / len(xs) if xs else None
+    lam = lookup(pick(results, 'eval_smollm2_teacher_lambada_cpu')[1], 'metrics.rows.teacher.tasks.olmo_lambada') or {}
+    ms += [Macro('SmLambadaTeacherAcc', fmt(_num(lam.get('acc')), 'pct'), 'eval_smollm2_teacher_lambada_cpu.json: the teacher\'s LAMBADA accuracy (fixed task, CPU)'),
+           Macro('SmLambadaTeacherPpl', fmt(_num(lam.get('perplexity')), 'sig'), 'eval_smollm2_teacher_lambada_cpu.json: the teacher\'s LAMBADA perplexity')]
     ms += [Macro('SmCpuGpuItems', fmt(sum(len(x) for x, _ in same) if same else None, 'int'), 'eval_smollm2_teacher_cpu.json: general-task items compared'),
            Macro('SmCpuGpuItemsDiffer', fmt(sum(a != b for x, y in same for a, b in zip(x, y)) if same else None, 'int'),
                  'eval_smollm2_teacher_cpu.json vs eval_smollm2_gpu.json: general-task items whose teacher score differs'),
