@@ -1,7 +1,9 @@
 """Fused draft and verify on the GPU (issue 12): `cascade.engine.VerifyEngine` on a clean-causal model against
 `cascade.engine.AREngine` on the AR twin, in one process on one GPU.
 
-1. **Exactness on the device**: the graph-replayed engine gives the eager engine's tokens and counts (float32).
+1. **Exactness on the device**: the graph-replayed engine gives the eager engine's tokens and counts (float32); with
+   real AR weights (not `--ar_random`), AREngine with graphs and each attention ('auto', 'flex', 'sdpa') against its
+   eager SDPA decode, and the run stops if 'auto' differs (the baseline must decode right to be timed).
 2. **Quality** (`--task_items` > 0): the code_line task (tasks/code_line/code_line.jsonl) decoded by VerifyEngine in
    float32 (`--task_dtype bf16`: bfloat16, the speed runs' precision), each prompt cut to the evaluation's prompt room, until the first newline (at most 48 new tokens, as
    `cascade.evaluation` does); exact match per item (`normalize_code`), and the paired bootstrap of the matched-quality
@@ -170,6 +172,17 @@ def main(argv=None):
         e2 = VerifyEngine(m32, 4, a.prompt_len, n_chk, compile=True, compile_step=a.compile_step, attn=a.attn).generate(pr)
         out['compiled_equal_eager'] = e2['tokens'] == e0['tokens']
         print(f"compiled = eager tokens (float32): {out['compiled_equal_eager']}", flush=True)
+    if not a.ar_random:                                                     # the AR baseline's engine = its eager SDPA decode (float32)
+        a32 = CascadeLM.from_pretrained(a.ar, device=dev, dtype=torch.float32).eval()
+        r0 = AREngine(a32, 4, a.prompt_len, n_chk, graphs=False, attn='sdpa').generate(pr).tokens
+        out['ar_engine_equal_eager'] = {}
+        for attn in ('auto', 'flex', 'sdpa') if dev.type == 'cuda' else ('auto',):
+            try: same_ar = AREngine(a32, 4, a.prompt_len, n_chk, graphs=dev.type == 'cuda', attn=attn).generate(pr).tokens == r0
+            except Exception as e: same_ar = f'{type(e).__name__}: {e}'
+            out['ar_engine_equal_eager'][attn] = same_ar
+            print(f'AR engine (attn {attn}, graphs) = eager SDPA (float32, batch 4, {n_chk} tokens): {same_ar}', flush=True)
+        del a32
+        if out['ar_engine_equal_eager']['auto'] is not True: raise SystemExit("the AR engine (attn 'auto') differs from its eager SDPA decode")
     # 2. quality on the task
     if a.task_items:
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
