@@ -26,8 +26,10 @@ def _resolve_attn(attn:str, device, head_dim:int, gqa:bool=False) -> str:
     """'auto': FlexAttention on CUDA where its kernels apply (head dim >= 16, no grouped-query attention), else SDPA with
     the dense mask. Grouped-query models (SmolLM2) take SDPA: on an H100 the AR engine (FlexAttention decode) gave
     wrong text for SmolLM2 (results/eval_smollm2_gpu.json against the CPU reference decoder; LOG 2026-12-06), cause not
-    isolated, while VerifyEngine (SDPA) equalled its eager reference on the same model. The `gpu` test `gqaflex1`
-    compares FlexAttention with SDPA and the reference on a grouped-query model; SDPA stays the default until it passes."""
+    isolated, while VerifyEngine (SDPA) equalled its eager reference on the same model. SmolLM2 shares each key/value
+    head among 3 query heads, and FlexAttention's decode kernel packs a group into one tile and has required a power
+    of two there (pytorch/pytorch#151359). The `gpu` test `gqaflex1` compares FlexAttention with SDPA and the
+    reference on that geometry; SDPA stays the default for grouped-query models until it passes."""
     if attn not in ('auto', 'sdpa', 'flex'): raise ValueError(f"attn must be 'auto', 'sdpa' or 'flex', got {attn!r}")
     cuda = torch.device(device).type == 'cuda'
     if attn == 'flex' and cuda and head_dim < 16: raise ValueError(f"attn='flex' needs a head dim >= 16 on CUDA, got {head_dim}")
