@@ -60,7 +60,7 @@ def main(argv=None):
     if ref not in models: raise SystemExit(f'--reference {ref!r} is not one of the models {list(models)}')
     if a.limit < 0 or a.batch_size < 1: raise SystemExit('--limit must be >= 0 and --batch_size >= 1')
     os.environ.update(HF_DATASETS_OFFLINE='1', HF_HUB_OFFLINE='1', TOKENIZERS_PARALLELISM='false')
-    import lm_eval
+    import lm_eval, torch
     from lm_eval.tasks import TaskManager
     from cascade.evaluation import CascadeEvalLM, task_include_path, read_manifest, verify_task_files
     from cascade.quality import matched_quality
@@ -84,8 +84,9 @@ def main(argv=None):
                 if name == ref: continue
                 pairs = {t: (items[ref][t][PRIMARY[t]], items[name][t][PRIMARY[t]]) for t in a.tasks if PRIMARY.get(t)}
                 out['verdicts'][name] = matched_quality(tasks=pairs, seed=a.seed)
-        return write_result(a.out, make_result(Path(a.out).stem, 'eval', cfg, out, seed=a.seed,
+        path = write_result(a.out, make_result(Path(a.out).stem, 'eval', cfg, out, seed=a.seed,
                                                command='python experiments/evaluate_tasks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)))
+        return path, out.get('verdicts', {})
     order = [ref] + [n for n in models if n != ref]                          # the reference first: verdicts appear as models finish
     for name in order:
         folder, rule = models[name]
@@ -109,14 +110,13 @@ def main(argv=None):
         g = d['generate']
         if g['tokens']: print(f"{name:10s} generate: {g['nfe_per_token']:.3f} forwards per token, {g['tokens_per_s']:.0f} tokens/s", flush=True)
         del lm
-        import torch
         if torch.cuda.is_available(): torch.cuda.empty_cache()
-        path = save()
+        _, verdicts = save()
         if name != ref:
-            v = json.loads(Path(path).read_text())['metrics']['verdicts'][name]
+            v = verdicts[name]
             for t, b in v['tasks'].items(): print(f"  {name} vs {ref} {t}: diff {b['diff']:+.4f} CI [{b['ci'][0]:+.4f}, {b['ci'][1]:+.4f}] -> {b['verdict']}")
             print(f"  {name} vs {ref}: {v['verdict']}", flush=True)
-    print(f'wrote {save()}')
+    print(f'wrote {save()[0]}')
 
 
 if __name__ == '__main__': main()
