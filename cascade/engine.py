@@ -17,23 +17,31 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['StaticLM', 'EngineOutput', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
+__all__ = ['FLEX_GQA_CUDA', 'StaticLM', 'EngineOutput', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
 
+FLEX_GQA_CUDA = False    # FlexAttention decode with grouped-query attention on CUDA: off (wrong tokens on torch 2.11, see below)
+
 def _resolve_attn(attn:str, device, head_dim:int, gqa:bool=False) -> str:
     """'auto': FlexAttention on CUDA where its kernels apply (head dim >= 16, no grouped-query attention), else SDPA with
-    the dense mask. Grouped-query models (SmolLM2) take SDPA: on an H100 the AR engine (FlexAttention decode) gave
-    wrong text for SmolLM2 (results/eval_smollm2_gpu.json against the CPU reference decoder; LOG 2026-12-06), cause not
-    isolated, while VerifyEngine (SDPA) equalled its eager reference on the same model. SmolLM2 shares each key/value
-    head among 3 query heads, and FlexAttention's decode kernel packs a group into one tile and has required a power
-    of two there (pytorch/pytorch#151359). The `gpu` test `gqaflex1` compares FlexAttention with SDPA and the
-    reference on that geometry; SDPA stays the default for grouped-query models until it passes."""
+    the dense mask. `attn='flex'` for a grouped-query model on CUDA is refused: on an H100 (torch 2.11+cu130) the AR
+    engine's FlexAttention decode of a model with 9 query heads sharing 3 key/value heads kept 1 of 48 greedy tokens of
+    the eager SDPA decode for prompts of 300-977 tokens, and its graph-captured form died with an illegal memory access;
+    the same model with 9 key/value heads (no grouping) was exact on every path (results/flex_gqa_gpu.json,
+    experiments/flex_gqa_check.py; LOG 2026-12-06, session 16). This is what made SmolLM2's GPU AR decodes wrong in
+    session 15. FlexAttention's CUDA decode packs a group of query heads into one tile and has required groups of a
+    power of two (pytorch/pytorch#151359); whether the fault is that kernel or this engine's `BlockMask` under grouping
+    is not isolated (on the CPU the same calls are exact). `FLEX_GQA_CUDA = True` lifts the refusal (to test another
+    torch); the `gpu` test `gqaflex1` checks the SDPA paths on that geometry and the refusal."""
     if attn not in ('auto', 'sdpa', 'flex'): raise ValueError(f"attn must be 'auto', 'sdpa' or 'flex', got {attn!r}")
     cuda = torch.device(device).type == 'cuda'
     if attn == 'flex' and cuda and head_dim < 16: raise ValueError(f"attn='flex' needs a head dim >= 16 on CUDA, got {head_dim}")
-    return ('flex' if cuda and head_dim >= 16 and not gqa else 'sdpa') if attn == 'auto' else attn
+    if attn == 'flex' and cuda and gqa and not FLEX_GQA_CUDA:
+        raise ValueError("attn='flex' with grouped-query attention (n_kv_heads < n_heads) gave wrong tokens on CUDA "
+                         "(results/flex_gqa_gpu.json); use attn='sdpa' or 'auto', or set cascade.engine.FLEX_GQA_CUDA = True to test it")
+    return ('flex' if cuda and head_dim >= 16 and (not gqa or FLEX_GQA_CUDA) else 'sdpa') if attn == 'auto' else attn
 
 class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
