@@ -208,7 +208,7 @@ GROUPS = (
     Group('JudgeConvertedBFour', 'judge_converted_b4', 'converted block-4 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeTwinBFour', 'judge_converted_b4_twin', 'converted block-4 model against its AR twin: decode speed and judge', JUDGE_CONVERTED_NUMS),
     Group('JudgeConvertedBSixteen', 'judge_converted_b16*', 'converted block-16 model: decode speed and judge', JUDGE_CONVERTED_NUMS),
-    Group('Smol', 'convert_smollm2*', 'SmolLM2-135M to CASCADE', SMOL_NUMS),
+    Group('Smol', 'convert_smollm2', 'SmolLM2-135M to CASCADE (token shift, AR-loss mix)', SMOL_NUMS),
     Group('AdaptiveRealBFour', 'adaptive_real_b4*', 'learned K head on real blocks, block 4', ADAPTIVE_REAL_NUMS),
     Group('AdaptiveRealBSixteen', 'adaptive_real_b16*', 'learned K head on real blocks, block 16', ADAPTIVE_REAL_NUMS),
     Group('AdaptiveRealCc', 'adaptive_real_cc3_b4*', 'learned K head on real blocks, the matched block-4 conversion', ADAPTIVE_REAL_NUMS),
@@ -768,46 +768,65 @@ def _serve_http(results:dict):
     return ms, {'ServeHttp': bool(cc) and bool(ar)}
 
 
-SM_TASKS = (('Hella', 'olmo_hellaswag'), ('Piqa', 'olmo_piqa'), ('ArcE', 'olmo_arc_easy'))   # the general tasks the report gives
+SM_TASKS = (('Hella', 'olmo_hellaswag'), ('Piqa', 'olmo_piqa'), ('ArcE', 'olmo_arc_easy'), ('Lambada', 'olmo_lambada'))   # general tasks
 
 def _smollm2_cc3(results:dict):
-    """SmolLM2-135M-Instruct converted to a clean-causal block-4 model (`convert_smollm2_cc3`: likelihood ratios to the
-    teacher), its tasks against the teacher (`eval_smollm2_gpu`: lm-eval, the primary metric of each task, the paired
-    bootstrap of the matched-quality rule) and its decode speed against AREngine on the teacher's weights
-    (`verify_bench_smollm2`). LAMBADA is left out: that run scored it with task version 1.0, whose requests lacked the
-    space before the word (`tasks/olmo/olmo_lambada.yaml`). The teacher's code_line row came from the GPU AR path and
-    is not reported (suspect, see LOG). Macros `Sm...`; conditionals SmolCc (conversion and tasks measured), SmolCcSpeed,
-    SmolCcGeneralMatched (every general task matched)."""
+    """SmolLM2-135M-Instruct converted to a clean-causal block-4 model and, on the same tokens, its AR twin
+    (`convert_smollm2_cc3`: likelihood ratios to the teacher and to the twin), the three on lm-eval tasks
+    (`eval_smollm2_gpu`: the primary metric of each task; the verdicts of the matched-quality rule, paired bootstrap,
+    against the twin) and the decode speed against AREngine on the teacher's weights (`verify_bench_smollm2`). The
+    FlexAttention fault that made the session-15 GPU decodes of this model wrong (`flex_gqa_gpu`, `flex_gqa_cpu`) and
+    the GPU-against-CPU agreement of the teacher's rows since the fix (`eval_smollm2_teacher_cpu`,
+    `eval_smollm2_teacher_code_cpu`). Macros `Sm...`; conditionals SmolCc (conversion and tasks measured with the twin
+    as the reference), SmolCcSpeed, SmolCcGeneralMatched (every general task matched), SmolCcCodeMatched,
+    SmolFlexGqa (the fault measured)."""
     cstem, conv = pick(results, 'convert_smollm2_cc3')
     estem, ev = pick(results, 'eval_smollm2_gpu')
     bstem, vb = pick(results, 'verify_bench_smollm2')
     s = lookup(conv, 'metrics.summary') or {}
     row = next(iter(lookup(conv, 'metrics.rows') or []), {})
     csrc, esrc, bsrc = (f'{x or d}.json' for x, d in ((cstem, 'convert_smollm2_cc3'), (estem, 'eval_smollm2_gpu'), (bstem, 'verify_bench_smollm2')))
-    ms = [Macro('SmTeacherPpl', fmt(_num(s.get('teacher_ppl')), 'sig'), f'{csrc}: the teacher\'s val perplexity'),
+    tp, wp = _num(s.get('teacher_ppl')), _num(s.get('twin_ppl'))
+    ms = [Macro('SmTeacherPpl', fmt(tp, 'sig'), f'{csrc}: the teacher\'s val perplexity'),
+          Macro('SmTwinPpl', fmt(wp, 'sig'), f'{csrc}: the AR twin\'s val perplexity'),
+          Macro('SmTwinTeacher', fmt(wp / tp if wp and tp else None, 'times'), f'{csrc}: the twin\'s perplexity / the teacher\'s'),
           Macro('SmTokens', fmt(_num(s.get('tokens')), 'si'), f'{csrc}: conversion tokens'),
           Macro('SmTrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s'),
           Macro('SmArWeight', fmt(_num(row.get('ar_weight')), 'sig'), f'{csrc}: weight of the clean stream\'s AR loss'),
           Macro('SmLtrTeacher', fmt(_num(s.get('l2r_vs_teacher')), 'times'), f'{csrc}: exact L2R perplexity / teacher'),
-          Macro('SmHalfTeacher', fmt(_num(s.get('half_vs_teacher')), 'times'), f'{csrc}: two tokens per forward, perplexity / teacher'),
-          Macro('SmElboTeacher', fmt(_num(s.get('elbo_vs_teacher')), 'times'), f'{csrc}: ELBO perplexity / teacher')]
+          Macro('SmLtrTwin', fmt(_num(s.get('l2r_vs_twin')), 'times'), f'{csrc}: exact L2R perplexity / twin'),
+          Macro('SmHalfTwin', fmt(_num(s.get('half_vs_twin')), 'times'), f'{csrc}: two tokens per forward, perplexity / twin'),
+          Macro('SmElboTwin', fmt(_num(s.get('elbo_vs_twin')), 'times'), f'{csrc}: ELBO perplexity / twin')]
+    ref = lookup(ev, 'config.reference')
     rows, verd = lookup(ev, 'metrics.rows') or {}, (lookup(ev, 'metrics.verdicts.cascade.tasks') or {})
+    prim = lookup(ev, 'config.primary') or {}
+    score = lambda m, t: _num((((rows.get(m) or {}).get('tasks') or {}).get(t) or {}).get(prim.get(t)))
     ok = []
     for tag, task in SM_TASKS:
         v = verd.get(task) or {}
         ci = v.get('ci') or [None, None]
         ok.append(v.get('verdict') == 'matched' if v else None)
-        ms += [Macro(f'Sm{tag}Teacher', fmt(_num(v.get('ar')), 'pct'), f'{esrc}: {task} acc_norm, teacher'),
-               Macro(f'Sm{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} acc_norm, converted (rule verify)'),
-               Macro(f'Sm{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, converted minus teacher'),
+        te, tw = score('teacher', task), score('twin', task)
+        ms += [Macro(f'Sm{tag}Teacher', fmt(te, 'pct'), f'{esrc}: {task} {prim.get(task)}, teacher'),
+               Macro(f'Sm{tag}Twin', fmt(tw, 'pct'), f'{esrc}: {task} {prim.get(task)}, AR twin'),
+               Macro(f'Sm{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)}, converted (rule verify)'),
+               Macro(f'Sm{tag}Adapt', fmt(tw - te if te is not None and tw is not None else None, 'pct'), f'{esrc}: {task}, twin minus teacher (the data)'),
+               Macro(f'Sm{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, converted minus twin'),
                Macro(f'Sm{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
                Macro(f'Sm{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
+    cv = verd.get('code_line') or {}
+    cci = cv.get('ci') or [None, None]
     cc = rows.get('cascade') or {}
-    code = (cc.get('tasks') or {}).get('code_line') or {}
-    ms += [Macro('SmCodeEm', fmt(_num(code.get('code_exact_match')), 'pct'), f'{esrc}: code_line exact match, converted (rule verify)'),
+    ms += [Macro('SmCodeEm', fmt(score('cascade', 'code_line'), 'pct'), f'{esrc}: code_line exact match, converted (rule verify)'),
+           Macro('SmCodeTwinEm', fmt(score('twin', 'code_line'), 'pct'), f'{esrc}: code_line exact match, AR twin'),
+           Macro('SmCodeTeacherEm', fmt(score('teacher', 'code_line'), 'pct'), f'{esrc}: code_line exact match, teacher'),
+           Macro('SmCodeDiff', fmt(_num(cv.get('diff')), 'pct'), f'{esrc}: code_line, converted minus twin'),
+           Macro('SmCodeLo', fmt(_num(cci[0]), 'pct'), f'{esrc}: code_line, 95% interval, low end'),
+           Macro('SmCodeHi', fmt(_num(cci[1]), 'pct'), f'{esrc}: code_line, 95% interval, high end'),
+           Macro('SmCodeItems', fmt(_num(cv.get('n')), 'int'), f'{esrc}: code_line items'),
            Macro('SmCodeNfe', fmt(_num((cc.get('generate') or {}).get('nfe_per_token')), 'sig'), f'{esrc}: code_line forwards per token, converted'),
            Macro('SmGeneralMatched', fmt(sum(bool(x) for x in ok) if all(x is not None for x in ok) else None, 'int'),
-                 f'{esrc}: general tasks (of {len(SM_TASKS)}) matched against the teacher'),
+                 f'{esrc}: general tasks (of {len(SM_TASKS)}) matched against the twin'),
            Macro('SmGeneralTasks', fmt(len(SM_TASKS), 'int'), 'the general tasks the report gives (SM_TASKS)'),
            Macro('SmItems', fmt(_num((verd.get(SM_TASKS[0][1]) or {}).get('n')), 'int'), f'{esrc}: items per general task')]
     vrows = lookup(vb, 'metrics.rows') or []
@@ -820,29 +839,41 @@ def _smollm2_cc3(results:dict):
         ms += [Macro(f'Sm{tag}Speedup', fmt(v and ar and _num(v['tokens_per_s']) / _num(ar['tokens_per_s']), 'times'), f'{bsrc}: batch {B}, the faster verify row / AR tokens/s'),
                Macro(f'Sm{tag}Tpf', fmt(v and _num(v.get('tokens_per_forward')), 'sig'), f'{bsrc}: batch {B}, tokens per forward'),
                Macro(f'Sm{tag}FwdRatio', fmt(v and ar and _num(v['forward_ms']) / _num(ar['forward_ms']), 'times'), f'{bsrc}: batch {B}, verify forward / AR forward')]
+    q = next(iter(lookup(vb, 'metrics.queues') or []), {})
+    ms += [Macro('SmQueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f'{bsrc}: queue, verify / AR tokens/s'),
+           Macro('SmQueuePrompts', fmt(_num(q.get('prompts')), 'int'), f'{bsrc}: queue, prompts'),
+           Macro('SmQueueRows', fmt(_num(q.get('batch')), 'int'), f'{bsrc}: queue, rows')]
     ms.append(Macro('SmNewTokens', fmt(_num(lookup(vb, 'config.max_new_tokens')), 'int'), f'{bsrc}: new tokens per prompt'))
     ms.append(Macro('SmHardware', fmt(vb and device_label(vb['provenance'].get('device')), 'text'), f'{bsrc} provenance.device'))
-    # the teacher on the CPU (reference decoders, float32): the same loglikelihood items as the GPU run; code_line's first items
+    # the teacher on the CPU (reference decoders, float32) against its GPU rows (SDPA since the fix)
     tcpu = lookup(pick(results, 'eval_smollm2_teacher_cpu')[1], 'metrics.per_item.teacher') or {}
     tgpu = lookup(ev, 'metrics.per_item.teacher') or {}
-    same = [(tcpu[t]['acc_norm'], tgpu[t]['acc_norm']) for _, t in SM_TASKS if t in tcpu and t in tgpu]
+    same = [(tcpu[t]['acc_norm'], tgpu[t]['acc_norm']) for t in ('olmo_hellaswag', 'olmo_piqa', 'olmo_arc_easy') if t in tcpu and t in tgpu]
     ccpu = lookup(pick(results, 'eval_smollm2_teacher_code_cpu')[1], 'metrics.per_item.teacher.code_line') or {}
     n = len(ccpu.get('code_exact_match') or [])
     gcode = (tgpu.get('code_line') or {})
+    cpair = list(zip(ccpu.get('code_edit_sim') or [], (gcode.get('code_edit_sim') or [])[:n]))
     mean = lambda xs: sum(xs) / len(xs) if xs else None
     lam = lookup(pick(results, 'eval_smollm2_teacher_lambada_cpu')[1], 'metrics.rows.teacher.tasks.olmo_lambada') or {}
-    ms += [Macro('SmLambadaTeacherAcc', fmt(_num(lam.get('acc')), 'pct'), 'eval_smollm2_teacher_lambada_cpu.json: the teacher\'s LAMBADA accuracy (fixed task, CPU)'),
-           Macro('SmLambadaTeacherPpl', fmt(_num(lam.get('perplexity')), 'sig'), 'eval_smollm2_teacher_lambada_cpu.json: the teacher\'s LAMBADA perplexity')]
-    ms += [Macro('SmCpuGpuItems', fmt(sum(len(x) for x, _ in same) if same else None, 'int'), 'eval_smollm2_teacher_cpu.json: general-task items compared'),
+    ms += [Macro('SmLambadaTeacherCpuAcc', fmt(_num(lam.get('acc')), 'pct'), 'eval_smollm2_teacher_lambada_cpu.json: the teacher\'s LAMBADA accuracy (fixed task, CPU)'),
+           Macro('SmCpuGpuItems', fmt(sum(len(x) for x, _ in same) if same else None, 'int'), 'eval_smollm2_teacher_cpu.json: general-task items compared'),
            Macro('SmCpuGpuItemsDiffer', fmt(sum(a != b for x, y in same for a, b in zip(x, y)) if same else None, 'int'),
                  'eval_smollm2_teacher_cpu.json vs eval_smollm2_gpu.json: general-task items whose teacher score differs'),
            Macro('SmCpuCodeItems', fmt(n or None, 'int'), 'eval_smollm2_teacher_code_cpu.json: code_line items (the first ones)'),
            Macro('SmCpuCodeEm', fmt(mean(ccpu.get('code_exact_match')), 'pct'), 'eval_smollm2_teacher_code_cpu.json: the teacher\'s exact match on the CPU'),
-           Macro('SmCpuCodeEs', fmt(mean(ccpu.get('code_edit_sim')), 'sig'), 'eval_smollm2_teacher_code_cpu.json: the teacher\'s edit similarity on the CPU'),
-           Macro('SmGpuCodeEm', fmt(mean((gcode.get('code_exact_match') or [])[:n]) if n else None, 'pct'), f'{esrc}: the teacher\'s exact match on the same items, GPU AR engine'),
-           Macro('SmGpuCodeEs', fmt(mean((gcode.get('code_edit_sim') or [])[:n]) if n else None, 'sig'), f'{esrc}: the teacher\'s edit similarity on the same items, GPU AR engine')]
-    return ms, {'SmolCc': bool(s) and bool(verd), 'SmolCcSpeed': at(1)[1] is not None and at(1)[0] is not None,
-                'SmolCcGeneralMatched': bool(ok) and all(x is True for x in ok)}
+           Macro('SmGpuCodeEm', fmt(mean((gcode.get('code_exact_match') or [])[:n]) if n else None, 'pct'), f'{esrc}: the teacher\'s exact match on the same items, GPU'),
+           Macro('SmCpuGpuCodeDiffer', fmt(sum(a != b for a, b in cpair) if len(cpair) == n and n else None, 'int'),
+                 f'eval_smollm2_teacher_code_cpu.json vs {esrc}: code_line items whose teacher edit similarity differs')]
+    fg, fc = lookup(pick(results, 'flex_gqa_gpu')[1], 'metrics.rows') or {}, lookup(pick(results, 'flex_gqa_cpu')[1], 'metrics.rows') or {}
+    nt = _num(lookup(pick(results, 'flex_gqa_gpu')[1], 'config.new_tokens'))
+    fl = (fg.get('kv3') or {}).get('eager_flex')
+    exact = lambda rs: bool(rs) and all(isinstance(x, list) and all(f == 1.0 for f in x) for r in rs.values() for x in r.values())
+    ms += [Macro('SmFlexKept', fmt(round(min(fl[1:]) * nt) if isinstance(fl, list) and nt else None, 'int'), 'flex_gqa_gpu.json: fewest new tokens of a long-prompt row kept by eager FlexAttention (3 kv heads)'),
+           Macro('SmFlexNew', fmt(nt, 'int'), 'flex_gqa_gpu.json: new tokens per prompt')]
+    flexc = {'SmolFlexGqa': isinstance(fl, list) and exact({'kv9': fg.get('kv9') or {}}) and exact(fc)
+                            and isinstance((fg.get('kv3') or {}).get('graph_flex'), str)}
+    return ms, {'SmolCc': bool(s) and bool(verd) and ref == 'twin', 'SmolCcSpeed': at(1)[1] is not None and at(1)[0] is not None,
+                'SmolCcGeneralMatched': bool(ok) and all(x is True for x in ok), 'SmolCcCodeMatched': cv.get('verdict') == 'matched', **flexc}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
