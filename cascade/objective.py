@@ -14,7 +14,7 @@ from .model import CascadeLM
 
 # %% auto #0
 __all__ = ['WEIGHTINGS', 'sample_mask_rates', 'corrupt', 'corrupt_single', 'diffusion_loss', 'ar_loss', 'vectorized_block_losses',
-           'single_target_loss', 'cascade_loss', 'elbo_bound', 'smoke_train']
+           'single_target_loss', 'cascade_loss', 'distill_loss', 'elbo_bound', 'smoke_train']
 
 # %% ../nbs/03_objective.ipynb #b32721b8
 def sample_mask_rates(shape:tuple, # (B, n_blocks)
@@ -131,25 +131,44 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
                  weighting:str='elbo',
                  m:torch.Tensor|None=None, # (B, N // block_size) mask rates; drawn from `generator` when None
                  u:torch.Tensor|None=None, # (B, N) uniforms; drawn from `generator` when None
-                 ar_weight:float=0.0): # clean-causal models: + ar_weight x the next-token loss of the clean stream (same forward)
+                 ar_weight:float=0.0, # clean-causal models: + ar_weight x the next-token loss of the clean stream (same forward)
+                 distill_weight:float=0.0, # clean-causal models: + distill_weight x KL(teacher || clean stream) per next token
+                 teacher_next:torch.Tensor|None=None): # (B, N, V) a teacher's next-token logits: row i predicts x0[:, i + 1]
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
     if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
-    if not (isinstance(ar_weight, (int, float)) and math.isfinite(ar_weight) and ar_weight >= 0):
-        raise ValueError(f'ar_weight must be a finite number >= 0, got {ar_weight!r}')
+    for name, w in (('ar_weight', ar_weight), ('distill_weight', distill_weight)):
+        if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0): raise ValueError(f'{name} must be a finite number >= 0, got {w!r}')
     if ar_weight and not c.clean_causal:
         raise ValueError('ar_weight needs a clean_causal model: only there is the clean stream of the 2L forward an AR forward')
+    if distill_weight and not (c.clean_causal and c.token_shift):
+        raise ValueError('distill_weight needs a clean_causal token-shift model: only there is the clean stream a causal LM')
     B, N = x0.shape
+    if distill_weight and (teacher_next is None or tuple(teacher_next.shape) != (B, N, c.vocab_size)):
+        raise ValueError(f'distill_weight needs teacher_next logits of shape {(B, N, c.vocab_size)}, '
+                         f'got {None if teacher_next is None else tuple(teacher_next.shape)}')
     if m is not None: _check_noise('m', m, (B, N // c.block_size), 'mask rates')   # before any work; a device assert on the GPU
     if u is not None: _check_noise('u', u, (B, N), 'uniforms')
     if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)
-    if not ar_weight: return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if not (ar_weight or distill_weight): return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
     logits, clean = model.forward_2l(xt, x0, return_clean=True)              # clean[:, i] predicts x0[:, i] from x0[:, <i]
-    return (diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
-            + ar_weight * ar_loss(clean.roll(-1, 1), x0))                   # realigned: position i predicts token i + 1
+    nxt = clean.roll(-1, 1)                                                   # realigned: position i predicts token i + 1
+    loss = diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if ar_weight: loss = loss + ar_weight * ar_loss(nxt, x0)
+    if distill_weight: loss = loss + distill_weight * distill_loss(nxt, teacher_next)
+    return loss
+
+def distill_loss(student_next:torch.Tensor, # (B, N, V) next-token logits: row i predicts token i + 1 (the last row unused)
+                 teacher_next:torch.Tensor, # (B, N, V) the teacher's, aligned the same way
+                 reduce:bool=True):
+    "Mean over rows 0..N-2 of KL(teacher || student) of the next-token distributions (nats); float64 for float64 logits, else float32."
+    dt = _loss_dtype(student_next)
+    s = student_next[:, :-1].to(dt).log_softmax(-1); t = teacher_next[:, :-1].to(dt).log_softmax(-1)
+    kl = (t.exp() * (t - s)).sum(-1)                                          # (B, N-1)
+    return kl.mean() if reduce else kl
 
 @torch.no_grad()
 def elbo_bound(model:CascadeLM, x0:torch.Tensor, n_draws:int=8, generator=None, m_min:float=1e-3) -> float:

@@ -14,7 +14,7 @@ from .report_numbers import GROUPS, TRAIN_GROUPS, _commit
 # %% auto #0
 __all__ = ['TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k',
            'table_status', 'table_convert', 'table_tasks', 'table_judge_tasks', 'table_engine', 'ablation_label',
-           'ablation_files', 'table_ablation', 'table_adaptive_real']
+           'ablation_files', 'table_ablation', 'table_adaptive_real', 'table_general_tasks']
 
 # %% ../nbs/93_report_tables.ipynb #7566de01
 def tabular(header:list, rows:list, align:str) -> str:
@@ -234,5 +234,34 @@ def table_adaptive_real(results:dict) -> str:
     return tabular(['Block', r'$\lambda$', 'Seeds', 'NFE / token', 'Quality', r'NFE $\div$ fixed-$K$', r'Reward $-$ best fixed',
                     r'Reward $-$ oracle', 'Spearman', r'$\bar K$ top/bottom', 'Monotone'], rows or [r'\NotMeasured'], 'rrrrrrrrrrr')
 
+_TASK_LABEL = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy', 'code_line': 'code\\_line'}
+def table_general_tasks(results:dict) -> str:
+    """Several models on lm-eval tasks (`experiments/evaluate_tasks.py`: files `eval_smollm2*_gpu`): per model and task the
+    primary metric, the paired-bootstrap 95% interval of its difference to the file's reference model, the verdict of
+    the matched-quality rule (`undecided`: the interval reaches the margin) with the items it would need were the
+    difference to stay (`items_to_show`), and forwards per token where the task generates."""
+    rows = []
+    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_smollm2*_gpu')):
+        r = results[stem]; ref = lookup(r, 'config.reference'); prim = lookup(r, 'config.primary') or {}
+        mrows, verd = lookup(r, 'metrics.rows') or {}, lookup(r, 'metrics.verdicts') or {}
+        if not mrows: continue
+        if rows: rows.append(None)
+        for name in [ref] + sorted(n for n in mrows if n != ref):
+            if name not in mrows: continue
+            d = mrows[name]
+            for task, met in (d.get('tasks') or {}).items():
+                v = ((verd.get(name) or {}).get('tasks') or {}).get(task) or {}
+                ci = v.get('ci')
+                verdict = 'baseline' if name == ref else next((sh for pre, sh in _VERDICT_SHORT if str(v.get('verdict', '')).startswith(pre)), _NA)
+                need = v.get('items_to_show') if verdict == 'undecided' else None
+                nfe = (d.get('generate') or {}).get('nfe_per_token') if task == 'code_line' else None
+                rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(name), _TASK_LABEL.get(task, tex_escape(task)),
+                             tex_escape(str(prim.get(task, ''))).replace(r'\_', ' '), _cell(met.get('n'), 'int'), _cell(met.get(prim.get(task)), 'sig'),
+                             f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if name != ref and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
+                             verdict + (f" ({fmt(need, 'int')})" if need else ''), _cell(nfe, 'sig')])
+    return tabular(['File', 'Model', 'Task', 'Metric', 'Items', 'Score', r'$\Delta$ vs reference, 95\% CI', 'Verdict', 'NFE / token'],
+                   rows or [r'\NotMeasured'], 'llllrrrll')
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
-          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation}
+          'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation,
+          'general_tasks': table_general_tasks}

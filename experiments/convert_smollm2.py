@@ -57,7 +57,7 @@ def parse_run(name:str) -> dict:
     m = AR_RUN.match(name)
     if m is None: return dict(parse_block_run(name), objective='cascade')
     return dict(block_size=1, token_shift=False, lr=float(m[1]), tokens=int(m[2]) * 1_000_000, m_min=1e-3, m_max=1.0, ar_mix=0.0,
-                complementary=False, clean_causal=False, ar_weight=0.0, block_schedule='', objective='ar')
+                complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, block_schedule='', objective='ar')
 
 def teacher_tokenizer(tok):
     "SmolLM2-Instruct's tokenizer with eos = its document separator (the corpus shards end documents with it)."
@@ -244,7 +244,8 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
                            'token_shift': s['token_shift'], 'clean_causal': s['clean_causal'], 'max_seq_len': a.seq_len,
                            'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
     recipe = (dict(objective='ar') if s['objective'] == 'ar' else
-              dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], complementary=s['complementary'],
+              dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'],
+                   complementary=s['complementary'],
                    block_schedule=s['block_schedule']))
     tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps,
                      lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), **recipe, eval_every=0, eval_batches=1,
