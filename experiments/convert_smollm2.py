@@ -247,7 +247,8 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
               dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'],
                    complementary=s['complementary'],
                    block_schedule=s['block_schedule']))
-    tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps,
+    mb = a.batch_size // 2 if s['distill_weight'] and a.batch_size % 2 == 0 else 0   # distillation holds the teacher's (B, N, V) logits too: half-batches
+    tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps, micro_batch_size=mb,
                      lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), **recipe, eval_every=0, eval_batches=1,
                      eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda', results_dir='', progress=False,
                      resume='auto', save_final=False, init=str(teacher_dir), log_every=50, ckpt_every=a.ckpt_every, time_limit_s=time_left)
