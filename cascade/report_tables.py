@@ -234,7 +234,7 @@ def table_adaptive_real(results:dict) -> str:
     return tabular(['Block', r'$\lambda$', 'Seeds', 'NFE / token', 'Quality', r'NFE $\div$ fixed-$K$', r'Reward $-$ best fixed',
                     r'Reward $-$ oracle', 'Spearman', r'$\bar K$ top/bottom', 'Monotone'], rows or [r'\NotMeasured'], 'rrrrrrrrrrr')
 
-_TASK_LABEL = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy', 'code_line': 'code\\_line'}
+_TASK_LABEL = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy', 'olmo_arc_easy_test': 'ARC-Easy (test)', 'code_line': 'code\\_line'}
 def table_general_tasks(results:dict) -> str:
     """Several models on lm-eval tasks (`experiments/evaluate_tasks.py`: files `eval_smollm2*_gpu`): per model and task the
     primary metric, the paired-bootstrap 95% interval of its difference to the file's reference model, the verdict of

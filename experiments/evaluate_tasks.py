@@ -19,8 +19,8 @@ runs every item of each task file.
 import argparse, json, logging, os, sys, time
 from pathlib import Path
 
-PRIMARY = dict(olmo_arc_easy='acc_norm', olmo_hellaswag='acc_norm', olmo_piqa='acc_norm', olmo_lambada='acc',
-               code_line='code_exact_match')
+PRIMARY = dict(olmo_arc_easy='acc_norm', olmo_arc_easy_test='acc_norm', olmo_hellaswag='acc_norm', olmo_piqa='acc_norm',
+               olmo_lambada='acc', code_line='code_exact_match')
 
 
 def parse_models(specs:list) -> dict:

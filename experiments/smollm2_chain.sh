@@ -7,8 +7,9 @@
 #              joins, converts, unpacks, and starts training (README, "SmolLM2-135M on the GPU");
 #   next       training runs on (each call stops after $LIMIT s with a checkpoint) until both runs are trained,
 #              evaluated (L2R / ELBO ratios) and saved to $KEEP/models/<run>;
-#   next       experiments/evaluate_tasks.py: teacher, twin and CASCADE (rule verify) on LAMBADA, HellaSwag, PIQA,
-#              ARC-Easy (500 items each) and code_line (1,200), the matched-quality verdict against the twin;
+#   next       experiments/evaluate_tasks.py: teacher, twin and CASCADE (rule verify) on LAMBADA, HellaSwag (4,000 items
+#              each), PIQA (1,838), ARC-Easy (570 validation, 2,376 test) and code_line (1,200), the matched-quality verdict
+#              against the twin (or the teacher without one);
 #   last       experiments/verify_bench.py: VerifyEngine on the CASCADE model against AREngine on the teacher's real
 #              weights (the same shape), bf16, graphs + compile, batch 1/16/64 and a queue of 256 through 64 rows.
 # Every call copies what exists of the three results (and the logs) into $OUT, so they come back as they appear.
@@ -43,7 +44,7 @@ if [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
   if [ -n "$TWIN" ]; then MODELS=(teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify"); REF=twin
   else MODELS=(teacher="$KEEP/teacher_ar" cascade="$M/$RUN:verify"); REF=teacher; fi
   timeout $((CALL_S - SECONDS)) python3 experiments/evaluate_tasks.py --models "${MODELS[@]}" \
-    --reference $REF --tasks ${TASKS:-olmo_lambada olmo_hellaswag olmo_piqa olmo_arc_easy code_line} --out "$EVAL" ${EVAL_ARGS:---limit 0 --batch_size 64} \
+    --reference $REF --tasks ${TASKS:-olmo_lambada olmo_hellaswag olmo_piqa olmo_arc_easy olmo_arc_easy_test code_line} --out "$EVAL" ${EVAL_ARGS:---limit 0 --batch_size 64} \
     2>&1 | tee -a "$KEEP/logs/eval_smollm2_$TAG.log" | grep -v -E 'it/s\]|Generating|Loading weights'
   [ -f "$EVAL" ] && cp "$EVAL" "$DEST"/                                 # what it measured, also when cut short
   python3 -c "import json,sys; sys.exit('cascade' not in json.load(open('$EVAL'))['metrics']['rows'])" 2>/dev/null && cp "$EVAL" "$KEEP/results/"
