@@ -16,9 +16,9 @@ from .config import CascadeConfig, ATTN_BACKENDS
 from .storage import CheckpointError, MAX_SHARD_BYTES, atomic_dir, verify, save_tensors, load_tensors, _dedup
 
 # %% auto #0
-__all__ = ['FLEX_RECOMPILE_LIMIT', 'block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables', 'apply_rope', 'RMSNorm',
-           'SwiGLU', 'attend', 'Attention', 'Block', 'shift_right', 'clean_prefix_reads', 'CascadeLM', 'unwrap',
-           'save_pretrained', 'pick_backend', 'load_pretrained']
+__all__ = ['FLEX_RECOMPILE_LIMIT', 'FLEX_GQA_PAD', 'block_causal_mod', 'block_diff_mod', 'dense_mask', 'rope_tables',
+           'apply_rope', 'RMSNorm', 'SwiGLU', 'attend', 'Attention', 'Block', 'shift_right', 'clean_prefix_reads',
+           'CascadeLM', 'unwrap', 'save_pretrained', 'pick_backend', 'load_pretrained']
 
 # %% ../nbs/02_model.ipynb #0ed307d8
 def block_causal_mod(block_size:int):
@@ -88,14 +88,32 @@ FLEX_RECOMPILE_LIMIT = 256
 _dc = torch._dynamo.config
 _dc.recompile_limit = max(_dc.recompile_limit, FLEX_RECOMPILE_LIMIT)
 _dc.accumulated_recompile_limit = max(_dc.accumulated_recompile_limit, 16 * FLEX_RECOMPILE_LIMIT)
-def _flex(q, k, v, block_mask):
+# FlexAttention's CUDA decode kernel (short queries) packs the query heads that share a key/value head into one tile; with
+# 3 per group (SmolLM2) it gave wrong tokens and illegal memory accesses on torch 2.11 (08_engine, `FLEX_GQA_CUDA`;
+# pytorch/pytorch#151359 says groups must be a power of two there). FLEX_GQA_PAD pads each group with zero query heads up
+# to the next power of two on that path and drops their outputs: exact for the real heads (the test below, on the CPU).
+# Whether it cures the CUDA fault is for experiments/flex_gqa_check.py to show on a GPU.
+FLEX_GQA_PAD = True
+
+def _pad_groups(q:torch.Tensor, n_kv:int) -> tuple[torch.Tensor, int, int]:
+    "q (B, H, T, D), H = n_kv x G: each group of G query heads padded with zero heads to G2, the next power of two; (q', G, G2)."
+    B, H, T, D = q.shape; G = H // n_kv; G2 = 1 << (G - 1).bit_length()
+    qg = q.reshape(B, n_kv, G, T, D)
+    return torch.cat([qg, qg.new_zeros(B, n_kv, G2 - G, T, D)], 2).reshape(B, n_kv * G2, T, D), G, G2
+
+def _flex(q, k, v, block_mask, pad:bool|None=None): # pad: None = on CUDA for short queries and groups not a power of two (FLEX_GQA_PAD)
     global _compiled_flex
+    B, H, T, D = q.shape; n_kv = k.shape[1]; G = H // n_kv
+    if pad is None: pad = FLEX_GQA_PAD and q.is_cuda and T <= 128 and G > 1 and G & (G - 1) != 0
+    if pad:
+        qp, G, G2 = _pad_groups(q, n_kv)
+        return _flex(qp, k, v, block_mask, pad=False).reshape(B, n_kv, G2, T, D)[:, :, :G].reshape(B, H, T, D)
     if q.is_cuda:
         if _compiled_flex is None: _compiled_flex = torch.compile(flex_attention, dynamic=False)
-        return _compiled_flex(q, k, v, block_mask=block_mask, enable_gqa=k.shape[1] != q.shape[1])
+        return _compiled_flex(q, k, v, block_mask=block_mask, enable_gqa=n_kv != H)
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='.*flex_attention called without torch.compile.*')
-        return flex_attention(q, k, v, block_mask=block_mask, enable_gqa=k.shape[1] != q.shape[1])
+        return flex_attention(q, k, v, block_mask=block_mask, enable_gqa=n_kv != H)
 
 def attend(q:torch.Tensor, # (B, H, Nq, Dh)
            k:torch.Tensor, # (B, Hkv, Nk, Dh), Hkv divides H (grouped-query attention when Hkv < H)

@@ -5,7 +5,8 @@ A random Llama-shaped `CascadeLM` with SmolLM2's head geometry (d 576, 9 query h
 greedy text depends on the context), four prompts of 5, 300, 977 and 640 tokens, 48 greedy new tokens, float32. For
 each `--kv_heads` value (3: grouped, as SmolLM2; 9: the same model without grouping) the AR engine runs eager and
 graph-captured with SDPA and with FlexAttention; a row's score is the fraction of its new tokens equal to the eager
-SDPA decode's. Every configuration runs in its own subprocess, so a CUDA fault (an illegal memory access leaves the
+SDPA decode's; the flex rows run with `cascade.model.FLEX_GQA_PAD` (each group of query heads padded to a power of two
+on the CUDA decode path) and, as `_nopad`, without it. Every configuration runs in its own subprocess, so a CUDA fault (an illegal memory access leaves the
 context unusable) is recorded for that configuration only. `cascade.engine` refuses attn='flex' for grouped-query
 models on CUDA since session 16; this script lifts the refusal (`FLEX_GQA_CUDA = True`) to test it.
 
@@ -16,12 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PROMPTS, NEW = (5, 300, 977, 640), 48
-RUNS = (('eager_sdpa', False, 'sdpa'), ('eager_flex', False, 'flex'), ('graph_sdpa', True, 'sdpa'), ('graph_flex', True, 'flex'))
+RUNS = (('eager_sdpa', False, 'sdpa'), ('eager_flex', False, 'flex'), ('graph_sdpa', True, 'sdpa'), ('graph_flex', True, 'flex'),
+        ('eager_flex_nopad', False, 'flex'), ('graph_flex_nopad', True, 'flex'))   # _nopad: cascade.model.FLEX_GQA_PAD off
 
-def one(kv:int, graphs:bool, attn:str, device:str='cuda') -> list:
+def one(kv:int, graphs:bool, attn:str, device:str='cuda', pad:bool=True) -> list:
     "The new tokens of `AREngine` on the test model with `kv` key/value heads (runs in a child process)."
     import torch
-    import cascade.engine as E
+    import cascade.engine as E, cascade.model as M
+    M.FLEX_GQA_PAD = pad
     from cascade.config import CascadeConfig
     from cascade.model import CascadeLM
     E.FLEX_GQA_CUDA = True
@@ -43,11 +46,11 @@ def main(argv=None):
     ap.add_argument('--kv_heads', type=int, nargs='+', default=[3, 9], help='key/value heads (9 query heads; 9 = no grouping)')
     ap.add_argument('--out', default='results/flex_gqa_gpu.json')
     ap.add_argument('--device', default='cuda', choices=('cuda', 'cpu'), help='cpu: a dry run of the eager paths (exact there)')
-    ap.add_argument('--child', nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument('--child', nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
-        kv, graphs, attn, dev = int(a.child[0]), a.child[1] == '1', a.child[2], a.child[3]
-        print(json.dumps(one(kv, graphs, attn, dev))); return 0
+        kv, graphs, attn, dev, pad = int(a.child[0]), a.child[1] == '1', a.child[2], a.child[3], a.child[4] == '1'
+        print(json.dumps(one(kv, graphs, attn, dev, pad))); return 0
     bad = [k for k in a.kv_heads if k < 1 or 9 % k]
     if bad: raise SystemExit(f'--kv_heads {bad}: must divide the 9 query heads')
     import torch
@@ -58,7 +61,8 @@ def main(argv=None):
     for kv in tqdm(a.kv_heads, desc='kv heads'):
         toks = {}
         for name, graphs, attn in RUNS if a.device == 'cuda' else RUNS[:2]:          # no CUDA graphs on the CPU
-            p = subprocess.run([sys.executable, __file__, '--child', str(kv), '1' if graphs else '0', attn, a.device], capture_output=True, text=True)
+            pad = '0' if name.endswith('_nopad') else '1'
+            p = subprocess.run([sys.executable, __file__, '--child', str(kv), '1' if graphs else '0', attn, a.device, pad], capture_output=True, text=True)
             lines = p.stdout.strip().splitlines()
             toks[name] = json.loads(lines[-1]) if p.returncode == 0 and lines else (p.stderr.strip().splitlines() or ['?'])[-1][:300]
         ref = toks['eager_sdpa']
