@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -768,7 +768,21 @@ def _serve_http(results:dict):
     return ms, {'ServeHttp': bool(cc) and bool(ar)}
 
 
-SM_TASKS = (('Hella', 'olmo_hellaswag'), ('Piqa', 'olmo_piqa'), ('ArcE', 'olmo_arc_easy'), ('Lambada', 'olmo_lambada'))   # general tasks
+SM_TASKS = (('Hella', 'olmo_hellaswag'), ('Piqa', 'olmo_piqa'), ('ArcE', 'olmo_arc_easy'), ('Lambada', 'olmo_lambada'),
+            ('ArcEt', 'olmo_arc_easy_test'))   # general tasks (ARC-Easy's test split: only in the evaluations that ran it)
+
+def _pick_first(results:dict, *stems):
+    "(stem, result) of the first of `stems` that exists: a rerun (e.g. `..._cc3all`, every item of the task files) before the first run."
+    for s in stems:
+        got = pick(results, s)
+        if got[1] is not None: return got
+    return None, None
+
+def _items_text(ns:list) -> str|None:
+    "Items per task: one number when all agree, else 'lo to hi'."
+    ns = [int(n) for n in ns if n is not None]
+    if not ns: return None
+    return f'{min(ns):,}' if min(ns) == max(ns) else f'{min(ns):,} to {max(ns):,}'
 
 def _smollm2_cc3(results:dict):
     """SmolLM2-135M-Instruct converted to a clean-causal block-4 model and, on the same tokens, its AR twin
@@ -780,8 +794,8 @@ def _smollm2_cc3(results:dict):
     `eval_smollm2_teacher_code_cpu`). Macros `Sm...`; conditionals SmolCc (conversion and tasks measured with the twin
     as the reference), SmolCcSpeed, SmolCcGeneralMatched (every general task matched), SmolCcCodeMatched,
     SmolFlexGqa (the fault measured)."""
-    cstem, conv = pick(results, 'convert_smollm2_cc3')
-    estem, ev = pick(results, 'eval_smollm2_gpu')
+    cstem, conv = _pick_first(results, 'convert_smollm2_cc3all', 'convert_smollm2_cc3')   # cc3all: the same recipe rerun, every task item
+    estem, ev = _pick_first(results, 'eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu')
     bstem, vb = pick(results, 'verify_bench_smollm2')
     s = lookup(conv, 'metrics.summary') or {}
     row = next(iter(lookup(conv, 'metrics.rows') or []), {})
@@ -801,11 +815,11 @@ def _smollm2_cc3(results:dict):
     rows, verd = lookup(ev, 'metrics.rows') or {}, (lookup(ev, 'metrics.verdicts.cascade.tasks') or {})
     prim = lookup(ev, 'config.primary') or {}
     score = lambda m, t: _num((((rows.get(m) or {}).get('tasks') or {}).get(t) or {}).get(prim.get(t)))
-    ok = []
+    ok, ns = [], []
     for tag, task in SM_TASKS:
         v = verd.get(task) or {}
         ci = v.get('ci') or [None, None]
-        ok.append(v.get('verdict') == 'matched' if v else None)
+        if v: ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
         te, tw = score('teacher', task), score('twin', task)
         ms += [Macro(f'Sm{tag}Teacher', fmt(te, 'pct'), f'{esrc}: {task} {prim.get(task)}, teacher'),
                Macro(f'Sm{tag}Twin', fmt(tw, 'pct'), f'{esrc}: {task} {prim.get(task)}, AR twin'),
@@ -813,7 +827,9 @@ def _smollm2_cc3(results:dict):
                Macro(f'Sm{tag}Adapt', fmt(tw - te if te is not None and tw is not None else None, 'pct'), f'{esrc}: {task}, twin minus teacher (the data)'),
                Macro(f'Sm{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, converted minus twin'),
                Macro(f'Sm{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
-               Macro(f'Sm{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
+               Macro(f'Sm{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end'),
+               Macro(f'Sm{tag}N', fmt(_num(v.get('n')), 'int'), f'{esrc}: {task}, items'),
+               Macro(f'Sm{tag}Show', fmt(_num(v.get('items_to_show')), 'int'), f'{esrc}: {task}, items the rule would need to show this difference matched')]
     cv = verd.get('code_line') or {}
     cci = cv.get('ci') or [None, None]
     cc = rows.get('cascade') or {}
@@ -825,10 +841,9 @@ def _smollm2_cc3(results:dict):
            Macro('SmCodeHi', fmt(_num(cci[1]), 'pct'), f'{esrc}: code_line, 95% interval, high end'),
            Macro('SmCodeItems', fmt(_num(cv.get('n')), 'int'), f'{esrc}: code_line items'),
            Macro('SmCodeNfe', fmt(_num((cc.get('generate') or {}).get('nfe_per_token')), 'sig'), f'{esrc}: code_line forwards per token, converted'),
-           Macro('SmGeneralMatched', fmt(sum(bool(x) for x in ok) if all(x is not None for x in ok) else None, 'int'),
-                 f'{esrc}: general tasks (of {len(SM_TASKS)}) matched against the twin'),
-           Macro('SmGeneralTasks', fmt(len(SM_TASKS), 'int'), 'the general tasks the report gives (SM_TASKS)'),
-           Macro('SmItems', fmt(_num((verd.get(SM_TASKS[0][1]) or {}).get('n')), 'int'), f'{esrc}: items per general task')]
+           Macro('SmGeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks (of those it ran, SM_TASKS) matched against the twin'),
+           Macro('SmGeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)'),
+           Macro('SmItems', fmt(_items_text(ns), 'text'), f'{esrc}: items per general task')]
     vrows = lookup(vb, 'metrics.rows') or []
     def at(B):
         ar = next((r for r in vrows if r.get('batch') == B and r.get('method') == 'AR'), None)
@@ -874,6 +889,40 @@ def _smollm2_cc3(results:dict):
                             and isinstance((fg.get('kv3') or {}).get('graph_flex'), str)}
     return ms, {'SmolCc': bool(s) and bool(verd) and ref == 'twin', 'SmolCcSpeed': at(1)[1] is not None and at(1)[0] is not None,
                 'SmolCcGeneralMatched': bool(ok) and all(x is True for x in ok), 'SmolCcCodeMatched': cv.get('verdict') == 'matched', **flexc}
+
+def _smollm2_kd3(results:dict):
+    """SmolLM2-135M converted with distillation into the clean stream (`_kd3`: the frozen teacher's next-token
+    distribution, weight 3, besides the masked-diffusion loss; `convert_smollm2_kd3`), judged against the teacher itself
+    (`eval_smollm2_kd3_gpu`, reference teacher): does the converted model keep what the teacher knew rather than adapt to
+    the conversion corpus? Macros `SmKd...`; conditionals SmolKd (measured against the teacher), SmolKdGeneralMatched
+    (every general task it ran matched), SmolKdCodeMatched."""
+    cstem, conv = pick(results, 'convert_smollm2_kd3')
+    estem, ev = pick(results, 'eval_smollm2_kd3_gpu')
+    s = lookup(conv, 'metrics.summary') or {}
+    csrc, esrc = f'{cstem or "convert_smollm2_kd3"}.json', f'{estem or "eval_smollm2_kd3_gpu"}.json'
+    ms = [Macro(f'SmKd{n}', fmt(_num(s.get(k)), 'times'), f'{csrc}: {d}') for n, k, d in
+          (('LtrTeacher', 'l2r_vs_teacher', 'exact L2R perplexity / teacher'), ('HalfTeacher', 'half_vs_teacher', 'two tokens per forward / teacher'),
+           ('ElboTeacher', 'elbo_vs_teacher', 'ELBO perplexity / teacher'), ('LtrTwin', 'l2r_vs_twin', 'exact L2R perplexity / AR twin'),
+           ('HalfTwin', 'half_vs_twin', 'two tokens per forward / AR twin'), ('ElboTwin', 'elbo_vs_twin', 'ELBO perplexity / AR twin'))]
+    ms.append(Macro('SmKdTrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s (the teacher\'s forward included)'))
+    ref = lookup(ev, 'config.reference')
+    rows, verd = lookup(ev, 'metrics.rows') or {}, (lookup(ev, 'metrics.verdicts.cascade.tasks') or {})
+    prim = lookup(ev, 'config.primary') or {}
+    ok = []
+    for tag, task in SM_TASKS + (('Code', 'code_line'),):
+        v = verd.get(task) or {}
+        ci = v.get('ci') or [None, None]
+        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched')
+        ms += [Macro(f'SmKd{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)}, distilled (rule verify)'),
+               Macro(f'SmKd{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, distilled minus teacher'),
+               Macro(f'SmKd{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
+               Macro(f'SmKd{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
+    ms += [Macro('SmKdGeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks matched against the teacher'),
+           Macro('SmKdGeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)'),
+           Macro('SmKdCodeNfe', fmt(_num(((rows.get('cascade') or {}).get('generate') or {}).get('nfe_per_token')), 'sig'),
+                 f'{esrc}: code_line forwards per token, distilled')]
+    return ms, {'SmolKd': bool(s) and bool(verd) and ref == 'teacher', 'SmolKdGeneralMatched': bool(ok) and all(ok),
+                'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
