@@ -8,7 +8,7 @@ Docs: https://cascade-lm.github.io/cascade/report_numbers.html.md"""
 from __future__ import annotations
 import fnmatch, math
 from dataclasses import dataclass
-from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality
+from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality, paired_bootstrap
 from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of
 from .report_format import fmt, GENERATED_MARKER
 
@@ -808,6 +808,8 @@ def _smollm2_cc3(results:dict):
           Macro('SmTrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s'),
           Macro('SmArWeight', fmt(_num(row.get('ar_weight')), 'sig'), f'{csrc}: weight of the clean stream\'s AR loss'),
           Macro('SmLtrTeacher', fmt(_num(s.get('l2r_vs_teacher')), 'times'), f'{csrc}: exact L2R perplexity / teacher'),
+          Macro('SmHalfTeacher', fmt(_num(s.get('half_vs_teacher')), 'times'), f'{csrc}: two tokens per forward, perplexity / teacher'),
+          Macro('SmElboTeacher', fmt(_num(s.get('elbo_vs_teacher')), 'times'), f'{csrc}: ELBO perplexity / teacher'),
           Macro('SmLtrTwin', fmt(_num(s.get('l2r_vs_twin')), 'times'), f'{csrc}: exact L2R perplexity / twin'),
           Macro('SmHalfTwin', fmt(_num(s.get('half_vs_twin')), 'times'), f'{csrc}: two tokens per forward, perplexity / twin'),
           Macro('SmElboTwin', fmt(_num(s.get('elbo_vs_twin')), 'times'), f'{csrc}: ELBO perplexity / twin')]
@@ -904,24 +906,59 @@ def _smollm2_kd3(results:dict):
           (('LtrTeacher', 'l2r_vs_teacher', 'exact L2R perplexity / teacher'), ('HalfTeacher', 'half_vs_teacher', 'two tokens per forward / teacher'),
            ('ElboTeacher', 'elbo_vs_teacher', 'ELBO perplexity / teacher'), ('LtrTwin', 'l2r_vs_twin', 'exact L2R perplexity / AR twin'),
            ('HalfTwin', 'half_vs_twin', 'two tokens per forward / AR twin'), ('ElboTwin', 'elbo_vs_twin', 'ELBO perplexity / AR twin'))]
+    t16 = _num((lookup(pick(results, 'convert_smollm2_cc3')[1], 'metrics.summary') or {}).get('twin_ppl'))   # the session-16 twin, same windows
+    ms += [Macro(f'SmKd{n}SixteenTwin', fmt(_num(s.get(k)) / t16 if t16 and _num(s.get(k)) else None, 'times'),
+                 f'{csrc} {k} / convert_smollm2_cc3.json twin_ppl (the AR twin of another run, same val windows)')
+           for n, k in (('Ltr', 'l2r_ppl'), ('Half', 'half_ppl'), ('Elbo', 'elbo_ppl'))]
     ms.append(Macro('SmKdTrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s (the teacher\'s forward included)'))
     ref = lookup(ev, 'config.reference')
     rows, verd = lookup(ev, 'metrics.rows') or {}, (lookup(ev, 'metrics.verdicts.cascade.tasks') or {})
     prim = lookup(ev, 'config.primary') or {}
-    ok = []
+    ok, ns = [], []
     for tag, task in SM_TASKS + (('Code', 'code_line'),):
         v = verd.get(task) or {}
         ci = v.get('ci') or [None, None]
-        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched')
+        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
         ms += [Macro(f'SmKd{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)}, distilled (rule verify)'),
                Macro(f'SmKd{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, distilled minus teacher'),
                Macro(f'SmKd{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
                Macro(f'SmKd{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
-    ms += [Macro('SmKdGeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks matched against the teacher'),
+    # HellaSwag again on more items (the first 2,000), and the distilled model against the hard-label one (cc3) on the
+    # items both evaluations scored, paired: the same task files, whose first documents are the same items
+    hstem, hev = pick(results, 'eval_smollm2_kd3_hella_gpu')
+    hv = lookup(hev, 'metrics.verdicts.cascade.tasks.olmo_hellaswag') or {}
+    hci, hsrc = hv.get('ci') or [None, None], f'{hstem or "eval_smollm2_kd3_hella_gpu"}.json'
+    ms += [Macro('SmKdHellaBigN', fmt(_num(hv.get('n')), 'int'), f'{hsrc}: HellaSwag items'),
+           Macro('SmKdHellaBigDiff', fmt(_num(hv.get('diff')), 'pct'), f'{hsrc}: HellaSwag acc_norm, distilled minus teacher'),
+           Macro('SmKdHellaBigLo', fmt(_num(hci[0]), 'pct'), f'{hsrc}: 95% interval, low end'),
+           Macro('SmKdHellaBigHi', fmt(_num(hci[1]), 'pct'), f'{hsrc}: 95% interval, high end')]
+    cstem2, cev = _pick_first(results, 'eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu')
+    pk, pc = lookup(ev, 'metrics.per_item') or {}, lookup(cev, 'metrics.per_item') or {}
+    n_vs = []
+    for tag, task in SM_TASKS + (('Code', 'code_line'),):
+        m = prim.get(task)
+        kd, cc = (((pk.get('cascade') or {}).get(task) or {}).get(m) or [], ((pc.get('cascade') or {}).get(task) or {}).get(m) or [])
+        tk, tc = (((pk.get('teacher') or {}).get(task) or {}).get(m) or [], ((pc.get('teacher') or {}).get(task) or {}).get(m) or [])
+        n = min(len(kd), len(cc))
+        same = n > 0 and tk[:n] == tc[:n]        # the teacher scored every shared item alike in both files: the same items
+        b = paired_bootstrap(cc[:n], kd[:n]) if same else {}
+        if same and task != 'code_line': n_vs.append(n)
+        vsrc = f'{esrc} vs {cstem2}.json'
+        ms += [Macro(f'SmKdVsCc{tag}Diff', fmt(_num(b.get('diff')), 'pct'), f'{vsrc}: {task}, distilled minus hard-label (cc3), first {n} items, paired'),
+               Macro(f'SmKdVsCc{tag}Lo', fmt(_num((b.get('ci') or [None])[0]), 'pct'), f'{vsrc}: 95% interval, low end'),
+               Macro(f'SmKdVsCc{tag}Hi', fmt(_num((b.get('ci') or [None, None])[1]), 'pct'), f'{vsrc}: 95% interval, high end'),
+               Macro(f'SmCcVsTeacher{tag}Diff', fmt(_num(paired_bootstrap(tc[:n], cc[:n])['diff']) if same else None, 'pct'),
+                     f'{cstem2}.json: {task}, hard-label (cc3) minus teacher on the same first {n} items'),
+               Macro(f'SmKdVsTeacherShared{tag}Diff', fmt(_num(paired_bootstrap(tk[:n], kd[:n])['diff']) if same else None, 'pct'),
+                     f'{esrc}: {task}, distilled minus teacher on the same first {n} items')]
+    ms.append(Macro('SmKdVsCcItems', fmt(_items_text(n_vs), 'text'), f'{esrc} vs {cstem2}.json: shared items per general task'))
+    ms += [Macro('SmKdItems', fmt(_items_text(ns), 'text'), f'{esrc}: items per general task'),
+           Macro('SmKdGeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks matched against the teacher'),
            Macro('SmKdGeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)'),
            Macro('SmKdCodeNfe', fmt(_num(((rows.get('cascade') or {}).get('generate') or {}).get('nfe_per_token')), 'sig'),
                  f'{esrc}: code_line forwards per token, distilled')]
     return ms, {'SmolKd': bool(s) and bool(verd) and ref == 'teacher', 'SmolKdGeneralMatched': bool(ok) and all(ok),
+                'SmolKdHellaBig': hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs),
                 'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
 
 
