@@ -58,6 +58,10 @@ def main(argv=None):
     from tqdm import tqdm
     from cascade.results import make_result, write_result
     res, t0 = {}, time.time()
+    cfg = dict(vars(a), prompts=PROMPTS, new_tokens=NEW, n_heads=9, head_dim=64, d_model=576, n_layers=4,
+               score='per prompt, the fraction of new tokens equal to the eager SDPA decode (float32, TF32 off)')
+    cfg.pop('child')
+    cmd = 'python experiments/flex_gqa_check.py ' + ' '.join(sys.argv[1:] if argv is None else argv)
     for kv in tqdm(a.kv_heads, desc='kv heads'):
         toks = {}
         for name, graphs, attn in RUNS if a.device == 'cuda' else RUNS[:2]:          # no CUDA graphs on the CPU
@@ -69,11 +73,8 @@ def main(argv=None):
         res[f'kv{kv}'] = {n: t if isinstance(t, str) else [sum(x == y for x, y in zip(r, s)) / len(s) for r, s in zip(t, ref)]
                           for n, t in toks.items()}
         print(kv, json.dumps(res[f'kv{kv}']), flush=True)
-    cfg = dict(vars(a), prompts=PROMPTS, new_tokens=NEW, n_heads=9, head_dim=64, d_model=576, n_layers=4,
-               score='per prompt, the fraction of new tokens equal to the eager SDPA decode (float32, TF32 off)')
-    cfg.pop('child')
-    path = write_result(a.out, make_result(Path(a.out).stem, 'check', cfg, dict(rows=res, wall_s=time.time() - t0),
-                                           command='python experiments/flex_gqa_check.py ' + ' '.join(sys.argv[1:] if argv is None else argv)))
+        path = write_result(a.out, make_result(Path(a.out).stem, 'check', cfg, dict(rows=res, wall_s=time.time() - t0, complete=kv == a.kv_heads[-1]),
+                                               command=cmd))   # after each configuration: a run cut short keeps its rows
     print(f'wrote {path}')
     return 0
 

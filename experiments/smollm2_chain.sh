@@ -17,7 +17,7 @@
 # SMOL_TAG names the result files (default cc3: results/convert_smollm2_cc3.json, eval_smollm2_gpu.json,
 # verify_bench_smollm2.json; else convert_smollm2_<tag>.json, eval_smollm2_<tag>_gpu.json, verify_bench_smollm2_<tag>.json).
 # SMOL_REF=teacher judges the CASCADE model against the teacher although a twin is evaluated (a distilled run's yardstick);
-# SMOL_BENCH=0 skips the speed step. Two runs on one warm machine share $KEEP (the teacher, the tokens and a trained twin,
+# SMOL_BENCH=0 skips the speed step, SMOL_EVAL=0 the tasks (the speed step then follows the training). Two runs on one warm machine share $KEEP (the teacher, the tokens and a trained twin,
 # cached in $KEEP/rows): run the chain for one SMOL_RUN/SMOL_TAG, then for the next.
 # CONVERT_ARGS, TASKS, EVAL_ARGS and BENCH_ARGS add to / replace the steps' arguments (README, "Distillation instead of hard
 # labels": the whole chain on the CPU with a tiny random Llama).
@@ -41,7 +41,7 @@ python3 experiments/convert_smollm2.py --keep "$KEEP" --run "$RUN" --twin "$TWIN
 [ -f "$CONV" ] && cp "$CONV" "$KEEP/results/"
 if [ ! -f "$KEEP/results/$(basename "$CONV")" ]; then echo "smollm2_chain: training goes on in the next call"; back; exit 0; fi
 M="$KEEP/models"
-if [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
+if [ "${SMOL_EVAL:-1}" != 0 ] && [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
   python3 -c 'import lm_eval' 2>/dev/null || { echo "smollm2_chain: lm_eval missing: carry .whl_eval (scripts/gpu_wheels.sh .whl_eval)"; back; exit 2; }
   if [ $((CALL_S - SECONDS)) -lt 360 ]; then echo "smollm2_chain: the tasks take the next call"; back; exit 0; fi
   if [ -n "$TWIN" ]; then MODELS=(teacher="$KEEP/teacher_ar" twin="$M/$TWIN" cascade="$M/$RUN:verify"); REF=${SMOL_REF:-twin}
@@ -52,7 +52,7 @@ if [ ! -f "$KEEP/results/$(basename "$EVAL")" ]; then
   [ -f "$EVAL" ] && cp "$EVAL" "$DEST"/                                 # what it measured, also when cut short
   python3 -c "import json,sys; sys.exit('cascade' not in json.load(open('$EVAL'))['metrics']['rows'])" 2>/dev/null && cp "$EVAL" "$KEEP/results/"
 fi
-if [ "${SMOL_BENCH:-1}" != 0 ] && [ -f "$KEEP/results/$(basename "$EVAL")" ] && [ ! -f "$KEEP/results/$(basename "$BENCH")" ]; then
+if [ "${SMOL_BENCH:-1}" != 0 ] && { [ "${SMOL_EVAL:-1}" = 0 ] || [ -f "$KEEP/results/$(basename "$EVAL")" ]; } && [ ! -f "$KEEP/results/$(basename "$BENCH")" ]; then
   if [ $((CALL_S - SECONDS)) -lt 300 ]; then echo "smollm2_chain: the speed runs take the next call"; back; exit 0; fi
   timeout $((CALL_S - SECONDS)) python3 experiments/verify_bench.py --cc "$M/$RUN" --ar "$KEEP/teacher_ar" --tokenizer "$M/$RUN" --val_tokens "$KEEP/tokens" \
     --task_items 0 --out "$BENCH" ${BENCH_ARGS:---batch_sizes 1 16 64 --repeats 2 --batch1_prompts 4 --queue 256 --queue_batch 64} \

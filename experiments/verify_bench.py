@@ -110,8 +110,15 @@ def main(argv=None):
     ap.add_argument('--val_tokens', default='', help="a token folder whose val split gives the speed runs' prompts; default: the committed sample")
     ap.add_argument('--device', default='cuda', help='cpu: a smoke test of the script (no graphs; its timings mean nothing)')
     ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--flex_gqa', action='store_true',
+                    help='lift cascade.engine.FLEX_GQA_CUDA: grouped-query models on FlexAttention (query groups padded, '
+                         'cascade.model.FLEX_GQA_PAD), for both engines; the exactness checks below stop the run if it is wrong')
     ap.add_argument('--out', default='results/verify_bench_gpu.json')
     a = ap.parse_args(argv)
+    if a.flex_gqa:
+        import cascade.engine, cascade.model
+        if not cascade.model.FLEX_GQA_PAD: raise SystemExit('--flex_gqa: cascade.model.FLEX_GQA_PAD is off (the unpadded path is wrong on CUDA)')
+        cascade.engine.FLEX_GQA_CUDA = True
     for d in (a.cc, a.ar):                                                   # every input checked before any work
         if not (Path(d) / 'config.json').is_file(): raise SystemExit(f'{d}: no saved model there')
     if a.ar_random: a.judge_at = 0
