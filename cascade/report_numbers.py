@@ -784,6 +784,22 @@ def _items_text(ns:list) -> str|None:
     if not ns: return None
     return f'{min(ns):,}' if min(ns) == max(ns) else f'{min(ns):,} to {max(ns):,}'
 
+def _verify_at(vrows:list, B:int):
+    "(AR row, the fastest verify row) of a verify_bench file at batch B (None where absent)."
+    ar = next((r for r in vrows if r.get('batch') == B and r.get('method') == 'AR'), None)
+    v = max((r for r in vrows if r.get('batch') == B and r.get('method') != 'AR'), key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
+    return ar, v
+
+def _verify_speed_macros(prefix:str, vrows:list, src:str) -> list:
+    "<prefix>{One,SixtyFour}{Speedup,Tpf,FwdRatio}: verify against AR at batch 1 and 64 (the faster verify row)."
+    ms = []
+    for tag, B in (('One', 1), ('SixtyFour', 64)):
+        ar, v = _verify_at(vrows, B)
+        ms += [Macro(f'{prefix}{tag}Speedup', fmt(v and ar and _num(v['tokens_per_s']) / _num(ar['tokens_per_s']), 'times'), f'{src}: batch {B}, the faster verify row / AR tokens/s'),
+               Macro(f'{prefix}{tag}Tpf', fmt(v and _num(v.get('tokens_per_forward')), 'sig'), f'{src}: batch {B}, tokens per forward'),
+               Macro(f'{prefix}{tag}FwdRatio', fmt(v and ar and _num(v['forward_ms']) / _num(ar['forward_ms']), 'times'), f'{src}: batch {B}, verify forward / AR forward')]
+    return ms
+
 def _smollm2_cc3(results:dict):
     """SmolLM2-135M-Instruct converted to a clean-causal block-4 model and, on the same tokens, its AR twin
     (`convert_smollm2_cc3`: likelihood ratios to the teacher and to the twin), the three on lm-eval tasks
@@ -847,15 +863,8 @@ def _smollm2_cc3(results:dict):
            Macro('SmGeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)'),
            Macro('SmItems', fmt(_items_text(ns), 'text'), f'{esrc}: items per general task')]
     vrows = lookup(vb, 'metrics.rows') or []
-    def at(B):
-        ar = next((r for r in vrows if r.get('batch') == B and r.get('method') == 'AR'), None)
-        v = max((r for r in vrows if r.get('batch') == B and r.get('method') != 'AR'), key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
-        return ar, v
-    for tag, B in (('One', 1), ('SixtyFour', 64)):
-        ar, v = at(B)
-        ms += [Macro(f'Sm{tag}Speedup', fmt(v and ar and _num(v['tokens_per_s']) / _num(ar['tokens_per_s']), 'times'), f'{bsrc}: batch {B}, the faster verify row / AR tokens/s'),
-               Macro(f'Sm{tag}Tpf', fmt(v and _num(v.get('tokens_per_forward')), 'sig'), f'{bsrc}: batch {B}, tokens per forward'),
-               Macro(f'Sm{tag}FwdRatio', fmt(v and ar and _num(v['forward_ms']) / _num(ar['forward_ms']), 'times'), f'{bsrc}: batch {B}, verify forward / AR forward')]
+    at = lambda B: _verify_at(vrows, B)
+    ms += _verify_speed_macros('Sm', vrows, bsrc)
     q = next(iter(lookup(vb, 'metrics.queues') or []), {})
     ms += [Macro('SmQueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f'{bsrc}: queue, verify / AR tokens/s'),
            Macro('SmQueuePrompts', fmt(_num(q.get('prompts')), 'int'), f'{bsrc}: queue, prompts'),
@@ -957,7 +966,12 @@ def _smollm2_kd3(results:dict):
            Macro('SmKdGeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)'),
            Macro('SmKdCodeNfe', fmt(_num(((rows.get('cascade') or {}).get('generate') or {}).get('nfe_per_token')), 'sig'),
                  f'{esrc}: code_line forwards per token, distilled')]
+    vstem, vb = pick(results, 'verify_bench_smollm2_kd3')                   # its decode speed, when measured
+    vrows = lookup(vb, 'metrics.rows') or []
+    ms += _verify_speed_macros('SmKd', vrows, f'{vstem or "verify_bench_smollm2_kd3"}.json')
+    ms.append(Macro('SmKdBenchAttn', fmt(lookup(vb, 'config.attn'), 'text'), 'verify_bench_smollm2_kd3.json: the verify engine\'s attention'))
     return ms, {'SmolKd': bool(s) and bool(verd) and ref == 'teacher', 'SmolKdGeneralMatched': bool(ok) and all(ok),
+                'SmolKdSpeed': all(x is not None for x in _verify_at(vrows, 1)),
                 'SmolKdHellaBig': hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs),
                 'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
 
