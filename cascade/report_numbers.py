@@ -905,8 +905,10 @@ def _smollm2_kd3(results:dict):
     """SmolLM2-135M converted with distillation into the clean stream (`_kd3`: the frozen teacher's next-token
     distribution, weight 3, besides the masked-diffusion loss; `convert_smollm2_kd3`), judged against the teacher itself
     (`eval_smollm2_kd3_gpu`, reference teacher): does the converted model keep what the teacher knew rather than adapt to
-    the conversion corpus? Macros `SmKd...`; conditionals SmolKd (measured against the teacher), SmolKdGeneralMatched
-    (every general task it ran matched), SmolKdCodeMatched."""
+    the conversion corpus? Also HellaSwag on more items (`eval_smollm2_kd3_hella_gpu`), the distilled model against the
+    hard-label one on the items both evaluations scored (paired), and its decode speed (`verify_bench_smollm2_kd3`).
+    Macros `SmKd...`, `SmCcVsTeacher...`; conditionals SmolKd (measured against the teacher), SmolKdGeneralMatched (every
+    general task it ran matched), SmolKdHellaBig, SmolKdVsCc, SmolKdSpeed, SmolKdCodeMatched."""
     cstem, conv = pick(results, 'convert_smollm2_kd3')
     estem, ev = pick(results, 'eval_smollm2_kd3_gpu')
     s = lookup(conv, 'metrics.summary') or {}
