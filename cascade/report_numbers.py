@@ -908,7 +908,8 @@ def _smollm2_kd3(results:dict):
     the conversion corpus? Also HellaSwag on more items (`eval_smollm2_kd3_hella_gpu`), the distilled model against the
     hard-label one on the items both evaluations scored (paired), and its decode speed (`verify_bench_smollm2_kd3`).
     Macros `SmKd...`, `SmCcVsTeacher...`; conditionals SmolKd (measured against the teacher), SmolKdGeneralMatched (every
-    general task it ran matched), SmolKdHellaBig, SmolKdVsCc, SmolKdSpeed, SmolKdCodeMatched."""
+    general task it ran matched), SmolKdHellaBigMatched, SmolKdVsCc (general tasks and code paired), SmolKdSpeed,
+    SmolKdCodeMatched."""
     cstem, conv = pick(results, 'convert_smollm2_kd3')
     estem, ev = pick(results, 'eval_smollm2_kd3_gpu')
     s = lookup(conv, 'metrics.summary') or {}
@@ -935,7 +936,8 @@ def _smollm2_kd3(results:dict):
                Macro(f'SmKd{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
                Macro(f'SmKd{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
     # HellaSwag again on more items (the first 2,000), and the distilled model against the hard-label one (cc3) on the
-    # items both evaluations scored, paired: the same task files, whose first documents are the same items
+    # items both evaluations scored, paired. The task files grew between the two (their sha256 differ) by appending
+    # documents, so the first ones are the same items; a pair counts only where the teacher scored every shared item alike
     hstem, hev = pick(results, 'eval_smollm2_kd3_hella_gpu')
     hv = lookup(hev, 'metrics.verdicts.cascade.tasks.olmo_hellaswag') or {}
     hci, hsrc = hv.get('ci') or [None, None], f'{hstem or "eval_smollm2_kd3_hella_gpu"}.json'
@@ -945,7 +947,7 @@ def _smollm2_kd3(results:dict):
            Macro('SmKdHellaBigHi', fmt(_num(hci[1]), 'pct'), f'{hsrc}: 95% interval, high end')]
     cstem2, cev = _pick_first(results, 'eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu')
     pk, pc = lookup(ev, 'metrics.per_item') or {}, lookup(cev, 'metrics.per_item') or {}
-    n_vs = []
+    n_vs, code_paired = [], False
     for tag, task in SM_TASKS + (('Code', 'code_line'),):
         m = prim.get(task)
         kd, cc = (((pk.get('cascade') or {}).get(task) or {}).get(m) or [], ((pc.get('cascade') or {}).get(task) or {}).get(m) or [])
@@ -954,6 +956,7 @@ def _smollm2_kd3(results:dict):
         same = n > 0 and tk[:n] == tc[:n]        # the teacher scored every shared item alike in both files: the same items
         b = paired_bootstrap(cc[:n], kd[:n]) if same else {}
         if same and task != 'code_line': n_vs.append(n)
+        if task == 'code_line': code_paired = same
         vsrc = f'{esrc} vs {cstem2}.json'
         ms += [Macro(f'SmKdVsCc{tag}Diff', fmt(_num(b.get('diff')), 'pct'), f'{vsrc}: {task}, distilled minus hard-label (cc3), first {n} items, paired'),
                Macro(f'SmKdVsCc{tag}Lo', fmt(_num((b.get('ci') or [None])[0]), 'pct'), f'{vsrc}: 95% interval, low end'),
@@ -974,7 +977,7 @@ def _smollm2_kd3(results:dict):
     ms.append(Macro('SmKdBenchAttn', fmt(lookup(vb, 'config.attn'), 'text'), 'verify_bench_smollm2_kd3.json: the verify engine\'s attention'))
     return ms, {'SmolKd': bool(s) and bool(verd) and ref == 'teacher', 'SmolKdGeneralMatched': bool(ok) and all(ok),
                 'SmolKdSpeed': all(x is not None for x in _verify_at(vrows, 1)),
-                'SmolKdHellaBig': hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs),
+                'SmolKdHellaBigMatched': hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs) and code_paired,
                 'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
 
 
