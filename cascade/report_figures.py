@@ -8,15 +8,16 @@ Docs: https://cascade-lm.github.io/cascade/report_figures.html.md"""
 from __future__ import annotations
 import math
 from pathlib import Path
-from .quality import PPL_TOL, ENT_TOL
+from .quality import PPL_TOL, ENT_TOL, paired_bootstrap
 from .report_results import pick, lookup, hardware, device_label, rows_of, sampler_rows, throughput_rows, is_ar, _num
 from .report_numbers import GROUPS, TRAIN_GROUPS
 from .report_tables import k_shares, ablation_files
 
 # %% auto #0
-__all__ = ['FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'method_colors', 'save_figure', 'fig_smoke', 'fig_train', 'fig_sampler',
-           'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert', 'make_figures',
-           'fig_adaptive_real', 'fig_adaptive_monotone', 'fig_ablation_blocks']
+__all__ = ['FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'SMOL_FIG_TASKS', 'method_colors', 'save_figure', 'fig_smoke',
+           'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert',
+           'make_figures', 'fig_adaptive_real', 'fig_adaptive_monotone', 'fig_ablation_blocks', 'task_diffs',
+           'fig_smollm2_tasks']
 
 # %% ../nbs/94_report_figures.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
@@ -264,7 +265,7 @@ def fig_convert(results:dict, figures_dir) -> list[Path]:
         fig.legend(h, l, loc='outside lower center', ncol=2 if max(map(len, l), default=0) > 40 else 3, fontsize=6.5, frameon=False)
     return save_figure(fig, figures_dir, 'convert_budget')
 
-FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'adaptive_monotone', 'ablation_blocks')
+FIGURES = ('smoke_loss', 'train_curves', 'sampler_nfe', 'throughput', 'throughput_pareto', 'adaptive_k', 'convert_budget', 'adaptive_real', 'adaptive_monotone', 'ablation_blocks', 'smollm2_tasks')
 
 def make_figures(results:dict, figures_dir) -> dict:
     "{figure stem: [pdf, png]} of every figure whose data is present."
@@ -277,7 +278,8 @@ def make_figures(results:dict, figures_dir) -> dict:
            'convert_budget': fig_convert(results, figures_dir),
            'adaptive_real': fig_adaptive_real(results, figures_dir),
            'adaptive_monotone': fig_adaptive_monotone(results, figures_dir),
-           'ablation_blocks': fig_ablation_blocks(results, figures_dir)}
+           'ablation_blocks': fig_ablation_blocks(results, figures_dir),
+           'smollm2_tasks': fig_smollm2_tasks(results, figures_dir)}
     return {k: v for k, v in out.items() if v}
 
 # %% ../nbs/94_report_figures.ipynb #figar001
@@ -368,3 +370,51 @@ def fig_ablation_blocks(results:dict, figures_dir) -> list[Path]:
                title=f'{hw}: block-size sweep' + (f', {_si_tick(tok)} tokens per row' if tok else ''))
         ax.legend(loc='best')
     return save_figure(fig, figures_dir, 'ablation_blocks')
+
+# %% ../nbs/94_report_figures.ipynb #figsm001
+SMOL_FIG_TASKS = (('olmo_hellaswag', 'HellaSwag'), ('olmo_piqa', 'PIQA'), ('olmo_arc_easy', 'ARC-Easy (val.)'),
+                  ('olmo_arc_easy_test', 'ARC-Easy (test)'), ('olmo_lambada', 'LAMBADA'), ('code_line', 'code completion'))
+
+def task_diffs(ev:dict|None, cand:str, ref:str) -> dict:
+    """{task: (diff, lo, hi, n)}: `cand` minus `ref` on one evaluation file's per-item primary scores, the matched-quality
+    rule's paired bootstrap (its default seed and resamples, so a file's own verdicts are reproduced); {} without them."""
+    prim, pi = lookup(ev, 'config.primary') or {}, lookup(ev, 'metrics.per_item') or {}
+    out = {}
+    for t, m in prim.items():
+        a, b = ((pi.get(ref) or {}).get(t) or {}).get(m), ((pi.get(cand) or {}).get(t) or {}).get(m)
+        if a and b and len(a) == len(b):
+            r = paired_bootstrap(a, b); out[t] = (r['diff'], r['ci'][0], r['ci'][1], len(a))
+    return out
+
+def fig_smollm2_tasks(results:dict, figures_dir, margin:float=0.02) -> list[Path]:
+    """SmolLM2's conversions on lm-eval tasks: each model minus its reference, in points with the paired 95% interval,
+    the matched-quality margin as a line - the hard-label conversion against its AR twin and against the teacher, the
+    distilled one against the teacher (HellaSwag also on the larger set where it was run); [] without an evaluation."""
+    import matplotlib as mpl
+    ev = next((r for s in ('eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu') if (r := pick(results, s)[1]) is not None), None)
+    kd, kh = pick(results, 'eval_smollm2_kd3_gpu')[1], pick(results, 'eval_smollm2_kd3_hella_gpu')[1]
+    series = [('hard-label vs its AR twin', task_diffs(ev, 'cascade', 'twin'), '#1f77b4', 'o'),
+              ('hard-label vs the teacher', task_diffs(ev, 'cascade', 'teacher'), '#7f7f7f', 's'),
+              ('distilled vs the teacher', task_diffs(kd, 'cascade', 'teacher'), '#d62728', 'D'),
+              ('distilled vs the teacher, more items', task_diffs(kh, 'cascade', 'teacher'), '#ff9896', 'D')]
+    series = [s for s in series if s[1]]
+    if not series: return []
+    tasks = [(t, lab) for t, lab in SMOL_FIG_TASKS if any(t in d for _, d, _, _ in series)]
+    with mpl.rc_context(STYLE):
+        fig = _figure(FULL_W, 0.9 + 0.42 * len(tasks)); ax = fig.add_subplot()
+        k = len(series)
+        for j, (label, d, col, mk) in enumerate(series):
+            off = (j - (k - 1) / 2) * 0.8 / k
+            pts = [(i + off, d[t]) for i, (t, _) in enumerate(tasks) if t in d]
+            ys = [y for y, _ in pts]; xs = [100 * v[0] for _, v in pts]
+            err = [[100 * (v[0] - v[1]) for _, v in pts], [100 * (v[2] - v[0]) for _, v in pts]]
+            ax.errorbar(xs, ys, xerr=err, fmt=mk, color=col, ms=3.5, capsize=2, lw=1.0, label=label)
+            for y, v in pts: ax.annotate(f'{v[3]:,}', (100 * v[2], y), xytext=(3, -2.5), textcoords='offset points', fontsize=5.5, color=col)
+        ax.axvline(0.0, color='#222222', lw=0.7)
+        ax.axvline(-100 * margin, color='#222222', lw=0.8, ls='--', label=f'matched-quality margin ($-${100 * margin:g} points)')
+        ax.set_yticks(range(len(tasks)), [lab for _, lab in tasks]); ax.invert_yaxis(); ax.grid(axis='y', visible=False)
+        ax.set_xlabel('model minus its reference (points), 95% paired bootstrap interval; items beside it')
+        h, l = ax.get_legend_handles_labels()
+        fig.legend(h, l, loc='outside lower center', ncol=3, fontsize=6.5, frameon=False)
+    return save_figure(fig, figures_dir, 'smollm2_tasks')
+
