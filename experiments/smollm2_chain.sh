@@ -36,6 +36,10 @@ done
 export PYTHONPATH="/tmp/site:.carry/smol_b/pylib:.${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 back() { for f in "$KEEP"/results/*.json "$KEEP"/logs/*.log; do [ -f "$f" ] && cp "$f" "$DEST"/; done; true; }
 mkdir -p "$KEEP/results" "$KEEP/logs"
+if [ -n "${OUT:-}" ]; then   # on a device: every 15 s, what the steps have written so far goes to $OUT too, so a call killed at its
+  ( while sleep 15; do for f in "$W"/*.json "$KEEP"/logs/*.log; do [ -f "$f" ] && cp "$f" "$DEST"/ 2>/dev/null; done; done ) &   # limit
+  COPIER=$!; trap 'kill $COPIER 2>/dev/null' EXIT                      # still brings back each step's partial result (written per part)
+fi
 python3 experiments/convert_smollm2.py --keep "$KEEP" --run "$RUN" --twin "$TWIN" --time_limit_s "$LIMIT" --out "$CONV" ${CONVERT_ARGS:-} \
   2>&1 | tee -a "$KEEP/logs/convert_smollm2_$TAG.log" | grep -v -E 'Loading weights|Writing model'
 [ -f "$CONV" ] && cp "$CONV" "$KEEP/results/"
