@@ -15,8 +15,8 @@ from .report_format import fmt, GENERATED_MARKER
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
-           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'Num', 'Group', 'Macro', 'derived_macros', 'group_macros',
-           'numbers_tex']
+           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'Num', 'Group', 'Macro', 'derived_macros',
+           'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -770,6 +770,12 @@ def _serve_http(results:dict):
 
 SM_TASKS = (('Hella', 'olmo_hellaswag'), ('Piqa', 'olmo_piqa'), ('ArcE', 'olmo_arc_easy'), ('Lambada', 'olmo_lambada'),
             ('ArcEt', 'olmo_arc_easy_test'))   # general tasks (ARC-Easy's test split: only in the evaluations that ran it)
+SM_TASK_NAMES = {'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy (validation)', 'olmo_lambada': 'LAMBADA',
+                 'olmo_arc_easy_test': 'ARC-Easy (test)', 'code_line': 'code completion'}   # the paper's names of the tasks
+
+def _and_list(xs:list) -> str|None:
+    "'a', 'a and b', 'a, b and c' (None for an empty list)."
+    return None if not xs else xs[0] if len(xs) == 1 else ', '.join(xs[:-1]) + ' and ' + xs[-1]
 
 def _pick_first(results:dict, *stems):
     "(stem, result) of the first of `stems` that exists: a rerun (e.g. `..._cc3all`, every item of the task files) before the first run."
@@ -791,9 +797,9 @@ def _verify_at(vrows:list, B:int):
     return ar, v
 
 def _verify_speed_macros(prefix:str, vrows:list, src:str) -> list:
-    "<prefix>{One,SixtyFour}{Speedup,Tpf,FwdRatio}: verify against AR at batch 1 and 64 (the faster verify row)."
+    "<prefix>{One,Sixteen,SixtyFour}{Speedup,Tpf,FwdRatio}: verify against AR at batch 1, 16 and 64 (the faster verify row)."
     ms = []
-    for tag, B in (('One', 1), ('SixtyFour', 64)):
+    for tag, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
         ar, v = _verify_at(vrows, B)
         ms += [Macro(f'{prefix}{tag}Speedup', fmt(v and ar and _num(v['tokens_per_s']) / _num(ar['tokens_per_s']), 'times'), f'{src}: batch {B}, the faster verify row / AR tokens/s'),
                Macro(f'{prefix}{tag}Tpf', fmt(v and _num(v.get('tokens_per_forward')), 'sig'), f'{src}: batch {B}, tokens per forward'),
@@ -941,6 +947,7 @@ def _smollm2_kd3(results:dict):
     hstem, hev = pick(results, 'eval_smollm2_kd3_hella_gpu')
     hv = lookup(hev, 'metrics.verdicts.cascade.tasks.olmo_hellaswag') or {}
     hci, hsrc = hv.get('ci') or [None, None], f'{hstem or "eval_smollm2_kd3_hella_gpu"}.json'
+    hbig = _num(hv.get('n')) is not None and _num(hv.get('n')) > (_num((verd.get('olmo_hellaswag') or {}).get('n')) or 0)   # superseded by a main evaluation of as many items
     ms += [Macro('SmKdHellaBigN', fmt(_num(hv.get('n')), 'int'), f'{hsrc}: HellaSwag items'),
            Macro('SmKdHellaBigDiff', fmt(_num(hv.get('diff')), 'pct'), f'{hsrc}: HellaSwag acc_norm, distilled minus teacher'),
            Macro('SmKdHellaBigLo', fmt(_num(hci[0]), 'pct'), f'{hsrc}: 95% interval, low end'),
@@ -975,9 +982,29 @@ def _smollm2_kd3(results:dict):
     vrows = lookup(vb, 'metrics.rows') or []
     ms += _verify_speed_macros('SmKd', vrows, f'{vstem or "verify_bench_smollm2_kd3"}.json')
     ms.append(Macro('SmKdBenchAttn', fmt(lookup(vb, 'config.attn'), 'text'), 'verify_bench_smollm2_kd3.json: the verify engine\'s attention'))
+    q = next(iter(lookup(vb, 'metrics.queues') or []), {})
+    ms += [Macro('SmKdQueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), 'verify_bench_smollm2_kd3.json: queue, verify / AR tokens/s'),
+           Macro('SmKdQueueTprs', fmt(_num(q.get('tokens_per_row_step')), 'sig'), 'verify_bench_smollm2_kd3.json: queue, tokens per row step')]
+    # which tasks the speed rows' text is matched on: rule verify decodes the clean stream's greedy text, so the task
+    # scores of the verify decoder are the quality of the text the speed rows time
+    names = lambda want: _and_list([SM_TASK_NAMES.get(t, t) for t in ('code_line',) + tuple(t for _, t in SM_TASKS)
+                                    if t in verd and (verd[t].get('verdict') == 'matched') == want])
+    ms += [Macro('SmKdMatchedTasks', fmt(names(True), 'text'), f'{esrc}: the tasks the distilled model is shown matched on against the teacher'),
+           Macro('SmKdUnmatchedTasks', fmt(names(False), 'text'), f'{esrc}: the tasks it is not shown matched on')]
+    # the same speed run on FlexAttention (grouped query heads padded, FLEX_GQA_PAD; the refusal lifted by --flex_gqa)
+    fstem, fb = pick(results, 'verify_bench_smollm2_kd3_flex')
+    frows, fsrc = lookup(fb, 'metrics.rows') or [], f'{fstem or "verify_bench_smollm2_kd3_flex"}.json'
+    ms += _verify_speed_macros('SmKdFlex', frows, fsrc)
+    fa, sa = _verify_at(frows, 1)[1], _verify_at(vrows, 1)[1]
+    ms.append(Macro('SmKdFlexOverSdpaOne', fmt(fa and sa and _num(fa['forward_ms']) / _num(sa['forward_ms']), 'times'),
+                    f'{fsrc} / verify_bench_smollm2_kd3.json: batch 1, verify forward on flex / on sdpa'))
+    fexact = bool(fb) and lookup(fb, 'metrics.ar_engine_equal_eager.flex') is True and all(
+        lookup(fb, f'metrics.{k}') is True for k in ('graphs_equal_eager', 'many_graphs_equal_eager', 'compiled_equal_eager'))
     return ms, {'SmolKd': bool(s) and bool(verd) and ref == 'teacher', 'SmolKdGeneralMatched': bool(ok) and all(ok),
                 'SmolKdSpeed': all(x is not None for x in _verify_at(vrows, 1)),
-                'SmolKdHellaBigMatched': hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs) and code_paired,
+                'SmolKdSixteenSpeed': all(x is not None for x in _verify_at(vrows, 16)), 'SmolKdQueue': bool(q),
+                'SmolKdFlex': fexact and all(x is not None for x in _verify_at(frows, 1)) and sa is not None,
+                'SmolKdHellaBigMatched': hbig and hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs) and code_paired,
                 'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
 
 
