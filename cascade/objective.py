@@ -13,8 +13,9 @@ from .config import CascadeConfig
 from .model import CascadeLM
 
 # %% auto #0
-__all__ = ['WEIGHTINGS', 'sample_mask_rates', 'corrupt', 'corrupt_single', 'diffusion_loss', 'ar_loss', 'vectorized_block_losses',
-           'single_target_loss', 'cascade_loss', 'distill_loss', 'elbo_bound', 'smoke_train']
+__all__ = ['MASK_ORDERS', 'WEIGHTINGS', 'sample_mask_rates', 'corrupt', 'corrupt_single', 'diffusion_loss', 'ar_loss',
+           'vectorized_block_losses', 'single_target_loss', 'cascade_loss', 'distill_loss', 'draft_distill_loss',
+           'elbo_bound', 'smoke_train']
 
 # %% ../nbs/03_objective.ipynb #b32721b8
 def sample_mask_rates(shape:tuple, # (B, n_blocks)
@@ -37,17 +38,27 @@ def _check_block_args(x0, block_size):
     if x0.dim() != 2: raise ValueError(f'x0 must have shape (batch, seq_len), got {tuple(x0.shape)}')
     if x0.shape[1] % block_size: raise ValueError(f'seq_len {x0.shape[1]} is not a multiple of block_size {block_size}')
 
+MASK_ORDERS = ('random', 'suffix')
+
 def corrupt(x0:torch.Tensor, # (B, N) clean tokens
             m:torch.Tensor, # (B, N // block_size) mask rate of each block
             block_size:int, mask_id:int,
             u:torch.Tensor|None=None, # (B, N) uniforms; drawn from `generator` when None
-            generator=None):
-    "Vectorised forward process: every block masked at its own rate. Returns (x_t, masked)."
+            generator=None,
+            order:str='random'): # 'random': each position masked where u < m; 'suffix': the last ceil(m B) positions of each block
+    """Vectorised forward process: every block masked at its own rate. Returns (x_t, masked). In the suffix order a block
+    keeps a visible prefix and masks the rest (the pattern a draft-and-verify decoder's drafts see); u only marks
+    positions never masked (u >= 1, as `draw_noise(keep_first=True)` sets position 0)."""
     _check_block_args(x0, block_size)
+    if order not in MASK_ORDERS: raise ValueError(f'order must be one of {MASK_ORDERS}, got {order!r}')
     B, N = x0.shape
     if m.shape != (B, N // block_size): raise ValueError(f'm must have shape {(B, N // block_size)}, got {tuple(m.shape)}')
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
-    masked = u < m.repeat_interleave(block_size, 1)                   # (B, N)
+    if order == 'random': masked = u < m.repeat_interleave(block_size, 1)                   # (B, N)
+    else:
+        n = (m * block_size).ceil().clamp(1, block_size).repeat_interleave(block_size, 1)    # masked per block, at least one
+        off = torch.arange(N, device=x0.device) % block_size
+        masked = (off[None] >= block_size - n) & (u < 1)
     return torch.where(masked, torch.full_like(x0, mask_id), x0), masked
 
 def corrupt_single(x0:torch.Tensor, # (B, N) clean tokens
@@ -133,30 +144,40 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
                  u:torch.Tensor|None=None, # (B, N) uniforms; drawn from `generator` when None
                  ar_weight:float=0.0, # clean-causal models: + ar_weight x the next-token loss of the clean stream (same forward)
                  distill_weight:float=0.0, # clean-causal models: + distill_weight x KL(teacher || clean stream) per next token
-                 teacher_next:torch.Tensor|None=None): # (B, N, V) a teacher's next-token logits: row i predicts x0[:, i + 1]
+                 teacher_next:torch.Tensor|None=None, # (B, N, V) a teacher's next-token logits: row i predicts x0[:, i + 1]
+                 order:str='random', # the mask pattern (`corrupt`): 'suffix' weights each block by its masked fraction
+                 draft_distill_weight:float=0.0): # + draft_distill_weight x KL(teacher || denoising stream) per masked token
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
     if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
-    for name, w in (('ar_weight', ar_weight), ('distill_weight', distill_weight)):
+    if order not in MASK_ORDERS: raise ValueError(f'order must be one of {MASK_ORDERS}, got {order!r}')
+    for name, w in (('ar_weight', ar_weight), ('distill_weight', distill_weight), ('draft_distill_weight', draft_distill_weight)):
         if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0): raise ValueError(f'{name} must be a finite number >= 0, got {w!r}')
     if ar_weight and not c.clean_causal:
         raise ValueError('ar_weight needs a clean_causal model: only there is the clean stream of the 2L forward an AR forward')
     if distill_weight and not (c.clean_causal and c.token_shift):
         raise ValueError('distill_weight needs a clean_causal token-shift model: only there is the clean stream a causal LM')
     B, N = x0.shape
-    if distill_weight and (teacher_next is None or tuple(teacher_next.shape) != (B, N, c.vocab_size)):
-        raise ValueError(f'distill_weight needs teacher_next logits of shape {(B, N, c.vocab_size)}, '
-                         f'got {None if teacher_next is None else tuple(teacher_next.shape)}')
+    for name, w in (('distill_weight', distill_weight), ('draft_distill_weight', draft_distill_weight)):
+        if w and (teacher_next is None or tuple(teacher_next.shape) != (B, N, c.vocab_size)):
+            raise ValueError(f'{name} needs teacher_next logits of shape {(B, N, c.vocab_size)}, '
+                             f'got {None if teacher_next is None else tuple(teacher_next.shape)}')
     if m is not None: _check_noise('m', m, (B, N // c.block_size), 'mask rates')   # before any work; a device assert on the GPU
     if u is not None: _check_noise('u', u, (B, N), 'uniforms')
     if m is None: m = sample_mask_rates((B, N // c.block_size), m_min, m_max, generator=generator, device=x0.device)
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
-    xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u)
-    if not (ar_weight or distill_weight): return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+    xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u, order=order)
+    if order == 'suffix': m = masked.view(B, -1, c.block_size).sum(-1).to(m.dtype) / c.block_size   # the fraction masked
+    if not (ar_weight or distill_weight):
+        if not draft_distill_weight: return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+        logits = model.forward_2l(xt, x0)
+        return (diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
+                + draft_distill_weight * draft_distill_loss(logits, teacher_next, masked))
     logits, clean = model.forward_2l(xt, x0, return_clean=True)              # clean[:, i] predicts x0[:, i] from x0[:, <i]
     nxt = clean.roll(-1, 1)                                                   # realigned: position i predicts token i + 1
     loss = diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if draft_distill_weight: loss = loss + draft_distill_weight * draft_distill_loss(logits, teacher_next, masked)
     if ar_weight: loss = loss + ar_weight * ar_loss(nxt, x0)
     if distill_weight: loss = loss + distill_weight * distill_loss(nxt, teacher_next)
     return loss
@@ -169,6 +190,18 @@ def distill_loss(student_next:torch.Tensor, # (B, N, V) next-token logits: row i
     s = student_next[:, :-1].to(dt).log_softmax(-1); t = teacher_next[:, :-1].to(dt).log_softmax(-1)
     kl = (t.exp() * (t - s)).sum(-1)                                          # (B, N-1)
     return kl.mean() if reduce else kl
+
+def draft_distill_loss(logits:torch.Tensor, # (B, N, V) the denoising stream's: row i predicts token i
+                       teacher_next:torch.Tensor, # (B, N, V) the teacher's next-token logits: row i predicts token i + 1
+                       masked:torch.Tensor): # (B, N) bool: the masked positions
+    """Mean over masked positions i >= 1 of KL(teacher(. | x_<i) || denoising stream at i) (nats; 0 with none masked);
+    float64 for float64 logits, else float32. Only the masked rows are gathered (the (B, N, V) softmax is not built)."""
+    dt = _loss_dtype(logits)
+    sel = masked.clone(); sel[:, 0] = False                                  # nothing before token 0 for the teacher to predict it from
+    if not sel.any(): return logits.sum() * 0.0
+    s = logits[sel].to(dt).log_softmax(-1)                                   # (M, V)
+    t = teacher_next[:, :-1][sel[:, 1:]].to(dt).log_softmax(-1)              # row i - 1 predicts token i
+    return (t.exp() * (t - s)).sum(-1).mean()
 
 @torch.no_grad()
 def elbo_bound(model:CascadeLM, x0:torch.Tensor, n_draws:int=8, generator=None, m_min:float=1e-3) -> float:

@@ -16,7 +16,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from .config import CascadeConfig
 from .model import CascadeLM, dense_mask, block_diff_mod
-from .objective import sample_mask_rates, corrupt, diffusion_loss, ar_loss, cascade_loss, elbo_bound, WEIGHTINGS
+from .objective import sample_mask_rates, corrupt, diffusion_loss, ar_loss, cascade_loss, elbo_bound, WEIGHTINGS, MASK_ORDERS
 from .convert import convert_cascade
 from .checkpoint import (save_checkpoint, load_checkpoint, latest_checkpoint, save_pretrained, load_pretrained,
                                 get_rng_state, set_rng_state, clean_stale, CheckpointError)
@@ -100,6 +100,8 @@ class TrainConfig:
     ar_mix: float = 0.0             # conversion recipe: fraction of optimizer steps that train the AR next-token loss instead (token-shift models)
     ar_weight: float = 0.0          # clean-causal models: + ar_weight x the clean stream's next-token loss, every step, from the same 2L forward
     distill_weight: float = 0.0     # clean-causal token-shift models: + distill_weight x KL(init model || clean stream) per next token (the init model, frozen, is the teacher)
+    draft_distill_weight: float = 0.0   # + draft_distill_weight x KL(init model || denoising stream) per masked token (03_objective: the drafts a verifier accepts)
+    mask_order: str = 'random'      # 'random' or 'suffix' (03_objective `corrupt`: a visible prefix per block, the rest masked - what VerifyEngine's drafts see)
     complementary: bool = False     # conversion recipe: each batch holds B/2 sequences twice, with a mask and its complement (Fast-dLLM v2)
     block_schedule: str = ''        # conversion recipe: block-size curriculum 'B:FRAC,...' (e.g. '1:0.1,4:0.3'), then the model's block size
     single_target: bool = False     # ablation (issue 18): one random target block per sequence, BD3-LM's single-target form (an N-token forward, later blocks masked), not the 2L forward
@@ -127,15 +129,20 @@ class TrainConfig:
         need(self.time_limit_s >= 0, f'time_limit_s must be >= 0, got {self.time_limit_s}')
         need(not self.init or os.path.isfile(os.path.join(self.init, 'config.json')), f'init {self.init!r} is not a saved model directory (no config.json)')
         need(0 <= self.ar_mix < 1, f'ar_mix must be in [0, 1), got {self.ar_mix}')
-        for f in ('ar_weight', 'distill_weight'):
+        for f in ('ar_weight', 'distill_weight', 'draft_distill_weight'):
             v = getattr(self, f); need(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0, f'{f} must be a finite number >= 0, got {v!r}')
-        need(not self.distill_weight or self.init, 'distill_weight distils from the init model: set init (the AR model converted from)')
+        for f in ('distill_weight', 'draft_distill_weight'):
+            need(not getattr(self, f) or self.init, f'{f} distils from the init model: set init (the AR model converted from)')
+        need(self.mask_order in MASK_ORDERS, f'mask_order must be one of {MASK_ORDERS}, got {self.mask_order!r}')
+        need(self.mask_order == 'random' or not (self.complementary or self.single_target),
+             'mask_order suffix does not combine with complementary (the complement of a suffix is a prefix) or single_target')
         need(not (self.complementary and self.batch_size % 2), f'complementary masks pair rows: batch_size must be even, got {self.batch_size}')
         if self.objective == 'ar':
             need(not (self.ar_mix or self.complementary or self.block_schedule), "ar_mix, complementary and block_schedule are recipes of the 'cascade' objective")
             need(not self.single_target, "single_target is a form of the 'cascade' objective")
             need(not self.ar_weight, "ar_weight is a recipe of the 'cascade' objective (the AR objective is all AR loss)")
-            need(not self.distill_weight, "distill_weight is a recipe of the 'cascade' objective")
+            need(not (self.distill_weight or self.draft_distill_weight), "distill_weight and draft_distill_weight: each a recipe of the 'cascade' objective")
+            need(self.mask_order == 'random', "mask_order is a recipe of the 'cascade' objective")
         need(not (self.single_target and self.complementary), 'single_target and complementary do not combine (complementary pairs whole 2L masks)')
         parse_block_schedule(self.block_schedule)                          # format errors now; block sizes are checked against the model in train
         need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
@@ -210,12 +217,15 @@ class LossModule(nn.Module):
     def __init__(self, model:CascadeLM, objective:str='cascade', weighting:str='elbo', m_min:float=1e-3,
                  ar_weight:float=0.0, # clean-causal models: + the clean stream's AR loss (`cascade_loss`)
                  distill_weight:float=0.0, # clean-causal token-shift models: + KL(teacher || clean stream) (`cascade_loss`)
-                 teacher:CascadeLM|None=None): # the frozen teacher of distill_weight: a block-1 model (plain causal or token shift)
+                 teacher:CascadeLM|None=None, # the frozen teacher of distill_weight: a block-1 model (plain causal or token shift)
+                 draft_distill_weight:float=0.0, # + KL(teacher || denoising stream) per masked token (`cascade_loss`)
+                 mask_order:str='random'): # `corrupt`'s mask pattern
         super().__init__()
         self.model, self.objective, self.weighting, self.m_min, self.ar_weight = model, objective, weighting, m_min, ar_weight
-        if distill_weight and (teacher is None or teacher.cfg.block_size != 1):
-            raise ValueError('distill_weight needs a teacher that is a block-1 model (a causal LM, with or without the token shift)')
-        self.distill_weight = distill_weight
+        if (distill_weight or draft_distill_weight) and (teacher is None or teacher.cfg.block_size != 1):
+            raise ValueError('distill_weight and draft_distill_weight need a teacher that is a block-1 model (a causal LM, with or without the token shift)')
+        if mask_order not in MASK_ORDERS: raise ValueError(f'mask_order must be one of {MASK_ORDERS}, got {mask_order!r}')
+        self.distill_weight, self.draft_distill_weight, self.mask_order = distill_weight, draft_distill_weight, mask_order
         object.__setattr__(self, 'teacher', teacher)                        # not a submodule: no gradients, not in DDP or the checkpoint
 
     @torch.no_grad()
@@ -234,8 +244,11 @@ class LossModule(nn.Module):
             lg = self.model(x, causal=True)                                # (B, N, V)
             if self.model.cfg.token_shift: lg = lg.roll(-1, 1)           # shifted: position i predicts token i; realign to i+1
             return ar_loss(lg, x)
-        if b is None: return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u, ar_weight=self.ar_weight,
-                                          distill_weight=self.distill_weight, teacher_next=self.teacher_next(x) if self.distill_weight else None)
+        if b is None:
+            kd = self.distill_weight or self.draft_distill_weight
+            return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u, ar_weight=self.ar_weight,
+                                distill_weight=self.distill_weight, teacher_next=self.teacher_next(x) if kd else None,
+                                order=self.mask_order, draft_distill_weight=self.draft_distill_weight)
         c = self.model.cfg
         blk = torch.arange(x.shape[1], device=x.device) // c.block_size      # (N,) block of every position
         lm = (blk[None] == b[:, None]) & (u < m.gather(1, b[:, None]))      # (B, N) loss: block b's masked tokens
@@ -497,10 +510,10 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
     torch.manual_seed(tc.seed)
     model = CascadeLM(cfg).to(device)
     if teacher is not None:                                              # overwritten below when resuming
-        if tc.distill_weight and teacher.cfg.block_size != 1:
-            raise ValueError(f'distill_weight: the init model {tc.init} must be a block-1 model (a causal LM), got block_size {teacher.cfg.block_size}')
+        if (tc.distill_weight or tc.draft_distill_weight) and teacher.cfg.block_size != 1:
+            raise ValueError(f'distill_weight / draft_distill_weight: the init model {tc.init} must be a block-1 model (a causal LM), got block_size {teacher.cfg.block_size}')
         model.load_state_dict(convert_cascade(teacher, cfg.block_size, cfg.token_shift, cfg.max_seq_len, cfg.attn_backend).state_dict())
-        teacher = teacher.to(device).eval().requires_grad_(False) if tc.distill_weight else None   # the distillation teacher stays, frozen
+        teacher = teacher.to(device).eval().requires_grad_(False) if tc.distill_weight or tc.draft_distill_weight else None   # the distillation teacher stays, frozen
     ck_root = out / 'ckpt'
     if rank == 0: out.mkdir(parents=True, exist_ok=True); clean_stale(ck_root)
     ck = None if tc.resume == 'never' else latest_checkpoint(ck_root) if tc.resume == 'auto' else Path(tc.resume)
@@ -543,7 +556,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
 
     if tc.compile:
         for blk in model.blocks: blk.compile()                           # regional: one graph reused by every layer
-    loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min, tc.ar_weight, tc.distill_weight, teacher)
+    loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min, tc.ar_weight, tc.distill_weight, teacher, tc.draft_distill_weight, tc.mask_order)
     fwd = DDP(loss_mod, device_ids=[local] if device.type == 'cuda' else None) if world > 1 and not sharded else loss_mod
     fpt = flops_per_token(cfg, tc.objective, single_target=tc.single_target)['train']
     cascade = tc.objective == 'cascade'

@@ -57,7 +57,8 @@ def parse_run(name:str) -> dict:
     m = AR_RUN.match(name)
     if m is None: return dict(parse_block_run(name), objective='cascade')
     return dict(block_size=1, token_shift=False, lr=float(m[1]), tokens=int(m[2]) * 1_000_000, m_min=1e-3, m_max=1.0, ar_mix=0.0,
-                complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, block_schedule='', objective='ar')
+                complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, draft_distill_weight=0.0, mask_order='random',
+                block_schedule='', objective='ar')
 
 def teacher_tokenizer(tok):
     "SmolLM2-Instruct's tokenizer with eos = its document separator (the corpus shards end documents with it)."
@@ -245,9 +246,10 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
                            'attn_backend': 'flex' if dev.type == 'cuda' else 'sdpa'})
     recipe = (dict(objective='ar') if s['objective'] == 'ar' else
               dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'],
-                   complementary=s['complementary'],
+                   complementary=s['complementary'], draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'],
                    block_schedule=s['block_schedule']))
-    mb = a.batch_size // 2 if s['distill_weight'] and a.batch_size % 2 == 0 else 0   # distillation holds the teacher's (B, N, V) logits too: half-batches
+    parts = 4 if s['draft_distill_weight'] else 2 if s['distill_weight'] else 1   # distillation holds the teacher's (B, N, V) logits too
+    mb = a.batch_size // parts if parts > 1 and a.batch_size % parts == 0 else 0   # (and the drafts' KL its own): smaller micro-batches
     tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps, micro_batch_size=mb,
                      lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), **recipe, eval_every=0, eval_batches=1,
                      eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda', results_dir='', progress=False,
