@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -906,6 +906,48 @@ def _smollm2_cc3(results:dict):
                             and isinstance((fg.get('kv3') or {}).get('graph_flex'), str)}
     return ms, {'SmolCc': bool(s) and bool(verd) and ref == 'twin', 'SmolCcSpeed': at(1)[1] is not None and at(1)[0] is not None,
                 'SmolCcGeneralMatched': bool(ok) and all(x is True for x in ok), 'SmolCcCodeMatched': cv.get('verdict') == 'matched', **flexc}
+
+def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='SmolDk'):
+    """A further SmolLM2 recipe judged as the distilled run is (`convert_smollm2_<tag>`, `eval_smollm2_<tag>_gpu` against the
+    teacher, `verify_bench_smollm2_<tag>`): by default the distilled drafts on suffix masks (`_kd3_dkd3_sfx`, 03_objective),
+    set beside the distilled run (`_kd3`). Macros `<prefix>...` (likelihood ratios to the teacher, each task's difference,
+    interval and verdict, the tasks matched, the speed at batch 1/16/64 and of the queue, and the change in tokens per
+    forward at batch 1 against the distilled run); conditionals <name> (measured against the teacher), <name>Speed."""
+    cstem, conv = pick(results, f'convert_smollm2_{tag}')
+    estem, ev = pick(results, f'eval_smollm2_{tag}_gpu')
+    vstem, vb = pick(results, f'verify_bench_smollm2_{tag}')
+    csrc, esrc, vsrc = (f'{x or d}.json' for x, d in ((cstem, f'convert_smollm2_{tag}'), (estem, f'eval_smollm2_{tag}_gpu'), (vstem, f'verify_bench_smollm2_{tag}')))
+    s = lookup(conv, 'metrics.summary') or {}
+    ms = [Macro(f'{prefix}{n}Teacher', fmt(_num(s.get(k)), 'times'), f'{csrc}: {d}') for n, k, d in
+          (('Ltr', 'l2r_vs_teacher', 'exact L2R perplexity / teacher'), ('Half', 'half_vs_teacher', 'two tokens per forward / teacher'),
+           ('Elbo', 'elbo_vs_teacher', 'ELBO perplexity / teacher'))]
+    ms.append(Macro(f'{prefix}TrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s (the teacher\'s forward included)'))
+    verd, prim = lookup(ev, 'metrics.verdicts.cascade.tasks') or {}, lookup(ev, 'config.primary') or {}
+    ok, ns = [], []
+    for t, task in SM_TASKS + (('Code', 'code_line'),):
+        v = verd.get(task) or {}; ci = v.get('ci') or [None, None]
+        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
+        ms += [Macro(f'{prefix}{t}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)} (rule verify)'),
+               Macro(f'{prefix}{t}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, minus the teacher'),
+               Macro(f'{prefix}{t}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
+               Macro(f'{prefix}{t}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
+    names = lambda want: _and_list([SM_TASK_NAMES.get(t, t) for t in ('code_line',) + tuple(t for _, t in SM_TASKS)
+                                    if t in verd and (verd[t].get('verdict') == 'matched') == want])
+    ms += [Macro(f'{prefix}MatchedTasks', fmt(names(True), 'text'), f'{esrc}: the tasks shown matched against the teacher'),
+           Macro(f'{prefix}UnmatchedTasks', fmt(names(False), 'text'), f'{esrc}: the tasks not shown matched'),
+           Macro(f'{prefix}Items', fmt(_items_text(ns), 'text'), f'{esrc}: items per general task'),
+           Macro(f'{prefix}GeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks matched against the teacher'),
+           Macro(f'{prefix}GeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)')]
+    vrows = lookup(vb, 'metrics.rows') or []
+    ms += _verify_speed_macros(prefix, vrows, vsrc)
+    q = next(iter(lookup(vb, 'metrics.queues') or []), {})
+    ms.append(Macro(f'{prefix}QueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f'{vsrc}: queue, verify / AR tokens/s'))
+    kv = _verify_at(lookup(pick(results, 'verify_bench_smollm2_kd3')[1], 'metrics.rows') or [], 1)[1]
+    dv = _verify_at(vrows, 1)[1]
+    ms.append(Macro(f'{prefix}TpfOverKd', fmt(dv and kv and _num(dv.get('tokens_per_forward')) / _num(kv.get('tokens_per_forward')), 'times'),
+                    f'{vsrc} / verify_bench_smollm2_kd3.json: batch 1, tokens per forward over the distilled run\'s'))
+    return ms, {name: bool(s) and bool(verd) and lookup(ev, 'config.reference') == 'teacher',
+                f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s)}
 
 def _smollm2_kd3(results:dict):
     """SmolLM2-135M converted with distillation into the clean stream (`_kd3`: the frozen teacher's next-token
