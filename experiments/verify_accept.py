@@ -1,0 +1,67 @@
+"""How many tokens a draft-and-verify decode commits per forward, per model: `cascade.engine.VerifyEngine` (greedy, the
+clean stream's text) on held-out prompts, for clean-causal model folders side by side (issue 12: which conversion
+recipe gives drafts the verifier accepts). Tokens per row step is the speed factor that does not depend on the
+hardware; the forward's cost is the other (experiments/verify_bench.py measures both, with timings).
+
+    python experiments/verify_accept.py --models runs/keep/b4_a runs/keep/b4_b --prompts 32 --out results/verify_accept_x.json
+
+Writes one JSON (cascade.results, with provenance): per model, tokens per row step, the drafts' acceptance rate, forwards.
+"""
+import argparse, time
+from pathlib import Path
+import torch
+from tqdm.auto import tqdm
+from cascade.bench import val_prompts
+from cascade.engine import VerifyEngine
+from cascade.hf import load_model
+from cascade.results import make_result, write_result
+
+
+def accept_row(model, prompts:list, batch:int, max_new:int, graphs:bool) -> dict:
+    "Decode `prompts` in batches of `batch` with VerifyEngine; counts over every row."
+    L = max(len(p) for p in prompts)
+    eng = VerifyEngine(model, batch, L, max_new, graphs=graphs)
+    toks = steps = acc = drafted = nfe = 0
+    t0 = time.time()
+    for i in range(0, len(prompts), batch):
+        part = prompts[i:i + batch]
+        out = eng.generate(part)
+        toks += sum(len(t) for t in out['tokens']); steps += sum(out['steps'][:len(part)])
+        acc += sum(out['accepted'][:len(part)]); drafted += sum(out['drafted'][:len(part)]); nfe += out['nfe']
+    return dict(tokens=toks, row_steps=steps, tokens_per_row_step=toks / max(steps, 1), drafted=drafted, accepted=acc,
+                accept_rate=acc / drafted if drafted else None, nfe=nfe, seconds=time.time() - t0)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--models', nargs='+', required=True, help='clean-causal CASCADE model folders')
+    ap.add_argument('--prompts', type=int, default=32)
+    ap.add_argument('--prompt_len', type=int, default=128)
+    ap.add_argument('--max_new_tokens', type=int, default=128)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--val_tokens', default='', help='a token folder whose val split gives the prompts (default: the committed sample)')
+    ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    ap.add_argument('--out', default='results/verify_accept.json')
+    a = ap.parse_args(argv)
+    for f in a.models:                                                       # every folder checked before any work
+        if not (Path(f) / 'config.json').is_file(): raise SystemExit(f'verify_accept: {f} is not a model folder (no config.json)')
+    for k in ('prompts', 'prompt_len', 'max_new_tokens', 'batch'):
+        if getattr(a, k) < 1: raise SystemExit(f'verify_accept: --{k} must be >= 1')
+    prompts = val_prompts(a.prompts, a.prompt_len, a.val_tokens or None)
+    dev = torch.device(a.device)
+    rows = []
+    for f in tqdm(a.models, desc='models'):
+        lm = load_model(f, device=str(dev), dtype='float32').model.eval()
+        if not lm.cfg.clean_causal: raise SystemExit(f'verify_accept: {f} is not a clean-causal model (VerifyEngine needs one)')
+        with torch.no_grad(): r = accept_row(lm, prompts, a.batch, a.max_new_tokens, graphs=dev.type == 'cuda')
+        rows.append(dict(model=str(f), name=Path(f).name, block_size=lm.cfg.block_size, **r))
+        print(f"{Path(f).name:48s} {r['tokens_per_row_step']:.3f} tokens per row step, accept rate {r['accept_rate']}")
+        del lm
+    res = make_result('verify_accept', 'bench', dict(vars(a)), dict(rows=rows, dtype='fp32',
+                      note='greedy VerifyEngine decodes; tokens per row step = committed tokens / steps over every row'))
+    write_result(a.out, res)
+    print(f'wrote {a.out}')
+
+
+if __name__ == '__main__':
+    main()
