@@ -15,8 +15,8 @@ from .report_format import fmt, GENERATED_MARKER
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
-           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'Num', 'Group', 'Macro', 'derived_macros',
-           'group_macros', 'numbers_tex']
+           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro',
+           'derived_macros', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _nano_dkd_pilot):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -948,6 +948,35 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
                     f'{vsrc} / verify_bench_smollm2_kd3.json: batch 1, tokens per forward over the distilled run\'s'))
     return ms, {name: bool(s) and bool(verd) and lookup(ev, 'config.reference') == 'teacher',
                 f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s)}
+
+NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
+
+def _nano_dkd_pilot(results:dict):
+    """The nano pilot of distilled drafts (experiments/nano_dkd_pilot.sh): three 5M-token conversions of the nano AR -
+    the distilled recipe, + suffix masks, + suffix masks and distilled drafts - with their likelihood ratios to the
+    teacher (`convert_nano_dkd_pilot`) and the tokens per row step of their verify decode (`verify_accept_nano_dkd_pilot`).
+    Macros `Ndk<Base|Sfx|Dkd><Ltr|Half|Elbo|Tprs|Accept>`, NdkTokens, NdkPrompts, NdkNew; conditional NanoDkdPilot."""
+    cstem, conv = pick(results, 'convert_nano_dkd_pilot')
+    astem, acc = pick(results, 'verify_accept_nano_dkd_pilot')
+    crow = {r.get('run'): r for r in rows_of(conv)}
+    arow = {r.get('name'): r for r in (lookup(acc, 'metrics.rows') or [])}
+    csrc, asrc = f'{cstem or "convert_nano_dkd_pilot"}.json', f'{astem or "verify_accept_nano_dkd_pilot"}.json'
+    ms = []
+    for tag, run in NANO_DKD_RUNS:
+        c, a = crow.get(run) or {}, arow.get(run) or {}
+        ms += [Macro(f'Ndk{tag}Ltr', fmt(_num(c.get('l2r_ratio')), 'times'), f'{csrc}: {run} exact L2R perplexity / teacher'),
+               Macro(f'Ndk{tag}Half', fmt(_num(c.get('l2r_k2_ratio')), 'times'), f'{csrc}: {run} two tokens per forward / teacher'),
+               Macro(f'Ndk{tag}Elbo', fmt(_num(c.get('elbo_ratio')), 'times'), f'{csrc}: {run} ELBO perplexity / teacher'),
+               Macro(f'Ndk{tag}Tprs', fmt(_num(a.get('tokens_per_row_step')), 'sig'), f'{asrc}: {run} tokens per row step (verify)'),
+               Macro(f'Ndk{tag}Accept', fmt(_num(a.get('accept_rate')), 'pct'), f'{asrc}: {run} drafts accepted')]
+    base = _num((arow.get(NANO_DKD_RUNS[0][1]) or {}).get('tokens_per_row_step'))
+    dk = _num((arow.get(NANO_DKD_RUNS[2][1]) or {}).get('tokens_per_row_step'))
+    ms += [Macro('NdkDkdOverBase', fmt(dk / base if dk and base else None, 'times'), f'{asrc}: tokens per row step, distilled drafts / the distilled recipe'),
+           Macro('NdkTokens', fmt(_num((crow.get(NANO_DKD_RUNS[0][1]) or {}).get('train_tokens')), 'si'), f'{csrc}: training tokens per run'),
+           Macro('NdkPrompts', fmt(_num(lookup(acc, 'config.prompts')), 'int'), f'{asrc}: prompts'),
+           Macro('NdkNew', fmt(_num(lookup(acc, 'config.max_new_tokens')), 'int'), f'{asrc}: new tokens per prompt')]
+    ok = all(r in crow and r in arow for _, r in NANO_DKD_RUNS)
+    return ms, {'NanoDkdPilot': ok}
 
 def _smollm2_kd3(results:dict):
     """SmolLM2-135M converted with distillation into the clean stream (`_kd3`: the frozen teacher's next-token

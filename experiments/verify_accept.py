@@ -21,20 +21,40 @@ def accept_row(model, prompts:list, batch:int, max_new:int, graphs:bool) -> dict
     "Decode `prompts` in batches of `batch` with VerifyEngine; counts over every row."
     L = max(len(p) for p in prompts)
     eng = VerifyEngine(model, batch, L, max_new, graphs=graphs)
-    toks = steps = acc = drafted = nfe = 0
+    row_tokens, row_steps, acc, drafted, nfe = [], [], 0, 0, 0
     t0 = time.time()
     for i in range(0, len(prompts), batch):
         part = prompts[i:i + batch]
-        out = eng.generate(part)
-        toks += sum(len(t) for t in out['tokens']); steps += sum(out['steps'][:len(part)])
+        out = eng.generate(part + [part[-1]] * (batch - len(part)))           # a short last batch: filler rows, not counted
+        row_tokens += [len(t) for t in out['tokens'][:len(part)]]; row_steps += out['steps'][:len(part)]
         acc += sum(out['accepted'][:len(part)]); drafted += sum(out['drafted'][:len(part)]); nfe += out['nfe']
+    toks, steps = sum(row_tokens), sum(row_steps)
     return dict(tokens=toks, row_steps=steps, tokens_per_row_step=toks / max(steps, 1), drafted=drafted, accepted=acc,
-                accept_rate=acc / drafted if drafted else None, nfe=nfe, seconds=time.time() - t0)
+                accept_rate=acc / drafted if drafted else None, nfe=nfe, seconds=time.time() - t0,
+                per_row=dict(tokens=row_tokens, steps=row_steps))   # per prompt, for paired comparisons across models
+
+
+def merge(parts:list, out:str):
+    "One result from several runs of this script (e.g. one per device call): their rows, each part's provenance kept."
+    import json
+    docs = []
+    for p in parts:
+        if not Path(p).is_file(): raise SystemExit(f'verify_accept: merge part {p} does not exist')
+        d = json.loads(Path(p).read_text())
+        if d.get('name') != 'verify_accept': raise SystemExit(f'verify_accept: {p} is not a verify_accept result (name {d.get("name")!r})')
+        docs.append(d)
+    rows = [dict(r, part=Path(p).stem) for p, d in zip(parts, docs) for r in d['metrics']['rows']]
+    res = dict(docs[0])                                                      # the first part's provenance; every part's below
+    res['config'] = dict(docs[0]['config'], models=[r['model'] for r in rows], out=out, merged_from=[str(p) for p in parts])
+    res['metrics'] = dict(docs[0]['metrics'], rows=rows, parts=[dict(part=Path(p).stem, provenance=d['provenance']) for p, d in zip(parts, docs)])
+    write_result(out, res)
+    print(f'wrote {out}: {len(rows)} rows from {len(parts)} parts')
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--models', nargs='+', required=True, help='clean-causal CASCADE model folders')
+    ap.add_argument('--models', nargs='+', default=[], help='clean-causal CASCADE model folders')
+    ap.add_argument('--merge', nargs='+', default=None, help='instead of decoding: join the rows of these result files into --out')
     ap.add_argument('--prompts', type=int, default=32)
     ap.add_argument('--prompt_len', type=int, default=128)
     ap.add_argument('--max_new_tokens', type=int, default=128)
@@ -43,6 +63,8 @@ def main(argv=None):
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     ap.add_argument('--out', default='results/verify_accept.json')
     a = ap.parse_args(argv)
+    if a.merge: return merge(a.merge, a.out)
+    if not a.models: raise SystemExit('verify_accept: give --models (or --merge)')
     for f in a.models:                                                       # every folder checked before any work
         if not (Path(f) / 'config.json').is_file(): raise SystemExit(f'verify_accept: {f} is not a model folder (no config.json)')
     for k in ('prompts', 'prompt_len', 'max_new_tokens', 'batch'):
