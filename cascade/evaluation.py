@@ -731,7 +731,8 @@ def main(argv=None):
     "`python -m cascade.evaluation ARGS`: lm-eval's own CLI (`lm-eval run ARGS`), offline, with `cascade`, its metrics and `tasks/` registered."
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault('HF_DATASETS_OFFLINE', '1'); os.environ.setdefault('HF_HUB_OFFLINE', '1')
-    if '--include_path' not in argv: argv += ['--include_path', str(task_include_path())]
+    if '--include_path' not in argv: argv += ['--include_path', str(task_include_path())]   # verifies tasks/ (sha256) first
+    else: verify_task_files()                                            # another include path: tasks/ is still checked before any work
     from lm_eval.__main__ import cli_evaluate
     sys.argv = ['lm-eval', *argv]
     CascadeEvalLM.last = None

@@ -8,16 +8,16 @@ Docs: https://cascade-lm.github.io/cascade/report_figures.html.md"""
 from __future__ import annotations
 import math
 from pathlib import Path
-from .quality import PPL_TOL, ENT_TOL, paired_bootstrap
+from .quality import PPL_TOL, ENT_TOL, paired_bootstrap, judge_headline, task_scores
 from .report_results import pick, lookup, hardware, device_label, rows_of, sampler_rows, throughput_rows, is_ar, _num
 from .report_numbers import GROUPS, TRAIN_GROUPS
 from .report_tables import k_shares, ablation_files
 
 # %% auto #0
 __all__ = ['FULL_W', 'STYLE', 'GROUP_COLORS', 'FIGURES', 'SMOL_FIG_TASKS', 'method_colors', 'save_figure', 'fig_smoke',
-           'fig_train', 'fig_sampler', 'fig_throughput', 'fig_pareto', 'fig_adaptive_k', 'recipe_label', 'fig_convert',
-           'make_figures', 'fig_adaptive_real', 'fig_adaptive_monotone', 'fig_ablation_blocks', 'task_diffs',
-           'fig_smollm2_tasks']
+           'fig_train', 'fig_sampler', 'fig_throughput', 'pareto_matched', 'fig_pareto', 'fig_adaptive_k',
+           'recipe_label', 'fig_convert', 'make_figures', 'fig_adaptive_real', 'fig_adaptive_monotone',
+           'fig_ablation_blocks', 'task_diffs', 'fig_smollm2_tasks']
 
 # %% ../nbs/94_report_figures.ipynb #91195a02
 FULL_W = 6.5   # inches: \linewidth of the paper (1 inch margins on letter paper)
@@ -150,8 +150,17 @@ def fig_throughput(results:dict, figures_dir) -> list[Path]:
         ax.legend(loc='center left', bbox_to_anchor=(1.01, 0.5), fontsize='small')
     return save_figure(fig, figures_dir, 'throughput')
 
+def pareto_matched(results:dict) -> tuple[set, int]:
+    """({(method, batch)} the matched-quality rule calls matched, rows judged): `judge_headline` over the throughput rows with
+    the eval stage's task scores joined - the verdicts the headline macros (report_numbers.derived_macros) use."""
+    head = judge_headline(throughput_rows(results)[0], task_scores(pick(results, 'eval_code_line_[cg]pu*')[1]))
+    return ({(c['method'], int(B)) for B, h in head.items() for c in h['methods'] if c['matched']},
+            sum(len(h['methods']) for h in head.values()))
+
 def fig_pareto(results:dict, figures_dir, ppl_tol:float=PPL_TOL, ent_tol:float=ENT_TOL) -> list[Path]:
-    "Speed against quality: judge gen. PPL (left) and unigram entropy (right) against tokens/s, a marker per batch size; [] without quality."
+    """Speed against quality: judge gen. PPL (left) and unigram entropy (right) against tokens/s, a marker per batch size,
+    filled where the matched-quality rule (`cascade.quality.judge_headline`, task scores of the eval stage's file joined,
+    as the headline numbers use it) calls the row matched, hollow where not; [] without quality."""
     import matplotlib as mpl
     from matplotlib.ticker import FuncFormatter
     rows, best = throughput_rows(results)
@@ -161,14 +170,15 @@ def fig_pareto(results:dict, figures_dir, ppl_tol:float=PPL_TOL, ent_tol:float=E
     col = method_colors(methods)
     marks = dict(zip(sorted({r['batch'] for r in rows}), 'osD^v<>p'))
     ar = next((r for r in rows if is_ar(r['method'])), None)
+    ok, n_rows = pareto_matched(results)
     with mpl.rc_context(STYLE):
         fig = _figure(FULL_W, 3.0)
         axs = fig.subplots(1, 2)
         for ax, key in zip(axs, ('gen_ppl', 'entropy')):
             for r in rows:
                 if r[key] is None: continue
-                a = is_ar(r['method'])
-                ax.plot(r['tokens_per_s'], r[key], marks[r['batch']], color=col[r['method']], ms=6 if a else 4.5, mfc=col[r['method']] if a else 'none')
+                a, m = is_ar(r['method']), (r['method'], int(r['batch'])) in ok
+                ax.plot(r['tokens_per_s'], r[key], marks[r['batch']], color=col[r['method']], ms=6 if a else 4.5, mfc=col[r['method']] if a or m else 'none')
             ax.set_xscale('log'); ax.xaxis.set_major_formatter(FuncFormatter(_si_tick))
             ax.set_xlabel('decode throughput (tokens / s)')
         if ar:
@@ -178,6 +188,7 @@ def fig_pareto(results:dict, figures_dir, ppl_tol:float=PPL_TOL, ent_tol:float=E
         axs[1].set(ylabel='unigram entropy of the samples (nats)', title=f'higher is better (band: AR +/- {ent_tol:.0%})')
         for m in methods: axs[1].plot([], [], 's', color=col[m], label=m)
         for b, mk in marks.items(): axs[1].plot([], [], mk, color='0.3', mfc='none', label=f'batch {b}')
+        axs[1].plot([], [], 'o', color='0.3', label=f'filled: matched ({len(ok)} of {n_rows} rows)')
         axs[1].legend(loc='center left', bbox_to_anchor=(1.02, 0.5), fontsize='x-small')
     return save_figure(fig, figures_dir, 'throughput_pareto')
 
