@@ -34,6 +34,25 @@ def accept_row(model, prompts:list, batch:int, max_new:int, graphs:bool) -> dict
                 per_row=dict(tokens=row_tokens, steps=row_steps))   # per prompt, for paired comparisons across models
 
 
+def compare(rows:list, n_boot:int=2000, seed:int=0) -> list:
+    """Each row against the first, paired over prompts (same prompts, in order): the difference in tokens per row step
+    (a ratio of sums) with a 95% bootstrap interval; rows without per-prompt counts, or with other prompts, are skipped."""
+    import numpy as np
+    ref = rows[0].get('per_row') if rows else None
+    if not ref: return []
+    rt, rs = np.array(ref['tokens'], float), np.array(ref['steps'], float)
+    g, out = np.random.default_rng(seed), []
+    idx = g.integers(0, len(rt), (n_boot, len(rt)))
+    for r in rows[1:]:
+        pr = r.get('per_row')
+        if not pr or len(pr['tokens']) != len(rt): continue
+        t, st = np.array(pr['tokens'], float), np.array(pr['steps'], float)
+        d = t[idx].sum(1) / st[idx].sum(1) - rt[idx].sum(1) / rs[idx].sum(1)
+        out.append(dict(model=r['name'], vs=rows[0]['name'], diff=float(t.sum() / st.sum() - rt.sum() / rs.sum()),
+                        ci=[float(np.quantile(d, 0.025)), float(np.quantile(d, 0.975))], n_prompts=len(rt), n_boot=n_boot))
+    return out
+
+
 def merge(parts:list, out:str):
     "One result from several runs of this script (e.g. one per device call): their rows, each part's provenance kept."
     import json
@@ -46,7 +65,8 @@ def merge(parts:list, out:str):
     rows = [dict(r, part=Path(p).stem) for p, d in zip(parts, docs) for r in d['metrics']['rows']]
     res = dict(docs[0])                                                      # the first part's provenance; every part's below
     res['config'] = dict(docs[0]['config'], models=[r['model'] for r in rows], out=out, merged_from=[str(p) for p in parts])
-    res['metrics'] = dict(docs[0]['metrics'], rows=rows, parts=[dict(part=Path(p).stem, provenance=d['provenance']) for p, d in zip(parts, docs)])
+    res['metrics'] = dict(docs[0]['metrics'], rows=rows, parts=[dict(part=Path(p).stem, provenance=d['provenance']) for p, d in zip(parts, docs)],
+                          comparisons=compare(rows))
     write_result(out, res)
     print(f'wrote {out}: {len(rows)} rows from {len(parts)} parts')
 
@@ -79,7 +99,8 @@ def main(argv=None):
         rows.append(dict(model=str(f), name=Path(f).name, block_size=lm.cfg.block_size, **r))
         print(f"{Path(f).name:48s} {r['tokens_per_row_step']:.3f} tokens per row step, accept rate {r['accept_rate']}")
         del lm
-    res = make_result('verify_accept', 'bench', dict(vars(a)), dict(rows=rows, dtype='fp32',
+    for c in compare(rows): print(f"{c['model']} - {c['vs']}: {c['diff']:+.3f} tokens per row step, 95% interval [{c['ci'][0]:+.3f}, {c['ci'][1]:+.3f}]")
+    res = make_result('verify_accept', 'bench', dict(vars(a)), dict(rows=rows, dtype='fp32', comparisons=compare(rows),
                       note='greedy VerifyEngine decodes; tokens per row step = committed tokens / steps over every row'))
     write_result(a.out, res)
     print(f'wrote {a.out}')
