@@ -146,14 +146,18 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
                  distill_weight:float=0.0, # clean-causal models: + distill_weight x KL(teacher || clean stream) per next token
                  teacher_next:torch.Tensor|None=None, # (B, N, V) a teacher's next-token logits: row i predicts x0[:, i + 1]
                  order:str='random', # the mask pattern (`corrupt`): 'suffix' weights each block by its masked fraction
-                 draft_distill_weight:float=0.0): # + draft_distill_weight x KL(teacher || denoising stream) per masked token
+                 draft_distill_weight:float=0.0, # + draft_distill_weight x KL(teacher || denoising stream) per masked token
+                 diffusion_weight:float=1.0): # the weight of the hard-label masked cross-entropy (0: distillation alone)
     "One draw of the vectorised block-diffusion loss for clean tokens `x0` (B, N)."
     c = model.cfg
     model.check_tokens(x0, 'x0')
     if not 0 < m_min <= m_max <= 1: raise ValueError(f'need 0 < m_min <= m_max <= 1, got m_min={m_min}, m_max={m_max}')
     if order not in MASK_ORDERS: raise ValueError(f'order must be one of {MASK_ORDERS}, got {order!r}')
-    for name, w in (('ar_weight', ar_weight), ('distill_weight', distill_weight), ('draft_distill_weight', draft_distill_weight)):
+    for name, w in (('ar_weight', ar_weight), ('distill_weight', distill_weight), ('draft_distill_weight', draft_distill_weight),
+                    ('diffusion_weight', diffusion_weight)):
         if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0): raise ValueError(f'{name} must be a finite number >= 0, got {w!r}')
+    if not (diffusion_weight or ar_weight or distill_weight or draft_distill_weight):
+        raise ValueError('diffusion_weight=0 with no other term: nothing to train (set ar_weight, distill_weight or draft_distill_weight)')
     if ar_weight and not c.clean_causal:
         raise ValueError('ar_weight needs a clean_causal model: only there is the clean stream of the 2L forward an AR forward')
     if distill_weight and not (c.clean_causal and c.token_shift):
@@ -169,14 +173,14 @@ def cascade_loss(model:CascadeLM, x0:torch.Tensor, generator=None, m_min:float=1
     if u is None: u = torch.rand(B, N, generator=generator, device=x0.device)
     xt, masked = corrupt(x0, m, c.block_size, c.mask_id, u=u, order=order)
     if order == 'suffix': m = masked.view(B, -1, c.block_size).sum(-1).to(m.dtype) / c.block_size   # the fraction masked
-    if not (ar_weight or distill_weight):
-        if not draft_distill_weight: return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
-        logits = model.forward_2l(xt, x0)
-        return (diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
-                + draft_distill_weight * draft_distill_loss(logits, teacher_next, masked))
-    logits, clean = model.forward_2l(xt, x0, return_clean=True)              # clean[:, i] predicts x0[:, i] from x0[:, <i]
-    nxt = clean.roll(-1, 1)                                                   # realigned: position i predicts token i + 1
-    loss = diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if not (ar_weight or distill_weight or draft_distill_weight or diffusion_weight != 1):
+        return diffusion_loss(model.forward_2l(xt, x0), x0, masked, m, c.block_size, weighting, m_min=m_min)
+    if ar_weight or distill_weight:
+        logits, clean = model.forward_2l(xt, x0, return_clean=True)          # clean[:, i] predicts x0[:, i] from x0[:, <i]
+        nxt = clean.roll(-1, 1)                                               # realigned: position i predicts token i + 1
+    else: logits = model.forward_2l(xt, x0)
+    loss = (diffusion_weight * diffusion_loss(logits, x0, masked, m, c.block_size, weighting, m_min=m_min) if diffusion_weight
+            else logits.sum() * 0.0)
     if draft_distill_weight: loss = loss + draft_distill_weight * draft_distill_loss(logits, teacher_next, masked)
     if ar_weight: loss = loss + ar_weight * ar_loss(nxt, x0)
     if distill_weight: loss = loss + distill_weight * distill_loss(nxt, teacher_next)

@@ -101,6 +101,7 @@ class TrainConfig:
     ar_weight: float = 0.0          # clean-causal models: + ar_weight x the clean stream's next-token loss, every step, from the same 2L forward
     distill_weight: float = 0.0     # clean-causal token-shift models: + distill_weight x KL(init model || clean stream) per next token (the init model, frozen, is the teacher)
     draft_distill_weight: float = 0.0   # + draft_distill_weight x KL(init model || denoising stream) per masked token (03_objective: the drafts a verifier accepts)
+    diffusion_weight: float = 1.0   # the hard-label masked cross-entropy's weight (0: distillation alone; needs another term)
     mask_order: str = 'random'      # 'random' or 'suffix' (03_objective `corrupt`: a visible prefix per block, the rest masked - what VerifyEngine's drafts see)
     complementary: bool = False     # conversion recipe: each batch holds B/2 sequences twice, with a mask and its complement (Fast-dLLM v2)
     block_schedule: str = ''        # conversion recipe: block-size curriculum 'B:FRAC,...' (e.g. '1:0.1,4:0.3'), then the model's block size
@@ -129,10 +130,12 @@ class TrainConfig:
         need(self.time_limit_s >= 0, f'time_limit_s must be >= 0, got {self.time_limit_s}')
         need(not self.init or os.path.isfile(os.path.join(self.init, 'config.json')), f'init {self.init!r} is not a saved model directory (no config.json)')
         need(0 <= self.ar_mix < 1, f'ar_mix must be in [0, 1), got {self.ar_mix}')
-        for f in ('ar_weight', 'distill_weight', 'draft_distill_weight'):
+        for f in ('ar_weight', 'distill_weight', 'draft_distill_weight', 'diffusion_weight'):
             v = getattr(self, f); need(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0, f'{f} must be a finite number >= 0, got {v!r}')
         for f in ('distill_weight', 'draft_distill_weight'):
             need(not getattr(self, f) or self.init, f'{f} distils from the init model: set init (the AR model converted from)')
+        need(self.diffusion_weight or self.ar_weight or self.distill_weight or self.draft_distill_weight or self.objective == 'ar',
+             'diffusion_weight=0 with no other term: nothing to train (set ar_weight, distill_weight or draft_distill_weight)')
         need(self.mask_order in MASK_ORDERS, f'mask_order must be one of {MASK_ORDERS}, got {self.mask_order!r}')
         need(self.mask_order == 'random' or not (self.complementary or self.single_target),
              'mask_order suffix does not combine with complementary (the complement of a suffix is a prefix) or single_target')
@@ -142,7 +145,7 @@ class TrainConfig:
             need(not self.single_target, "single_target is a form of the 'cascade' objective")
             need(not self.ar_weight, "ar_weight is a recipe of the 'cascade' objective (the AR objective is all AR loss)")
             need(not (self.distill_weight or self.draft_distill_weight), "distill_weight and draft_distill_weight: each a recipe of the 'cascade' objective")
-            need(self.mask_order == 'random', "mask_order is a recipe of the 'cascade' objective")
+            need(self.mask_order == 'random' and self.diffusion_weight == 1.0, "mask_order and diffusion_weight: each a recipe of the 'cascade' objective")
         need(not (self.single_target and self.complementary), 'single_target and complementary do not combine (complementary pairs whole 2L masks)')
         parse_block_schedule(self.block_schedule)                          # format errors now; block sizes are checked against the model in train
         need(not self.profile_steps or self.steps >= PROFILE_WARMUP + self.profile_steps,
@@ -219,13 +222,15 @@ class LossModule(nn.Module):
                  distill_weight:float=0.0, # clean-causal token-shift models: + KL(teacher || clean stream) (`cascade_loss`)
                  teacher:CascadeLM|None=None, # the frozen teacher of distill_weight: a block-1 model (plain causal or token shift)
                  draft_distill_weight:float=0.0, # + KL(teacher || denoising stream) per masked token (`cascade_loss`)
-                 mask_order:str='random'): # `corrupt`'s mask pattern
+                 mask_order:str='random', # `corrupt`'s mask pattern
+                 diffusion_weight:float=1.0): # the hard-label masked cross-entropy's weight (`cascade_loss`)
         super().__init__()
         self.model, self.objective, self.weighting, self.m_min, self.ar_weight = model, objective, weighting, m_min, ar_weight
         if (distill_weight or draft_distill_weight) and (teacher is None or teacher.cfg.block_size != 1):
             raise ValueError('distill_weight and draft_distill_weight need a teacher that is a block-1 model (a causal LM, with or without the token shift)')
         if mask_order not in MASK_ORDERS: raise ValueError(f'mask_order must be one of {MASK_ORDERS}, got {mask_order!r}')
         self.distill_weight, self.draft_distill_weight, self.mask_order = distill_weight, draft_distill_weight, mask_order
+        self.diffusion_weight = diffusion_weight
         object.__setattr__(self, 'teacher', teacher)                        # not a submodule: no gradients, not in DDP or the checkpoint
 
     @torch.no_grad()
@@ -248,7 +253,7 @@ class LossModule(nn.Module):
             kd = self.distill_weight or self.draft_distill_weight
             return cascade_loss(self.model, x, weighting=self.weighting, m_min=self.m_min, m=m, u=u, ar_weight=self.ar_weight,
                                 distill_weight=self.distill_weight, teacher_next=self.teacher_next(x) if kd else None,
-                                order=self.mask_order, draft_distill_weight=self.draft_distill_weight)
+                                order=self.mask_order, draft_distill_weight=self.draft_distill_weight, diffusion_weight=self.diffusion_weight)
         c = self.model.cfg
         blk = torch.arange(x.shape[1], device=x.device) // c.block_size      # (N,) block of every position
         lm = (blk[None] == b[:, None]) & (u < m.gather(1, b[:, None]))      # (B, N) loss: block b's masked tokens
@@ -556,7 +561,7 @@ def train(tc:TrainConfig, cfg:CascadeConfig,
 
     if tc.compile:
         for blk in model.blocks: blk.compile()                           # regional: one graph reused by every layer
-    loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min, tc.ar_weight, tc.distill_weight, teacher, tc.draft_distill_weight, tc.mask_order)
+    loss_mod = LossModule(model, tc.objective, tc.weighting, tc.m_min, tc.ar_weight, tc.distill_weight, teacher, tc.draft_distill_weight, tc.mask_order, tc.diffusion_weight)
     fwd = DDP(loss_mod, device_ids=[local] if device.type == 'cuda' else None) if world > 1 and not sharded else loss_mod
     fpt = flops_per_token(cfg, tc.objective, single_target=tc.single_target)['train']
     cascade = tc.objective == 'cascade'

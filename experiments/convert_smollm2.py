@@ -57,7 +57,7 @@ def parse_run(name:str) -> dict:
     m = AR_RUN.match(name)
     if m is None: return dict(parse_block_run(name), objective='cascade')
     return dict(block_size=1, token_shift=False, lr=float(m[1]), tokens=int(m[2]) * 1_000_000, m_min=1e-3, m_max=1.0, ar_mix=0.0,
-                complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, draft_distill_weight=0.0, mask_order='random',
+                complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, draft_distill_weight=0.0, mask_order='random', diffusion_weight=1.0,
                 block_schedule='', objective='ar')
 
 def teacher_tokenizer(tok):
@@ -247,6 +247,7 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
     recipe = (dict(objective='ar') if s['objective'] == 'ar' else
               dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'],
                    complementary=s['complementary'], draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'],
+                   diffusion_weight=s['diffusion_weight'],
                    block_schedule=s['block_schedule']))
     parts = 4 if s['draft_distill_weight'] else 2 if s['distill_weight'] else 1   # distillation holds the teacher's (B, N, V) logits too
     mb = a.batch_size // parts if parts > 1 and a.batch_size % parts == 0 else 0   # (and the drafts' KL its own): smaller micro-batches
