@@ -139,6 +139,8 @@ class TrainConfig:
         need(self.mask_order in MASK_ORDERS, f'mask_order must be one of {MASK_ORDERS}, got {self.mask_order!r}')
         need(self.mask_order == 'random' or not (self.complementary or self.single_target),
              'mask_order suffix does not combine with complementary (the complement of a suffix is a prefix) or single_target')
+        need(not (self.single_target and (self.draft_distill_weight or self.diffusion_weight != 1.0)),
+             'single_target computes the hard-label loss alone: draft_distill_weight and diffusion_weight need the vectorised 2L forward')
         need(not (self.complementary and self.batch_size % 2), f'complementary masks pair rows: batch_size must be even, got {self.batch_size}')
         if self.objective == 'ar':
             need(not (self.ar_mix or self.complementary or self.block_schedule), "ar_mix, complementary and block_schedule are recipes of the 'cascade' objective")

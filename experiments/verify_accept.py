@@ -7,7 +7,7 @@ hardware; the forward's cost is the other (experiments/verify_bench.py measures 
 
 Writes one JSON (cascade.results, with provenance): per model, tokens per row step, the drafts' acceptance rate, forwards.
 """
-import argparse, time
+import argparse, hashlib, json, time
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
@@ -36,16 +36,18 @@ def accept_row(model, prompts:list, batch:int, max_new:int, graphs:bool) -> dict
 
 def compare(rows:list, n_boot:int=2000, seed:int=0) -> list:
     """Each row against the first, paired over prompts (same prompts, in order): the difference in tokens per row step
-    (a ratio of sums) with a 95% bootstrap interval; rows without per-prompt counts, or with other prompts, are skipped."""
+    (a ratio of sums) with a 95% bootstrap interval; rows without per-prompt counts, or with other prompts (their sha256)
+    or another number of new tokens, are skipped."""
     import numpy as np
     ref = rows[0].get('per_row') if rows else None
     if not ref: return []
+    same = lambda r: all(r.get(k) == rows[0].get(k) for k in ('prompts_sha256', 'max_new_tokens'))   # the same prompts, decoded as long
     rt, rs = np.array(ref['tokens'], float), np.array(ref['steps'], float)
     g, out = np.random.default_rng(seed), []
     idx = g.integers(0, len(rt), (n_boot, len(rt)))
     for r in rows[1:]:
         pr = r.get('per_row')
-        if not pr or len(pr['tokens']) != len(rt): continue
+        if not pr or len(pr['tokens']) != len(rt) or not same(r) or rows[0].get('prompts_sha256') is None: continue
         t, st = np.array(pr['tokens'], float), np.array(pr['steps'], float)
         d = t[idx].sum(1) / st[idx].sum(1) - rt[idx].sum(1) / rs[idx].sum(1)
         out.append(dict(model=r['name'], vs=rows[0]['name'], diff=float(t.sum() / st.sum() - rt.sum() / rs.sum()),
@@ -55,7 +57,6 @@ def compare(rows:list, n_boot:int=2000, seed:int=0) -> list:
 
 def merge(parts:list, out:str):
     "One result from several runs of this script (e.g. one per device call): their rows, each part's provenance kept."
-    import json
     docs = []
     for p in parts:
         if not Path(p).is_file(): raise SystemExit(f'verify_accept: merge part {p} does not exist')
@@ -90,13 +91,15 @@ def main(argv=None):
     for k in ('prompts', 'prompt_len', 'max_new_tokens', 'batch'):
         if getattr(a, k) < 1: raise SystemExit(f'verify_accept: --{k} must be >= 1')
     prompts = val_prompts(a.prompts, a.prompt_len, a.val_tokens or None)
+    psha = hashlib.sha256(json.dumps(prompts).encode()).hexdigest()          # which prompts, in order: what pairs rows across runs
     dev = torch.device(a.device)
     rows = []
     for f in tqdm(a.models, desc='models'):
         lm = load_model(f, device=str(dev), dtype='float32').model.eval()
         if not lm.cfg.clean_causal: raise SystemExit(f'verify_accept: {f} is not a clean-causal model (VerifyEngine needs one)')
         with torch.no_grad(): r = accept_row(lm, prompts, a.batch, a.max_new_tokens, graphs=dev.type == 'cuda')
-        rows.append(dict(model=str(f), name=Path(f).name, block_size=lm.cfg.block_size, **r))
+        rows.append(dict(model=str(f), name=Path(f).name, block_size=lm.cfg.block_size, prompts_sha256=psha, n_prompts=len(prompts),
+                         prompt_len=a.prompt_len, max_new_tokens=a.max_new_tokens, val_tokens=a.val_tokens, **r))
         print(f"{Path(f).name:48s} {r['tokens_per_row_step']:.3f} tokens per row step, accept rate {r['accept_rate']}")
         del lm
     for c in compare(rows): print(f"{c['model']} - {c['vs']}: {c['diff']:+.3f} tokens per row step, 95% interval [{c['ci'][0]:+.3f}, {c['ci'][1]:+.3f}]")
