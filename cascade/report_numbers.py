@@ -947,7 +947,10 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
     ms.append(Macro(f'{prefix}TpfOverKd', fmt(dv and kv and _num(dv.get('tokens_per_forward')) / _num(kv.get('tokens_per_forward')), 'times'),
                     f'{vsrc} / verify_bench_smollm2_kd3.json: batch 1, tokens per forward over the distilled run\'s'))
     return ms, {name: bool(s) and bool(verd) and lookup(ev, 'config.reference') == 'teacher',
-                f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s)}
+                f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s),
+                f'{name}AllMatched': bool(verd) and all(v.get('verdict') == 'matched' for v in verd.values()),
+                f'{name}AnyMatched': any(v.get('verdict') == 'matched' for v in verd.values()),
+                f'{name}SixteenSpeed': all(x is not None for x in _verify_at(vrows, 16))}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
