@@ -41,6 +41,9 @@ def parse_run(name:str) -> dict:
     m = RUN.match(name)
     if not m: raise ValueError(f'run name {name!r} does not match {NAME_FORM}')
     bs, ts, lr, mt, lo, hi, ar, comp, cc, kd, dkd, sfx, hl, cur = m.groups()
+    for tok, v in (('lr', lr), ('_m', lo), ('_m', hi), ('_ar', ar), ('_cc', cc), ('_kd', kd), ('_dkd', dkd), ('_hl', hl)):
+        try: v is None or float(v)
+        except ValueError: raise ValueError(f'run name {name!r}: {tok} needs a number, got {v!r}') from None
     s = dict(block_size=int(bs), token_shift=ts == 'ts', lr=float(lr), tokens=int(mt) * 1_000_000,
              m_min=float(lo) if lo else 1e-3, m_max=float(hi) if hi else 1.0, ar_mix=float(ar) if ar else 0.0,
              complementary=bool(comp), clean_causal=cc is not None or kd is not None, ar_weight=float(cc) if cc else 0.0,
