@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -167,7 +167,8 @@ deps() { case "$1" in
   eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   smollm2_cc3) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
-  smollm2_kd3) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
+  smollm2_kd3|smollm2_dkd3sfx) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
+  nano_dkd_pilot) echo "experiments/nano_dkd_pilot.sh experiments/convert_nano.py experiments/verify_accept.py cascade/train.py cascade/objective.py cascade/engine.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   judge_converted_best) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -197,7 +198,9 @@ outputs() { case "$1" in
   bench_converted) echo "results/decode_gpu_converted.json" ;;
   convert_smollm2) echo "results/convert_smollm2.json" ;;
   smollm2_cc3) echo "results/convert_smollm2_cc3.json results/eval_smollm2_gpu.json results/verify_bench_smollm2.json" ;;
-  smollm2_kd3) echo "results/convert_smollm2_kd3.json results/eval_smollm2_kd3_gpu.json results/verify_bench_smollm2_kd3.json" ;;
+  smollm2_kd3) echo "results/convert_smollm2_kd3.json results/eval_smollm2_kd3_gpu.json results/verify_bench_smollm2_kd3.json results/verify_bench_smollm2_kd3_flex.json" ;;
+  smollm2_dkd3sfx) echo "results/convert_smollm2_dkd3sfx.json results/eval_smollm2_dkd3sfx_gpu.json results/verify_bench_smollm2_dkd3sfx.json" ;;
+  nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
   convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json results/verify_bench_cc3_b4_v0.json results/verify_bench_cc3_b4_v2.json results/verify_bench_cc3_b4_v1.json results/verify_bench_cc3_b16_v0.json results/verify_bench_cc3_b16_v4.json results/verify_bench_cc3_b16_v2.json" ;;
   convert_cc3_full) echo "results/convert_nano_cc3_full.json results/verify_bench_cc3_full_b4.json results/verify_bench_cc3_full_b16.json" ;;
@@ -413,8 +416,19 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --out results/convert_smollm2.json ${SMOL_ARGS:-} ;;   # SMOL_ARGS: e.g. "--time_limit_s 360" for a call that also unpacks
   smollm2_cc3)   # SmolLM2 -> clean-causal B4 + AR twin, lm-eval tasks, decode speed: one warm chain of calls, each running this (README)
     bash experiments/smollm2_chain.sh ;;
-  smollm2_kd3)   # the same chain with the clean stream distilled from the teacher (README, "Distillation instead of hard labels")
-    SMOL_RUN=b4_ts_lr5e-4_20M_m0.3-0.8_kd3 SMOL_TWIN= SMOL_TAG=kd3 bash experiments/smollm2_chain.sh ;;
+  smollm2_kd3)   # the same chain with the clean stream distilled from the teacher (README, "Distillation instead of hard labels"),
+                 # judged against the teacher on 2,000 items per task; then the same speed run on FlexAttention (padded query groups)
+    SMOL_RUN=b4_ts_lr5e-4_20M_m0.3-0.8_kd3 SMOL_TWIN= SMOL_TAG=kd3 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
+      bash experiments/smollm2_chain.sh
+    R=/root/keep/models/b4_ts_lr5e-4_20M_m0.3-0.8_kd3
+    [ -f results/verify_bench_smollm2_kd3.json ] && [ -d "$R" ] && $PY experiments/verify_bench.py --cc $R --ar /root/keep/teacher_ar \
+      --tokenizer $R --val_tokens /root/keep/tokens --task_items 0 --batch_sizes 1 16 64 --repeats 2 --batch1_prompts 4 --queue 256 \
+      --queue_batch 64 --attn flex --flex_gqa --out results/verify_bench_smollm2_kd3_flex.json ;;
+  smollm2_dkd3sfx)   # distilled drafts on suffix masks besides the clean stream's distillation (LOG, session 18): the same chain
+    SMOL_RUN=b4_ts_lr5e-4_20M_kd3_dkd3_sfx SMOL_TWIN= SMOL_TAG=dkd3sfx SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
+      bash experiments/smollm2_chain.sh ;;
+  nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
+    NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;

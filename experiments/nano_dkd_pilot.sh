@@ -7,11 +7,13 @@
 #   bash experiments/nano_dkd_pilot.sh prepare                                  # -> .carry/nano_a (43 MB), .carry/nano_b (33 MB)
 #   call 1, carry [".carry/nano_a"]:            bash experiments/nano_dkd_pilot.sh keep
 #   call 2, carry [".carry/nano_b", ".whl_f"]:  bash experiments/nano_dkd_pilot.sh run      (about 150 s on an H100)
+#   (or `bash experiments/nano_dkd_pilot.sh all` on one GPU machine: all of it, merges included; NANO_DIR: the work folder)
 #   then:  python experiments/convert_nano.py --merge <the cn_*.json> --out results/convert_nano_dkd_pilot.json
 #          python experiments/verify_accept.py --merge <the va_*.json> --out results/verify_accept_nano_dkd_pilot.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-"b4_ts_lr5e-4_5M_m0.3-0.8_kd3 b4_ts_lr5e-4_5M_kd3_dkd3_sfx b4_ts_lr5e-4_5M_kd3_sfx"}
+W=${NANO_DIR:-/root/nano}   # where the teacher, the tokens and the converted models live between the calls
 case "${1:-}" in
   prepare)   # the teacher's shards in two parts; the train split cut at the last document end before 6M tokens
     rm -rf .carry/nano_a .carry/nano_b && mkdir -p .carry/nano_a .carry/nano_b/teacher
@@ -35,17 +37,22 @@ idx['subset'] = dict(of=str(src), split='train', first_tokens=sh['n_tokens'], no
 print('train tokens', sh)
 PY
     du -sh .carry/nano_a .carry/nano_b ;;
-  keep) mkdir -p /root/nano/teacher && cp .carry/nano_a/* /root/nano/teacher/ ;;
+  keep) mkdir -p $W/teacher && cp .carry/nano_a/* $W/teacher/ ;;
   run)
-    cp .carry/nano_b/teacher/* /root/nano/teacher/ && cp -r .carry/nano_b/tokens /root/nano/
-    python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl_f/*.whl
+    cp .carry/nano_b/teacher/* $W/teacher/ && cp -r .carry/nano_b/tokens $W/
+    if ls .whl_f/*.whl >/dev/null 2>&1; then python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl_f/*.whl; fi   # a device's missing fastcore
     export PYTHONPATH=/tmp/site:. PYTHONUNBUFFERED=1
     D=${OUT:-results}
     for r in $RUNS; do
-      python3 experiments/convert_nano.py --teacher /root/nano/teacher --data /root/nano/tokens --runs $r --keep /root/nano/keep \
+      python3 experiments/convert_nano.py --teacher $W/teacher --data $W/tokens --runs $r --keep $W/keep \
         --val_windows 32 --eval_draws 2 --out $D/cn_$r.json 2>&1 | grep -E '^\{|wrote|Error|error' | cut -c1-900
-      python3 experiments/verify_accept.py --models /root/nano/keep/$r --prompts 64 --batch 32 --max_new_tokens 128 \
-        --val_tokens /root/nano/tokens --out $D/va_$r.json 2>&1 | grep -E 'tokens per row|Error|error'
+      python3 experiments/verify_accept.py --models $W/keep/$r --prompts 64 --batch 32 --max_new_tokens 128 \
+        --val_tokens $W/tokens --out $D/va_$r.json 2>&1 | grep -E 'tokens per row|Error|error'
     done ;;
-  *) echo "usage: $0 prepare|keep|run" >&2; exit 2 ;;
+  all)   # one machine without the carry limit (./repro.sh --profile gpu --stage nano_dkd_pilot): the three steps, then the merges
+    D=${OUT:-runs/nano_dkd_pilot}; mkdir -p "$D"
+    bash "$0" prepare && bash "$0" keep && OUT="$D" bash "$0" run
+    python3 experiments/convert_nano.py --merge $(for r in $RUNS; do echo "$D/cn_$r.json"; done) --out results/convert_nano_dkd_pilot.json
+    python3 experiments/verify_accept.py --merge $(for r in $RUNS; do echo "$D/va_$r.json"; done) --out results/verify_accept_nano_dkd_pilot.json ;;
+  *) echo "usage: $0 prepare|keep|run|all" >&2; exit 2 ;;
 esac
