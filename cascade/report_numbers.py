@@ -777,6 +777,24 @@ def _and_list(xs:list) -> str|None:
     "'a', 'a and b', 'a, b and c' (None for an empty list)."
     return None if not xs else xs[0] if len(xs) == 1 else ', '.join(xs[:-1]) + ' and ' + xs[-1]
 
+def _task_names(verd:dict, matched:bool) -> str|None:
+    "The paper's names of the tasks (code first, then SM_TASKS) whose verdict is, or is not, 'matched'."
+    return _and_list([SM_TASK_NAMES.get(t, t) for t in ('code_line',) + tuple(t for _, t in SM_TASKS)
+                      if t in verd and (verd[t].get('verdict') == 'matched') == matched])
+
+def _vs_teacher_macros(prefix:str, verd:dict, prim:dict, src:str, who:str) -> tuple[list, list, list]:
+    """<prefix><Task>{Cascade,Diff,Lo,Hi} of an evaluation's verdicts against the teacher (SM_TASKS and code_line), and the
+    general tasks' (matched?, items) lists."""
+    ms, ok, ns = [], [], []
+    for tag, task in SM_TASKS + (('Code', 'code_line'),):
+        v = verd.get(task) or {}; ci = v.get('ci') or [None, None]
+        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
+        ms += [Macro(f'{prefix}{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{src}: {task} {prim.get(task)}, {who} (rule verify)'),
+               Macro(f'{prefix}{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{src}: {task}, {who} minus teacher'),
+               Macro(f'{prefix}{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{src}: {task}, 95% interval, low end'),
+               Macro(f'{prefix}{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{src}: {task}, 95% interval, high end')]
+    return ms, ok, ns
+
 def _pick_first(results:dict, *stems):
     "(stem, result) of the first of `stems` that exists: a rerun (e.g. `..._cc3all`, every item of the task files) before the first run."
     for s in stems:
@@ -923,18 +941,10 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
            ('Elbo', 'elbo_vs_teacher', 'ELBO perplexity / teacher'))]
     ms.append(Macro(f'{prefix}TrainTokS', fmt(_num(s.get('tokens_per_s')), 'si'), f'{csrc}: training tokens/s (the teacher\'s forward included)'))
     verd, prim = lookup(ev, 'metrics.verdicts.cascade.tasks') or {}, lookup(ev, 'config.primary') or {}
-    ok, ns = [], []
-    for t, task in SM_TASKS + (('Code', 'code_line'),):
-        v = verd.get(task) or {}; ci = v.get('ci') or [None, None]
-        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
-        ms += [Macro(f'{prefix}{t}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)} (rule verify)'),
-               Macro(f'{prefix}{t}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, minus the teacher'),
-               Macro(f'{prefix}{t}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
-               Macro(f'{prefix}{t}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
-    names = lambda want: _and_list([SM_TASK_NAMES.get(t, t) for t in ('code_line',) + tuple(t for _, t in SM_TASKS)
-                                    if t in verd and (verd[t].get('verdict') == 'matched') == want])
-    ms += [Macro(f'{prefix}MatchedTasks', fmt(names(True), 'text'), f'{esrc}: the tasks shown matched against the teacher'),
-           Macro(f'{prefix}UnmatchedTasks', fmt(names(False), 'text'), f'{esrc}: the tasks not shown matched'),
+    tm, ok, ns = _vs_teacher_macros(prefix, verd, prim, esrc, tag)
+    ms += tm
+    ms += [Macro(f'{prefix}MatchedTasks', fmt(_task_names(verd, True), 'text'), f'{esrc}: the tasks shown matched against the teacher'),
+           Macro(f'{prefix}UnmatchedTasks', fmt(_task_names(verd, False), 'text'), f'{esrc}: the tasks not shown matched'),
            Macro(f'{prefix}Items', fmt(_items_text(ns), 'text'), f'{esrc}: items per general task'),
            Macro(f'{prefix}GeneralMatched', fmt(sum(ok) if ok else None, 'int'), f'{esrc}: general tasks matched against the teacher'),
            Macro(f'{prefix}GeneralTasks', fmt(len(ok) or None, 'int'), f'{esrc}: general tasks it ran (of SM_TASKS)')]
@@ -1006,15 +1016,8 @@ def _smollm2_kd3(results:dict):
     ref = lookup(ev, 'config.reference')
     rows, verd = lookup(ev, 'metrics.rows') or {}, (lookup(ev, 'metrics.verdicts.cascade.tasks') or {})
     prim = lookup(ev, 'config.primary') or {}
-    ok, ns = [], []
-    for tag, task in SM_TASKS + (('Code', 'code_line'),):
-        v = verd.get(task) or {}
-        ci = v.get('ci') or [None, None]
-        if v and task != 'code_line': ok.append(v.get('verdict') == 'matched'); ns.append(_num(v.get('n')))
-        ms += [Macro(f'SmKd{tag}Cascade', fmt(_num(v.get('candidate')), 'pct'), f'{esrc}: {task} {prim.get(task)}, distilled (rule verify)'),
-               Macro(f'SmKd{tag}Diff', fmt(_num(v.get('diff')), 'pct'), f'{esrc}: {task}, distilled minus teacher'),
-               Macro(f'SmKd{tag}Lo', fmt(_num(ci[0]), 'pct'), f'{esrc}: {task}, 95% interval, low end'),
-               Macro(f'SmKd{tag}Hi', fmt(_num(ci[1]), 'pct'), f'{esrc}: {task}, 95% interval, high end')]
+    tm, ok, ns = _vs_teacher_macros('SmKd', verd, prim, esrc, 'distilled')
+    ms += tm
     # HellaSwag again on more items (the first 2,000), and the distilled model against the hard-label one (cc3) on the
     # items both evaluations scored, paired. The task files grew between the two (their sha256 differ) by appending
     # documents, so the first ones are the same items; a pair counts only where the teacher scored every shared item alike
@@ -1061,10 +1064,8 @@ def _smollm2_kd3(results:dict):
            Macro('SmKdQueueTprs', fmt(_num(q.get('tokens_per_row_step')), 'sig'), 'verify_bench_smollm2_kd3.json: queue, tokens per row step')]
     # which tasks the speed rows' text is matched on: rule verify decodes the clean stream's greedy text, so the task
     # scores of the verify decoder are the quality of the text the speed rows time
-    names = lambda want: _and_list([SM_TASK_NAMES.get(t, t) for t in ('code_line',) + tuple(t for _, t in SM_TASKS)
-                                    if t in verd and (verd[t].get('verdict') == 'matched') == want])
-    ms += [Macro('SmKdMatchedTasks', fmt(names(True), 'text'), f'{esrc}: the tasks the distilled model is shown matched on against the teacher'),
-           Macro('SmKdUnmatchedTasks', fmt(names(False), 'text'), f'{esrc}: the tasks it is not shown matched on')]
+    ms += [Macro('SmKdMatchedTasks', fmt(_task_names(verd, True), 'text'), f'{esrc}: the tasks the distilled model is shown matched on against the teacher'),
+           Macro('SmKdUnmatchedTasks', fmt(_task_names(verd, False), 'text'), f'{esrc}: the tasks it is not shown matched on')]
     # the same speed run on FlexAttention (grouped query heads padded, FLEX_GQA_PAD; the refusal lifted by --flex_gqa)
     fstem, fb = pick(results, 'verify_bench_smollm2_kd3_flex')
     frows, fsrc = lookup(fb, 'metrics.rows') or [], f'{fstem or "verify_bench_smollm2_kd3_flex"}.json'
