@@ -401,14 +401,18 @@ def fig_smollm2_tasks(results:dict, figures_dir, margin:float=0.02) -> list[Path
     """SmolLM2's conversions on lm-eval tasks: each model minus its reference, in points with the paired 95% interval,
     the matched-quality margin as a line - the hard-label conversion against its AR twin and against the teacher, the
     distilled one against the teacher (HellaSwag also on the larger set where it was run and has more items than the
-    distilled model's main evaluation); [] without an evaluation."""
+    distilled model's main evaluation), and the two conversions without hard labels (`_kd3_dkd3_sfx_hl0`,
+    `_kd10_dkd3_sfx_hl0`) against the teacher; [] without an evaluation."""
     import matplotlib as mpl
     ev = next((r for s in ('eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu') if (r := pick(results, s)[1]) is not None), None)
     kd, kh = pick(results, 'eval_smollm2_kd3_gpu')[1], pick(results, 'eval_smollm2_kd3_hella_gpu')[1]
+    h3, h10 = pick(results, 'eval_smollm2_dkd3sfxhl0_gpu')[1], pick(results, 'eval_smollm2_kd10dkd3sfxhl0_gpu')[1]
     series = [('hard-label vs its AR twin', task_diffs(ev, 'cascade', 'twin'), '#1f77b4', 'o'),
               ('hard-label vs the teacher', task_diffs(ev, 'cascade', 'teacher'), '#7f7f7f', 's'),
               ('distilled vs the teacher', task_diffs(kd, 'cascade', 'teacher'), '#d62728', 'D'),
-              ('distilled vs the teacher, more items', task_diffs(kh, 'cascade', 'teacher'), '#ff9896', 'D')]
+              ('distilled vs the teacher, more items', task_diffs(kh, 'cascade', 'teacher'), '#ff9896', 'D'),
+              ('no hard labels (kd3) vs the teacher', task_diffs(h3, 'cascade', 'teacher'), '#9467bd', 'v'),
+              ('no hard labels (kd10) vs the teacher', task_diffs(h10, 'cascade', 'teacher'), '#2ca02c', '^')]
     n_main = (series[2][1].get('olmo_hellaswag') or (0, 0, 0, 0))[3]
     series = [s for s in series if s[1] and not (s[0].endswith('more items') and all(v[3] <= n_main for v in s[1].values()))]
     if not series: return []

@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _nano_dkd_pilot):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _nano_dkd_pilot):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -965,6 +965,10 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
 def _smollm2_dkd_hl0(results:dict):
     "The distilled drafts without hard labels (`_kd3_dkd3_sfx_hl0`: both streams learn from the teacher alone): macros `SmDh...`, conditionals SmolDh..."
     return _smollm2_dkd(results, tag='dkd3sfxhl0', prefix='SmDh', name='SmolDh')
+
+def _smollm2_kd10_hl0(results:dict):
+    "The same with the clean stream's distillation at weight ten (`_kd10_dkd3_sfx_hl0`): macros `SmDt...`, conditionals SmolDt..."
+    return _smollm2_dkd(results, tag='kd10dkd3sfxhl0', prefix='SmDt', name='SmolDt')
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 

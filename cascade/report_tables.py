@@ -12,9 +12,10 @@ from .report_format import fmt, fmt_int, fmt_pct, tex_escape, GENERATED_MARKER
 from .report_numbers import GROUPS, TRAIN_GROUPS, _commit
 
 # %% auto #0
-__all__ = ['TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares', 'table_adaptive_k',
-           'table_status', 'table_convert', 'table_tasks', 'table_judge_tasks', 'table_engine', 'ablation_label',
-           'ablation_files', 'table_ablation', 'table_adaptive_real', 'table_general_tasks']
+__all__ = ['SMOLLM2_RECIPES', 'TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares',
+           'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks', 'table_judge_tasks', 'table_engine',
+           'ablation_label', 'ablation_files', 'table_ablation', 'table_adaptive_real', 'table_general_tasks',
+           'table_smollm2_recipes']
 
 # %% ../nbs/93_report_tables.ipynb #7566de01
 def tabular(header:list, rows:list, align:str) -> str:
@@ -262,6 +263,49 @@ def table_general_tasks(results:dict) -> str:
     return tabular(['File', 'Model', 'Task', 'Metric', 'Items', 'Score', r'$\Delta$ vs reference, 95\% CI', 'Verdict', 'NFE / token'],
                    rows or [r'\NotMeasured'], 'llllrrrll')
 
+SMOLLM2_RECIPES = (('cc3', 'convert_smollm2_cc3', 'eval_smollm2_gpu', 'verify_bench_smollm2'),
+                   ('kd3', 'convert_smollm2_kd3', 'eval_smollm2_kd3_gpu', 'verify_bench_smollm2_kd3'),
+                   ('dkd3sfx', 'convert_smollm2_dkd3sfx', 'eval_smollm2_dkd3sfx_gpu', 'verify_bench_smollm2_dkd3sfx'),
+                   ('dkd3sfxhl0', 'convert_smollm2_dkd3sfxhl0', 'eval_smollm2_dkd3sfxhl0_gpu', 'verify_bench_smollm2_dkd3sfxhl0'),
+                   ('kd10dkd3sfxhl0', 'convert_smollm2_kd10dkd3sfxhl0', 'eval_smollm2_kd10dkd3sfxhl0_gpu', 'verify_bench_smollm2_kd10dkd3sfxhl0'))
+_TASK_SHORT = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-E val',
+               'olmo_arc_easy_test': 'ARC-E test', 'code_line': 'code'}
+
+def _verify_best(vrows:list, B:int):
+    "(AR row, the fastest verify row) of a verify_bench file at batch B (None where absent)."
+    ar = next((r for r in vrows if r.get('batch') == B and r.get('method') == 'AR'), None)
+    v = max((r for r in vrows if r.get('batch') == B and r.get('method') != 'AR'), key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
+    return ar, v
+
+def table_smollm2_recipes(results:dict) -> str:
+    """SmolLM2-135M's block-four conversions side by side (SMOLLM2_RECIPES: each a conversion, an lm-eval file and a
+    verify_bench file of one run; a row wherever the conversion exists): the likelihood ratios to the teacher, the
+    matched-quality rule's verdicts against the evaluation's reference (tasks shown matched of those run, and the ones
+    not shown), LAMBADA's difference, and the verify decoder's tokens per forward and speed over AR (teacher weights,
+    same engine) at batch 1, 16 and 64 and for a queue."""
+    rows = []
+    for tag, cstem, estem, vstem in SMOLLM2_RECIPES:
+        conv = results.get(cstem)
+        if not conv: continue
+        s, ev, vb = lookup(conv, 'metrics.summary') or {}, results.get(estem) or {}, results.get(vstem) or {}
+        verd = lookup(ev, 'metrics.verdicts.cascade.tasks') or {}
+        shown = [t for t, v in verd.items() if v.get('verdict') == 'matched']
+        missed = [_TASK_SHORT.get(t, t) for t in _TASK_SHORT if t in verd and t not in shown]
+        lam = verd.get('olmo_lambada') or {}
+        ci = lam.get('ci') if isinstance(lam.get('ci'), (list, tuple)) and len(lam.get('ci')) == 2 else None
+        vrows = lookup(vb, 'metrics.rows') or []
+        sp = lambda B: _cell(_num((_verify_best(vrows, B)[1] or {}).get('speedup_vs_ar')), 'times')
+        q = next(iter(lookup(vb, 'metrics.queues') or []), {})
+        rows.append([r'\texttt{' + tex_escape(str(lookup(conv, 'config.run') or tag)) + '}', tex_escape(str(lookup(ev, 'config.reference') or _NA)),
+                     _cell(_num(s.get('l2r_vs_teacher')), 'times'), _cell(_num(s.get('half_vs_teacher')), 'times'), _cell(_num(s.get('elbo_vs_teacher')), 'times'),
+                     f'{len(shown)} of {len(verd)}' if verd else _NA, ', '.join(missed) if verd else _NA,
+                     (fmt(_num(lam.get('diff')), 'pct') + (f" [{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if ci else '')) if lam else _NA,
+                     _cell(_num((_verify_best(vrows, 1)[1] or {}).get('tokens_per_forward')), 'sig'), sp(1), sp(16), sp(64),
+                     _cell(_num(q.get('speedup_vs_ar')), 'times')])
+    return tabular(['Run', 'Judged vs', r'L2R $\div$ T', r'$K{=}2$ $\div$ T', r'ELBO $\div$ T', 'Shown matched', 'Not shown',
+                    r'LAMBADA $\Delta$ [95\% CI]', 'Tok/fwd (1)', r'$\times$AR (1)', r'$\times$AR (16)', r'$\times$AR (64)', r'$\times$AR (queue)'],
+                   rows or [r'\NotMeasured'], 'llrrrrlrrrrrr')
+
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
           'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation,
-          'general_tasks': table_general_tasks}
+          'general_tasks': table_general_tasks, 'smollm2_recipes': table_smollm2_recipes}
