@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from .report_results import pick, lookup, first_of, hardware, rows_of, sampler_rows, throughput_rows, _num
 from .report_format import fmt, fmt_int, fmt_pct, tex_escape, GENERATED_MARKER
-from .report_numbers import GROUPS, TRAIN_GROUPS, _commit
+from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at
 
 # %% auto #0
 __all__ = ['SMOLLM2_RECIPES', 'TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares',
@@ -271,12 +271,6 @@ SMOLLM2_RECIPES = (('cc3', 'convert_smollm2_cc3', 'eval_smollm2_gpu', 'verify_be
 _TASK_SHORT = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-E val',
                'olmo_arc_easy_test': 'ARC-E test', 'code_line': 'code'}
 
-def _verify_best(vrows:list, B:int):
-    "(AR row, the fastest verify row) of a verify_bench file at batch B (None where absent)."
-    ar = next((r for r in vrows if r.get('batch') == B and r.get('method') == 'AR'), None)
-    v = max((r for r in vrows if r.get('batch') == B and r.get('method') != 'AR'), key=lambda r: _num(r.get('tokens_per_s')) or 0, default=None)
-    return ar, v
-
 def table_smollm2_recipes(results:dict) -> str:
     """SmolLM2-135M's block-four conversions side by side (SMOLLM2_RECIPES: each a conversion, an lm-eval file and a
     verify_bench file of one run; a row wherever the conversion exists): the likelihood ratios to the teacher, the
@@ -294,13 +288,13 @@ def table_smollm2_recipes(results:dict) -> str:
         lam = verd.get('olmo_lambada') or {}
         ci = lam.get('ci') if isinstance(lam.get('ci'), (list, tuple)) and len(lam.get('ci')) == 2 else None
         vrows = lookup(vb, 'metrics.rows') or []
-        sp = lambda B: _cell(_num((_verify_best(vrows, B)[1] or {}).get('speedup_vs_ar')), 'times')
+        sp = lambda B: _cell(_num((_verify_at(vrows, B)[1] or {}).get('speedup_vs_ar')), 'times')
         q = next(iter(lookup(vb, 'metrics.queues') or []), {})
         rows.append([r'\texttt{' + tex_escape(str(lookup(conv, 'config.run') or tag)) + '}', tex_escape(str(lookup(ev, 'config.reference') or _NA)),
                      _cell(_num(s.get('l2r_vs_teacher')), 'times'), _cell(_num(s.get('half_vs_teacher')), 'times'), _cell(_num(s.get('elbo_vs_teacher')), 'times'),
                      f'{len(shown)} of {len(verd)}' if verd else _NA, ', '.join(missed) if verd else _NA,
                      (fmt(_num(lam.get('diff')), 'pct') + (f" [{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if ci else '')) if lam else _NA,
-                     _cell(_num((_verify_best(vrows, 1)[1] or {}).get('tokens_per_forward')), 'sig'), sp(1), sp(16), sp(64),
+                     _cell(_num((_verify_at(vrows, 1)[1] or {}).get('tokens_per_forward')), 'sig'), sp(1), sp(16), sp(64),
                      _cell(_num(q.get('speedup_vs_ar')), 'times')])
     return tabular(['Run', 'Judged vs', r'L2R $\div$ T', r'$K{=}2$ $\div$ T', r'ELBO $\div$ T', 'Shown matched', 'Not shown',
                     r'LAMBADA $\Delta$ [95\% CI]', 'Tok/fwd (1)', r'$\times$AR (1)', r'$\times$AR (16)', r'$\times$AR (64)', r'$\times$AR (queue)'],
