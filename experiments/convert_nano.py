@@ -18,7 +18,8 @@ makes it clean-causal and adds w x KL(teacher || clean stream) every step (Train
 adds w x KL(teacher || denoising stream) at the masked positions (TrainConfig.draft_distill_weight), _sfx masks a suffix of each block
 (TrainConfig.mask_order='suffix': a visible prefix, the rest masked, the pattern VerifyEngine's drafts see), _hl<w> weights the
 hard-label masked cross-entropy (TrainConfig.diffusion_weight, default 1; _hl0 with _kd/_dkd: distillation alone), _cur a
-block-size curriculum (e.g. _cur1x0.1+4x0.3 = block 1 for 10% of the steps, block 4 for 30%, then the run's block). Several device calls (each under 10 minutes)
+block-size curriculum (e.g. _cur1x0.1+4x0.3 = block 1 for 10% of the steps, block 4 for 30%, then the run's block). _seed<n> sets
+TrainConfig.seed (data order and training noise; default 0), for repeats of one recipe. Several device calls (each under 10 minutes)
 write part files; `--merge part_a.json part_b.json ... --out results/convert_nano.json` joins them.
 """
 import argparse, json, math, re, time
@@ -33,14 +34,14 @@ from cascade.objective import ar_loss
 from cascade.results import make_result, write_result
 from cascade.data import first_shards, TokenStream
 
-RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?(?:_ar([0-9.]+))?(_comp)?(?:_cc([0-9.]+))?(?:_kd([0-9.]+))?(?:_dkd([0-9.]+))?(_sfx)?(?:_hl([0-9.]+))?(?:_cur(\d+x[0-9.]+(?:\+\d+x[0-9.]+)*))?$')
-NAME_FORM = 'b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_ar<p>][_comp][_cc<w>][_kd<w>][_dkd<w>][_sfx][_hl<w>][_cur<block>x<frac>[+...]]'
+RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?(?:_ar([0-9.]+))?(_comp)?(?:_cc([0-9.]+))?(?:_kd([0-9.]+))?(?:_dkd([0-9.]+))?(_sfx)?(?:_hl([0-9.]+))?(?:_cur(\d+x[0-9.]+(?:\+\d+x[0-9.]+)*))?(?:_seed(\d+))?$')
+NAME_FORM = 'b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_ar<p>][_comp][_cc<w>][_kd<w>][_dkd<w>][_sfx][_hl<w>][_cur<block>x<frac>[+...]][_seed<n>]'
 
 def parse_run(name:str) -> dict:
     "Settings of a run from its name (see the module docstring); a clear error for a name that does not parse."
     m = RUN.match(name)
     if not m: raise ValueError(f'run name {name!r} does not match {NAME_FORM}')
-    bs, ts, lr, mt, lo, hi, ar, comp, cc, kd, dkd, sfx, hl, cur = m.groups()
+    bs, ts, lr, mt, lo, hi, ar, comp, cc, kd, dkd, sfx, hl, cur, seed = m.groups()
     for tok, v in (('lr', lr), ('_m', lo), ('_m', hi), ('_ar', ar), ('_cc', cc), ('_kd', kd), ('_dkd', dkd), ('_hl', hl)):
         try: v is None or float(v)
         except ValueError: raise ValueError(f'run name {name!r}: {tok} needs a number, got {v!r}') from None
@@ -49,7 +50,7 @@ def parse_run(name:str) -> dict:
              complementary=bool(comp), clean_causal=cc is not None or kd is not None, ar_weight=float(cc) if cc else 0.0,
              distill_weight=float(kd) if kd else 0.0, draft_distill_weight=float(dkd) if dkd else 0.0, mask_order='suffix' if sfx else 'random',
              diffusion_weight=float(hl) if hl is not None else 1.0,
-             block_schedule=cur.replace('x', ':').replace('+', ',') if cur else '')
+             block_schedule=cur.replace('x', ':').replace('+', ',') if cur else '', seed=int(seed) if seed else 0)
     try: TrainConfig(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], block_schedule=s['block_schedule'], batch_size=32,
                      mask_order=s['mask_order'], complementary=s['complementary'])
     except ValueError as e: raise ValueError(f'run name {name!r}: {e}') from None
@@ -162,7 +163,7 @@ def main(argv=None):
         tc = TrainConfig(run=f'convert_{name}', out_dir=f'runs/convert/{name}', data=train_data, batch_size=a.batch_size,
                          steps=steps, lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'],
                          ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'], complementary=s['complementary'],
-                         draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'], diffusion_weight=s['diffusion_weight'], block_schedule=s['block_schedule'], eval_every=0, eval_batches=1, eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda',
+                         draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'], diffusion_weight=s['diffusion_weight'], block_schedule=s['block_schedule'], seed=s['seed'], eval_every=0, eval_batches=1, eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda',
                          results_dir='', progress=False, resume='never', save_final=False, init=a.teacher, log_every=50)
         cfg = CascadeConfig(**{**CascadeConfig.load(Path(a.teacher) / 'config.json').to_dict(), 'block_size': s['block_size'],
                                'token_shift': s['token_shift'], 'clean_causal': s['clean_causal'],

@@ -58,7 +58,7 @@ def parse_run(name:str) -> dict:
     if m is None: return dict(parse_block_run(name), objective='cascade')
     return dict(block_size=1, token_shift=False, lr=float(m[1]), tokens=int(m[2]) * 1_000_000, m_min=1e-3, m_max=1.0, ar_mix=0.0,
                 complementary=False, clean_causal=False, ar_weight=0.0, distill_weight=0.0, draft_distill_weight=0.0, mask_order='random', diffusion_weight=1.0,
-                block_schedule='', objective='ar')
+                block_schedule='', seed=0, objective='ar')
 
 def teacher_tokenizer(tok):
     "SmolLM2-Instruct's tokenizer with eos = its document separator (the corpus shards end documents with it)."
@@ -200,7 +200,7 @@ def main(argv=None):
                    elbo=f'random-order bound of cascade.train.evaluate, {a.eval_draws} noise draws per window; s.e. from batch means',
                    twin_note=TWIN_NOTE)
     path = write_result(a.out, make_result(Path(a.out).stem, 'convert', cfg_out, dict(rows=rows, vs_twin=vs_twin(rows), summary=summarize(rows), n_val_windows=len(windows),
-                        samples=smp, wall_s=time.time() - t0, teacher_eval_wall_s=T['wall_s']), seed=0, device=dev))
+                        samples=smp, wall_s=time.time() - t0, teacher_eval_wall_s=T['wall_s']), seed=parse_run(a.run)['seed'], device=dev))
     log(f'wrote {path}')
     return rows
 
@@ -248,7 +248,7 @@ def train_eval(a, run:str, keep:Path, data:Path, teacher_dir:Path, T:dict, windo
               dict(m_min=s['m_min'], m_max=s['m_max'], ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'],
                    complementary=s['complementary'], draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'],
                    diffusion_weight=s['diffusion_weight'],
-                   block_schedule=s['block_schedule']))
+                   block_schedule=s['block_schedule'], seed=s['seed']))
     parts = 4 if s['draft_distill_weight'] else 2 if s['distill_weight'] else 1   # distillation holds the teacher's (B, N, V) logits too
     mb = a.batch_size // parts if parts > 1 and a.batch_size % parts == 0 else 0   # (and the drafts' KL its own): smaller micro-batches
     tc = TrainConfig(run=f'smollm2_{run}', out_dir=str(keep / 'runs' / run), data=str(data), batch_size=a.batch_size, steps=steps, micro_batch_size=mb,
