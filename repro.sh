@@ -429,7 +429,7 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
   smollm2_dkd3sfx)   # distilled drafts on suffix masks besides the clean stream's distillation (LOG, session 18): the same chain
     SMOL_RUN=b4_ts_lr5e-4_20M_kd3_dkd3_sfx SMOL_TWIN= SMOL_TAG=dkd3sfx SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
       bash experiments/smollm2_chain.sh ;;
-  smollm2_dkd3sfxhl0)   # the same without the hard labels (_hl0): both streams learn from the teacher alone, none from the corpus
+  smollm2_dkd3sfxhl0)   # the same without hard labels (_hl0): both streams' targets are the teacher's distributions
     SMOL_RUN=b4_ts_lr5e-4_20M_kd3_dkd3_sfx_hl0 SMOL_TWIN= SMOL_TAG=dkd3sfxhl0 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
       bash experiments/smollm2_chain.sh ;;
   smollm2_kd10dkd3sfxhl0)   # the same with the clean stream's distillation weighted ten: the run shown matched on all but ARC-Easy's

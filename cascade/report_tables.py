@@ -284,7 +284,8 @@ def table_smollm2_recipes(results:dict) -> str:
         s, ev, vb = lookup(conv, 'metrics.summary') or {}, results.get(estem) or {}, results.get(vstem) or {}
         verd = lookup(ev, 'metrics.verdicts.cascade.tasks') or {}
         shown = [t for t, v in verd.items() if v.get('verdict') == 'matched']
-        missed = [_TASK_SHORT.get(t, t) for t in _TASK_SHORT if t in verd and t not in shown]
+        order = [t for t in _TASK_SHORT if t in verd] + sorted(t for t in verd if t not in _TASK_SHORT)
+        missed = [_TASK_SHORT.get(t) or tex_escape(t) for t in order if t not in shown]
         lam = verd.get('olmo_lambada') or {}
         ci = lam.get('ci') if isinstance(lam.get('ci'), (list, tuple)) and len(lam.get('ci')) == 2 else None
         vrows = lookup(vb, 'metrics.rows') or []
@@ -293,7 +294,7 @@ def table_smollm2_recipes(results:dict) -> str:
         rows.append([r'\texttt{' + tex_escape(str(lookup(conv, 'config.run') or tag)) + '}', tex_escape(str(lookup(ev, 'config.reference') or _NA)),
                      _cell(_num(s.get('l2r_vs_teacher')), 'times'), _cell(_num(s.get('half_vs_teacher')), 'times'), _cell(_num(s.get('elbo_vs_teacher')), 'times'),
                      f'{len(shown)} of {len(verd)}' if verd else _NA, ', '.join(missed) if verd else _NA,
-                     (fmt(_num(lam.get('diff')), 'pct') + (f" [{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if ci else '')) if lam else _NA,
+                     (_cell(_num(lam.get('diff')), 'pct') + (f" [{_cell(_num(ci[0]), 'pct')}, {_cell(_num(ci[1]), 'pct')}]" if ci else '')) if lam else _NA,
                      _cell(_num((_verify_at(vrows, 1)[1] or {}).get('tokens_per_forward')), 'sig'), sp(1), sp(16), sp(64),
                      _cell(_num(q.get('speedup_vs_ar')), 'times')])
     return tabular(['Run', 'Judged vs', r'L2R $\div$ T', r'$K{=}2$ $\div$ T', r'ELBO $\div$ T', 'Shown matched', 'Not shown',
