@@ -14,9 +14,9 @@ def normalize_code(s:str) -> str:
     return ' '.join(s.split())
 
 # %% auto #0
-__all__ = ['PPL_TOL', 'ENT_TOL', 'TASK_MARGIN', 'BASES', 'normalize_code', 'judge_within_bounds', 'paired_bootstrap',
-           'items_to_show', 'matched_quality', 'canonical_rule', 'is_ar_method', 'row_key', 'task_scores',
-           'judge_headline']
+__all__ = ['PPL_TOL', 'ENT_TOL', 'TASK_MARGIN', 'BASES', 'TASK_POOLS', 'normalize_code', 'judge_within_bounds',
+           'paired_bootstrap', 'items_to_show', 'pool_tasks', 'matched_quality', 'eval_verdict', 'canonical_rule',
+           'is_ar_method', 'row_key', 'task_scores', 'judge_headline']
 
 # %% ../nbs/15a_quality.ipynb #q4
 PPL_TOL = 0.10      # judge: gen-PPL at most (1 + PPL_TOL) x AR's
@@ -69,12 +69,36 @@ def items_to_show(n:int, diff:float, se:float, margin:float=TASK_MARGIN, level:f
 
 # %% ../nbs/15a_quality.ipynb #q8
 BASES = ('task + judge', 'task only', 'judge only')
+TASK_POOLS = {'olmo_arc_easy_all': ('olmo_arc_easy', 'olmo_arc_easy_test')}   # one gate per benchmark: its splits' items pooled
+
+def pool_tasks(tasks:dict, # {name: (ar per-item scores, candidate per-item scores)}
+               pools:dict|None=None, # {gate name: (task names)}: splits of one benchmark, judged as one gate
+              ) -> dict:
+    "The gates of `tasks`: each pool with >= 2 of its splits present becomes one task of their items concatenated (in the pool's order); every other task is its own gate."
+    pools = dict(pools or {})
+    seen = {}
+    for g, members in pools.items():
+        if g in tasks: raise ValueError(f'pool name {g!r} is also a task name')
+        if isinstance(members, str) or len(members) < 2: raise ValueError(f'pool {g!r} needs >= 2 task names, got {members!r}')
+        for t in members:
+            if t in seen: raise ValueError(f'task {t!r} is in two pools ({seen[t]!r} and {g!r})')
+            seen[t] = g
+    out, done = {}, set()
+    for t in tasks:
+        g = seen.get(t)
+        present = [m for m in pools[g] if m in tasks] if g else []
+        if len(present) < 2: out[t] = tasks[t]; continue
+        if g in done: continue
+        done.add(g)
+        out[g] = tuple(np.concatenate([np.asarray(tasks[m][i], dtype=float) for m in present]) for i in (0, 1))
+    return out
 
 def matched_quality(ar_scores=None, cand_scores=None, # one task's per-item scores (shorthand for tasks={'task': (ar, cand)})
                     margin:float=TASK_MARGIN, # delta: the largest loss against AR still called matched (2 points)
                     n_boot:int=2000, seed:int=0, level:float=0.95,
                     judge:dict|None=None, # {ppl, ar_ppl, entropy, ar_entropy}: the judge metrics, when measured
                     tasks:dict|None=None, # {name: (ar per-item scores, candidate per-item scores)}: every task must pass
+                    pools:dict|None=None, # {gate name: (task names)}: splits of one benchmark judged as one gate (`TASK_POOLS`; None: none)
                     ppl_tol:float=PPL_TOL, ent_tol:float=ENT_TOL) -> dict:
     "THE matched-quality rule: every task within `margin` of AR (paired bootstrap) and the judge within bounds; `basis` says which evidence there was."
     if ar_scores is not None or cand_scores is not None:
@@ -87,21 +111,39 @@ def matched_quality(ar_scores=None, cand_scores=None, # one task's per-item scor
         if not isinstance(judge, dict) or set(judge) != {'ppl', 'ar_ppl', 'entropy', 'ar_entropy'}:
             raise ValueError(f'judge must be a dict with keys ppl, ar_ppl, entropy, ar_entropy, got {judge!r}')
     per_task = {k: paired_bootstrap(a, c, margin, n_boot, seed, level) for k, (a, c) in tasks.items()}
-    task_ok = all(t['ok'] for t in per_task.values()) if per_task else None
+    pooled = pool_tasks(tasks, pools)
+    gates = {k: per_task[k] if k in per_task else paired_bootstrap(a, c, margin, n_boot, seed, level) for k, (a, c) in pooled.items()}
+    task_ok = all(t['ok'] for t in gates.values()) if gates else None
     judge_ok = None if judge is None else judge_within_bounds(**judge, ppl_tol=ppl_tol, ent_tol=ent_tol)
     basis = BASES[0] if per_task and judge is not None else BASES[1] if per_task else BASES[2]
     matched = task_ok is not False and judge_ok is not False
-    fails = [f'{k}: {t["verdict"]}' if len(per_task) > 1 else t['verdict'] for k, t in per_task.items() if not t['ok']]
+    fails = [f'{k}: {t["verdict"]}' if len(gates) > 1 else t['verdict'] for k, t in gates.items() if not t['ok']]
     fails += ['judge bounds failed'] if judge_ok is False else []
     verdict = 'matched' if matched else '; '.join(fails)
-    out = dict(matched=matched, basis=basis, verdict=verdict, task_ok=task_ok, judge_ok=judge_ok, tasks=per_task,
+    used = {g: [m for m in ms if m in tasks] for g, ms in (pools or {}).items() if g in gates}
+    out = dict(matched=matched, basis=basis, verdict=verdict, task_ok=task_ok, judge_ok=judge_ok, tasks=per_task, gates=gates, pools=used,
                judge=None if judge is None else dict(judge, ppl_ratio=judge['ppl'] / judge['ar_ppl'], entropy_ratio=judge['entropy'] / judge['ar_entropy'],
                                                      ppl_tol=ppl_tol, ent_tol=ent_tol),
                rule=(f'matched iff every task passes (paired bootstrap, {n_boot} resamples: the lower {level:.0%} bound of mean(cand - AR) '
-                     f'> -{margin}) and gen-PPL <= {1 + ppl_tol:g} x AR and |entropy - AR| <= {ent_tol:g} x AR; basis: {basis}'))
+                     f'> -{margin}) and gen-PPL <= {1 + ppl_tol:g} x AR and |entropy - AR| <= {ent_tol:g} x AR; basis: {basis}'
+                     + (''.join(f'; {g} = the items of {" + ".join(ms)} as one task' for g, ms in used.items()))))
     if len(per_task) == 1:                                               # one task: its numbers at the top level too
         out.update({k: v for k, v in next(iter(per_task.values())).items() if k not in ('ok', 'verdict')})
     return out
+
+# %% ../nbs/15a_quality.ipynb #qpool2
+def eval_verdict(res:dict, # an `experiments/evaluate_tasks.py` result: config.reference, config.primary, metrics.per_item
+                 name:str='cascade', # the model judged against the file's reference
+                 pools:dict|None=TASK_POOLS, seed:int|None=None) -> dict|None:
+    "`matched_quality` of one model of a task evaluation against its reference, recomputed from the per-item scores (pooled splits as `pools`; seed: the file's); None where the file lacks either model."
+    cfg, items = res.get('config') or {}, (res.get('metrics') or {}).get('per_item') or {}
+    ref, prim = cfg.get('reference'), cfg.get('primary') or {}
+    if ref not in items or name not in items or name == ref: return None
+    order = [t for t in cfg.get('tasks') or [] if t in prim] + [t for t in prim if t not in (cfg.get('tasks') or [])]   # the file's task order
+    pairs = {t: (items[ref][t][prim[t]], items[name][t][prim[t]]) for t in order if prim[t] and t in items[ref] and t in items[name]}
+    if not pairs: return None
+    return matched_quality(tasks=pairs, pools=pools, seed=cfg.get('seed', 0) if seed is None else seed)
+
 
 # %% ../nbs/15a_quality.ipynb #q11
 _RULE_RE = re.compile(r'^(fixed|threshold|entropy|adaptive)(?::|-K?)(.+)$')

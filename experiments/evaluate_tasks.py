@@ -63,7 +63,7 @@ def main(argv=None):
     import lm_eval, torch
     from lm_eval.tasks import TaskManager
     from cascade.evaluation import CascadeEvalLM, task_include_path, read_manifest, verify_task_files
-    from cascade.quality import matched_quality
+    from cascade.quality import matched_quality, TASK_POOLS
     from cascade.results import make_result, write_result
     man = read_manifest()['tasks']
     bad = [t for t in a.tasks if t not in man]
@@ -74,7 +74,8 @@ def main(argv=None):
     cfg = dict(vars(a), models={k: dict(folder=f, rule=r) for k, (f, r) in models.items()}, reference=ref,
                task_sha256={t: man[t]['sha256'] for t in a.tasks}, primary={t: PRIMARY.get(t) for t in a.tasks},
                matched_rule='every task: the lower end of the 95% paired-bootstrap interval of (model - reference) on the '
-                            'primary metric above -0.02 (cascade.quality.matched_quality)')
+                            'primary metric above -0.02 (cascade.quality.matched_quality); the splits of one benchmark pooled into one '
+                            'task (cascade.quality.TASK_POOLS)', pools={k: list(v) for k, v in TASK_POOLS.items()})
     rows, items, t_all = {}, {}, time.time()
     def save():
         out = dict(rows=rows, per_item=items, wall_s=time.time() - t_all)
@@ -83,7 +84,7 @@ def main(argv=None):
             for name in items:
                 if name == ref: continue
                 pairs = {t: (items[ref][t][PRIMARY[t]], items[name][t][PRIMARY[t]]) for t in a.tasks if PRIMARY.get(t)}
-                out['verdicts'][name] = matched_quality(tasks=pairs, seed=a.seed)
+                out['verdicts'][name] = matched_quality(tasks=pairs, seed=a.seed, pools=TASK_POOLS)   # ARC-Easy's splits: one gate
         path = write_result(a.out, make_result(Path(a.out).stem, 'eval', cfg, out, seed=a.seed,
                                                command='python experiments/evaluate_tasks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)))
         return path, out.get('verdicts', {})
@@ -114,7 +115,7 @@ def main(argv=None):
         _, verdicts = save()
         if name != ref:
             v = verdicts[name]
-            for t, b in v['tasks'].items():
+            for t, b in {**v['tasks'], **{g: v['gates'][g] for g in v['pools']}}.items():
                 more = f" (about {b['items_to_show']} items would show it, were the difference to stay)" if not b['ok'] and b.get('items_to_show') else ''
                 print(f"  {name} vs {ref} {t}: diff {b['diff']:+.4f} CI [{b['ci'][0]:+.4f}, {b['ci'][1]:+.4f}] -> {b['verdict']}{more}")
             print(f"  {name} vs {ref}: {v['verdict']}", flush=True)
