@@ -8,7 +8,7 @@ Docs: https://cascade-lm.github.io/cascade/report_numbers.html.md"""
 from __future__ import annotations
 import fnmatch, math
 from dataclasses import dataclass
-from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality, paired_bootstrap
+from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality, paired_bootstrap, eval_verdict
 from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of
 from .report_format import fmt, GENERATED_MARKER
 
@@ -16,7 +16,7 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro',
-           'derived_macros', 'group_macros', 'numbers_tex']
+           'derived_macros', 'pooled_verdict', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _nano_dkd_pilot):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -925,6 +925,29 @@ def _smollm2_cc3(results:dict):
     return ms, {'SmolCc': bool(s) and bool(verd) and ref == 'twin', 'SmolCcSpeed': at(1)[1] is not None and at(1)[0] is not None,
                 'SmolCcGeneralMatched': bool(ok) and all(x is True for x in ok), 'SmolCcCodeMatched': cv.get('verdict') == 'matched', **flexc}
 
+def pooled_verdict(ev:dict|None, name:str='cascade') -> dict|None:
+    "The matched-quality verdict of `name` in a task evaluation with the splits of one benchmark pooled (`cascade.quality.TASK_POOLS`): recomputed from the per-item scores, else the file's own where it was pooled when written; None without either."
+    if not ev: return None
+    if lookup(ev, 'metrics.per_item'):
+        v = eval_verdict(ev, name)
+        if v is not None: return v
+    own = lookup(ev, f'metrics.verdicts.{name}')
+    return own if own and 'gates' in own else None
+
+_GATE_NAMES = {'olmo_arc_easy_all': 'ARC-Easy (both splits)'}
+
+def _pooled_macros(prefix:str, name:str, ev:dict|None, src:str) -> tuple[list, dict]:
+    "<prefix>ArcAll{Diff,Lo,Hi,Items} (ARC-Easy's splits as one gate), <prefix>PooledFailed (the gates not shown), conditional <name>PooledMatched."
+    v = pooled_verdict(ev) or {}
+    g = (v.get('gates') or {}).get('olmo_arc_easy_all') or {}; ci = g.get('ci') or [None, None]
+    failed = [_GATE_NAMES.get(k) or SM_TASK_NAMES.get(k, k) for k, b in (v.get('gates') or {}).items() if not b.get('ok')]
+    ms = [Macro(f'{prefix}ArcAllDiff', fmt(_num(g.get('diff')), 'pct'), f'{src}: ARC-Easy validation + test pooled (cascade.quality.TASK_POOLS), minus teacher'),
+          Macro(f'{prefix}ArcAllLo', fmt(_num(ci[0]), 'pct'), f'{src}: ARC-Easy pooled, 95% interval, low end'),
+          Macro(f'{prefix}ArcAllHi', fmt(_num(ci[1]), 'pct'), f'{src}: ARC-Easy pooled, 95% interval, high end'),
+          Macro(f'{prefix}ArcAllItems', fmt(_num(g.get('n')), 'int'), f'{src}: ARC-Easy pooled, items'),
+          Macro(f'{prefix}PooledFailed', fmt((', '.join(failed) or 'none') if v else None, 'text'), f'{src}: the gates not shown matched, splits of one benchmark pooled')]
+    return ms, {f'{name}PooledMatched': bool(v) and bool(v.get('matched')), f'{name}Pooled': bool(g)}
+
 def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='SmolDk'):
     """A further SmolLM2 recipe judged as the distilled run is (`convert_smollm2_<tag>`, `eval_smollm2_<tag>_gpu` against the
     teacher, `verify_bench_smollm2_<tag>`): by default the distilled drafts on suffix masks (`_kd3_dkd3_sfx`, 03_objective),
@@ -952,6 +975,8 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
     ms += _verify_speed_macros(prefix, vrows, vsrc)
     q = next(iter(lookup(vb, 'metrics.queues') or []), {})
     ms.append(Macro(f'{prefix}QueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f'{vsrc}: queue, verify / AR tokens/s'))
+    pm, pc = _pooled_macros(prefix, name, ev, esrc)
+    ms += pm
     kv = _verify_at(lookup(pick(results, 'verify_bench_smollm2_kd3')[1], 'metrics.rows') or [], 1)[1]
     dv = _verify_at(vrows, 1)[1]
     ms.append(Macro(f'{prefix}TpfOverKd', fmt(dv and kv and _num(dv.get('tokens_per_forward')) / _num(kv.get('tokens_per_forward')), 'times'),
@@ -960,7 +985,7 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
                 f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s),
                 f'{name}AllMatched': bool(verd) and all(v.get('verdict') == 'matched' for v in verd.values()),
                 f'{name}AnyMatched': any(v.get('verdict') == 'matched' for v in verd.values()),
-                f'{name}SixteenSpeed': all(x is not None for x in _verify_at(vrows, 16))}
+                f'{name}SixteenSpeed': all(x is not None for x in _verify_at(vrows, 16)), **pc}
 
 def _smollm2_dkd_hl0(results:dict):
     "The distilled drafts without hard labels (`_kd3_dkd3_sfx_hl0`: both streams learn from the teacher alone): macros `SmDh...`, conditionals SmolDh..."
@@ -969,6 +994,10 @@ def _smollm2_dkd_hl0(results:dict):
 def _smollm2_kd10_hl0(results:dict):
     "The same with the clean stream's distillation at weight ten (`_kd10_dkd3_sfx_hl0`): macros `SmDt...`, conditionals SmolDt..."
     return _smollm2_dkd(results, tag='kd10dkd3sfxhl0', prefix='SmDt', name='SmolDt')
+
+def _smollm2_kd10_hl0_s1(results:dict):
+    "Its repeat with another seed (`_kd10_dkd3_sfx_hl0_seed1`: data order and training noise): macros `SmDs...`, conditionals SmolDs..."
+    return _smollm2_dkd(results, tag='kd10dkd3sfxhl0s1', prefix='SmDs', name='SmolDs')
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
