@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from .report_results import pick, lookup, first_of, hardware, rows_of, sampler_rows, throughput_rows, _num
 from .report_format import fmt, fmt_int, fmt_pct, tex_escape, GENERATED_MARKER
-from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at
+from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at, pooled_verdict
 
 # %% auto #0
 __all__ = ['SMOLLM2_RECIPES', 'TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares',
@@ -267,7 +267,8 @@ SMOLLM2_RECIPES = (('cc3', 'convert_smollm2_cc3', 'eval_smollm2_gpu', 'verify_be
                    ('kd3', 'convert_smollm2_kd3', 'eval_smollm2_kd3_gpu', 'verify_bench_smollm2_kd3'),
                    ('dkd3sfx', 'convert_smollm2_dkd3sfx', 'eval_smollm2_dkd3sfx_gpu', 'verify_bench_smollm2_dkd3sfx'),
                    ('dkd3sfxhl0', 'convert_smollm2_dkd3sfxhl0', 'eval_smollm2_dkd3sfxhl0_gpu', 'verify_bench_smollm2_dkd3sfxhl0'),
-                   ('kd10dkd3sfxhl0', 'convert_smollm2_kd10dkd3sfxhl0', 'eval_smollm2_kd10dkd3sfxhl0_gpu', 'verify_bench_smollm2_kd10dkd3sfxhl0'))
+                   ('kd10dkd3sfxhl0', 'convert_smollm2_kd10dkd3sfxhl0', 'eval_smollm2_kd10dkd3sfxhl0_gpu', 'verify_bench_smollm2_kd10dkd3sfxhl0'),
+                   ('kd10dkd3sfxhl0s1', 'convert_smollm2_kd10dkd3sfxhl0s1', 'eval_smollm2_kd10dkd3sfxhl0s1_gpu', 'verify_bench_smollm2_kd10dkd3sfxhl0s1'))
 _TASK_SHORT = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-E val',
                'olmo_arc_easy_test': 'ARC-E test', 'code_line': 'code'}
 
@@ -276,7 +277,8 @@ def table_smollm2_recipes(results:dict) -> str:
     verify_bench file of one run; a row wherever the conversion exists): the likelihood ratios to the teacher, the
     matched-quality rule's verdicts against the evaluation's reference (tasks shown matched of those run, and the ones
     not shown), LAMBADA's difference, and the verify decoder's tokens per forward and speed over AR (teacher weights,
-    same engine) at batch 1, 16 and 64 and for a queue."""
+    same engine) at batch 1, 16 and 64 and for a queue; last, the overall verdict with the splits of one benchmark pooled
+    (`cascade.quality.TASK_POOLS`: ARC-Easy's validation and test items as one gate), recomputed from the per-item scores."""
     rows = []
     for tag, cstem, estem, vstem in SMOLLM2_RECIPES:
         conv = results.get(cstem)
@@ -291,15 +293,16 @@ def table_smollm2_recipes(results:dict) -> str:
         vrows = lookup(vb, 'metrics.rows') or []
         sp = lambda B: _cell(_num((_verify_at(vrows, B)[1] or {}).get('speedup_vs_ar')), 'times')
         q = next(iter(lookup(vb, 'metrics.queues') or []), {})
+        pv = pooled_verdict(ev)
         rows.append([r'\texttt{' + tex_escape(str(lookup(conv, 'config.run') or tag)) + '}', tex_escape(str(lookup(ev, 'config.reference') or _NA)),
                      _cell(_num(s.get('l2r_vs_teacher')), 'times'), _cell(_num(s.get('half_vs_teacher')), 'times'), _cell(_num(s.get('elbo_vs_teacher')), 'times'),
                      f'{len(shown)} of {len(verd)}' if verd else _NA, ', '.join(missed) if verd else _NA,
                      (_cell(_num(lam.get('diff')), 'pct') + (f" [{_cell(_num(ci[0]), 'pct')}, {_cell(_num(ci[1]), 'pct')}]" if ci else '')) if lam else _NA,
                      _cell(_num((_verify_at(vrows, 1)[1] or {}).get('tokens_per_forward')), 'sig'), sp(1), sp(16), sp(64),
-                     _cell(_num(q.get('speedup_vs_ar')), 'times')])
+                     _cell(_num(q.get('speedup_vs_ar')), 'times'), _NA if pv is None else ('yes' if pv.get('matched') else 'no')])
     return tabular(['Run', 'Judged vs', r'L2R $\div$ T', r'$K{=}2$ $\div$ T', r'ELBO $\div$ T', 'Shown matched', 'Not shown',
-                    r'LAMBADA $\Delta$ [95\% CI]', 'Tok/fwd (1)', r'$\times$AR (1)', r'$\times$AR (16)', r'$\times$AR (64)', r'$\times$AR (queue)'],
-                   rows or [r'\NotMeasured'], 'llrrrrlrrrrrr')
+                    r'LAMBADA $\Delta$ [95\% CI]', 'Tok/fwd (1)', r'$\times$AR (1)', r'$\times$AR (16)', r'$\times$AR (64)', r'$\times$AR (queue)', 'Matched (pooled)'],
+                   rows or [r'\NotMeasured'], 'llrrrrlrrrrrrl')
 
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
           'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation,
