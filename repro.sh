@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -167,7 +167,7 @@ deps() { case "$1" in
   eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   smollm2_cc3) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
-  smollm2_kd3|smollm2_dkd3sfx|smollm2_dkd3sfxhl0|smollm2_kd10dkd3sfxhl0) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
+  smollm2_kd3|smollm2_dkd3sfx|smollm2_dkd3sfxhl0|smollm2_kd10dkd3sfxhl0|smollm2_kd10dkd3sfxhl0s1) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
   nano_dkd_pilot) echo "experiments/nano_dkd_pilot.sh experiments/convert_nano.py experiments/verify_accept.py cascade/train.py cascade/objective.py cascade/engine.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -202,6 +202,7 @@ outputs() { case "$1" in
   smollm2_dkd3sfx) echo "results/convert_smollm2_dkd3sfx.json results/eval_smollm2_dkd3sfx_gpu.json results/verify_bench_smollm2_dkd3sfx.json" ;;
   smollm2_dkd3sfxhl0) echo "results/convert_smollm2_dkd3sfxhl0.json results/eval_smollm2_dkd3sfxhl0_gpu.json results/verify_bench_smollm2_dkd3sfxhl0.json" ;;
   smollm2_kd10dkd3sfxhl0) echo "results/convert_smollm2_kd10dkd3sfxhl0.json results/eval_smollm2_kd10dkd3sfxhl0_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0.json" ;;
+  smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
   convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json results/verify_bench_cc3_b4_v0.json results/verify_bench_cc3_b4_v2.json results/verify_bench_cc3_b4_v1.json results/verify_bench_cc3_b16_v0.json results/verify_bench_cc3_b16_v4.json results/verify_bench_cc3_b16_v2.json" ;;
@@ -436,6 +437,17 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                             # validation split, at 1.46x AR for one sequence (LOG, session 19)
     SMOL_RUN=b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0 SMOL_TWIN= SMOL_TAG=kd10dkd3sfxhl0 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
       bash experiments/smollm2_chain.sh ;;
+  smollm2_kd10dkd3sfxhl0s1)   # its repeat with seed 1 (data order, training noise), judged by the pooled rule written before it ran
+                              # (LOG, session 20); then, on the same warm machine, fewer noisy copies per step at 16 and 64 rows
+                              # (VerifyEngine variants 4, 2, 1: narrower forwards, fewer drafts) with a kernel profile per row
+    SMOL_RUN=b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1 SMOL_TWIN= SMOL_TAG=kd10dkd3sfxhl0s1 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
+      bash experiments/smollm2_chain.sh
+    R=/root/keep/models/b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1
+    for V in 4 2 1; do
+      [ -f results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json ] && [ -d "$R" ] && $PY experiments/verify_bench.py --cc $R --ar /root/keep/teacher_ar \
+        --tokenizer $R --val_tokens /root/keep/tokens --task_items 0 --batch_sizes 16 64 --repeats 2 --queue 256 --queue_batch 64 \
+        --variants $V --profile --out results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v$V.json
+    done ;;
   nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
     NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;
   judge_converted)
