@@ -235,12 +235,15 @@ def table_adaptive_real(results:dict) -> str:
     return tabular(['Block', r'$\lambda$', 'Seeds', 'NFE / token', 'Quality', r'NFE $\div$ fixed-$K$', r'Reward $-$ best fixed',
                     r'Reward $-$ oracle', 'Spearman', r'$\bar K$ top/bottom', 'Monotone'], rows or [r'\NotMeasured'], 'rrrrrrrrrrr')
 
-_TASK_LABEL = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy', 'olmo_arc_easy_test': 'ARC-Easy (test)', 'code_line': 'code\\_line'}
+_TASK_LABEL = {'olmo_lambada': 'LAMBADA', 'olmo_hellaswag': 'HellaSwag', 'olmo_piqa': 'PIQA', 'olmo_arc_easy': 'ARC-Easy', 'olmo_arc_easy_test': 'ARC-Easy (test)', 'code_line': 'code\\_line',
+               'olmo_arc_easy_all': 'ARC-Easy (pooled)'}
 def table_general_tasks(results:dict) -> str:
     """Several models on lm-eval tasks (`experiments/evaluate_tasks.py`: files `eval_smollm2*_gpu`): per model and task the
     primary metric, the paired-bootstrap 95% interval of its difference to the file's reference model, the verdict of
     the matched-quality rule (`undecided`: the interval reaches the margin) with the items it would need were the
-    difference to stay (`items_to_show`), and forwards per token where the task generates."""
+    difference to stay (`items_to_show`), and forwards per token where the task generates; for every model but the
+    reference, a row per pool of splits of one benchmark (`cascade.quality.TASK_POOLS`, recomputed from the per-item scores:
+    the gate the rule judges, e.g. ARC-Easy (pooled))."""
     rows = []
     for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_smollm2*_gpu')):
         r = results[stem]; ref = lookup(r, 'config.reference'); prim = lookup(r, 'config.primary') or {}
@@ -260,6 +263,15 @@ def table_general_tasks(results:dict) -> str:
                              tex_escape(str(prim.get(task, ''))).replace(r'\_', ' '), _cell(met.get('n'), 'int'), _cell(met.get(prim.get(task)), 'sig'),
                              f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if name != ref and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
                              verdict + (f" ({fmt(need, 'int')})" if need else ''), _cell(nfe, 'sig')])
+            pv = pooled_verdict(r, name) if name != ref else None                # the splits of one benchmark as one gate (TASK_POOLS)
+            for g, members in ((pv or {}).get('pools') or {}).items():
+                v = pv['gates'][g]; ci = v.get('ci')
+                verdict = next((sh for pre, sh in _VERDICT_SHORT if str(v.get('verdict', '')).startswith(pre)), _NA)
+                need = v.get('items_to_show') if verdict == 'undecided' else None
+                rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(name), _TASK_LABEL.get(g, tex_escape(g)),
+                             tex_escape(str(prim.get(members[0], ''))).replace(r'\_', ' '), _cell(v.get('n'), 'int'), _cell(v.get('candidate'), 'sig'),
+                             f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
+                             verdict + (f" ({fmt(need, 'int')})" if need else ''), _NA])
     return tabular(['File', 'Model', 'Task', 'Metric', 'Items', 'Score', r'$\Delta$ vs reference, 95\% CI', 'Verdict', 'NFE / token'],
                    rows or [r'\NotMeasured'], 'llllrrrll')
 
