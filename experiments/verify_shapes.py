@@ -1,0 +1,81 @@
+"""The verify engine's forward cost at a pretrained model's shape, with random weights (issue 15): for each number of
+noisy copies per step (`VerifyEngine(variants=V)`), `experiments/verify_bench.py` with `--ar_random` and a clean-causal
+model of the same shape whose weights are random too, at batch 1/16/64, bf16, graphs + compile, and a kernel profile
+per row (`--profile`: kernels and device time per forward, the top kernels).
+
+The cost of a forward does not depend on the weights, so this measures what the engine costs at that shape without
+carrying the model (the converted SmolLM2 is 540 MB). What random weights cannot give: tokens per forward (random drafts
+are rarely accepted, so the verify rows commit about one token per forward). Pair the forward times with a real run's
+tokens per forward (`results/verify_bench_smollm2_<tag>.json`) to read a speed.
+
+    python experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --out results/verify_shapes_smollm2.json   # GPU
+    python experiments/verify_shapes.py --shape tiny --variants 2 --device cpu --out /tmp/vs.json                    # CPU smoke
+"""
+import argparse, json, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Shapes by name: SmolLM2-135M as convert_llama maps it (hidden 576, 30 layers, 9 query and 3 key/value heads, SwiGLU 1536,
+# RoPE base 1e5, tied embeddings, its 49,152-token vocabulary, the conversion's 1,024-token context), block 4.
+SHAPES = dict(
+    smollm2=dict(vocab_size=49152, d_model=576, n_layers=30, n_heads=9, n_kv_heads=3, d_ff=1536, rope_base=100000.0,
+                 max_seq_len=1024, block_size=4, pad_id=1, eos_id=2, mask_id=0),
+    tiny=dict(vocab_size=8192, d_model=64, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=128, max_seq_len=256, block_size=4))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--shape', default='smollm2', choices=sorted(SHAPES))
+    ap.add_argument('--variants', type=int, nargs='+', default=[4, 2, 1])
+    ap.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 16, 64])
+    ap.add_argument('--repeats', type=int, default=2)
+    ap.add_argument('--prompt_len', type=int, default=128)
+    ap.add_argument('--max_new_tokens', type=int, default=256)
+    ap.add_argument('--profile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--device', default='cuda')
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args(argv)
+    shape = SHAPES[a.shape]
+    bad = [v for v in a.variants if not 1 <= v <= shape['block_size']]
+    if bad: raise SystemExit(f'--variants {bad}: each must be in [1, block_size {shape["block_size"]}]')
+    if min(a.batch_sizes) < 1 or a.repeats < 1: raise SystemExit('--batch_sizes and --repeats must be >= 1')
+    import torch
+    from cascade.config import CascadeConfig
+    from cascade.model import CascadeLM
+    from cascade.results import make_result, write_result
+    import verify_bench
+    t0 = time.time()
+    rows, files = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        cc = CascadeLM(CascadeConfig(**shape, token_shift=True, clean_causal=True))
+        cc.save_pretrained(Path(tmp) / 'cc', dtype=torch.bfloat16)
+        del cc
+        ar_cfg = CascadeConfig(**{**shape, 'block_size': 1})                 # the AR baseline: block 1, unshifted, random weights
+        (Path(tmp) / 'ar').mkdir()
+        ar_cfg.save(Path(tmp) / 'ar' / 'config.json')
+        for V in a.variants:
+            f = Path(tmp) / f'v{V}.json'
+            verify_bench.main(['--cc', str(Path(tmp) / 'cc'), '--ar', str(Path(tmp) / 'ar'), '--ar_random', '--task_items', '0',
+                               '--batch_sizes', *map(str, a.batch_sizes), '--repeats', str(a.repeats), '--batch1_prompts', '2',
+                               '--prompt_len', str(a.prompt_len), '--max_new_tokens', str(a.max_new_tokens), '--variants', str(V),
+                               '--device', a.device, '--out', str(f)] + (['--profile'] if a.profile else [])
+                              + ([] if a.device == 'cuda' else ['--no-compile']))
+            r = json.loads(f.read_text())
+            files[V] = {k: r['metrics'].get(k) for k in ('graphs_equal_eager', 'many_graphs_equal_eager', 'compiled_equal_eager')}
+            base = {row['batch']: row['forward_ms'] for row in r['metrics']['rows'] if row['method'] == 'AR'}
+            for row in r['metrics']['rows']:                                 # each forward over the AR forward of its own run and batch
+                rows.append(dict(row, variants=None if row['method'] == 'AR' else V, forward_vs_ar=row['forward_ms'] / base[row['batch']],
+                                 tokens_per_step=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
+    cfg = dict(vars(a), model_shape=shape, weights='random (bf16): forward cost only; tokens per forward are not the model\'s',
+               per_variant_checks=files, command_each='experiments/verify_bench.py --ar_random --profile (one run per --variants)')
+    out = dict(rows=rows, wall_s=time.time() - t0)
+    path = write_result(a.out, make_result(Path(a.out).stem, 'verify_shapes', cfg, out, seed=0, device=torch.device(a.device)))
+    for row in rows:
+        p = row.get('profile') or {}
+        print(f"{row['method']:16s} V={row['variants']!s:4s} batch {row['batch']:3d}  fwd {row['forward_ms']:.3f} ms  x{row['forward_vs_ar']:.2f} AR's"
+              + (f"  {p['kernels_per_forward']:.0f} kernels, {p['kernel_us_per_forward']:.0f} us" if p else ''))
+    print(f'wrote {path}')
+
+
+if __name__ == '__main__': main()
