@@ -157,7 +157,7 @@ deps() { case "$1" in
   convert_cc3|convert_cc3_full) echo "experiments/convert_nano.py experiments/verify_bench.py cascade/convert.py cascade/model.py cascade/engine.py cascade/train.py checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json data/transport.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
-  verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py" ;;
+  verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py cascade/config.py cascade/bench.py" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
@@ -168,7 +168,7 @@ deps() { case "$1" in
   eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   smollm2_cc3) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
-  smollm2_kd3|smollm2_dkd3sfx|smollm2_dkd3sfxhl0|smollm2_kd10dkd3sfxhl0|smollm2_kd10dkd3sfxhl0s1) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
+  smollm2_kd3|smollm2_dkd3sfx|smollm2_dkd3sfxhl0|smollm2_kd10dkd3sfxhl0|smollm2_kd10dkd3sfxhl0s1) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/quality.py cascade/convert.py cascade/train.py cascade/objective.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
   nano_dkd_pilot) echo "experiments/nano_dkd_pilot.sh experiments/convert_nano.py experiments/verify_accept.py cascade/train.py cascade/objective.py cascade/engine.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   judge_converted) echo "experiments/throughput.ipynb cascade/judge.py results/decode_gpu_converted.json" ;;
   bench_converted_best) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
@@ -445,10 +445,12 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     SMOL_RUN=b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1 SMOL_TWIN= SMOL_TAG=kd10dkd3sfxhl0s1 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
       bash experiments/smollm2_chain.sh
     R=/root/keep/models/b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1
-    for V in 4 2 1; do
-      [ -f results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json ] && [ -d "$R" ] && $PY experiments/verify_bench.py --cc $R --ar /root/keep/teacher_ar \
-        --tokenizer $R --val_tokens /root/keep/tokens --task_items 0 --batch_sizes 16 64 --repeats 2 --queue 256 --queue_batch 64 \
-        --variants $V --profile --out results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v$V.json
+    for V in 4 2 1; do                                                   # each variants run once (a complete file has its queue)
+      F=results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v$V.json
+      grep -q '"queues"' "$F" 2>/dev/null && continue
+      [ -f results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json ] && [ -d "$R" ] && timeout 400 $PY experiments/verify_bench.py --cc $R \
+        --ar /root/keep/teacher_ar --tokenizer $R --val_tokens /root/keep/tokens --task_items 0 --batch_sizes 16 64 --repeats 2 --queue 256 \
+        --queue_batch 64 --variants $V --profile --out $F || true
     done ;;
   verify_shapes_smollm2)   # the verify engine's forward at SmolLM2-135M's shape with random weights, 4/2/1 noisy copies per
                            # step, batch 1/16/64, kernel profiles (issue 15; ~4 min, no model carried)

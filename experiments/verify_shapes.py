@@ -9,7 +9,7 @@ are rarely accepted, so the verify rows commit about one token per forward). Pai
 tokens per forward (`results/verify_bench_smollm2_<tag>.json`) to read a speed.
 
     python experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --out results/verify_shapes_smollm2.json   # GPU
-    python experiments/verify_shapes.py --shape tiny --variants 2 --device cpu --out /tmp/vs.json                    # CPU smoke
+    python experiments/verify_shapes.py --shape tiny --variants 2 --device cpu --repeats 1 --out /tmp/vs.json        # CPU smoke
 """
 import argparse, json, sys, tempfile, time
 from pathlib import Path
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 SHAPES = dict(
     smollm2=dict(vocab_size=49152, d_model=576, n_layers=30, n_heads=9, n_kv_heads=3, d_ff=1536, rope_base=100000.0,
                  max_seq_len=1024, block_size=4, pad_id=1, eos_id=2, mask_id=0),
-    tiny=dict(vocab_size=8192, d_model=64, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=128, max_seq_len=256, block_size=4))
+    tiny=dict(vocab_size=8192, d_model=64, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=128, max_seq_len=512, block_size=4))
 
 
 def main(argv=None):
@@ -66,7 +66,7 @@ def main(argv=None):
             base = {row['batch']: row['forward_ms'] for row in r['metrics']['rows'] if row['method'] == 'AR'}
             for row in r['metrics']['rows']:                                 # each forward over the AR forward of its own run and batch
                 rows.append(dict(row, variants=None if row['method'] == 'AR' else V, forward_vs_ar=row['forward_ms'] / base[row['batch']],
-                                 tokens_per_step=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
+                                 positions_per_row=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
     cfg = dict(vars(a), model_shape=shape, weights='random (bf16): forward cost only; tokens per forward are not the model\'s',
                per_variant_checks=files, command_each='experiments/verify_bench.py --ar_random --profile (one run per --variants)')
     out = dict(rows=rows, wall_s=time.time() - t0)
