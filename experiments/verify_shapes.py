@@ -46,6 +46,11 @@ def main(argv=None):
     import verify_bench
     t0 = time.time()
     rows, files = [], {}
+    cfg = dict(vars(a), model_shape=shape, weights='random (bf16): forward cost only; tokens per forward are not the model\'s',
+               per_variant_checks=files, command_each='experiments/verify_bench.py --ar_random --profile (one run per --variants)')
+    def save():                                                              # after each variants run: a run cut short keeps what it measured
+        return write_result(a.out, make_result(Path(a.out).stem, 'verify_shapes', cfg, dict(rows=rows, wall_s=time.time() - t0),
+                                               seed=0, device=torch.device(a.device)))
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
         cc = CascadeLM(CascadeConfig(**shape, token_shift=True, clean_causal=True))
@@ -67,10 +72,7 @@ def main(argv=None):
             for row in r['metrics']['rows']:                                 # each forward over the AR forward of its own run and batch
                 rows.append(dict(row, variants=None if row['method'] == 'AR' else V, forward_vs_ar=row['forward_ms'] / base[row['batch']],
                                  positions_per_row=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
-    cfg = dict(vars(a), model_shape=shape, weights='random (bf16): forward cost only; tokens per forward are not the model\'s',
-               per_variant_checks=files, command_each='experiments/verify_bench.py --ar_random --profile (one run per --variants)')
-    out = dict(rows=rows, wall_s=time.time() - t0)
-    path = write_result(a.out, make_result(Path(a.out).stem, 'verify_shapes', cfg, out, seed=0, device=torch.device(a.device)))
+    path = save()
     for row in rows:
         p = row.get('profile') or {}
         print(f"{row['method']:16s} V={row['variants']!s:4s} batch {row['batch']:3d}  fwd {row['forward_ms']:.3f} ms  x{row['forward_vs_ar']:.2f} AR's"
