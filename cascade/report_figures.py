@@ -384,17 +384,24 @@ def fig_ablation_blocks(results:dict, figures_dir) -> list[Path]:
 
 # %% ../nbs/94_report_figures.ipynb #figsm001
 SMOL_FIG_TASKS = (('olmo_hellaswag', 'HellaSwag'), ('olmo_piqa', 'PIQA'), ('olmo_arc_easy', 'ARC-Easy (val.)'),
-                  ('olmo_arc_easy_test', 'ARC-Easy (test)'), ('olmo_lambada', 'LAMBADA'), ('code_line', 'code completion'))
+                  ('olmo_arc_easy_test', 'ARC-Easy (test)'), ('olmo_arc_easy_all', 'ARC-Easy (pooled)'), ('olmo_lambada', 'LAMBADA'),
+                  ('code_line', 'code completion'))
 
 def task_diffs(ev:dict|None, cand:str, ref:str) -> dict:
     """{task: (diff, lo, hi, n)}: `cand` minus `ref` on one evaluation file's per-item primary scores, the matched-quality
-    rule's paired bootstrap (its default seed and resamples, so a file's own verdicts are reproduced); {} without them."""
+    rule's paired bootstrap (its default seed and resamples, so a file's own verdicts are reproduced); {} without them.
+    Where two or more splits of one benchmark are paired (`cascade.quality.TASK_POOLS`), also their pooled gate, the one
+    the rule judges."""
+    from cascade.quality import pool_tasks, TASK_POOLS
     prim, pi = lookup(ev, 'config.primary') or {}, lookup(ev, 'metrics.per_item') or {}
-    out = {}
+    out, pairs = {}, {}
     for t, m in prim.items():
         a, b = ((pi.get(ref) or {}).get(t) or {}).get(m), ((pi.get(cand) or {}).get(t) or {}).get(m)
         if a and b and len(a) == len(b):
+            pairs[t] = (a, b)
             r = paired_bootstrap(a, b); out[t] = (r['diff'], r['ci'][0], r['ci'][1], len(a))
+    for g, (a, b) in pool_tasks(pairs, TASK_POOLS).items():
+        if g not in out: r = paired_bootstrap(a, b); out[g] = (r['diff'], r['ci'][0], r['ci'][1], len(a))
     return out
 
 def fig_smollm2_tasks(results:dict, figures_dir, margin:float=0.02) -> list[Path]:
@@ -402,17 +409,20 @@ def fig_smollm2_tasks(results:dict, figures_dir, margin:float=0.02) -> list[Path
     the matched-quality margin as a line - the hard-label conversion against its AR twin and against the teacher, the
     distilled one against the teacher (HellaSwag also on the larger set where it was run and has more items than the
     distilled model's main evaluation), and the two conversions without hard labels (`_kd3_dkd3_sfx_hl0`,
-    `_kd10_dkd3_sfx_hl0`) against the teacher; [] without an evaluation."""
+    `_kd10_dkd3_sfx_hl0`, and its seed-1 repeat where it exists) against the teacher, ARC-Easy's splits also pooled (the
+    gate the rule judges); [] without an evaluation."""
     import matplotlib as mpl
     ev = next((r for s in ('eval_smollm2_cc3all_gpu', 'eval_smollm2_gpu') if (r := pick(results, s)[1]) is not None), None)
     kd, kh = pick(results, 'eval_smollm2_kd3_gpu')[1], pick(results, 'eval_smollm2_kd3_hella_gpu')[1]
     h3, h10 = pick(results, 'eval_smollm2_dkd3sfxhl0_gpu')[1], pick(results, 'eval_smollm2_kd10dkd3sfxhl0_gpu')[1]
+    h10s1 = pick(results, 'eval_smollm2_kd10dkd3sfxhl0s1_gpu')[1]
     series = [('hard-label vs its AR twin', task_diffs(ev, 'cascade', 'twin'), '#1f77b4', 'o'),
               ('hard-label vs the teacher', task_diffs(ev, 'cascade', 'teacher'), '#7f7f7f', 's'),
               ('distilled vs the teacher', task_diffs(kd, 'cascade', 'teacher'), '#d62728', 'D'),
               ('distilled vs the teacher, more items', task_diffs(kh, 'cascade', 'teacher'), '#ff9896', 'D'),
               ('no hard labels (kd3) vs the teacher', task_diffs(h3, 'cascade', 'teacher'), '#9467bd', 'v'),
-              ('no hard labels (kd10) vs the teacher', task_diffs(h10, 'cascade', 'teacher'), '#2ca02c', '^')]
+              ('no hard labels (kd10) vs the teacher', task_diffs(h10, 'cascade', 'teacher'), '#2ca02c', '^'),
+              ('no hard labels (kd10), seed 1, vs the teacher', task_diffs(h10s1, 'cascade', 'teacher'), '#98df8a', '^')]
     n_main = (series[2][1].get('olmo_hellaswag') or (0, 0, 0, 0))[3]
     series = [s for s in series if s[1] and not (s[0].endswith('more items') and all(v[3] <= n_main for v in s[1].values()))]
     if not series: return []
