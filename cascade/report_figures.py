@@ -392,17 +392,15 @@ def task_diffs(ev:dict|None, cand:str, ref:str) -> dict:
     rule's paired bootstrap (its default seed and resamples, so a file's own verdicts are reproduced); {} without them.
     Where two or more splits of one benchmark are paired (`cascade.quality.TASK_POOLS`), also their pooled gate, the one
     the rule judges."""
-    from cascade.quality import pool_tasks, TASK_POOLS
+    from cascade.quality import matched_quality, TASK_POOLS
     prim, pi = lookup(ev, 'config.primary') or {}, lookup(ev, 'metrics.per_item') or {}
-    out, pairs = {}, {}
+    pairs = {}
     for t, m in prim.items():
         a, b = ((pi.get(ref) or {}).get(t) or {}).get(m), ((pi.get(cand) or {}).get(t) or {}).get(m)
-        if a and b and len(a) == len(b):
-            pairs[t] = (a, b)
-            r = paired_bootstrap(a, b); out[t] = (r['diff'], r['ci'][0], r['ci'][1], len(a))
-    for g, (a, b) in pool_tasks(pairs, TASK_POOLS).items():
-        if g not in out: r = paired_bootstrap(a, b); out[g] = (r['diff'], r['ci'][0], r['ci'][1], len(a))
-    return out
+        if a and b and len(a) == len(b): pairs[t] = (a, b)
+    if not pairs: return {}
+    r = matched_quality(tasks=pairs, pools=TASK_POOLS)                   # per task, and the pooled gates
+    return {t: (b['diff'], b['ci'][0], b['ci'][1], b['n']) for t, b in {**r['tasks'], **r['gates']}.items()}
 
 def fig_smollm2_tasks(results:dict, figures_dir, margin:float=0.02) -> list[Path]:
     """SmolLM2's conversions on lm-eval tasks: each model minus its reference, in points with the paired 95% interval,

@@ -250,28 +250,23 @@ def table_general_tasks(results:dict) -> str:
         mrows, verd = lookup(r, 'metrics.rows') or {}, lookup(r, 'metrics.verdicts') or {}
         if not mrows: continue
         if rows: rows.append(None)
+        def row(name, task, metric, n, score, v, nfe=None, base=False):   # one model x task (or pooled gate) row
+            ci = v.get('ci')
+            verdict = 'baseline' if base else next((sh for pre, sh in _VERDICT_SHORT if str(v.get('verdict', '')).startswith(pre)), _NA)
+            need = v.get('items_to_show') if verdict == 'undecided' else None
+            rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(name), _TASK_LABEL.get(task, tex_escape(task)),
+                         tex_escape(str(metric)).replace(r'\_', ' '), _cell(n, 'int'), _cell(score, 'sig'),
+                         f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if not base and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
+                         verdict + (f" ({fmt(need, 'int')})" if need else ''), _cell(nfe, 'sig')])
         for name in [ref] + sorted(n for n in mrows if n != ref):
             if name not in mrows: continue
             d = mrows[name]
             for task, met in (d.get('tasks') or {}).items():
-                v = ((verd.get(name) or {}).get('tasks') or {}).get(task) or {}
-                ci = v.get('ci')
-                verdict = 'baseline' if name == ref else next((sh for pre, sh in _VERDICT_SHORT if str(v.get('verdict', '')).startswith(pre)), _NA)
-                need = v.get('items_to_show') if verdict == 'undecided' else None
-                nfe = (d.get('generate') or {}).get('nfe_per_token') if task == 'code_line' else None
-                rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(name), _TASK_LABEL.get(task, tex_escape(task)),
-                             tex_escape(str(prim.get(task, ''))).replace(r'\_', ' '), _cell(met.get('n'), 'int'), _cell(met.get(prim.get(task)), 'sig'),
-                             f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if name != ref and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
-                             verdict + (f" ({fmt(need, 'int')})" if need else ''), _cell(nfe, 'sig')])
+                row(name, task, prim.get(task, ''), met.get('n'), met.get(prim.get(task)), ((verd.get(name) or {}).get('tasks') or {}).get(task) or {},
+                    (d.get('generate') or {}).get('nfe_per_token') if task == 'code_line' else None, base=name == ref)
             pv = pooled_verdict(r, name) if name != ref else None                # the splits of one benchmark as one gate (TASK_POOLS)
             for g, members in ((pv or {}).get('pools') or {}).items():
-                v = pv['gates'][g]; ci = v.get('ci')
-                verdict = next((sh for pre, sh in _VERDICT_SHORT if str(v.get('verdict', '')).startswith(pre)), _NA)
-                need = v.get('items_to_show') if verdict == 'undecided' else None
-                rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(name), _TASK_LABEL.get(g, tex_escape(g)),
-                             tex_escape(str(prim.get(members[0], ''))).replace(r'\_', ' '), _cell(v.get('n'), 'int'), _cell(v.get('candidate'), 'sig'),
-                             f"[{fmt(ci[0], 'pct')}, {fmt(ci[1], 'pct')}]" if isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
-                             verdict + (f" ({fmt(need, 'int')})" if need else ''), _NA])
+                v = pv['gates'][g]; row(name, g, prim.get(members[0], ''), v.get('n'), v.get('candidate'), v)
     return tabular(['File', 'Model', 'Task', 'Metric', 'Items', 'Score', r'$\Delta$ vs reference, 95\% CI', 'Verdict', 'NFE / token'],
                    rows or [r'\NotMeasured'], 'llllrrrll')
 
