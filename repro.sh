@@ -442,7 +442,8 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
   smollm2_kd10dkd3sfxhl0s1)   # its repeat with seed 1 (data order, training noise), judged by the pooled rule written before it ran
                               # (LOG, session 20); then, on the same warm machine, fewer noisy copies per step at 16 and 64 rows
                               # (VerifyEngine variants 4, 2, 1: narrower forwards, fewer drafts) with a kernel profile per row
-    SMOL_RUN=b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1 SMOL_TWIN= SMOL_TAG=kd10dkd3sfxhl0s1 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64" \
+    # --per_request 256: generate_until on 256 code_line items batched (64 rows) and one request at a time (issue 13's bar)
+    SMOL_RUN=b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1 SMOL_TWIN= SMOL_TAG=kd10dkd3sfxhl0s1 SMOL_REF=teacher EVAL_ARGS="--limit 2000 --batch_size 64 --per_request 256" \
       bash experiments/smollm2_chain.sh
     R=/root/keep/models/b4_ts_lr5e-4_20M_kd10_dkd3_sfx_hl0_seed1
     for V in 4 2 1; do                                                   # each variants run once (a complete file has its queue)

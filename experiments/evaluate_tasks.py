@@ -10,6 +10,11 @@ multiple-choice tasks, acc for LAMBADA, exact match for code_line) and `cascade.
 (every task within 2 points of the reference). The result is written after each model, so a run cut short keeps what
 it measured.
 
+`--per_request N` also times `generate_until` itself (issue 13's bar): the first N code_line items of every model decoded
+in batches of --batch_size and one request at a time (batch_size 1), each with its own engine built before the clock
+starts; the ratio of their decode seconds, the share of identical outputs and both exact-match scores go in the model's
+row (`per_request`).
+
     python experiments/evaluate_tasks.py --models teacher=PATH twin=PATH cc3=PATH:verify --reference twin \\
         --tasks olmo_arc_easy olmo_hellaswag olmo_piqa olmo_lambada code_line --limit 0 --batch_size 64 --out results/X.json
 
@@ -43,6 +48,29 @@ def per_item(samples:list, metric:str) -> list:
     return [float(x[metric]) for x in s]
 
 
+def per_request(folder, rule, a, tm) -> dict:
+    "generate_until on the first `a.per_request` code_line items, batched (`a.batch_size`) and one request at a time."
+    import lm_eval, torch
+    from cascade.evaluation import CascadeEvalLM
+    out = {}
+    for key, bs in (('batched', a.batch_size), ('single', 1)):
+        lm = CascadeEvalLM(pretrained=folder, rule=rule, batch_size=bs, seed=a.seed, dtype=a.dtype or None)
+        t0 = time.time()
+        res = lm_eval.simple_evaluate(model=lm, tasks=['code_line'], limit=a.per_request, task_manager=tm, log_samples=True,
+                                      bootstrap_iters=0)
+        g = lm.describe()['generate']
+        s = sorted(res['samples']['code_line'], key=lambda x: x['doc_id'])
+        out[key] = dict(batch_size=bs, decode_s=g['seconds'], wall_s=time.time() - t0, tokens=g['tokens'], nfe=g['nfe'],
+                        batch_forwards=g['batch_forwards'], tokens_per_s=g['tokens_per_s'],
+                        exact_match=sum(float(x['code_exact_match']) for x in s) / len(s), texts=[x['resps'][0][0] for x in s])
+        del lm
+        if torch.cuda.is_available(): torch.cuda.empty_cache()
+    tb, ts = out['batched'].pop('texts'), out['single'].pop('texts')
+    return dict(n=len(tb), speedup=out['single']['decode_s'] / out['batched']['decode_s'],
+                identical=sum(x == y for x, y in zip(tb, ts)) / len(tb), **out,
+                note='decode seconds (CascadeEvalLM.stats: decode_until only, engines built before); speedup = single / batched')
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--models', nargs='+', required=True, help='name=FOLDER[:rule] ...')
@@ -53,12 +81,16 @@ def main(argv=None):
     ap.add_argument('--dtype', default='', help="the models' dtype (e.g. float32); default: CascadeEvalLM's")
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--bootstrap_iters', type=int, default=1000, help="lm-eval's standard errors")
+    ap.add_argument('--per_request', type=int, default=0,
+                    help='time generate_until on the first N code_line items batched and one request at a time (0: skip)')
     ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
     models = parse_models(a.models)                                          # every input checked before any work
     ref = a.reference or next(iter(models))
     if ref not in models: raise SystemExit(f'--reference {ref!r} is not one of the models {list(models)}')
     if a.limit < 0 or a.batch_size < 1: raise SystemExit('--limit must be >= 0 and --batch_size >= 1')
+    if a.per_request < 0: raise SystemExit(f'--per_request must be >= 0, got {a.per_request}')
+    if a.per_request and 'code_line' not in a.tasks: raise SystemExit('--per_request times code_line: add it to --tasks')
     os.environ.update(HF_DATASETS_OFFLINE='1', HF_HUB_OFFLINE='1', TOKENIZERS_PARALLELISM='false')
     import lm_eval, torch
     from lm_eval.tasks import TaskManager
@@ -112,6 +144,10 @@ def main(argv=None):
         if g['tokens']: print(f"{name:10s} generate: {g['nfe_per_token']:.3f} forwards per token, {g['tokens_per_s']:.0f} tokens/s", flush=True)
         del lm
         if torch.cuda.is_available(): torch.cuda.empty_cache()
+        if a.per_request:
+            rows[name]['per_request'] = pr = per_request(folder, rule, a, tm)
+            print(f"{name:10s} generate_until on {pr['n']} code_line items: batch {a.batch_size} {pr['batched']['decode_s']:.2f} s, "
+                  f"one at a time {pr['single']['decode_s']:.2f} s -> {pr['speedup']:.1f}x; identical outputs {pr['identical']:.3f}", flush=True)
         _, verdicts = save()
         if name != ref:
             v = verdicts[name]
