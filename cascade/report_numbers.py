@@ -948,6 +948,17 @@ def _pooled_macros(prefix:str, name:str, ev:dict|None, src:str) -> tuple[list, d
           Macro(f'{prefix}PooledFailed', fmt((', '.join(failed) or 'none') if v else None, 'text'), f'{src}: the gates not shown matched, splits of one benchmark pooled')]
     return ms, {f'{name}PooledMatched': bool(v) and bool(v.get('matched')), f'{name}Pooled': bool(g)}
 
+def _per_request_macros(prefix:str, name:str, ev:dict|None, src:str) -> tuple[list, dict]:
+    "generate_until batched against one request at a time (`experiments/evaluate_tasks.py --per_request`): <prefix>PerReq{Speedup,SpeedupTeacher,Items,Batch,Identical}, conditional <name>PerRequest."
+    rows = lookup(ev, 'metrics.rows') or {}
+    c, t = (rows.get('cascade') or {}).get('per_request') or {}, (rows.get('teacher') or {}).get('per_request') or {}
+    ms = [Macro(f'{prefix}PerReqSpeedup', fmt(_num(c.get('speedup')), 'times'), f'{src}: cascade, generate_until one request at a time / batched (decode seconds)'),
+          Macro(f'{prefix}PerReqSpeedupTeacher', fmt(_num(t.get('speedup')), 'times'), f'{src}: teacher, the same ratio'),
+          Macro(f'{prefix}PerReqItems', fmt(_num(c.get('n')), 'int'), f'{src}: code_line items timed both ways'),
+          Macro(f'{prefix}PerReqBatch', fmt(_num((c.get('batched') or {}).get('batch_size')), 'int'), f'{src}: the batched run\'s rows'),
+          Macro(f'{prefix}PerReqIdentical', fmt(_num(c.get('identical')), 'pct'), f'{src}: cascade, outputs identical batched and alone')]
+    return ms, {f'{name}PerRequest': bool(c) and bool(t)}
+
 def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='SmolDk'):
     """A further SmolLM2 recipe judged as the distilled run is (`convert_smollm2_<tag>`, `eval_smollm2_<tag>_gpu` against the
     teacher, `verify_bench_smollm2_<tag>`): by default the distilled drafts on suffix masks (`_kd3_dkd3_sfx`, 03_objective),
@@ -976,7 +987,8 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
     q = next(iter(lookup(vb, 'metrics.queues') or []), {})
     ms.append(Macro(f'{prefix}QueueSpeedup', fmt(_num(q.get('speedup_vs_ar')), 'times'), f'{vsrc}: queue, verify / AR tokens/s'))
     pm, pc = _pooled_macros(prefix, name, ev, esrc)
-    ms += pm
+    rm, rc = _per_request_macros(prefix, name, ev, esrc)
+    ms += pm + rm
     kv = _verify_at(lookup(pick(results, 'verify_bench_smollm2_kd3')[1], 'metrics.rows') or [], 1)[1]
     dv = _verify_at(vrows, 1)[1]
     ms.append(Macro(f'{prefix}TpfOverKd', fmt(dv and kv and _num(dv.get('tokens_per_forward')) / _num(kv.get('tokens_per_forward')), 'times'),
@@ -985,7 +997,7 @@ def _smollm2_dkd(results:dict, tag:str='dkd3sfx', prefix:str='SmDk', name:str='S
                 f'{name}Speed': all(x is not None for x in _verify_at(vrows, 1)), f'{name}Convert': bool(s),
                 f'{name}AllMatched': bool(verd) and all(v.get('verdict') == 'matched' for v in verd.values()),
                 f'{name}AnyMatched': any(v.get('verdict') == 'matched' for v in verd.values()),
-                f'{name}SixteenSpeed': all(x is not None for x in _verify_at(vrows, 16)), **pc}
+                f'{name}SixteenSpeed': all(x is not None for x in _verify_at(vrows, 16)), **pc, **rc}
 
 def _smollm2_dkd_hl0(results:dict):
     "The distilled drafts without hard labels (`_kd3_dkd3_sfx_hl0`: both streams learn from the teacher alone): macros `SmDh...`, conditionals SmolDh..."
