@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1010,6 +1010,39 @@ def _smollm2_kd10_hl0(results:dict):
 def _smollm2_kd10_hl0_s1(results:dict):
     "Its repeat with another seed (`_kd10_dkd3_sfx_hl0_seed1`: data order and training noise): macros `SmDs...`, conditionals SmolDs..."
     return _smollm2_dkd(results, tag='kd10dkd3sfxhl0s1', prefix='SmDs', name='SmolDs')
+
+def _stop_head(results:dict):
+    """The per-step stop head against the per-block head and every rule on the same real blocks (`experiments/stop_head.py`,
+    `cascade.stop_head`): macros `Stop...` (step prices above the threshold frontier per head, the largest margin in standard
+    errors, the paired gain over the per-block head at the step price where it is largest in standard errors, the best
+    entropy rule, the head's cost); conditional StopHead."""
+    stem, r = pick(results, 'stop_head_b4*')
+    src = f'{stem or "stop_head_b4_cpu"}.json'
+    tg, heads = lookup(r, 'metrics.targets') or {}, lookup(r, 'metrics.headline') or []
+    dom = lambda k, w='threshold': (tg.get(k) or {}).get(f'dominates_{w}_lams')
+    z = [abs(m['margin']) / m['se'] for h in heads for k in ('stop_exact', 'stop_reinforce')
+         for m in ((h.get(k) or {}).get('margin_threshold') or []) if m and m.get('se')]
+    gains = [(h['lam'], h['stop_exact']['reward_minus_block_head']) for h in heads if (h.get('stop_exact') or {}).get('reward_minus_block_head', {}).get('se')]
+    lam, g = max(gains, key=lambda x: x[1]['mean'] / x[1]['se']) if gains else (None, {})
+    ent = [x for x in (lookup(r, 'metrics.rules') or []) if str(x.get('rule', '')).startswith('entropy:')]
+    e = max(ent, key=lambda x: x['quality_teacher']) if ent else {}
+    ms = [Macro('StopLams', fmt(_num(tg.get('stop_exact', {}).get('n_lams')), 'int'), f'{src}: step prices'),
+          Macro('StopDomExact', fmt(_num(dom('stop_exact')), 'int'), f'{src}: step prices where most seeds of the stop head (exact gradient) lie on or above the threshold frontier'),
+          Macro('StopDomRl', fmt(_num(dom('stop_reinforce')), 'int'), f'{src}: the same, stop head trained by REINFORCE'),
+          Macro('StopDomBlock', fmt(_num(dom('block_reinforce')), 'int'), f'{src}: the same, per-block K head'),
+          Macro('StopDomEntropy', fmt(_num(max((dom(k, 'entropy') or 0) for k in ('stop_exact', 'stop_reinforce', 'block_reinforce')) if tg else None), 'int'),
+                f'{src}: most step prices any head lies above the entropy rule\'s frontier'),
+          Macro('StopMaxZ', fmt(max(z) if z else None, 'sig'), f'{src}: largest |margin over the threshold frontier| / its s.e. over blocks, any stop head, seed or step price'),
+          Macro('StopVsBlockLam', fmt(None if lam is None else f'{lam:g}', 'text'), f'{src}: the step price where the stop head gains most over the per-block head, in s.e.'),
+          Macro('StopVsBlockDiff', fmt(_num(g.get('mean')), 'sig'), f'{src}: held-out reward, stop head (exact) minus per-block head, paired per block (nats per token)'),
+          Macro('StopVsBlockSe', fmt(_num(g.get('se')), 'sig'), f'{src}: its standard error'),
+          Macro('StopEntropyRule', fmt(e.get('rule'), 'text'), f'{src}: the entropy rule of best quality'),
+          Macro('StopEntropyQuality', fmt(_num(e.get('quality_teacher')), 'sig'), f'{src}: its quality against K = block size (nats per token)'),
+          Macro('StopEntropyNfe', fmt(_num(e.get('nfe')), 'sig'), f'{src}: its forwards per block'),
+          Macro('StopHeadCost', fmt(_num(tg.get('head_cost_frac')), 'pct'), f'{src}: the stop head per step / one forward (FLOPs)'),
+          Macro('StopBlocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
+          Macro('StopEvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
+    return ms, {'StopHead': bool(tg) and bool(heads)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
