@@ -12,15 +12,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .model import CascadeLM
-from .sampler import propose, _top_n
+from .sampler import propose, _top_n, StepRule
 from .adaptive import Reinforce, block_features, feature_dim
-from .reward_table import (_prefill, _block_forward, _check_block_model, _check_lam, teacher_nll, standardiser,
+from .reward_table import (_prefill, _block_forward, _check_block_model, _check_lam, _rules, teacher_nll, standardiser,
                                   fold_standardiser, pareto)
 
 # %% auto #0
-__all__ = ['STEP_EXTRA', 'stop_feature_dim', 'step_features', 'decode_stops', 'StopTable', 'build_stop_table', 'StopHead',
-           'stop_log_probs', 'StopPolicy', 'expected_reward', 'train_stop_head', 'stop_actions', 'stop_summary',
-           'frontier_margin', 'stop_head_flops']
+__all__ = ['STEP_EXTRA', 'NO_STEP', 'stop_feature_dim', 'step_features', 'decode_stops', 'path_steps', 'StopTable',
+           'build_stop_table', 'StopHead', 'stop_log_probs', 'StopPolicy', 'expected_reward', 'train_stop_head',
+           'stop_actions', 'stop_summary', 'frontier_margin', 'stop_head_flops']
 
 # %% ../nbs/06b_stop_head.ipynb #267ab131
 STEP_EXTRA = ('step_fraction', 'masked_fraction')   # appended to the 'confidence' features: (s - 1) / L and the masked share
@@ -41,39 +41,57 @@ def step_features(masked:torch.Tensor, # (B, L) positions still masked before th
     return torch.cat([f, extra], -1)
 
 
+def _path_rule(path, L:int) -> StepRule:
+    "The CONTINUE path's step rule from a rule string (`parse_rule`, checked as `generate` checks it); None: `fixed:L`."
+    return _rules([f'fixed:{L}' if path is None else path], L)[0]
+
+
 @torch.no_grad()
-def _stop_decode(model:CascadeLM, cache):   # cache: `_prefill`'s, one row per block
-    "One always-continue decode per row: features at every step (B, L, F) and the block committed by stopping there (B, L, L)."
+def _stop_decode(model:CascadeLM, cache, rule:StepRule):   # cache: `_prefill`'s, one row per block
+    "One decode per row along `rule`'s path: features at every step (B, L, F; zeros past the path's end) and the block committed by stopping there (B, L, L; the path's block past its end)."
     c, L = model.cfg, model.cfg.block_size
     banned = (c.mask_id, c.pad_id)
     B, dev = cache.batch_size, cache.lengths.device
     blk = torch.full((B, L), c.mask_id, dtype=torch.long, device=dev)
     masked = torch.ones(B, L, dtype=torch.bool, device=dev)
-    one = torch.ones(B, dtype=torch.long, device=dev)
+    z0 = torch.zeros((), device=dev)
     feats, toks = [], []
     for s in range(L):
-        logits = _block_forward(model, cache, blk)                                  # (B, L, V): forward s + 1
-        tok, conf, _ = propose(logits, banned)
-        feats.append(step_features(masked, logits, s, banned))
-        toks.append(torch.where(masked, tok, blk))                                  # STOP: every masked position now
-        sel = _top_n(torch.where(masked, conf, 0.0), masked, one)                   # CONTINUE: the most confident one (FixedK(L))
+        if not masked.any():                                                         # every row's path has ended
+            feats.append(torch.zeros_like(feats[-1])); toks.append(blk); continue
+        logits, hid = _block_forward(model, cache, blk, return_hidden=True)          # (B, L, V): forward s + 1
+        tok, conf, ent = propose(logits, banned)
+        live = masked.any(-1, keepdim=True)                                          # (B, 1) rows whose path goes on
+        feats.append(torch.where(live, step_features(masked, logits, s, banned), 0.0))
+        toks.append(torch.where(masked, tok, blk))                                   # STOP: every masked position now
+        if s == 0: rule.start_block(masked, logits, hid)
+        sel = rule.select(s, masked, torch.where(masked, conf, z0), torch.where(masked, ent, z0)) & masked   # CONTINUE: the path's share, as `stream` sees it
         blk = torch.where(sel, tok, blk); masked = masked & ~sel
     return torch.stack(feats, 1), torch.stack(toks, 1)
 
 
 @torch.no_grad()
 def decode_stops(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text, C a multiple of block_size
-                 batch:int=64) -> tuple: # blocks decoded together
-    "Greedy decode of the block after each prefix along the always-continue path: features (N, L, F) and the block stopping at each step commits (N, L, L)."
+                 batch:int=64, # blocks decoded together
+                 path:str|None=None, # the CONTINUE path's rule string (`parse_rule`); None: 'fixed:block_size'
+                ) -> tuple:
+    "Greedy decode of the block after each prefix along the always-continue path: features (N, L, F) and the block stopping at each step commits (N, L, L); past a block's path end, zero features and the path's block."
     _check_block_model(model, prefix)
     if not (isinstance(batch, int) and batch > 0): raise ValueError(f'batch must be a positive int, got {batch!r}')
-    out = [_stop_decode(model, _prefill(model, prefix[i:i + batch])[0]) for i in range(0, len(prefix), batch)]
+    rule = _path_rule(path, model.cfg.block_size)
+    out = [_stop_decode(model, _prefill(model, prefix[i:i + batch])[0], rule) for i in range(0, len(prefix), batch)]
     return torch.cat([o[0] for o in out]).cpu(), torch.cat([o[1] for o in out]).cpu()
+
+
+def path_steps(feats:torch.Tensor) -> torch.Tensor: # (N,) forwards of each block's path
+    "The path's length per block from `decode_stops`' features (N, L, F): a step is one while something is masked before it (masked fraction > 0)."
+    return (feats[..., -1] > 0).sum(-1)
+
 
 # %% ../nbs/06b_stop_head.ipynb #6afccf38
 @dataclass
 class StopTable:
-    "Real blocks decoded once along the always-continue path: every stop point's features, block and teacher NLL."
+    "Real blocks decoded once along the always-continue path: every stop point's features, block and teacher NLL (past a block's path end: zero features, the path's block and its NLL)."
     block_size: int
     feats: torch.Tensor        # (N, L, F) `step_features` after each forward
     tokens: torch.Tensor       # (N, L, L) the block committed by stopping at step s (s = 1..L along axis 1)
@@ -81,7 +99,9 @@ class StopTable:
     real: torch.Tensor         # (N, L) the real block
     real_nll: torch.Tensor     # (N,) the teacher's mean NLL per token of the real block
     positions: torch.Tensor    # (N,) where each block starts in its split
-    meta: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)   # 'path': the CONTINUE path's rule string
+    steps: torch.Tensor|None = None    # (N,) forwards of the path's own decode of each block, its stop points 1..steps; None: block_size each
+    ref_nll: torch.Tensor|None = None  # (N,) the NLL that quality is measured against; None: the path's own block's (never stopping)
 
     def __post_init__(self):
         L = self.block_size
@@ -91,18 +111,26 @@ class StopTable:
         shapes = dict(feats=(N, L, stop_feature_dim()), tokens=(N, L, L), nll=(N, L), real=(N, L), real_nll=(N,), positions=(N,))
         for k, s in shapes.items():
             if tuple(getattr(self, k).shape) != s: raise ValueError(f'{k} has shape {tuple(getattr(self, k).shape)}, expected {s} (block_size {L})')
+        if self.steps is None: self.steps = torch.full((N,), L, dtype=torch.long)
+        self.steps = torch.as_tensor(self.steps, dtype=torch.long)
+        if tuple(self.steps.shape) != (N,) or not ((self.steps >= 1) & (self.steps <= L)).all():
+            raise ValueError(f'steps must be (N,) = ({N},) path lengths in 1..{L}')
+        if self.ref_nll is not None and tuple(self.ref_nll.shape) != (N,): raise ValueError(f'ref_nll has shape {tuple(self.ref_nll.shape)}, expected ({N},)')
 
     def __len__(self): return self.feats.shape[0]
     @property
     def nfe(self) -> torch.Tensor: return torch.arange(1, self.block_size + 1)   # (L,) forwards of stopping at each step
+    @property
+    def valid(self) -> torch.Tensor: return torch.arange(self.block_size) < self.steps[:, None]   # (N, L) the path's steps
     def quality(self) -> torch.Tensor: # (N, L)
-        "-(NLL gap to never stopping, i.e. K = block_size): 0 in the last column by definition."
-        return self.nll[:, -1:] - self.nll
+        "-(NLL gap to `ref_nll`, by default never stopping, i.e. the path's block: then 0 in the last column (K = block_size on the default path))."
+        return (self.nll[:, -1:] if self.ref_nll is None else self.ref_nll[:, None]) - self.nll
     def rewards(self, lam:float) -> torch.Tensor: # (N, L)
         "Reward of stopping at each step: quality - lam * forwards."
         return self.quality() - _check_lam(lam) * self.nfe.double()
     def subset(self, idx) -> 'StopTable':
-        return StopTable(self.block_size, *(getattr(self, f.name)[idx] for f in fields(self)[1:-1]), dict(self.meta))
+        return StopTable(self.block_size, *(getattr(self, k)[idx] for k in ('feats', 'tokens', 'nll', 'real', 'real_nll', 'positions')),
+                         dict(self.meta), self.steps[idx], None if self.ref_nll is None else self.ref_nll[idx])
     def save(self, path): torch.save({f.name: getattr(self, f.name) for f in fields(self)}, path)
     @classmethod
     def load(cls, path) -> 'StopTable': return cls(**torch.load(path, weights_only=True))
@@ -113,8 +141,10 @@ def build_stop_table(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text be
                      teacher:CascadeLM, # AR model of the same tokenizer
                      positions=None, batch:int=64, # blocks decoded together
                      fwd_batch:int=256, # rows per teacher forward
-                     progress:bool=False, meta:dict|None=None) -> StopTable:
-    "`decode_stops` on every block, each stop point's block and the real one scored by the teacher (`teacher_nll`)."
+                     progress:bool=False, meta:dict|None=None,
+                     path:str|None=None, # the CONTINUE path's rule string (`parse_rule`); None: 'fixed:block_size'
+                    ) -> StopTable:
+    "`decode_stops` on every block along `path`, each stop point's block and the real one scored by the teacher (`teacher_nll`)."
     from tqdm.auto import tqdm
     L = model.cfg.block_size
     if teacher.cfg.vocab_size != model.cfg.vocab_size: raise ValueError(f'teacher vocabulary {teacher.cfg.vocab_size} != model vocabulary {model.cfg.vocab_size}')
@@ -122,14 +152,14 @@ def build_stop_table(model:CascadeLM, prefix:torch.Tensor, # (N, C) real text be
     parts = []
     for i in tqdm(range(0, len(prefix), batch), desc=f'stop table B{L}', disable=not progress):
         p = prefix[i:i + batch]
-        f, tok = decode_stops(model, p, batch)
+        f, tok = decode_stops(model, p, batch, path)
         nll = teacher_nll(teacher, p, torch.cat([tok, real[i:i + batch, None].to(torch.long)], 1), fwd_batch)   # (n, L + 1)
         parts.append((f, tok, nll))
     nll = torch.cat([q[2] for q in parts])
     pos = torch.arange(len(prefix)) if positions is None else torch.as_tensor(positions)
-    c = model.cfg
-    return StopTable(L, torch.cat([q[0] for q in parts]), torch.cat([q[1] for q in parts]), nll[:, :-1], real.to(torch.long).cpu(),
-                     nll[:, -1], pos, {**(meta or {}), 'banned': [c.mask_id, c.pad_id]})
+    c, feats = model.cfg, torch.cat([q[0] for q in parts])
+    return StopTable(L, feats, torch.cat([q[1] for q in parts]), nll[:, :-1], real.to(torch.long).cpu(), nll[:, -1], pos,
+                     {**(meta or {}), 'banned': [c.mask_id, c.pad_id], 'path': f'fixed:{L}' if path is None else path}, path_steps(feats))
 
 # %% ../nbs/06b_stop_head.ipynb #7d135967
 class StopHead(nn.Module):
@@ -144,17 +174,30 @@ class StopHead(nn.Module):
     def forward(self, f): return self.net(f)[..., 0]                              # (...,) stop logits
 
 
-def stop_log_probs(z:torch.Tensor) -> torch.Tensor: # (..., L) log P(stop at step s), (1)
-    "Log-probability of stopping at each step from the stop logits (..., L) of steps 1..L; the last logit is unused (step L always ends the block)."
+NO_STEP = -1e4   # log P of a step past the path's end: exp() is exactly 0 in fp32 and fp64, and 0 * NO_STEP = 0 in an entropy (0 * inf is nan)
+
+def stop_log_probs(z:torch.Tensor, # (..., L) stop logits of steps 1..L
+                   valid:torch.Tensor|None=None, # (..., L) bool, the path's steps (a prefix of >= 1); None: all L
+                  ) -> torch.Tensor: # (..., L) log P(stop at step s), (1)
+    "Log-probability of stopping at each step; the path's last step n always ends the block (its logit is unused), steps past it get `NO_STEP`."
     go = F.logsigmoid(-z[..., :-1])                                                  # log(1 - p_j), j < L
     before = F.pad(go.cumsum(-1), (1, 0))                                            # (..., L) log prod_{j<s} (1 - p_j)
-    return before + F.pad(F.logsigmoid(z[..., :-1]), (0, 1))                         # ... + log p_s (s < L), + 0 at s = L
+    stop = F.pad(F.logsigmoid(z[..., :-1]), (0, 1))                                  # log p_s (s < L), 0 at s = L
+    if valid is None: return before + stop
+    n = valid.sum(-1, keepdim=True)                                                  # (..., 1) the path's length
+    s = torch.arange(z.shape[-1], device=z.device)
+    if (n < 1).any() or not torch.equal(valid, s < n): raise ValueError('valid must mark a prefix of at least one step in every row')
+    return (before + stop.masked_fill(s == n - 1, 0.0)).masked_fill(~valid, NO_STEP)   # 0 at s = n: P(n) = prod_{j<n} (1 - p_j)
 
 
 class StopPolicy(nn.Module):
     "A stop head seen as a categorical policy over the stop step: features (..., L, F) -> log P(s) (..., L), for `Reinforce`."
-    def __init__(self, head:StopHead): super().__init__(); self.head = head
-    def forward(self, f): return stop_log_probs(self.head(f))
+    def __init__(self, head:StopHead,
+                 with_valid:bool=False): # the input is (..., L, F + 1), its last column 1 at the path's steps, 0 past its end
+        super().__init__(); self.head, self.with_valid = head, with_valid
+    def forward(self, f):
+        if not self.with_valid: return stop_log_probs(self.head(f))
+        return stop_log_probs(self.head(f[..., :-1].contiguous()), f[..., -1] > 0.5)
 
 
 def _check_stop_head(head, table):
@@ -166,9 +209,9 @@ def _check_stop_head(head, table):
 
 
 def expected_reward(head:StopHead, table:StopTable, lam:float) -> torch.Tensor: # (N,) exact, differentiable
-    "Each block's expected reward sum_s P(s) r_s under the stochastic stop policy (1)."
+    "Each block's expected reward sum_s P(s) r_s under the stochastic stop policy (1), over the steps of its path."
     _check_stop_head(head, table)
-    return (stop_log_probs(head(table.feats.to(next(head.parameters()).dtype))).exp().double() * table.rewards(lam)).sum(-1)
+    return (stop_log_probs(head(table.feats.to(next(head.parameters()).dtype)), table.valid).exp().double() * table.rewards(lam)).sum(-1)
 
 # %% ../nbs/06b_stop_head.ipynb #4ea0a7f0
 def train_stop_head(table:StopTable, lam:float, steps:int=400, batch:int=128, lr:float=1e-2, entropy_coef:float=0.2,
@@ -181,12 +224,13 @@ def train_stop_head(table:StopTable, lam:float, steps:int=400, batch:int=128, lr
     for name, v in (('steps', steps), ('batch', batch), ('hidden', hidden)):
         if not (isinstance(v, int) and v > 0): raise ValueError(f'{name} must be a positive int, got {v!r}')
     R = table.rewards(lam).float()                                                  # (N, L)
-    mean, std = standardiser(table.feats.flatten(0, 1))
-    X = (table.feats - mean) / std                                                  # (N, L, F)
+    valid = table.valid                                                              # (N, L) the path's steps
+    mean, std = standardiser(table.feats[valid])                                    # over every (block, step) of the path
+    X = torch.cat([(table.feats - mean) / std, valid[..., None].float()], -1)        # (N, L, F + 1): the path's steps flagged last
     torch.manual_seed(seed)
-    head = StopHead(X.shape[-1], hidden)
+    head = StopHead(X.shape[-1] - 1, hidden)
     g = torch.Generator().manual_seed(seed)
-    rl = Reinforce(StopPolicy(head), lr=lr, baseline_decay=baseline_decay, entropy_coef=entropy_coef,
+    rl = Reinforce(StopPolicy(head, with_valid=True), lr=lr, baseline_decay=baseline_decay, entropy_coef=entropy_coef,
                    anneal_steps=max(1, int(anneal * steps)), generator=g)
     log = []
     for step in range(steps):
@@ -209,10 +253,11 @@ def train_stop_head(table:StopTable, lam:float, steps:int=400, batch:int=128, lr
 
 @torch.no_grad()
 def stop_actions(head:StopHead, table:StopTable) -> torch.Tensor: # (N,) 0-based stop step
-    "The greedy head's stop step on every block: the first step whose stop logit is > 0 (the last step if none is)."
+    "The greedy head's stop step on every block: the first step before its path's last whose stop logit is > 0 (the path's last step if none is)."
     _check_stop_head(head, table)
-    z = head(table.feats.to(next(head.parameters()).dtype))[:, :-1] > 0              # (N, L - 1)
-    return torch.where(z.any(-1), z.float().argmax(-1), table.block_size - 1)
+    last = table.steps - 1                                                            # (N,) 0-based last step of each path
+    z = (head(table.feats.to(next(head.parameters()).dtype)) > 0) & (torch.arange(table.block_size) < last[:, None])   # (N, L)
+    return torch.where(z.any(-1), z.float().argmax(-1), last)
 
 
 def stop_summary(table:StopTable, actions:torch.Tensor) -> dict:
