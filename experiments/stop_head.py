@@ -7,13 +7,15 @@ another forward). On the draws of experiments/adaptive_real.ipynb (`--n_blocks` 
 `--n_eval_blocks` of the held-out split, seed 1; `--context` real tokens before each block) this builds, for the same
 blocks, the reward table of every rule (`build_reward_table`, 'confidence' features, teacher scorer) and the stop table
 of every stop point (`build_stop_table`), checks that stop-at-1 and never-stop commit FixedK(1)'s and FixedK(L)'s very
-tokens, then per price lambda and seed trains the stop head by its exact expected gradient and by REINFORCE (EMA
+tokens (with `--path RULE`, CONTINUE commits that step rule's share instead, e.g. entropy:0.1, and never-stop is that
+rule's own block; its blocks may end after fewer than block_size forwards), then per price lambda and seed trains the stop head by its exact expected gradient and by REINFORCE (EMA
 baseline) and the per-block head by REINFORCE (EMA baseline, the notebook's settings), and scores every greedy head on
 the held-out blocks: forwards and quality (minus the teacher's NLL gap to K = block_size, nats per token), its place
 against the threshold, entropy and fixed-K families (`compare_frontier`) and its margin over the threshold frontier at
 equal forwards, paired per block (`frontier_margin`). Writes results/stop_head_<name>.json.
 
-    python experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_cpu      # ~10 min on one core
+    python experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_cpu      # ~4 min on one core
+    python experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1
 """
 import argparse, time, warnings
 from pathlib import Path
@@ -24,6 +26,7 @@ from cascade.data import TokenStream, SAMPLE_DIR, sha256_file
 from cascade.reward_table import (TABLE_RULES, THRESHOLDS, table_rules, real_blocks, build_reward_table, train_on_table, head_actions,
                                   policy_summary, rule_summaries,
                                   compare_frontier)
+from cascade.sampler import parse_rule
 from cascade.stop_head import (build_stop_table, train_stop_head, stop_actions, stop_summary, expected_reward, frontier_margin,
                                stop_head_flops)
 from cascade.results import make_result, write_result
@@ -35,6 +38,7 @@ p.add_argument('--context', type=int, default=64); p.add_argument('--lambdas', d
 p.add_argument('--steps', type=int, default=400); p.add_argument('--batch_rl', type=int, default=128); p.add_argument('--lr', type=float, default=1e-2)
 p.add_argument('--entropy_coef', type=float, default=0.2); p.add_argument('--hidden', type=int, default=32)
 p.add_argument('--threads', type=int, default=1); p.add_argument('--out_dir', default='results')
+p.add_argument('--path', default=None, help="the CONTINUE path's step rule (a rule string); default fixed:<block_size>")
 a = p.parse_args()
 torch.set_num_threads(a.threads); warnings.filterwarnings('ignore', category=UserWarning)
 t_start = time.time()
@@ -46,6 +50,9 @@ lams, seeds = [float(v) for v in a.lambdas.split(',')], [int(v) for v in a.seeds
 # threshold family needs points there (its limits are FixedK(1) as tau -> 0 and FixedK(block_size) as tau -> 1)
 LOW_THRESHOLDS = (0.1, 0.2, 0.3, 0.4)
 RULES = table_rules(bs, TABLE_RULES + tuple(f'threshold:{t}' for t in LOW_THRESHOLDS))
+PATH = a.path or f'fixed:{bs}'
+parse_rule(PATH)                                                                     # a clear error for a bad rule string
+if PATH not in RULES: RULES = RULES + (PATH,)                                        # the path's own block is a rule of the table
 
 
 def tables(split, n, seed):
@@ -55,21 +62,24 @@ def tables(split, n, seed):
     rt = build_reward_table(model, prefix, real, ar, scorers=('teacher',), rules=RULES, positions=pos, batch=64, features='confidence', progress=True,
                             meta=dict(split=split, context=a.context))
     t1 = time.time()
-    st = build_stop_table(model, prefix, real, ar, positions=pos, batch=64, progress=True, meta=dict(split=split, context=a.context))
+    st = build_stop_table(model, prefix, real, ar, positions=pos, batch=64, progress=True, meta=dict(split=split, context=a.context), path=PATH)
     t2 = time.time()
-    k1 = rt.rules.index('fixed:1')
+    k1, kp, rows = rt.rules.index('fixed:1'), rt.rules.index(PATH), torch.arange(len(st))
     check = dict(stop1_is_fixed1=bool(torch.equal(st.tokens[:, 0], rt.tokens[:, k1])),
-                 never_is_fixedL=bool(torch.equal(st.tokens[:, -1], rt.tokens[:, rt.ref])),
-                 nll_ref_max_abs_diff=(st.nll[:, -1] - rt.nll['teacher'][:, rt.ref]).abs().max().item(),
-                 reward_table_s=t1 - t0, stop_table_s=t2 - t1)
-    if not (check['stop1_is_fixed1'] and check['never_is_fixedL']): raise RuntimeError(f'{split}: the stop table disagrees with the reward table: {check}')
+                 never_is_path=bool(torch.equal(st.tokens[rows, st.steps - 1], rt.tokens[:, kp])),
+                 steps_are_path=bool(torch.equal(st.steps, rt.nfe[:, kp].to(st.steps.dtype))),
+                 nll_path_max_abs_diff=(st.nll[:, -1] - rt.nll['teacher'][:, kp]).abs().max().item(),
+                 path_nfe=st.steps.double().mean().item(), reward_table_s=t1 - t0, stop_table_s=t2 - t1)
+    if not (check['stop1_is_fixed1'] and check['never_is_path'] and check['steps_are_path']):
+        raise RuntimeError(f'{split}: the stop table disagrees with the reward table: {check}')
+    st.ref_nll = rt.nll['teacher'][:, rt.ref].clone()                                # quality against K = block_size, as every rule's
     return rt, st, check
 
 
 train_rt, train_st, train_check = tables('train', a.n_blocks, 0)
 eval_rt, eval_st, eval_check = tables('val', a.n_eval_blocks, 1)
 N, rows = len(eval_st), torch.arange(len(eval_st))
-print(f'{a.checkpoint}: block {bs}; {len(train_st)} train / {N} held-out blocks; checks {train_check} {eval_check}')
+print(f'{a.checkpoint}: block {bs}; path {PATH}; {len(train_st)} train / {N} held-out blocks; checks {train_check} {eval_check}')
 
 rule_rows = rule_summaries(eval_rt)
 Q = eval_rt.quality('teacher')                                                       # (N, R)
@@ -117,7 +127,7 @@ for lam, seed, kind in tqdm(grid, desc='heads'):
 # per lambda: seed means (s.e. over seeds), the threshold margin's block s.e. (mean over seeds), dominance counts
 best_fixed = {lam: max(((n, q) for n, q in points['fixed']), key=lambda p: p[1] - lam * p[0]) for lam in lams}
 R_rules = eval_rt.quality('teacher') - torch.tensor(lams)[:, None, None].double() * eval_rt.nfe.double()   # (λ, N, R)
-oracle_stop = {lam: (eval_st.rewards(lam).max(-1).values.mean().item()) for lam in lams}               # hindsight: best stop step per block
+oracle_stop = {lam: (eval_st.rewards(lam).masked_fill(~eval_st.valid, -float('inf')).max(-1).values.mean().item()) for lam in lams}   # hindsight: best stop step per block
 headline = []
 for i, lam in enumerate(lams):
     h = dict(lam=lam, best_fixed=dict(zip(('nfe', 'quality'), best_fixed[lam])),
@@ -129,6 +139,9 @@ for i, lam in enumerate(lams):
         rs = [r for r in runs if r['lam'] == lam and r['kind'] == kind]
         m = lambda key: (float(np.mean([r[key] for r in rs])), float(np.std([r[key] for r in rs], ddof=1) / len(rs) ** 0.5) if len(rs) > 1 else None)
         mg = [r['margin_threshold'] for r in rs]
+        me = [r['margin_entropy'] for r in rs]
+        pooled = lambda ms: None if any(g is None for g in ms) else dict(margin=float(np.mean([g['margin'] for g in ms])), se=float(np.mean([g['se'] for g in ms])),
+                                                                         seeds_above=sum(g['margin'] >= 0 for g in ms))
         h[kind] = dict(nfe=m('nfe'), quality=m('quality'), reward=m('reward'), reward_train=m('reward_train'),
                        dominates_threshold=sum(r['vs_threshold']['dominates'] is True for r in rs),
                        out_of_range_threshold=sum(r['vs_threshold']['dominates'] is None for r in rs),
@@ -137,6 +150,8 @@ for i, lam in enumerate(lams):
                        dominates_entropy=sum(r['vs_entropy']['dominates'] is True for r in rs),
                        dominates_fixed=sum(r['vs_fixed']['dominates'] is True for r in rs), n_seeds=len(rs),
                        margin_threshold=[None if g is None else dict(margin=g['margin'], se=g['se'], between=list(g['between'])) for g in mg],
+                       margin_entropy=[None if g is None else dict(margin=g['margin'], se=g['se'], between=list(g['between'])) for g in me],
+                       margin_threshold_mean=pooled(mg), margin_entropy_mean=pooled(me),   # mean of seeds' margins and of their s.e. over blocks
                        stop_hist=[r['eval'].get('stop_hist', r['eval'].get('k_hist')) for r in rs])
         if kind.startswith('stop'):
             h[kind]['expected_reward_stochastic'] = m('expected_reward_stochastic')
@@ -147,7 +162,7 @@ for i, lam in enumerate(lams):
         k = h[kind]
         print(f"lam {lam:<5} {kind:16s} NFE {k['nfe'][0]:.3f}  q {k['quality'][0]:+.4f} ± {k['quality'][1]:.4f}  reward {k['reward'][0]:+.4f} "
               f"(train {k['reward_train'][0]:+.4f})  dominates thr {k['dominates_threshold']}/{k['n_seeds']} (out of range {k['out_of_range_threshold']})  "
-              f"margin thr {[None if g is None else round(g['margin'], 4) for g in k['margin_threshold']]}  vs block head {k['reward_minus_block_head']['mean']:+.4f} ± {k['reward_minus_block_head']['se']:.4f}")
+              f"margin thr {[None if g is None else round(g['margin'], 4) for g in k['margin_threshold']]}  margin ent {[None if g is None else round(g['margin'], 4) for g in k['margin_entropy']]}  vs block head {k['reward_minus_block_head']['mean']:+.4f} ± {k['reward_minus_block_head']['se']:.4f}")
     print(f"          best fixed {h['reward_best_fixed']:+.4f}  best threshold {h['reward_best_threshold']:+.4f}  best rule {h['reward_best_rule']:+.4f}  stop oracle {h['reward_oracle_stop']:+.4f}")
 
 head_flops = stop_head_flops(train_stop_head(train_st, lams[0], steps=1, hidden=a.hidden)[0], c.vocab_size)
@@ -164,12 +179,12 @@ config = dict(checkpoint=a.checkpoint, teacher=a.teacher, checkpoint_manifest_sh
               context=a.context, lambdas=lams, seeds=seeds, steps=a.steps, batch_rl=a.batch_rl, lr=a.lr, entropy_coef=a.entropy_coef,
               hidden=a.hidden, threads=a.threads, rules=eval_rt.rules,
               threshold_family='threshold:0.1..0.99 with its limits fixed:1 (tau -> 0) and fixed:block_size (tau -> 1); threshold_sweep: 0.5..0.99 only', features='confidence (+ step fraction, masked fraction for the stop head)',
-              continue_share='the most confident masked position (FixedK(block_size))',
+              path=PATH, continue_share=f"the step rule {PATH}'s share of the masked positions (fixed:block_size: the most confident one)",
               quality='-(teacher mean NLL per token of the committed block - that of K = block_size), nats; reward = quality - lambda * forwards')
 for r in runs: del r['reward_blocks']
 metrics = dict(rules=rule_rows, headline=headline, targets=targets, runs=runs, checks=dict(train=train_check, eval=eval_check),
                real_nll_teacher=eval_st.real_nll.mean().item(), wall_s=time.time() - t_start)
 cmd = (f'python experiments/stop_head.py --checkpoint {a.checkpoint} --name {a.name} --n_blocks {a.n_blocks} --n_eval_blocks {a.n_eval_blocks} '
-       f'--context {a.context} --threads {a.threads}')
+       f'--context {a.context} --threads {a.threads}' + (f' --path {a.path}' if a.path else ''))
 path = write_result(Path(a.out_dir) / f'stop_head_{a.name}.json', make_result(f'stop_head_{a.name}', 'stop_head', config, metrics, seed=seeds[0], command=cmd, device='cpu'))
 print(f'wrote {path} in {time.time() - t_start:.0f}s')
