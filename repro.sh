@@ -149,6 +149,7 @@ deps() { case "$1" in
   adaptive_real_cc3) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   stop_head_b4) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_head_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  stop_head_b4_entropy03) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   adaptive_real*) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_cascade_b16/manifest.json" ;;
   engine_profile) echo "experiments/engine_profile.py cascade/model.py cascade/engine.py cascade/sampler.py" ;;
   bench)      echo "cascade/model.py cascade/engine.py cascade/bench.py cascade/sampler.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
@@ -192,6 +193,7 @@ outputs() { case "$1" in
   adaptive_real_cc3) echo "results/adaptive_real_cc3_b4_cpu.json" ;;
   stop_head_b4) echo "results/stop_head_b4_cpu.json" ;;
   stop_head_b4_entropy) echo "results/stop_head_b4_entropy_cpu.json" ;;
+  stop_head_b4_entropy03) echo "results/stop_head_b4_entropy03_cpu.json" ;;
   adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*|scaling_*) echo "results/$1.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
@@ -244,6 +246,8 @@ run_stage() { case "$1" in
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_cpu --threads 1 ;;
   stop_head_b4_entropy)   # issue 14: the stop head continuing along the entropy rule's path (entropy:0.1), 1024 training / 1536 held-out blocks, CPU, ~13 min on one core (--stage only)
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
+  stop_head_b4_entropy03)   # the same along entropy:0.3's path, ~13 min on one core (--stage only)
+    $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy03_cpu --path entropy:0.3 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
   adaptive_real)   # issue 14 on the CPU: the converted block-4 model and the block-16 nano
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-} &&
