@@ -1016,7 +1016,7 @@ def _stop_head(results:dict):
     `cascade.stop_head`): macros `Stop...` (step prices above the threshold frontier per head, the largest margin in standard
     errors, the paired gain over the per-block head at the step price where it is largest in standard errors, the best
     entropy rule, the head's cost); conditional StopHead."""
-    stem, r = pick(results, 'stop_head_b4*')
+    stem, r = pick(results, 'stop_head_b4_cpu')           # the default path, FixedK(L)'s (the other paths: `_stop_head_path`)
     src = f'{stem or "stop_head_b4_cpu"}.json'
     tg, heads = lookup(r, 'metrics.targets') or {}, lookup(r, 'metrics.headline') or []
     dom = lambda k, w='threshold': (tg.get(k) or {}).get(f'dominates_{w}_lams')
@@ -1042,7 +1042,44 @@ def _stop_head(results:dict):
           Macro('StopHeadCost', fmt(_num(tg.get('head_cost_frac')), 'pct'), f'{src}: the stop head per step / one forward (FLOPs)'),
           Macro('StopBlocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
           Macro('StopEvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
-    return ms, {'StopHead': bool(tg) and bool(heads)}
+    ms2, c2 = [], {}
+    for stem2, prefix, name in (('stop_head_b4_entropy_cpu', 'StopEnt', 'StopEnt'), ('stop_head_b4_entropy03_cpu', 'StopEntB', 'StopEntB')):
+        m_, c_ = _stop_head_path(results, stem2, prefix, name); ms2 += m_; c2.update(c_)
+    return ms + ms2, {'StopHead': bool(tg) and bool(heads), **c2}
+
+def _stop_head_path(results:dict, stem:str, prefix:str, name:str):
+    """The stop head continuing along another rule's path (`experiments/stop_head.py --path`): macros `<prefix>...` - the
+    path, the step prices where the head (exact gradient; `Rl`: REINFORCE) lies above the entropy and threshold frontiers,
+    the range over step prices of its mean margin over each frontier in standard errors over blocks, its reward minus the
+    best rule's, forwards and quality at the step price nearest 0.1, the per-block head's count; conditional <name>."""
+    st, r = pick(results, stem)
+    src = f'{st or stem}.json'
+    tg, heads = lookup(r, 'metrics.targets') or {}, lookup(r, 'metrics.headline') or []
+    ex = lambda h: h.get('stop_exact') or {}
+    z = lambda h, w: (ex(h).get(f'margin_{w}_mean') or {}).get('margin', 0) / (ex(h).get(f'margin_{w}_mean') or {}).get('se') \
+        if (ex(h).get(f'margin_{w}_mean') or {}).get('se') else None
+    zs = {w: [x for x in (z(h, w) for h in heads) if x is not None] for w in ('entropy', 'threshold')}
+    gain = [ex(h)['reward'][0] - h['reward_best_rule'] for h in heads if ex(h).get('reward') and h.get('reward_best_rule') is not None]
+    mid = min(heads, key=lambda h: abs(math.log(h['lam'] / 0.1))) if heads else {}
+    dom = lambda k, w: (tg.get(k) or {}).get(f'dominates_{w}_lams')
+    ms = [Macro(f'{prefix}Path', fmt(lookup(r, 'config.path'), 'text'), f'{src}: the rule whose path CONTINUE follows'),
+          Macro(f'{prefix}DomEntropy', fmt(_num(dom('stop_exact', 'entropy')), 'int'), f'{src}: step prices where most seeds of the stop head (exact) lie on or above the entropy frontier'),
+          Macro(f'{prefix}DomEntropyRl', fmt(_num(dom('stop_reinforce', 'entropy')), 'int'), f'{src}: the same, REINFORCE'),
+          Macro(f'{prefix}DomThreshold', fmt(_num(dom('stop_exact', 'threshold')), 'int'), f'{src}: the same against the threshold frontier (exact)'),
+          Macro(f'{prefix}BlockDomThreshold', fmt(_num(dom('block_reinforce', 'threshold')), 'int'), f'{src}: the per-block K head against the threshold frontier'),
+          Macro(f'{prefix}Lams', fmt(_num((tg.get('stop_exact') or {}).get('n_lams')), 'int'), f'{src}: step prices'),
+          Macro(f'{prefix}EntZLo', fmt(min(zs['entropy']) if zs['entropy'] else None, 'sig'), f'{src}: smallest mean margin over the entropy frontier / its s.e., over step prices'),
+          Macro(f'{prefix}EntZHi', fmt(max(zs['entropy']) if zs['entropy'] else None, 'sig'), f'{src}: the largest'),
+          Macro(f'{prefix}ThrZLo', fmt(min(zs['threshold']) if zs['threshold'] else None, 'sig'), f'{src}: smallest mean margin over the threshold frontier / its s.e.'),
+          Macro(f'{prefix}ThrZHi', fmt(max(zs['threshold']) if zs['threshold'] else None, 'sig'), f'{src}: the largest'),
+          Macro(f'{prefix}GainLo', fmt(min(gain) if gain else None, 'sig'), f'{src}: held-out reward of the stop head (exact) minus the best rule\'s, smallest over step prices (nats per token)'),
+          Macro(f'{prefix}GainHi', fmt(max(gain) if gain else None, 'sig'), f'{src}: the largest'),
+          Macro(f'{prefix}Lam', fmt(f"{mid['lam']:g}" if mid else None, 'text'), f'{src}: the step price of the next two'),
+          Macro(f'{prefix}Nfe', fmt(_num((ex(mid).get('nfe') or [None])[0]) if mid else None, 'sig'), f'{src}: forwards per block there (exact head, mean of seeds)'),
+          Macro(f'{prefix}Quality', fmt(_num((ex(mid).get('quality') or [None])[0]) if mid else None, 'sig'), f'{src}: quality against K = block size there (nats per token)'),
+          Macro(f'{prefix}Blocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
+          Macro(f'{prefix}EvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
+    return ms, {name: bool(tg) and bool(heads)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
