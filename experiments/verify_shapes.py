@@ -10,8 +10,13 @@ tokens per forward (`results/verify_bench_smollm2_<tag>.json`) to read a speed.
 
     python experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --out results/verify_shapes_smollm2.json   # GPU
     python experiments/verify_shapes.py --shape tiny --variants 2 --device cpu --repeats 1 --out /tmp/vs.json        # CPU smoke
+
+Each variants run's own result (`experiments/verify_bench.py`'s) is kept next to --out as `<stem>_v<V>.json`, and --out is
+rewritten after each one, so a run cut short keeps what it measured. `--merge 4=FILE 1=FILE ...` rebuilds --out from such
+per-variant files (of one device) without measuring: the provenance's device, torch, CUDA and git SHA are theirs, and
+`provenance.merged` says when and by which command the summary was made.
 """
-import argparse, json, sys, tempfile, time
+import argparse, hashlib, json, shutil, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,9 +38,17 @@ def main(argv=None):
     ap.add_argument('--max_new_tokens', type=int, default=256)
     ap.add_argument('--profile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--device', default='cuda')
+    ap.add_argument('--merge', nargs='+', default=[], metavar='V=FILE',
+                    help='build --out from per-variant verify_bench results of one device instead of measuring')
     ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
     shape = SHAPES[a.shape]
+    merge = {}
+    for m in a.merge:                                                        # every input checked before any work
+        v, eq, f = m.partition('=')
+        if not eq or not v.isdigit() or not Path(f).is_file(): raise SystemExit(f'--merge {m!r}: expected V=FILE with an existing file')
+        merge[int(v)] = Path(f)
+    if merge: a.variants = list(merge)
     bad = [v for v in a.variants if not 1 <= v <= shape['block_size']]
     if bad: raise SystemExit(f'--variants {bad}: each must be in [1, block_size {shape["block_size"]}]')
     if min(a.batch_sizes) < 1 or a.repeats < 1: raise SystemExit('--batch_sizes and --repeats must be >= 1')
@@ -51,6 +64,32 @@ def main(argv=None):
     def save():                                                              # after each variants run: a run cut short keeps what it measured
         return write_result(a.out, make_result(Path(a.out).stem, 'verify_shapes', cfg, dict(rows=rows, wall_s=time.time() - t0),
                                                seed=0, device=torch.device(a.device)))
+    def collect(V, r):                                                       # one variants run's rows, each over its own run's AR
+        files[V] = {k: r['metrics'].get(k) for k in ('graphs_equal_eager', 'many_graphs_equal_eager', 'compiled_equal_eager')}
+        base = {row['batch']: row['forward_ms'] for row in r['metrics']['rows'] if row['method'] == 'AR'}
+        for row in r['metrics']['rows']:
+            if row['method'] != 'AR' and row['batch'] not in base: continue   # a cut-short run: no AR row of that batch
+            rows.append(dict(row, variants=None if row['method'] == 'AR' else V, forward_vs_ar=row['forward_ms'] / base[row['batch']],
+                             positions_per_row=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
+    if merge:
+        srcs = {V: json.loads(f.read_text()) for V, f in merge.items()}
+        devs = {r['provenance'].get('device') for r in srcs.values()}
+        if len(devs) != 1: raise SystemExit(f'--merge: the files come from different devices {sorted(map(str, devs))}')
+        for V, r in srcs.items():
+            got = (r.get('config') or {}).get('variants')
+            if got is not None and int(got) != V: raise SystemExit(f'--merge {V}={merge[V]}: that file was measured with variants {got}')
+            collect(V, r)
+        cfg['merged_from'] = {V: dict(file=merge[V].name, sha256=hashlib.sha256(merge[V].read_bytes()).hexdigest(),
+                                      rows=len(r['metrics']['rows'])) for V, r in srcs.items()}
+        first = next(iter(srcs.values()))['provenance']
+        res = make_result(Path(a.out).stem, 'verify_shapes', cfg, dict(rows=rows, wall_s=sum(r['metrics'].get('wall_s') or 0 for r in srcs.values())),
+                          seed=0, command='python experiments/verify_shapes.py ' + ' '.join(sys.argv[1:] if argv is None else argv))
+        merged = dict(time_utc=res['provenance'].get('time_utc'), command=res['provenance'].get('command'), git_sha=res['provenance'].get('git_sha'))
+        res['provenance'].update({k: first.get(k) for k in ('device', 'cuda', 'torch', 'git_sha', 'git_dirty', 'git_source', 'time_utc', 'python', 'platform') if k in first},
+                                 merged=merged)
+        print(f"wrote {write_result(a.out, res)}")
+        return
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
         cc = CascadeLM(CascadeConfig(**shape, token_shift=True, clean_causal=True))
@@ -66,13 +105,9 @@ def main(argv=None):
                                '--prompt_len', str(a.prompt_len), '--max_new_tokens', str(a.max_new_tokens), '--variants', str(V),
                                '--device', a.device, '--out', str(f)] + (['--profile'] if a.profile else [])
                               + ([] if a.device == 'cuda' else ['--no-compile']))
-            r = json.loads(f.read_text())
-            files[V] = {k: r['metrics'].get(k) for k in ('graphs_equal_eager', 'many_graphs_equal_eager', 'compiled_equal_eager')}
-            base = {row['batch']: row['forward_ms'] for row in r['metrics']['rows'] if row['method'] == 'AR'}
-            for row in r['metrics']['rows']:                                 # each forward over the AR forward of its own run and batch
-                rows.append(dict(row, variants=None if row['method'] == 'AR' else V, forward_vs_ar=row['forward_ms'] / base[row['batch']],
-                                 positions_per_row=1 if row['method'] == 'AR' else shape['block_size'] * (1 + V)))
-    path = save()
+            shutil.copy(f, Path(a.out).with_name(f'{Path(a.out).stem}_v{V}.json'))   # kept: the run may be cut short
+            collect(V, json.loads(f.read_text()))
+            path = save()
     for row in rows:
         p = row.get('profile') or {}
         print(f"{row['method']:16s} V={row['variants']!s:4s} batch {row['batch']:3d}  fwd {row['forward_ms']:.3f} ms  x{row['forward_vs_ar']:.2f} AR's"
