@@ -209,7 +209,7 @@ outputs() { case "$1" in
   smollm2_dkd3sfx) echo "results/convert_smollm2_dkd3sfx.json results/eval_smollm2_dkd3sfx_gpu.json results/verify_bench_smollm2_dkd3sfx.json" ;;
   smollm2_dkd3sfxhl0) echo "results/convert_smollm2_dkd3sfxhl0.json results/eval_smollm2_dkd3sfxhl0_gpu.json results/verify_bench_smollm2_dkd3sfxhl0.json" ;;
   smollm2_kd10dkd3sfxhl0) echo "results/convert_smollm2_kd10dkd3sfxhl0.json results/eval_smollm2_kd10dkd3sfxhl0_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0.json" ;;
-  verify_shapes_smollm2) echo "results/verify_shapes_smollm2.json" ;;
+  verify_shapes_smollm2) echo "results/verify_shapes_smollm2.json results/verify_shapes_smollm2_v4.json results/verify_shapes_smollm2_v2.json results/verify_shapes_smollm2_v1.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
