@@ -15,8 +15,8 @@ from .report_format import fmt, GENERATED_MARKER
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
-           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro',
-           'derived_macros', 'pooled_verdict', 'group_macros', 'numbers_tex']
+           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'NANO_DKD_RUNS', 'Num', 'Group',
+           'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1080,6 +1080,43 @@ def _stop_head_path(results:dict, stem:str, prefix:str, name:str):
           Macro(f'{prefix}Blocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
           Macro(f'{prefix}EvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
     return ms, {name: bool(tg) and bool(heads)}
+
+ATTN_KERNEL = ('sdpa', 'flash', 'fmha', 'attention')   # a kernel whose name holds one of these is attention's
+
+def attention_us(row:dict) -> float|None:
+    "Device time per forward (us) of a row's attention kernels among its profile's top kernels (`ATTN_KERNEL`); None without a profile."
+    top = (row.get('profile') or {}).get('top')
+    if not top: return None
+    return sum(t['us_per_forward'] for t in top if any(k in t['name'].lower() for k in ATTN_KERNEL))
+
+def _verify_shapes(results:dict):
+    """Where the verify forward's time goes at SmolLM2's shape (`experiments/verify_shapes.py`, random weights): per batch
+    (One, Sixteen, SixtyFour) and noisy copies V (VFour, VOne), the faster verify row's forward over AR's of the same run
+    (`Vs<B>FwdV<V>`), its attention kernels' device time per forward (`Vs<B>AttnV<V>`, us) and AR's (`Vs<B>AttnAr`); at 64 rows
+    the share of verify's extra kernel time (over AR's) that is attention (`VsSixtyFourAttnShareV<V>`); conditional VerifyShapes."""
+    stem, r = pick(results, 'verify_shapes_smollm2')
+    src = f'{stem or "verify_shapes_smollm2"}.json'
+    rows = lookup(r, 'metrics.rows') or []
+    def at(B, V):   # (AR row, the faster verify row) of the run with V copies at batch B
+        vs = [x for x in rows if x.get('variants') == V and x.get('batch') == B and x.get('method') != 'AR']
+        v = min(vs, key=lambda x: x['forward_ms']) if vs else None
+        runs = [i for i, x in enumerate(rows) if x is v]
+        ar = next((x for x in reversed(rows[:runs[0]]) if x.get('method') == 'AR' and x.get('batch') == B), None) if runs else None
+        return ar, v
+    ms = []
+    for tag, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
+        for vt, V in (('Four', 4), ('One', 1)):
+            ar, v = at(B, V)
+            ms += [Macro(f'Vs{tag}FwdV{vt}', fmt(_num((v or {}).get('forward_vs_ar')), 'times'), f'{src}: batch {B}, {V} noisy copies, verify forward / AR forward (same run)'),
+                   Macro(f'Vs{tag}AttnV{vt}', fmt(attention_us(v) if v else None, 'int'), f'{src}: batch {B}, {V} copies, attention kernels, us per forward')]
+            if V == 4: ms.append(Macro(f'Vs{tag}AttnAr', fmt(attention_us(ar) if ar else None, 'int'), f'{src}: batch {B}, AR attention kernels, us per forward'))
+            if B == 64:
+                ka, kv = _num(((ar or {}).get('profile') or {}).get('kernel_us_per_forward')), _num(((v or {}).get('profile') or {}).get('kernel_us_per_forward'))
+                aa, av = (attention_us(ar) if ar else None), (attention_us(v) if v else None)
+                share = (av - aa) / (kv - ka) if None not in (ka, kv, aa, av) and kv > ka else None
+                ms.append(Macro(f'VsSixtyFourAttnShareV{vt}', fmt(share, 'pct'), f'{src}: batch 64, {V} copies, (verify - AR) attention time / (verify - AR) kernel time'))
+    ms.append(Macro('VsHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device'))
+    return ms, {'VerifyShapes': bool(rows)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
