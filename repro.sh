@@ -466,7 +466,7 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         --queue_batch 64 --variants $V --profile --out $F || true
     done ;;
   verify_shapes_smollm2)   # the verify engine's forward at SmolLM2-135M's shape with random weights, 4/2/1 noisy copies per
-                           # step, batch 1/16/64, kernel profiles (issue 15; ~6.5 min on an H100, no model carried)
+                           # step, batch 1/16/64, kernel profiles (issue 15; ~8 min on an H100, no model carried)
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --out results/verify_shapes_smollm2.json ;;
   nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
     NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;
