@@ -234,6 +234,8 @@ def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
     if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
 
 def _rule_kind(rule:StepRule, bs:int):
+    if getattr(rule, 'reads_logits', False):
+        raise ValueError(f'rule stop: (and any rule that reads every step\'s logits, here {rule.name!r}) runs on the reference sampler only for now (cascade.sampler.generate; engine=False in the evaluation)')
     if isinstance(rule, AdaptiveK):
         if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
         return 'planned'

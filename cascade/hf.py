@@ -74,6 +74,7 @@ def check_rule(cfg:CascadeConfig, rule):
     if rule is not None and not isinstance(rule, StepRule): raise ValueError(f'rule must be a StepRule or a rule string, got {rule!r}')
     if type(rule) is FixedK and rule.k > cfg.block_size:
         raise ValueError(f'fixed:{rule.k} needs K <= block_size {cfg.block_size}')
+    if rule is not None: rule.check(cfg.block_size)                          # a learned head made for another block size
     return rule
 
 def generation_settings(gc:GenerationConfig, cfg:CascadeConfig) -> dict:

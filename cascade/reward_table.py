@@ -148,6 +148,8 @@ def _rules(rules, bs:int) -> list:
     rules = [parse_rule(r) for r in rules]
     if not rules: raise ValueError('no step rules given')
     if any(r is None for r in rules): raise ValueError("'ar' is not a step rule of the block decoder")
+    if any(getattr(r, 'reads_logits', False) for r in rules):
+        raise ValueError(f"{next(r.name for r in rules if getattr(r, 'reads_logits', False))!r} reads each step's logits; the table's lockstep decode keeps only confidences (decode it with cascade.sampler.generate)")
     return [_check_rule(r, SamplerConfig(), bs) for r in rules]
 
 

@@ -71,8 +71,13 @@ def _top_n(score:torch.Tensor, candidates:torch.Tensor, n:torch.Tensor) -> torch
 class StepRule:
     "Chooses which masked positions of a block to unmask at each denoising step."
     name = 'rule'
+    reads_logits = False   # True: `observe` needs every step's logits (the stop head); decoders that keep only confidences refuse it
+    def check(self, block_size:int):
+        "Raise `ValueError` if the rule cannot decode blocks of `block_size` (a learned head made for another); called before any forward."
     def start_block(self, masked, logits, hidden):
         "Called at the first step of every block with its masked positions (B, T), logits (B, T, V), hidden (B, T, D)."
+    def observe(self, step:int, masked, logits):
+        "Called at every step right before `select` with the positions still masked (B, T) and that step's logits (B, T, V); a no-op unless the rule reads them."
     def select(self, step:int, masked, conf, ent) -> torch.Tensor:
         "Bool (B, T) of positions to unmask at `step` (only masked ones count)."
         raise NotImplementedError
@@ -121,7 +126,7 @@ class PrefixThreshold(StepRule):
         return masked & (ok.long().cumprod(-1) == 1)
 
 # %% ../nbs/05_sampler.ipynb #prs00002
-RULE_FORMS = 'fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, verify or ar'
+RULE_FORMS = 'fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, stop:PATH, verify or ar'
 
 class DraftVerify:
     """The rule string 'verify': draft-and-verify decoding of a clean-causal model (`generate_verify`; on the GPU the fused
@@ -132,8 +137,8 @@ class DraftVerify:
     def __eq__(self, other): return isinstance(other, DraftVerify)
     def __hash__(self): return hash('verify')
 
-def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adaptive:heads/b16.safetensors', 'ar'
-               device=None, # where an adaptive head is loaded
+def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adaptive:heads/b16.safetensors', 'stop:heads/s.safetensors', 'ar'
+               device=None, # where an adaptive or stop head is loaded
               ) -> StepRule|DraftVerify|None:
     "The step rule a string names (`None` for 'ar', the autoregressive decoder; `DraftVerify` for 'verify'); a clear error for a bad string."
     if isinstance(spec, (StepRule, DraftVerify)): return spec
@@ -159,6 +164,9 @@ def parse_rule(spec:str, # e.g. 'fixed:4', 'threshold:0.9', 'entropy:0.5', 'adap
     if kind == 'adaptive':
         from cascade.adaptive import AdaptiveK, load_head        # late import: cascade.adaptive imports this module
         return AdaptiveK(load_head(arg, device=device))
+    if kind == 'stop':
+        from cascade.stop_head import StopRule, load_stop_head   # late import, as for adaptive
+        return StopRule(load_stop_head(arg, device=device))
     raise ValueError(f'unknown step rule {kind!r} in {spec!r} ({RULE_FORMS})')
 
 # %% ../nbs/05_sampler.ipynb #53b63837
@@ -241,6 +249,7 @@ def _check_rule(rule, scfg:SamplerConfig, bs:int) -> StepRule:
     if type(rule) is FixedK and not (_is_int(rule.k) and 1 <= rule.k <= bs):
         raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
     if not isinstance(rule, StepRule): raise ValueError(f'rule must be a StepRule, got {type(rule).__name__}')
+    rule.check(bs)
     return rule
 
 @torch.no_grad()
@@ -310,6 +319,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             if not masked.any(): break
             tok, conf, ent = blk.clone(), torch.zeros(blk.shape, device=device), torch.zeros(blk.shape, device=device)
             tok[masked], conf[masked], ent[masked] = propose(logits[masked], banned, scfg.temperature, scfg.top_p, g)
+            rule.observe(step, masked, logits)
             sel = rule.select(step, masked, conf, ent) & masked
             k_used += masked.any(-1)
             blk = torch.where(sel, tok, blk)

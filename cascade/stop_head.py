@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .model import CascadeLM
-from .sampler import propose, _top_n, StepRule
+from .sampler import propose, _top_n, StepRule, _is_int
 from .adaptive import Reinforce, block_features, feature_dim
 from .reward_table import (_prefill, _block_forward, _check_block_model, _check_lam, _rules, teacher_nll, standardiser,
                                   fold_standardiser, pareto)
@@ -20,7 +20,8 @@ from .reward_table import (_prefill, _block_forward, _check_block_model, _check_
 # %% auto #0
 __all__ = ['STEP_EXTRA', 'NO_STEP', 'stop_feature_dim', 'step_features', 'decode_stops', 'path_steps', 'StopTable',
            'build_stop_table', 'StopHead', 'stop_log_probs', 'StopPolicy', 'expected_reward', 'train_stop_head',
-           'stop_actions', 'stop_summary', 'frontier_margin', 'stop_head_flops']
+           'stop_actions', 'stop_summary', 'frontier_margin', 'stop_head_flops', 'save_stop_head', 'load_stop_head',
+           'StopRule']
 
 # %% ../nbs/06b_stop_head.ipynb #267ab131
 STEP_EXTRA = ('step_fraction', 'masked_fraction')   # appended to the 'confidence' features: (s - 1) / L and the masked share
@@ -248,6 +249,7 @@ def train_stop_head(table:StopTable, lam:float, steps:int=400, batch:int=128, lr
         if step % 10 == 0 or step == steps - 1: log.append(dict(step=step, reward=st['reward'], entropy=st['entropy']))
     fold_standardiser(head, mean, std)
     head.block_size, head.banned = table.block_size, tuple(table.meta.get('banned', ()))
+    head.path = table.meta.get('path')                                               # the CONTINUE path it was trained along (`StopRule`'s)
     return head.eval(), log
 
 
@@ -294,3 +296,73 @@ def stop_head_flops(head:StopHead, vocab_size:int) -> int:
     if not (isinstance(L, int) and L > 0): raise ValueError(f'the head has no block_size ({L!r}): train it on a table first')
     F_, H = head.net[0].in_features, head.net[0].out_features
     return 2 * (F_ * H + H) + 7 * L * vocab_size
+
+# %% ../nbs/06b_stop_head.ipynb #205575db
+def save_stop_head(head:StopHead, path:str, **info):
+    "Write a trained stop head to `path` (safetensors; its shape, block size, banned ids, features and CONTINUE path in the metadata, plus any `info` strings)."
+    import json, os
+    from safetensors.torch import save_file
+    L, spec = getattr(head, 'block_size', None), getattr(head, 'path', None)
+    if not (_is_int(L) and L > 0): raise ValueError(f'the stop head has no block_size ({L!r}): train it on a table first')
+    if not (isinstance(spec, str) and spec): raise ValueError(f'the stop head has no CONTINUE path ({spec!r}): set head.path to its rule string')
+    lin0 = head.net[0]
+    meta = dict(head='stop', d_in=str(lin0.in_features), hidden=str(lin0.out_features), block_size=str(L), path=spec,
+                banned=json.dumps(list(head.banned)), features='confidence', step_extra=json.dumps(list(STEP_EXTRA)),
+                **{k: str(v) for k, v in info.items()})
+    tmp = f'{path}.tmp'
+    save_file({k: v.detach().float().cpu().contiguous() for k, v in head.state_dict().items()}, tmp, metadata=meta)
+    os.replace(tmp, path)                                                    # atomic: a crash never leaves half a head
+
+
+def load_stop_head(path:str, device=None) -> StopHead:
+    "A head written by `save_stop_head` (its metadata in `.info`); clear errors for a missing file, another kind of file, or other features."
+    import json, os
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    if not os.path.isfile(path): raise FileNotFoundError(f'no stop head at {path!r}')
+    with safe_open(path, 'pt') as f: meta = f.metadata() or {}
+    if meta.get('head') != 'stop': raise ValueError(f"{path!r} is not a stop head written by save_stop_head (no head='stop' in its metadata)")
+    if meta.get('features') != 'confidence' or json.loads(meta.get('step_extra', '[]')) != list(STEP_EXTRA):
+        raise ValueError(f"{path!r} reads features {meta.get('features')!r} + {meta.get('step_extra')}, step_features gives 'confidence' + {list(STEP_EXTRA)}")
+    if int(meta['d_in']) != stop_feature_dim():
+        raise ValueError(f"{path!r} reads {meta['d_in']} features, step_features gives {stop_feature_dim()}")
+    head = StopHead(int(meta['d_in']), int(meta['hidden']), block_size=int(meta['block_size']), banned=tuple(json.loads(meta['banned'])))
+    head.load_state_dict(load_file(path))
+    head.path, head.info = meta['path'], meta
+    head = head.eval()
+    return head.to(device) if device is not None else head
+
+
+# %% ../nbs/06b_stop_head.ipynb #9683843e
+class StopRule(StepRule):
+    "Step rule `stop:PATH`: after each forward the stop head reads `step_features`; STOP (logit > 0) commits every masked position, CONTINUE the path rule's share."
+    reads_logits = True
+    def __init__(self, head:StopHead,
+                 path:str|StepRule|None=None): # the CONTINUE path (a rule string or rule); None: the one the head was trained along
+        L = getattr(head, 'block_size', None)
+        if not (_is_int(L) and L > 0): raise ValueError(f'the stop head has no block_size ({L!r}): train it on a table first')
+        if head.net[0].in_features != stop_feature_dim():
+            raise ValueError(f'this stop head reads {head.net[0].in_features} features, step_features gives {stop_feature_dim()}')
+        spec = getattr(head, 'path', None) if path is None else path
+        if spec is None: raise ValueError('the stop head names no CONTINUE path (head.path): pass path=')
+        self.head, self.banned, self.block_size = head.eval(), tuple(head.banned), L
+        self.path = _path_rule(spec, L)                                      # refuses 'ar', K > L, and rules that read the logits
+        self.name = f'stop-{self.path.name}'
+        self._stop = None
+    def check(self, block_size):
+        if block_size != self.block_size:
+            raise ValueError(f'this stop head was trained for block_size {self.block_size}, the model decodes blocks of {block_size}')
+        self.path.check(block_size)
+    def start_block(self, masked, logits, hidden):
+        self.path.start_block(masked, logits, hidden)
+    def observe(self, step, masked, logits):
+        self.path.observe(step, masked, logits)
+        f = step_features(masked, logits, step, self.banned)                 # (B, F) as `_stop_decode` records it
+        p = next(self.head.parameters())
+        with torch.no_grad(): self._stop = self.head(f.to(p.device, p.dtype)).to(masked.device) > 0   # (B,)
+    def select(self, step, masked, conf, ent):
+        if self._stop is None: raise RuntimeError('StopRule.select before observe: decode it with cascade.sampler.stream/generate')
+        sel = self.path.select(step, masked, conf, ent)                      # the path's rule sees every step, as on the table
+        stop, self._stop = self._stop, None
+        return torch.where(stop[:, None], masked, sel)
+

@@ -28,7 +28,7 @@ from cascade.reward_table import (TABLE_RULES, THRESHOLDS, table_rules, real_blo
                                   compare_frontier)
 from cascade.sampler import parse_rule
 from cascade.stop_head import (build_stop_table, train_stop_head, stop_actions, stop_summary, expected_reward, frontier_margin,
-                               stop_head_flops)
+                               stop_head_flops, save_stop_head)
 from cascade.results import make_result, write_result
 
 p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -39,6 +39,8 @@ p.add_argument('--steps', type=int, default=400); p.add_argument('--batch_rl', t
 p.add_argument('--entropy_coef', type=float, default=0.2); p.add_argument('--hidden', type=int, default=32)
 p.add_argument('--threads', type=int, default=1); p.add_argument('--out_dir', default='results')
 p.add_argument('--path', default=None, help="the CONTINUE path's step rule (a rule string); default fixed:<block_size>")
+p.add_argument('--save_heads', default=None, help='a folder (e.g. results/heads): write the exact-gradient stop head of the first seed at every lambda there, '
+               'stop_head_<name>_lam<lambda>.safetensors (`save_stop_head`; decode with rule stop:PATH)')
 a = p.parse_args()
 torch.set_num_threads(a.threads); warnings.filterwarnings('ignore', category=UserWarning)
 t_start = time.time()
@@ -101,13 +103,18 @@ def score(nfe_b, q_b, summary, lam):
     return out
 
 
-runs = []
+runs, head_files = [], {}
 grid = [(lam, seed, kind) for lam in lams for seed in seeds for kind in ('stop_exact', 'stop_reinforce', 'block_reinforce')]
 for lam, seed, kind in tqdm(grid, desc='heads'):
     t0 = time.time()
     if kind.startswith('stop'):
         head, log = train_stop_head(train_st, lam, steps=a.steps, batch=a.batch_rl, lr=a.lr, entropy_coef=a.entropy_coef,
                                     hidden=a.hidden, seed=seed, exact=kind == 'stop_exact')
+        if a.save_heads and kind == 'stop_exact' and seed == seeds[0]:
+            hp = Path(a.save_heads) / f'stop_head_{a.name}_lam{lam:g}.safetensors'; hp.parent.mkdir(parents=True, exist_ok=True)
+            save_stop_head(head, str(hp), lam=lam, kind=kind, seed=seed, checkpoint=a.checkpoint, n_blocks=a.n_blocks, context=a.context,
+                           steps=a.steps, lr=a.lr, entropy_coef=a.entropy_coef)
+            head_files[str(lam)] = dict(path=str(hp), bytes=hp.stat().st_size)
         s = stop_actions(head, eval_st)
         row = score(s + 1, eval_st.quality()[rows, s], stop_summary(eval_st, s), lam)
         with torch.no_grad(): row['expected_reward_stochastic'] = expected_reward(head, eval_st, lam).mean().item()
@@ -184,7 +191,10 @@ config = dict(checkpoint=a.checkpoint, teacher=a.teacher, checkpoint_manifest_sh
 for r in runs: del r['reward_blocks']
 metrics = dict(rules=rule_rows, headline=headline, targets=targets, runs=runs, checks=dict(train=train_check, eval=eval_check),
                real_nll_teacher=eval_st.real_nll.mean().item(), wall_s=time.time() - t_start)
+if a.save_heads: metrics['head_files'] = head_files
 cmd = (f'python experiments/stop_head.py --checkpoint {a.checkpoint} --name {a.name} --n_blocks {a.n_blocks} --n_eval_blocks {a.n_eval_blocks} '
-       f'--context {a.context} --threads {a.threads}' + (f' --path {a.path}' if a.path else ''))
+       f'--context {a.context} --threads {a.threads}' + (f' --path {a.path}' if a.path else '')
+       + ('' if a.lambdas == '0.01,0.05,0.1,0.5' else f' --lambdas {a.lambdas}') + ('' if a.seeds == '0,1,2' else f' --seeds {a.seeds}')
+       + (f' --save_heads {a.save_heads}' if a.save_heads else ''))
 path = write_result(Path(a.out_dir) / f'stop_head_{a.name}.json', make_result(f'stop_head_{a.name}', 'stop_head', config, metrics, seed=seeds[0], command=cmd, device='cpu'))
 print(f'wrote {path} in {time.time() - t_start:.0f}s')
