@@ -167,7 +167,7 @@ for i, lam in enumerate(lams):
     headline.append(h)
     for kind in ('stop_exact', 'stop_reinforce', 'block_reinforce'):
         k = h[kind]
-        print(f"lam {lam:<5} {kind:16s} NFE {k['nfe'][0]:.3f}  q {k['quality'][0]:+.4f} ± {k['quality'][1]:.4f}  reward {k['reward'][0]:+.4f} "
+        print(f"lam {lam:<5} {kind:16s} NFE {k['nfe'][0]:.3f}  q {k['quality'][0]:+.4f} ± {k['quality'][1] or 0:.4f}  reward {k['reward'][0]:+.4f} "
               f"(train {k['reward_train'][0]:+.4f})  dominates thr {k['dominates_threshold']}/{k['n_seeds']} (out of range {k['out_of_range_threshold']})  "
               f"margin thr {[None if g is None else round(g['margin'], 4) for g in k['margin_threshold']]}  margin ent {[None if g is None else round(g['margin'], 4) for g in k['margin_entropy']]}  vs block head {k['reward_minus_block_head']['mean']:+.4f} ± {k['reward_minus_block_head']['se']:.4f}")
     print(f"          best fixed {h['reward_best_fixed']:+.4f}  best threshold {h['reward_best_threshold']:+.4f}  best rule {h['reward_best_rule']:+.4f}  stop oracle {h['reward_oracle_stop']:+.4f}")
