@@ -149,6 +149,8 @@ deps() { case "$1" in
   adaptive_real_cc3) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   stop_head_b4) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_head_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  stop_heads_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  eval_code_stop) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/stop_head.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   stop_head_b4_entropy03) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   adaptive_real*) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_cascade_b16/manifest.json" ;;
   engine_profile) echo "experiments/engine_profile.py cascade/model.py cascade/engine.py cascade/sampler.py" ;;
@@ -194,6 +196,8 @@ outputs() { case "$1" in
   stop_head_b4) echo "results/stop_head_b4_cpu.json" ;;
   stop_head_b4_entropy) echo "results/stop_head_b4_entropy_cpu.json" ;;
   stop_head_b4_entropy03) echo "results/stop_head_b4_entropy03_cpu.json" ;;
+  stop_heads_b4_entropy) echo "results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
+  eval_code_stop) echo "results/eval_code_line_stop_cpu.json" ;;
   adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*|scaling_*) echo "results/$1.json" ;;
   decode_cpu) echo "results/throughput_cpu.json results/sampler_cpu.json results/samples_cpu.json" ;;
   train_*)    echo "results/$1.json checkpoints/$1/config.json" ;;
@@ -248,6 +252,14 @@ run_stage() { case "$1" in
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
   stop_head_b4_entropy03)   # the same along entropy:0.3's path, ~13 min on one core (--stage only)
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy03_cpu --path entropy:0.3 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
+  stop_heads_b4_entropy)   # the exact-gradient stop heads (seed 0, one per lambda) of stop_head_b4_entropy's training blocks, saved for rule stop:PATH;
+                           # the same training run, scored on 64 held-out blocks only (its JSON goes to runs/), ~8 min on one core (--stage only)
+    $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 64 --seeds 0 --threads 1 \
+        --out_dir runs/stop_heads --save_heads results/heads ;;
+  eval_code_stop)   # rule stop:PATH end to end: code_line's first 100 items on convert_b4 through lm-eval (reference sampler), the stop head at
+                    # lambda 0.1 along entropy:0.1's path against entropy:0.1, fixed:4 and threshold:0.9, CPU, a few minutes (--stage only)
+    run_nb evaluate.ipynb runs/eval_code_line_stop_cpu.ipynb -p limit 100 -p profile cpu -p batch_size 16 -p result_name eval_code_line_stop_cpu \
+        -p reference b4_ent -p configs "b4_stop=convert_b4:stop:../results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors,b4_ent=convert_b4:entropy:0.1,b4_k4=convert_b4:fixed:4,b4_thr=convert_b4:threshold:0.9" ;;
   adaptive_real)   # issue 14 on the CPU: the converted block-4 model and the block-16 nano
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_b4 -p name b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-} &&

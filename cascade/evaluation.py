@@ -288,6 +288,7 @@ class CascadeEvalLM(LM):
             raise ValueError(f'{pretrained} is a causal LM (block_size 1): it decodes with rule=ar, not {self.rule_spec!r}')
         if not causal and self.rule is None:
             raise ValueError(f'{pretrained} is a CASCADE model (block_size {c.block_size}): rule=ar is for causal LMs ({RULE_FORMS})')
+        if self.rule is not None and not isinstance(self.rule, DraftVerify): self.rule.check(c.block_size)   # a learned head made for another block size
         verify = isinstance(self.rule, DraftVerify)
         if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
         if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
