@@ -1042,10 +1042,37 @@ def _stop_head(results:dict):
           Macro('StopHeadCost', fmt(_num(tg.get('head_cost_frac')), 'pct'), f'{src}: the stop head per step / one forward (FLOPs)'),
           Macro('StopBlocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
           Macro('StopEvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
-    ms2, c2 = [], {}
+    ms2, c2 = _stop_rule(results)
     for stem2, prefix, name in (('stop_head_b4_entropy_cpu', 'StopEnt', 'StopEnt'), ('stop_head_b4_entropy03_cpu', 'StopEntB', 'StopEntB')):
         m_, c_ = _stop_head_path(results, stem2, prefix, name); ms2 += m_; c2.update(c_)
     return ms + ms2, {'StopHead': bool(tg) and bool(heads), **c2}
+
+def _stop_rule(results:dict):
+    """The stop head as a decoding rule (`rule=stop:PATH`) on the code task against the rule whose path it follows
+    (`eval_code_line_stop*`, configs `b4_stop` and `b4_ent`): macros `StopRule...` (forwards per token of each, the cut,
+    exact match of each, items whose exact match differs, items, batch, the head's step price, the path rule);
+    conditional StopRule."""
+    import re
+    st, r = pick(results, 'eval_code_line_stop*')
+    src = f'{st or "eval_code_line_stop_cpu"}.json'
+    rows = {x.get('config'): x for x in (lookup(r, 'metrics.rows') or [])}
+    s, e = rows.get('b4_stop') or {}, rows.get('b4_ent') or {}
+    pi = lookup(r, 'metrics.per_item') or {}
+    a, b = (pi.get('b4_stop') or {}).get('em'), (pi.get('b4_ent') or {}).get('em')
+    diff = sum(x != y for x, y in zip(a, b)) if a and b and len(a) == len(b) else None
+    lam = re.search(r'lam([0-9.]+?)\.safetensors', str(s.get('rule') or lookup(r, 'config.configs') or ''))
+    ns, ne = _num(s.get('nfe_per_token')), _num(e.get('nfe_per_token'))
+    ms = [Macro('StopRuleNfe', fmt(ns, 'sig'), f'{src}: rule stop, forwards per token'),
+          Macro('StopRuleEntNfe', fmt(ne, 'sig'), f'{src}: the path rule alone, forwards per token'),
+          Macro('StopRuleNfeCut', fmt(1 - ns / ne if ns and ne else None, 'pct'), f'{src}: 1 - stop / path rule forwards per token'),
+          Macro('StopRuleEm', fmt(_num(s.get('exact_match')), 'pct'), f'{src}: rule stop, exact match'),
+          Macro('StopRuleEntEm', fmt(_num(e.get('exact_match')), 'pct'), f'{src}: the path rule, exact match'),
+          Macro('StopRuleDiffItems', fmt(diff, 'int'), f'{src}: items whose exact match differs between the two'),
+          Macro('StopRuleItems', fmt(_num(s.get('n')), 'int'), f'{src}: items'),
+          Macro('StopRuleBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: requests per batch'),
+          Macro('StopRuleLam', fmt(lam.group(1) if lam else None, 'text'), f'{src}: the step price the head was trained at'),
+          Macro('StopRuleEntRule', fmt(e.get('rule'), 'text'), f'{src}: the path rule')]
+    return ms, {'StopRule': bool(s) and bool(e)}
 
 def _stop_head_path(results:dict, stem:str, prefix:str, name:str):
     """The stop head continuing along another rule's path (`experiments/stop_head.py --path`): macros `<prefix>...` - the
