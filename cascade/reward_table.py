@@ -18,9 +18,9 @@ from .adaptive import K_CHOICES, FEATURES, AdaptiveKHead, Reinforce, block_featu
 # %% auto #0
 __all__ = ['SCORERS', 'THRESHOLDS', 'GAMMAS', 'TABLE_RULES', 'table_rules', 'real_blocks', 'cache_rows', 'decode_rules',
            'teacher_nll', 'self_nll', 'RewardTable', 'build_reward_table', 'standardiser', 'fold_standardiser',
-           'kmeans_groups', 'train_on_table', 'head_actions', 'policy_summary', 'rule_summaries', 'oracle_summary',
-           'gradient_variance', 'monotone_difficulty', 'pareto', 'nfe_at_quality', 'quality_at_nfe', 'compare_frontier',
-           'online_eval']
+           'kmeans_groups', 'table_ascent', 'train_on_table', 'head_actions', 'policy_summary', 'rule_summaries',
+           'oracle_summary', 'gradient_variance', 'monotone_difficulty', 'pareto', 'nfe_at_quality', 'quality_at_nfe',
+           'compare_frontier', 'online_eval']
 
 # %% ../nbs/06a_reward_table.ipynb #f008c931
 SCORERS = ('teacher', 'self')
@@ -394,6 +394,29 @@ def _check_head(head, table):
     if hb is not None and hb != table.block_size: raise ValueError(f'the head was trained for block_size {hb}, the table has block_size {table.block_size}')
 
 
+def table_ascent(rl:Reinforce, logp, # logp(x) -> (B, A) log-probabilities of the policy `rl` trains
+                 X:torch.Tensor, # (N, ...) the table's inputs to the policy
+                 R:torch.Tensor, # (N, A) reward of every action per row
+                 steps:int, batch:int, g:torch.Generator, # rows drawn with `g`, `batch` per step
+                 exact:bool, # ascend the exact expected reward sum_a pi(a|x) R[a] (with the entropy bonus) instead of REINFORCE
+                 groups=None) -> list: # (N,) baseline group per row (REINFORCE only)
+    "The training loop on a table, shared by the per-block head and the stop head (06b); the log every 10 steps and at the last."
+    log = []
+    for step in range(steps):
+        i = torch.randint(0, len(X), (batch,), generator=g)
+        if exact:
+            lp = logp(X[i])
+            ent = -(lp.exp() * lp).sum(-1).mean()
+            exp_r = (lp.exp() * R[i]).sum(-1).mean()
+            loss = -exp_r - rl.entropy_coef * ent
+            rl.opt.zero_grad(); loss.backward(); rl.opt.step(); rl.steps += 1
+            st = dict(reward=exp_r.item(), entropy=ent.item())
+        else:
+            a = rl.act(X[i])
+            st = rl.update(X[i], a, R[i, a], groups=None if groups is None else groups[i])
+        if step % 10 == 0 or step == steps - 1: log.append(dict(step=step, reward=st['reward'], entropy=st['entropy']))
+    return log
+
 def train_on_table(table:RewardTable, lam:float, scorer:str='teacher',
                    baseline:str='ema', # 'ema' (one scalar) or 'cluster' (one EMA per k-means cluster of the features)
                    n_clusters:int=8, steps:int=600, batch:int=128, lr:float=1e-2, entropy_coef:float=0.2,
@@ -415,20 +438,7 @@ def train_on_table(table:RewardTable, lam:float, scorer:str='teacher',
     groups = kmeans_groups(X, n_clusters, seed) if baseline == 'cluster' and not exact else None
     rl = Reinforce(head, lr=lr, baseline_decay=baseline_decay, entropy_coef=entropy_coef, anneal_steps=max(1, int(anneal * steps)),
                    generator=g, n_groups=n_clusters if groups is not None else 1)
-    log = []
-    for step in range(steps):
-        i = torch.randint(0, len(table), (batch,), generator=g)
-        if exact:
-            logp = head(X[i]).log_softmax(-1)
-            ent = -(logp.exp() * logp).sum(-1).mean()
-            exp_r = (logp.exp() * R[i]).sum(-1).mean()
-            loss = -exp_r - rl.entropy_coef * ent
-            rl.opt.zero_grad(); loss.backward(); rl.opt.step(); rl.steps += 1
-            st = dict(reward=exp_r.item(), entropy=ent.item())
-        else:
-            a = rl.act(X[i])
-            st = rl.update(X[i], a, R[i, a], groups=None if groups is None else groups[i])
-        if step % 10 == 0 or step == steps - 1: log.append(dict(step=step, **{k: st[k] for k in ('reward', 'entropy')}))
+    log = table_ascent(rl, lambda x: head(x).log_softmax(-1), X, R, steps, batch, g, exact, groups)
     fold_standardiser(head, mean, std)
     head.block_size, head.banned, head.features = table.block_size, tuple(table.meta.get('banned', ())), table.features
     return head.eval(), log

@@ -15,7 +15,7 @@ from .model import CascadeLM
 from .sampler import propose, _top_n, StepRule, _is_int
 from .adaptive import Reinforce, block_features, feature_dim
 from .reward_table import (_prefill, _block_forward, _check_block_model, _check_lam, _rules, teacher_nll, standardiser,
-                                  fold_standardiser, pareto)
+                                  fold_standardiser, pareto, table_ascent)
 
 # %% auto #0
 __all__ = ['STEP_EXTRA', 'NO_STEP', 'stop_feature_dim', 'step_features', 'decode_stops', 'path_steps', 'StopTable',
@@ -233,20 +233,7 @@ def train_stop_head(table:StopTable, lam:float, steps:int=400, batch:int=128, lr
     g = torch.Generator().manual_seed(seed)
     rl = Reinforce(StopPolicy(head, with_valid=True), lr=lr, baseline_decay=baseline_decay, entropy_coef=entropy_coef,
                    anneal_steps=max(1, int(anneal * steps)), generator=g)
-    log = []
-    for step in range(steps):
-        i = torch.randint(0, len(table), (batch,), generator=g)
-        if exact:
-            logp = rl.policy(X[i])
-            ent = -(logp.exp() * logp).sum(-1).mean()
-            exp_r = (logp.exp() * R[i]).sum(-1).mean()
-            loss = -exp_r - rl.entropy_coef * ent
-            rl.opt.zero_grad(); loss.backward(); rl.opt.step(); rl.steps += 1
-            st = dict(reward=exp_r.item(), entropy=ent.item())
-        else:
-            a = rl.act(X[i])
-            st = rl.update(X[i], a, R[i, a])
-        if step % 10 == 0 or step == steps - 1: log.append(dict(step=step, reward=st['reward'], entropy=st['entropy']))
+    log = table_ascent(rl, rl.policy, X, R, steps, batch, g, exact)          # 06a's loop: the stop step is the action
     fold_standardiser(head, mean, std)
     head.block_size, head.banned = table.block_size, tuple(table.meta.get('banned', ()))
     head.path = table.meta.get('path')                                               # the CONTINUE path it was trained along (`StopRule`'s)
