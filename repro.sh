@@ -150,6 +150,7 @@ deps() { case "$1" in
   stop_head_b4) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_head_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_heads_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  stop_head_cc3_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   eval_code_stop) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/stop_head.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   stop_head_b4_entropy03) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   adaptive_real*) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_cascade_b16/manifest.json" ;;
@@ -196,6 +197,7 @@ outputs() { case "$1" in
   stop_head_b4) echo "results/stop_head_b4_cpu.json" ;;
   stop_head_b4_entropy) echo "results/stop_head_b4_entropy_cpu.json" ;;
   stop_head_b4_entropy03) echo "results/stop_head_b4_entropy03_cpu.json" ;;
+  stop_head_cc3_b4_entropy) echo "results/stop_head_cc3_b4_entropy_cpu.json" ;;
   stop_heads_b4_entropy) echo "results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   eval_code_stop) echo "results/eval_code_line_stop_cpu.json" ;;
   adaptive_real_b4_gpu|adaptive_real_b16_gpu|ablation_*|scaling_*) echo "results/$1.json" ;;
@@ -252,6 +254,8 @@ run_stage() { case "$1" in
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
   stop_head_b4_entropy03)   # the same along entropy:0.3's path, ~13 min on one core (--stage only)
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy03_cpu --path entropy:0.3 --n_blocks 1024 --n_eval_blocks 1536 --threads 1 ;;
+  stop_head_cc3_b4_entropy)   # the same on the clean-causal conversion matched to the twin (convert_cc3_b4), along entropy:0.1, two threads (--stage only)
+    $PY experiments/stop_head.py --checkpoint checkpoints/convert_cc3_b4 --name cc3_b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 1536 --threads 2 ;;
   stop_heads_b4_entropy)   # the exact-gradient stop heads (seed 0, one per lambda) of stop_head_b4_entropy's training blocks, saved for rule stop:PATH;
                            # the same training run, scored on 64 held-out blocks only (its JSON goes to runs/), ~8 min on one core (--stage only)
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_entropy_cpu --path entropy:0.1 --n_blocks 1024 --n_eval_blocks 64 --seeds 0 --threads 1 \
