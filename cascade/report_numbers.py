@@ -1043,7 +1043,8 @@ def _stop_head(results:dict):
           Macro('StopBlocks', fmt(_num(lookup(r, 'config.n_blocks')), 'int'), f'{src}: training blocks'),
           Macro('StopEvalBlocks', fmt(_num(lookup(r, 'config.n_eval_blocks')), 'int'), f'{src}: held-out blocks')]
     ms2, c2 = _stop_rule(results)
-    for stem2, prefix, name in (('stop_head_b4_entropy_cpu', 'StopEnt', 'StopEnt'), ('stop_head_b4_entropy03_cpu', 'StopEntB', 'StopEntB')):
+    for stem2, prefix, name in (('stop_head_b4_entropy_cpu', 'StopEnt', 'StopEnt'), ('stop_head_b4_entropy03_cpu', 'StopEntB', 'StopEntB'),
+                                ('stop_head_cc3_b4_entropy_cpu', 'StopCc', 'StopCc')):   # the last: the clean-causal convert_cc3_b4
         m_, c_ = _stop_head_path(results, stem2, prefix, name); ms2 += m_; c2.update(c_)
     return ms + ms2, {'StopHead': bool(tg) and bool(heads), **c2}
 
