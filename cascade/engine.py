@@ -235,7 +235,7 @@ def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
 
 def _rule_kind(rule:StepRule, bs:int):
     if getattr(rule, 'reads_logits', False):
-        raise ValueError(f'rule stop: (and any rule that reads every step\'s logits, here {rule.name!r}) runs on the reference sampler only for now (cascade.sampler.generate; engine=False in the evaluation)')
+        raise ValueError(f'rule stop: (and any rule that reads every step\'s logits, here {rule.name!r}) runs on the reference sampler only for now (cascade.sampler.generate; the evaluation, CLI and server pick it for such rules)')
     if isinstance(rule, AdaptiveK):
         if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
         return 'planned'
