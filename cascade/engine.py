@@ -34,8 +34,12 @@ def _resolve_attn(attn:str, device, head_dim:int, gqa:bool=False) -> str:
     session 15. FlexAttention's CUDA decode packs a group of query heads into one tile and has required groups of a
     power of two (pytorch/pytorch#151359); whether the fault is that kernel or this engine's `BlockMask` under grouping
     is not isolated (on the CPU the same calls are exact). `FLEX_GQA_CUDA = True` lifts the refusal (to test another
-    torch); the `gpu` test `gqaflex1` checks the SDPA paths on that geometry and the refusal."""
-    if attn not in ('auto', 'sdpa', 'flex'): raise ValueError(f"attn must be 'auto', 'sdpa' or 'flex', got {attn!r}")
+    torch); the `gpu` test `gqaflex1` checks the SDPA paths on that geometry and the refusal.
+
+    'packed': SDPA with the dense mask, the query heads that share a key/value head stacked along the query axis (one
+    attention head of G T queries per key/value head instead of G heads of T queries; the mask repeated G times, once per
+    forward). The same arithmetic per query; what changes is the kernel's shape (see "Grouped-query heads packed")."""
+    if attn not in ('auto', 'sdpa', 'flex', 'packed'): raise ValueError(f"attn must be 'auto', 'sdpa', 'flex' or 'packed', got {attn!r}")
     cuda = torch.device(device).type == 'cuda'
     if attn == 'flex' and cuda and head_dim < 16: raise ValueError(f"attn='flex' needs a head dim >= 16 on CUDA, got {head_dim}")
     if attn == 'flex' and cuda and gqa and not FLEX_GQA_CUDA:
@@ -47,13 +51,14 @@ class StaticLM:
     "Inference view of a `CascadeLM` with static per-layer K/V buffers: every forward has fixed shapes and writes its K/V in place."
     def __init__(self, model:CascadeLM, batch_size:int, max_len:int,
                  compile:bool=False, # fuse each layer's pre- and post-attention work with torch.compile (GPU)
-                 attn:str='auto', # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default)
+                 attn:str='auto', # decode attention: 'flex' (live key tiles only; the GPU default), 'sdpa' (dense mask; the CPU default), 'packed' (dense mask, grouped query heads stacked)
                  extra_slots:int=0): # K/V slots past max_len that no position maps to (`VerifyEngine`'s drafts; the caller's masks read them)
         c = model.cfg
         if max_len > c.max_seq_len: raise ValueError(f'max_len {max_len} > max_seq_len {c.max_seq_len}')
         p = model.tok.weight
         self.attn = _resolve_attn(attn, p.device, c.head_dim, c.kv_heads != c.n_heads)
         self.cfg, self.B, self.max_len, self.bs = c, batch_size, max_len, c.block_size
+        self.pack = self.attn == 'packed' and c.kv_heads != c.n_heads           # (no grouping: 'packed' is 'sdpa')
         self.model = model
         w = lambda m: m.weight.detach()
         self.layers = [dict(n1=w(b.attn_norm), wqkv=torch.cat([w(b.attn.wq), w(b.attn.wk), w(b.attn.wv)]), wo=w(b.attn.wo),
@@ -103,9 +108,11 @@ class StaticLM:
         if mask is not None: pass
         elif self.attn == 'flex' and decode: mask = self._block_mask(pos)
         else: mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # one dense mask (B, 1, T, Lkv) for SDPA
+        if self.pack and mask.shape[2] > 1:                # packed query row g T + t reads what query t reads (one copy for all layers)
+            mask = mask[:, :, None].expand(-1, -1, H // Hkv, -1, -1).reshape(mask.shape[0], 1, H // Hkv * T, mask.shape[-1])
         slot = (pos if slots is None else slots)[None, :, None, :, None].expand(2, B, Hkv, T, Dh)
         for i, L in enumerate(self.layers):
-            q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps)     # q (B, H, T, Dh); kv (2, B, Hkv, T, Dh)
+            q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps, self.pack)   # q (B, H, T, Dh) or packed (B, Hkv, G T, Dh); kv (2, B, Hkv, T, Dh)
             self.KV[i].scatter_(3, slot, kv)
             y = attend(q, self.KV[i, 0], self.KV[i, 1], mask)
             h = post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
@@ -127,19 +134,23 @@ class StaticLM:
         logits = self.model.head(h)
         return (logits, h) if return_hidden else logits
 
-def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, n_kv_heads:int, eps:float):
-    "RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh) and k, v stacked (2, B, Hkv, T, Dh)."
+def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, n_kv_heads:int, eps:float, pack:bool=False):
+    """RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh) and k, v stacked (2, B, Hkv, T, Dh).
+    `pack`: q as (B, Hkv, G T, Dh), row g T + t of key/value head j holding query head j G + g at token t."""
     B, T, D = h.shape
     Dh = D // n_heads
     x = F.rms_norm(h, (D,), n1, eps)
     q, k, v = (x @ wqkv.T).split([n_heads * Dh, n_kv_heads * Dh, n_kv_heads * Dh], -1)
     q, k, v = q.view(B, T, n_heads, Dh), k.view(B, T, n_kv_heads, Dh), v.view(B, T, n_kv_heads, Dh)
     if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)   # in the (B, T, H, Dh) layout of the matmul
-    return q.transpose(1, 2), torch.stack([k, v]).transpose(2, 3)
+    if pack: q = q.view(B, T, n_kv_heads, n_heads // n_kv_heads, Dh).permute(0, 2, 3, 1, 4).reshape(B, n_kv_heads, -1, Dh)
+    else: q = q.transpose(1, 2)
+    return q, torch.stack([k, v]).transpose(2, 3)
 
 def _post_attn(h, y, wo, n2, w13, w2, eps:float):
-    "Output projection and residual, then RMSNorm, SwiGLU and residual of one layer: the new h (B, T, D)."
+    "Output projection and residual, then RMSNorm, SwiGLU and residual of one layer: the new h (B, T, D). y: (B, H, T, Dh) or packed."
     B, T, D = h.shape
+    y = y.reshape(B, -1, T, y.shape[-1])                 # packed (B, Hkv, G T, Dh) -> (B, H, T, Dh), head j G + g; else a no-op view
     h = h + y.transpose(1, 2).reshape(B, T, D) @ wo.T
     g, u = (F.rms_norm(h, (D,), n2, eps) @ w13.T).chunk(2, -1)
     return h + (F.silu(g) * u) @ w2.T
@@ -839,7 +850,7 @@ class VerifyEngine(_Queue):
                  graphs:bool|None=None, compile:bool=False,
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
                  variants:int|None=None, # noisy copies of the block per row and step (None: block_size, one per run length the step may accept); fewer: a narrower forward, drafts after a longer run from the last copy
-                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
+                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask), 'packed' (the same with grouped query heads stacked, see `StaticLM`) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
                  chunk:int=1, # steps per graph replay between the host's checks of whether every row is done
                  max_refill:int|None=None): # `generate_many`: at most this many rows take new prompts in one refill (None: min(batch_size, 16); each refill size up to it, a power of two, is one graph)
         c = model.cfg
@@ -862,7 +873,7 @@ class VerifyEngine(_Queue):
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
-        if attn not in ('sdpa', 'flex'): raise ValueError(f"attn must be 'sdpa' or 'flex', got {attn!r}")
+        if attn not in ('sdpa', 'flex', 'packed'): raise ValueError(f"attn must be 'sdpa', 'flex' or 'packed', got {attn!r}")
         self.net = StaticLM(model, batch_size, need, compile, attn, extra_slots=bs + V * bs)   # + every variant's K/V
         self._compile = compile
         compile_step = compile if compile_step is None else compile_step

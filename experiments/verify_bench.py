@@ -95,7 +95,8 @@ def main(argv=None):
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--compile_step', action=argparse.BooleanOptionalAction, default=None,
                     help="VerifyEngine's compile_step: also compile the step's inputs and bookkeeping (default: as --compile)")
-    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex'), help="VerifyEngine's step attention (speed and device checks)")
+    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex', 'packed'), help="VerifyEngine's step attention (speed and device checks)")
+    ap.add_argument('--ar_attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="AREngine's attention in the speed runs")
     ap.add_argument('--variants', type=int, default=None,
                     help="VerifyEngine's noisy copies of the block per row and step (default: the block size); fewer: narrower forwards, fewer drafts")
     ap.add_argument('--queue', type=int, default=0, help='part 4: this many prompts through --queue_batch rows (0: no queue run)')
@@ -222,7 +223,7 @@ def main(argv=None):
         ps = prompts[:B]
         base = None
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
-            if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
+            if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn)
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
                                      compile_step=step_c, chunk=int(name[-1]), attn=a.attn, variants=a.variants)
             sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
@@ -263,7 +264,7 @@ def main(argv=None):
         for B in a.queue_batch:
             batches = [qs[i:i + B] for i in range(0, N, B)]
             batches[-1] = batches[-1] + (qs * B)[:B - len(batches[-1])]      # AR's last batch padded (its tokens/s counts N prompts)
-            are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda')
+            are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn)
             _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
             del are
             for mr, ra in [(m, r) for m in a.max_refill for r in a.refill_at]:

@@ -37,6 +37,8 @@ def main(argv=None):
     ap.add_argument('--prompt_len', type=int, default=128)
     ap.add_argument('--max_new_tokens', type=int, default=256)
     ap.add_argument('--profile', action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex', 'packed'), help="the verify engine's attention (verify_bench --attn)")
+    ap.add_argument('--ar_attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="the AR engine's (verify_bench --ar_attn)")
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--merge', nargs='+', default=[], metavar='V=FILE',
                     help='build --out from per-variant verify_bench results of one device instead of measuring')
@@ -103,7 +105,7 @@ def main(argv=None):
             verify_bench.main(['--cc', str(Path(tmp) / 'cc'), '--ar', str(Path(tmp) / 'ar'), '--ar_random', '--task_items', '0',
                                '--batch_sizes', *map(str, a.batch_sizes), '--repeats', str(a.repeats), '--batch1_prompts', '2',
                                '--prompt_len', str(a.prompt_len), '--max_new_tokens', str(a.max_new_tokens), '--variants', str(V),
-                               '--device', a.device, '--out', str(f)] + (['--profile'] if a.profile else [])
+                               '--attn', a.attn, '--ar_attn', a.ar_attn, '--device', a.device, '--out', str(f)] + (['--profile'] if a.profile else [])
                               + ([] if a.device == 'cuda' else ['--no-compile']))
             shutil.copy(f, Path(a.out).with_name(f'{Path(a.out).stem}_v{V}.json'))   # kept: the run may be cut short
             collect(V, json.loads(f.read_text()))
