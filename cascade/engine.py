@@ -108,11 +108,12 @@ class StaticLM:
         if mask is not None: pass
         elif self.attn == 'flex' and decode: mask = self._block_mask(pos)
         else: mask = (self.kblk[None, None, :] <= (pos // self.bs)[:, :, None])[:, None]   # one dense mask (B, 1, T, Lkv) for SDPA
-        if self.pack and mask.shape[2] > 1:                # packed query row g T + t reads what query t reads (one copy for all layers)
+        pack = self.pack and T > 1                         # one query per row (AR's decode) is not packed: slower on an H100
+        if pack and mask.shape[2] > 1:                     # packed query row g T + t reads what query t reads (one copy for all layers)
             mask = mask[:, :, None].expand(-1, -1, H // Hkv, -1, -1).reshape(mask.shape[0], 1, H // Hkv * T, mask.shape[-1])
         slot = (pos if slots is None else slots)[None, :, None, :, None].expand(2, B, Hkv, T, Dh)
         for i, L in enumerate(self.layers):
-            q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps, self.pack)   # q (B, H, T, Dh) or packed (B, Hkv, G T, Dh); kv (2, B, Hkv, T, Dh)
+            q, kv = pre(h, L['n1'], L['wqkv'], cos, sin, H, Hkv, c.norm_eps, pack)   # q (B, H, T, Dh) or packed (B, Hkv, G T, Dh); kv (2, B, Hkv, T, Dh)
             self.KV[i].scatter_(3, slot, kv)
             y = attend(q, self.KV[i, 0], self.KV[i, 1], mask)
             h = post(h, y, L['wo'], L['n2'], L['w13'], L['w2'], c.norm_eps)
@@ -136,16 +137,16 @@ class StaticLM:
 
 def _pre_attn(h, n1, wqkv, cos, sin, n_heads:int, n_kv_heads:int, eps:float, pack:bool=False):
     """RMSNorm, the fused QKV projection and RoPE of one layer: q (B, H, T, Dh) and k, v stacked (2, B, Hkv, T, Dh).
-    `pack`: q as (B, Hkv, G T, Dh), row g T + t of key/value head j holding query head j G + g at token t."""
+    `pack`: q as (B, Hkv, G T, Dh), row g T + t of key/value head j holding query head j G + g at token t; in memory
+    (B, G T, Hkv, Dh), the token-major layout SDPA's kernels read without a copy (as the unpacked q's transpose)."""
     B, T, D = h.shape
     Dh = D // n_heads
     x = F.rms_norm(h, (D,), n1, eps)
     q, k, v = (x @ wqkv.T).split([n_heads * Dh, n_kv_heads * Dh, n_kv_heads * Dh], -1)
     q, k, v = q.view(B, T, n_heads, Dh), k.view(B, T, n_kv_heads, Dh), v.view(B, T, n_kv_heads, Dh)
     if cos is not None: q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)   # in the (B, T, H, Dh) layout of the matmul
-    if pack: q = q.view(B, T, n_kv_heads, n_heads // n_kv_heads, Dh).permute(0, 2, 3, 1, 4).reshape(B, n_kv_heads, -1, Dh)
-    else: q = q.transpose(1, 2)
-    return q, torch.stack([k, v]).transpose(2, 3)
+    if pack: q = q.view(B, T, n_kv_heads, n_heads // n_kv_heads, Dh).permute(0, 3, 1, 2, 4).reshape(B, -1, n_kv_heads, Dh)
+    return q.transpose(1, 2), torch.stack([k, v]).transpose(2, 3)
 
 def _post_attn(h, y, wo, n2, w13, w2, eps:float):
     "Output projection and residual, then RMSNorm, SwiGLU and residual of one layer: the new h (B, T, D). y: (B, H, T, Dh) or packed."
