@@ -179,9 +179,10 @@ def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:boo
     return tok, conf, ent
 
 
-def _select(logits, banned, blk, masked, k_used, M, Kr, st, rule, temperature:float, top_p:float):
+def _select(logits, banned, blk, masked, k_used, M, Kr, st, rule, temperature:float, top_p:float, stop=None):
     """One denoising step's choice, in place on the engine's buffers: propose, pick the positions to unmask (the fixed-K
-    schedule for step `st`, a 0-d tensor, or `rule.select` when `st` is None), write them into `blk`, count the step."""
+    schedule for step `st`, a 0-d tensor or each row's step (B,), or `rule.select` when `st` is None; then every masked
+    position of the rows where `stop` (B,) says so), write them into `blk`, count the step."""
     tok, conf, ent = _propose(logits, banned, temperature, top_p, entropy=st is None)
     m = masked
     if st is None: sel = rule.select(0, m, conf, ent)
@@ -189,6 +190,7 @@ def _select(logits, banned, blk, masked, k_used, M, Kr, st, rule, temperature:fl
         n = (M * (st + 1)) // Kr - (M * st) // Kr                              # the even schedule of FixedK
         n = torch.where(st + 1 >= Kr, m.sum(-1), n)                            # the K-th step finishes the block
         sel = _top_n(conf, m, n)
+    if stop is not None: sel = torch.where(stop[:, None], m, sel)              # the stop head's STOP: the whole rest of the block
     sel = sel & m
     k_used.add_(m.any(-1).long())
     blk.copy_(torch.where(sel, tok, blk))
@@ -246,8 +248,12 @@ def _check_sizes(batch_size, max_prompt_len, max_new_tokens):
     if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be positive (an int), got {max_new_tokens!r}')
 
 def _rule_kind(rule:StepRule, bs:int):
-    if getattr(rule, 'reads_logits', False):
-        raise ValueError(f'rule stop: (and any rule that reads every step\'s logits, here {rule.name!r}) runs on the reference sampler only for now (cascade.sampler.generate; the evaluation, CLI and server pick it for such rules)')
+    if getattr(rule, 'reads_logits', False):                                   # the stop head (`cascade.stop_head.StopRule`), duck-typed: no import cycle
+        if not callable(getattr(rule, 'stops', None)):
+            raise ValueError(f"the engine runs one rule that reads every step's logits, stop:PATH, not {rule.name!r} (decode it with cascade.sampler.generate)")
+        if type(rule.path) not in (FixedK, ConfidenceThreshold, EntropyBounded):
+            raise ValueError(f"the engine runs stop:PATH along a fixed:K, threshold:TAU or entropy:GAMMA path, not {rule.path.name!r} (decode it with cascade.sampler.generate)")
+        return 'stop'
     if isinstance(rule, AdaptiveK):
         if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
         return 'planned'
@@ -273,6 +279,10 @@ class BlockEngine:
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
         bs, dev = self.bs, model.tok.weight.device
+        if self.kind == 'stop':
+            self.rule.check(bs)                                                 # a head made for another block size: refused before any work
+            self.rule = self.rule.to(dev)                                       # its head on the engine's device (its own dtype, as the reference)
+            self.stop_k = self.rule.path.k if type(self.rule.path) is FixedK else None   # a fixed:K path: its schedule from each row's step
         _resolve_attn(attn, dev, c.head_dim, c.kv_heads != c.n_heads)
         self.max_new, self.stop_at_eos, self.device = max_new_tokens, stop_at_eos, dev
         self.max_prompt = max_prompt_len
@@ -296,8 +306,8 @@ class BlockEngine:
         self.steps = torch.arange(bs, device=dev)                           # the fixed-K step index as a device scalar (a view)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         self.banned[[c.mask_id, c.pad_id]] = True
-        if self.kind == 'planned':                                           # the adaptive-K head's state
-            self.step_t, self.kchoices = z(), torch.tensor(K_CHOICES, device=dev)
+        if self.kind == 'planned': self.step_t, self.kchoices = z(), torch.tensor(K_CHOICES, device=dev)   # the adaptive-K head's state
+        if self.kind in ('planned', 'stop'):                                 # the head's banned ids as a device mask (graph-safe)
             self.fbanned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
             if self.rule.banned: self.fbanned[list(self.rule.banned)] = True
         self._load_dummy()
@@ -356,6 +366,7 @@ class BlockEngine:
     def _begin(self, first:bool):
         self._open()
         if self.kind == 'planned': self.step_t.zero_()
+        if self.kind == 'stop' and self.stop_k: self.Kr.copy_(self.M.clamp(max=self.stop_k).clamp(min=1))   # FixedK.start_block's K
         self._step(pending=not first, plan=self.kind == 'planned')
 
     def _step(self, pending:bool, step:int|None=None, plan:bool=False):
@@ -366,8 +377,12 @@ class BlockEngine:
             logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([ppos, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
         if plan: self.Kr.copy_(torch.minimum(self._plan(self.masked, logits, hid), self.M).clamp(min=1))
-        st = {'fixed': lambda: self.steps[step], 'planned': lambda: self.step_t}.get(self.kind, lambda: None)()
-        self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, self.rule, self.temperature, self.top_p)
+        stop, rule = None, self.rule
+        if self.kind == 'stop':                                      # each row at its own step: its forwards so far in this block
+            stop, rule = self.rule.stops(self.k_used, self.masked, logits, self.fbanned), self.rule.path
+        st = {'fixed': lambda: self.steps[step], 'planned': lambda: self.step_t,
+              'stop': lambda: self.k_used.clone() if self.stop_k else None}.get(self.kind, lambda: None)()
+        self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, rule, self.temperature, self.top_p, stop)
         if self.kind == 'planned': self.step_t.add_(1)
 
     def _plan(self, masked, logits, hid):

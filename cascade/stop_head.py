@@ -32,13 +32,21 @@ def stop_feature_dim() -> int:
 
 def step_features(masked:torch.Tensor, # (B, L) positions still masked before this step commits
                   logits:torch.Tensor, # (B, L, V) this step's forward
-                  step:int, # 0-based: the forward just run is step + 1
-                  banned=()) -> torch.Tensor: # (B, stop_feature_dim())
-    "What the stop head sees after forward `step + 1`: the block's confidence features and where in the block it is."
+                  step:int|torch.Tensor, # 0-based: the forward just run is step + 1; an int, or each row's own (B,) int tensor
+                  banned=()) -> torch.Tensor: # ids left out: a tuple, or a (V,) bool mask (no host sync: CUDA-graph safe)
+    """What the stop head sees after forward `step + 1`: the block's confidence features and where in the block it is.
+    An int `step` is checked (0..L-1); a (B,) tensor, each row at its own step (`BlockEngine`), is not: that would read it back."""
     B, L = masked.shape
-    if not 0 <= step < L: raise ValueError(f'step must be in 0..{L - 1} for a block of {L}, got {step!r}')
+    if isinstance(step, torch.Tensor):
+        if tuple(step.shape) != (B,) or step.dtype.is_floating_point or step.dtype == torch.bool:
+            raise ValueError(f'step must be an int or a ({B},) integer tensor, got a {tuple(step.shape)} {step.dtype} tensor')
+        s = step.to(masked.device, torch.float64)
+    else:
+        if not (_is_int(step) and 0 <= step < L): raise ValueError(f'step must be in 0..{L - 1} for a block of {L}, got {step!r}')
+        s = torch.full((B,), step, dtype=torch.float64, device=masked.device)
     f = block_features(masked, logits, None, banned, kind='confidence')
-    extra = torch.stack([torch.full((B,), step / L, device=f.device), masked.float().mean(-1)], -1)
+    frac = (s / torch.full_like(s, L)).float()             # step / L rounded as Python's float64 quotient (a tensor divisor: see below)
+    extra = torch.stack([frac.to(f.device), masked.float().mean(-1)], -1)
     return torch.cat([f, extra], -1)
 
 
@@ -342,11 +350,22 @@ class StopRule(StepRule):
         self.path.check(block_size)
     def start_block(self, masked, logits, hidden):
         self.path.start_block(masked, logits, hidden)
+    def stops(self, step, # an int, or each row's step (B,) (`step_features`)
+              masked, logits,
+              banned=None) -> torch.Tensor: # (V,) bool mask of the head's banned ids (CUDA-graph safe); None: `self.banned`
+        "(B,) bool: STOP after this step, the head's logit on `step_features` > 0, in the head's own dtype; no host sync when the head is on the logits' device."
+        f = step_features(masked, logits, step, self.banned if banned is None else banned)   # (B, F) as `_stop_decode` records it
+        p = next(self.head.parameters())
+        with torch.no_grad(): return self.head(f.to(p.device, p.dtype)).to(masked.device) > 0
+    def to(self, device) -> 'StopRule':
+        "This rule with its head on `device` (a copy if it moves; its dtype kept, so its decisions are the same)."
+        if next(self.head.parameters()).device == torch.device(device): return self
+        import copy
+        r = copy.copy(self); r.head = copy.deepcopy(self.head).to(device); r._stop = None
+        return r
     def observe(self, step, masked, logits):
         self.path.observe(step, masked, logits)
-        f = step_features(masked, logits, step, self.banned)                 # (B, F) as `_stop_decode` records it
-        p = next(self.head.parameters())
-        with torch.no_grad(): self._stop = self.head(f.to(p.device, p.dtype)).to(masked.device) > 0   # (B,)
+        self._stop = self.stops(step, masked, logits)
     def select(self, step, masked, conf, ent):
         if self._stop is None: raise RuntimeError('StopRule.select before observe: decode it with cascade.sampler.stream/generate')
         sel = self.path.select(step, masked, conf, ent)                      # the path's rule sees every step, as on the table
