@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    'Prints tokens/s and NFE (model forwards) to stderr at the end.')
     _add_model_args(g)
     g.add_argument('prompt', nargs='*', help="prompt text ('-' reads stdin); several prompts decode as one ragged batch (none with --input)")
-    g.add_argument('--rule', type=_rule, default=None, help="step rule: fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, stop:PATH (reference sampler), verify (clean-causal models) or ar; "
+    g.add_argument('--rule', type=_rule, default=None, help="step rule: fixed:K, threshold:TAU, prefix:TAU, entropy:GAMMA, adaptive:PATH, stop:PATH (the stop head), verify (clean-causal models) or ar; "
                                                            "default: the checkpoint's generation_config.json")
     g.add_argument('--max-new-tokens', type=_positive, default=None, help="default: the checkpoint's generation_config.json")
     g.add_argument('--stream', action='store_true', help='print each committed block as it lands (one prompt)')

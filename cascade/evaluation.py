@@ -293,8 +293,7 @@ class CascadeEvalLM(LM):
         if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
         if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
         self.likelihood = 'exact' if causal else likelihood
-        logits_rule = getattr(self.rule, 'reads_logits', False)          # rule stop:PATH: the reference sampler only (BlockEngine refuses it)
-        self.engine = dev.type == 'cuda' and (verify or not c.clean_causal) and not logits_rule if engine is None else bool(engine)   # clean-causal: VerifyEngine for rule=verify, else the reference (BlockEngine refuses them)
+        self.engine = dev.type == 'cuda' and (verify or not c.clean_causal) if engine is None else bool(engine)   # clean-causal: VerifyEngine for rule=verify, else the reference (BlockEngine refuses them); stop:PATH too runs on BlockEngine
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))
