@@ -60,7 +60,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -164,6 +164,8 @@ deps() { case "$1" in
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py cascade/config.py cascade/bench.py" ;;
+  verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
+  stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
@@ -216,6 +218,8 @@ outputs() { case "$1" in
   smollm2_dkd3sfxhl0) echo "results/convert_smollm2_dkd3sfxhl0.json results/eval_smollm2_dkd3sfxhl0_gpu.json results/verify_bench_smollm2_dkd3sfxhl0.json" ;;
   smollm2_kd10dkd3sfxhl0) echo "results/convert_smollm2_kd10dkd3sfxhl0.json results/eval_smollm2_kd10dkd3sfxhl0_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0.json" ;;
   verify_shapes_smollm2) echo "results/verify_shapes_smollm2.json results/verify_shapes_smollm2_v4.json results/verify_shapes_smollm2_v2.json results/verify_shapes_smollm2_v1.json" ;;
+  verify_packed_smollm2) echo "results/attn_layouts_smollm2.json results/verify_shapes_smollm2_packed.json results/verify_shapes_smollm2_packed_v4.json results/verify_shapes_smollm2_sdpa.json results/verify_shapes_smollm2_sdpa_v4.json" ;;
+  stop_cost) echo "results/stop_cost_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
@@ -483,7 +487,15 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     done ;;
   verify_shapes_smollm2)   # the verify engine's forward at SmolLM2-135M's shape with random weights, 4/2/1 noisy copies per
                            # step, batch 1/16/64, kernel profiles (issue 15; ~8 min on an H100, no model carried)
-    $PY experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --out results/verify_shapes_smollm2.json ;;
+    $PY experiments/verify_shapes.py --shape smollm2 --variants 4 2 1 --attn sdpa --out results/verify_shapes_smollm2.json ;;
+  verify_packed_smollm2)   # the decode attention's formulations timed at SmolLM2's shape, then the engines with the grouped query
+                           # heads packed against unpacked, 4 noisy copies, batch 1/16/64 (issue 15; ~6 min on an H100, nothing carried;
+                           # the committed run is code 7c7e711, where --ar_attn packed still packed AR's one-query forwards)
+    $PY experiments/attn_layouts.py --out results/attn_layouts_smollm2.json
+    $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn packed --ar_attn packed --out results/verify_shapes_smollm2_packed.json
+    $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn sdpa --out results/verify_shapes_smollm2_sdpa.json ;;
+  stop_cost)   # the stop head's cost per forward on BlockEngine against its path rule alone, nano shape, random weights (issue 14; ~2 min)
+    $PY experiments/stop_cost.py --head results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors --out results/stop_cost_gpu.json ;;
   nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
     NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;
   judge_converted)

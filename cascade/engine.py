@@ -866,7 +866,7 @@ class VerifyEngine(_Queue):
                  graphs:bool|None=None, compile:bool=False,
                  compile_step:bool|None=None, # also compile the step's inputs and bookkeeping (None: as `compile`; fewer, fused kernels)
                  variants:int|None=None, # noisy copies of the block per row and step (None: block_size, one per run length the step may accept); fewer: a narrower forward, drafts after a longer run from the last copy
-                 attn:str='sdpa', # the step's attention: 'sdpa' (one dense additive mask), 'packed' (the same with grouped query heads stacked, see `StaticLM`) or 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json)
+                 attn:str='auto', # the step's attention: 'sdpa' (one dense additive mask), 'packed' (the same with grouped query heads stacked, see `StaticLM`), 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json); 'auto': 'packed' for a grouped-query model at >= 16 rows, else 'sdpa'
                  chunk:int=1, # steps per graph replay between the host's checks of whether every row is done
                  max_refill:int|None=None): # `generate_many`: at most this many rows take new prompts in one refill (None: min(batch_size, 16); each refill size up to it, a power of two, is one graph)
         c = model.cfg
@@ -889,7 +889,9 @@ class VerifyEngine(_Queue):
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.Lm = need + bs                                      # slots of committed tokens and candidates (a step writes bs from `cur`)
-        if attn not in ('sdpa', 'flex', 'packed'): raise ValueError(f"attn must be 'sdpa', 'flex' or 'packed', got {attn!r}")
+        if attn not in ('auto', 'sdpa', 'flex', 'packed'): raise ValueError(f"attn must be 'auto', 'sdpa', 'flex' or 'packed', got {attn!r}")
+        if attn == 'auto':   # packed: 10% / 19% faster verify forwards at 16 / 64 rows, 3% slower at one (H100, SmolLM2's shape; 08's "packed")
+            attn = 'packed' if c.kv_heads != c.n_heads and batch_size >= 16 else 'sdpa'
         self.net = StaticLM(model, batch_size, need, compile, attn, extra_slots=bs + V * bs)   # + every variant's K/V
         self._compile = compile
         compile_step = compile if compile_step is None else compile_step

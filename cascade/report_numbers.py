@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1145,6 +1145,47 @@ def _verify_shapes(results:dict):
                 ms.append(Macro(f'VsSixtyFourAttnShareV{vt}', fmt(share, 'pct'), f'{src}: batch 64, {V} copies, (verify - AR) attention time / (verify - AR) kernel time'))
     ms.append(Macro('VsHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device'))
     return ms, {'VerifyShapes': bool(rows)}
+
+def _verify_packed(results:dict):
+    """The verify step's attention with grouped query heads packed (`attn='packed'`, 08_engine) against the dense additive
+    mask it had, at SmolLM2's shape, from one device call: `verify_shapes_smollm2_packed` (both engines packed) and
+    `verify_shapes_smollm2_sdpa` (neither). Per batch (One, Sixteen, SixtyFour): the faster verify row's forward, packed
+    and not (`Vp<B>Fwd`, `Vp<B>FwdSdpa`, ms) and their ratio (`Vp<B>Ratio`), its attention kernels (`Vp<B>Attn`,
+    `Vp<B>AttnSdpa`, us per forward), the packed verify forward over the unpacked AR's (`Vp<B>VsAr`, the engine's own
+    AR; `Vp<B>SdpaVsAr`, the unpacked one's), and AR's attention packed and not (`Vp<B>ArAttnPacked`, `Vp<B>ArAttn`). From `attn_layouts_smollm2` (one
+    layer's attention x30 in a CUDA graph): `AlSixtyFour<Add|Packed|Nomask|Split>` (64 rows, 20 queries, 400 slots),
+    `AlOneArAdd`/`AlOneArPacked` (1 row, 1 query). Conditional VerifyPacked (both verify_shapes runs), AttnLayouts."""
+    pst, pk = pick(results, 'verify_shapes_smollm2_packed')
+    sst, sd = pick(results, 'verify_shapes_smollm2_sdpa')
+    ast, al = pick(results, 'attn_layouts_smollm2')
+    src = f'{pst or "verify_shapes_smollm2_packed"}.json and {sst or "verify_shapes_smollm2_sdpa"}.json'
+    def rows(r, B, ar):
+        xs = [x for x in (lookup(r, 'metrics.rows') or []) if x.get('batch') == B and (x.get('method') == 'AR') == ar]
+        return min(xs, key=lambda x: x['forward_ms']) if xs else None
+    ms = []
+    for tag, B in (('One', 1), ('Sixteen', 16), ('SixtyFour', 64)):
+        vp, vs, ap_, as_ = rows(pk, B, False), rows(sd, B, False), rows(pk, B, True), rows(sd, B, True)
+        fp, fs, fa = (_num((x or {}).get('forward_ms')) for x in (vp, vs, as_))
+        ms += [Macro(f'Vp{tag}Fwd', fmt(fp, 'sig'), f'{src}: batch {B}, packed verify forward (ms)'),
+               Macro(f'Vp{tag}FwdSdpa', fmt(fs, 'sig'), f'{src}: batch {B}, unpacked verify forward (ms)'),
+               Macro(f'Vp{tag}Ratio', fmt(fp / fs if fp and fs else None, 'times'), f'{src}: batch {B}, packed / unpacked verify forward'),
+               Macro(f'Vp{tag}VsAr', fmt(fp / fa if fp and fa else None, 'times'), f'{src}: batch {B}, packed verify forward / unpacked AR forward'),
+               Macro(f'Vp{tag}SdpaVsAr', fmt(fs / fa if fs and fa else None, 'times'), f'{src}: batch {B}, unpacked verify forward / unpacked AR forward (the same run)'),
+               Macro(f'Vp{tag}Attn', fmt(attention_us(vp) if vp else None, 'int'), f'{src}: batch {B}, packed verify attention, us per forward'),
+               Macro(f'Vp{tag}AttnSdpa', fmt(attention_us(vs) if vs else None, 'int'), f'{src}: batch {B}, unpacked verify attention, us per forward'),
+               Macro(f'Vp{tag}ArAttnPacked', fmt(attention_us(ap_) if ap_ else None, 'int'), f'{src}: batch {B}, AR attention packed, us per forward'),
+               Macro(f'Vp{tag}ArAttn', fmt(attention_us(as_) if as_ else None, 'int'), f'{src}: batch {B}, AR attention unpacked, us per forward')]
+    ms.append(Macro('VpHardware', fmt(device_label(lookup(pk, 'provenance.device')), 'text'), f'{src}: device'))
+    asrc = f'{ast or "attn_layouts_smollm2"}.json'
+    def us(B, T, L, form):
+        r = next((x for x in (lookup(al, 'metrics.rows') or []) if (x.get('batch'), x.get('T'), x.get('L')) == (B, T, L)), None)
+        return _num(((r or {}).get('us') or {}).get(form))
+    for name, form in (('Add', 'add'), ('Packed', 'packedadd'), ('Nomask', 'nomask'), ('Split', 'split')):
+        ms.append(Macro(f'AlSixtyFour{name}', fmt(us(64, 20, 400, form), 'int'), f'{asrc}: 64 rows, 20 queries, 400 slots, {form}, us per 30 calls'))
+    ms += [Macro('AlOneArAdd', fmt(us(1, 1, 400, 'add'), 'int'), f'{asrc}: 1 row, 1 query, 400 slots, add, us per 30 calls'),
+           Macro('AlOneArPacked', fmt(us(1, 1, 400, 'packedadd'), 'int'), f'{asrc}: 1 row, 1 query, 400 slots, packedadd, us per 30 calls'),
+           Macro('AlHardware', fmt(device_label(lookup(al, 'provenance.device')), 'text'), f'{asrc}: device')]
+    return ms, {'VerifyPacked': bool(lookup(pk, 'metrics.rows')) and bool(lookup(sd, 'metrics.rows')), 'AttnLayouts': bool(lookup(al, 'metrics.rows'))}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 

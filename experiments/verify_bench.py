@@ -95,7 +95,7 @@ def main(argv=None):
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument('--compile_step', action=argparse.BooleanOptionalAction, default=None,
                     help="VerifyEngine's compile_step: also compile the step's inputs and bookkeeping (default: as --compile)")
-    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex', 'packed'), help="VerifyEngine's step attention (speed and device checks)")
+    ap.add_argument('--attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="VerifyEngine's step attention (speed and device checks; auto: packed for grouped heads at >= 16 rows)")
     ap.add_argument('--ar_attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="AREngine's attention in the speed runs")
     ap.add_argument('--variants', type=int, default=None,
                     help="VerifyEngine's noisy copies of the block per row and step (default: the block size); fewer: narrower forwards, fewer drafts")

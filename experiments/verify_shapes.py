@@ -37,7 +37,7 @@ def main(argv=None):
     ap.add_argument('--prompt_len', type=int, default=128)
     ap.add_argument('--max_new_tokens', type=int, default=256)
     ap.add_argument('--profile', action=argparse.BooleanOptionalAction, default=True)
-    ap.add_argument('--attn', default='sdpa', choices=('sdpa', 'flex', 'packed'), help="the verify engine's attention (verify_bench --attn)")
+    ap.add_argument('--attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="the verify engine's attention (verify_bench --attn)")
     ap.add_argument('--ar_attn', default='auto', choices=('auto', 'sdpa', 'flex', 'packed'), help="the AR engine's (verify_bench --ar_attn)")
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--merge', nargs='+', default=[], metavar='V=FILE',
