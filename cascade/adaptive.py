@@ -222,6 +222,17 @@ class AdaptiveK(FixedK):
         self.head, self.greedy, self.banned, self.g, self.name = head, greedy, tuple(banned), generator, 'adaptive'
         self.k_choices = torch.tensor(K_CHOICES)
         self.trace = []                       # per planned block: (features (B, F), actions (B,), active (B,))
+    def check(self, block_size:int, d_model:int|None=None):
+        "Refuse, before any forward, a head trained for another block size, or whose input is not its kind's features (for 'hidden': given `d_model`, the model's width)."
+        hb = getattr(self.head, 'block_size', None)
+        if hb is not None and hb != block_size:
+            raise ValueError(f'this K_b head was trained for block_size {hb}, the model decodes blocks of {block_size}')
+        kind, d_in = getattr(self.head, 'features', 'hidden'), self.head.net[0].in_features
+        if kind == 'confidence' or d_model is not None:                     # 'confidence' features: one size for every model
+            want = feature_dim(kind, d_model)
+            if d_in != want:
+                raise ValueError(f"this K_b head reads {d_in} features, the model's {kind!r} features are {want}"
+                                 + (f' (d_model {d_model})' if kind == 'hidden' else ''))
     def plan(self, masked, logits, hidden):
         hb = getattr(self.head, 'block_size', None)
         if hb is not None and hb != masked.shape[1]:
