@@ -17,7 +17,7 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['FLEX_GQA_CUDA', 'StaticLM', 'EngineOutput', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
+__all__ = ['FLEX_GQA_CUDA', 'StaticLM', 'EngineOutput', 'engine_runs', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
@@ -263,6 +263,12 @@ def _rule_kind(rule:StepRule, bs:int):
     if type(rule) in (ConfidenceThreshold, EntropyBounded): return 'adaptive'
     raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')
 
+def engine_runs(rule, block_size:int) -> bool:
+    "Whether `BlockEngine` runs `rule` (a parsed step rule) for blocks of `block_size`: the one test that picks the engine or the reference sampler."
+    try: _rule_kind(rule, block_size)
+    except ValueError: return False
+    return True
+
 
 class BlockEngine:
     "Static-cache, graph-captured block decoder for a CASCADE model; greedy decoding is exact to `generate` (same tokens and step counts)."
@@ -279,8 +285,9 @@ class BlockEngine:
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
         bs, dev = self.bs, model.tok.weight.device
+        if self.kind == 'planned': self.rule.check(bs, d_model=c.d_model)      # a K_b head made for another block size or width
+        else: self.rule.check(bs)                                               # a stop head made for another block size: refused before any work
         if self.kind == 'stop':
-            self.rule.check(bs)                                                 # a head made for another block size: refused before any work
             self.rule = self.rule.to(dev)                                       # its head on the engine's device (its own dtype, as the reference)
             self.stop_k = self.rule.path.k if type(self.rule.path) is FixedK else None   # a fixed:K path: its schedule from each row's step
         _resolve_attn(attn, dev, c.head_dim, c.kv_heads != c.n_heads)
