@@ -129,10 +129,8 @@ def auto_backend(cfg:CascadeConfig, rule, device) -> str:
     if torch.device(device).type != 'cuda': return 'reference'
     if isinstance(rule, DraftVerify): return 'engine'
     if not isinstance(rule, StepRule) or cfg.clean_causal: return 'reference'
-    from cascade.engine import _rule_kind
-    try: _rule_kind(rule, cfg.block_size)                                     # a rule BlockEngine runs (not e.g. prefix:TAU)
-    except ValueError: return 'reference'
-    return 'engine'
+    from cascade.engine import engine_runs
+    return 'engine' if engine_runs(rule, cfg.block_size) else 'reference'    # a rule BlockEngine runs (not e.g. prefix:TAU)
 
 def _pow2(n:int) -> int: return 1 << (max(int(n), 1) - 1).bit_length()
 
