@@ -85,6 +85,8 @@ class StepRule:
 class FixedK(StepRule):
     "K denoising steps per block, masked tokens spread evenly over them, most confident first."
     def __init__(self, k:int): self.k, self.name = k, f'fixed-K{k}'
+    def check(self, block_size:int):
+        if not (_is_int(self.k) and 1 <= self.k <= block_size): raise ValueError(f'K={self.k} is not in the allowed set 1..block_size={block_size}')
     def plan(self, masked, logits, hidden): return torch.full((masked.shape[0],), self.k, device=masked.device)
     def start_block(self, masked, logits, hidden):
         self.M = masked.sum(-1)                                               # (B,) masked at block start
@@ -246,10 +248,8 @@ def check_prompts(model:CascadeLM, rows, max_new_tokens:int):
 def _check_rule(rule, scfg:SamplerConfig, bs:int) -> StepRule:
     "The step rule to run: `rule`, or `FixedK(scfg.k)`; K outside 1..block_size is an error."
     if rule is None: rule = FixedK(scfg.k)
-    if type(rule) is FixedK and not (_is_int(rule.k) and 1 <= rule.k <= bs):
-        raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
     if not isinstance(rule, StepRule): raise ValueError(f'rule must be a StepRule, got {type(rule).__name__}')
-    rule.check(bs)
+    rule.check(bs)                                       # FixedK: K in 1..block_size; a learned head: made for this block size
     return rule
 
 @torch.no_grad()
