@@ -258,7 +258,7 @@ def _rule_kind(rule:StepRule, bs:int):
         if not rule.greedy: raise ValueError('the engine runs the adaptive-K head greedily (AdaptiveK(greedy=True)); sampled K is for training, with cascade.sampler')
         return 'planned'
     if type(rule) is FixedK:
-        if not (isinstance(rule.k, int) and 1 <= rule.k <= bs): raise ValueError(f'K={rule.k} is not in the allowed set 1..block_size={bs}')
+        rule.check(bs)                                                         # K in 1..block_size
         return 'fixed'
     if type(rule) in (ConfidenceThreshold, EntropyBounded): return 'adaptive'
     raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')

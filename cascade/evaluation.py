@@ -241,7 +241,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
 
 # %% ../nbs/15_evaluation.ipynb #engch02
 from .config import CascadeConfig
-from .engine import engine_runs, _rule_kind
+from .engine import _rule_kind
 from .adaptive import AdaptiveK
 
 def engine_choice(cfg:CascadeConfig, rule, # parsed (`parse_rule`): a StepRule, DraftVerify, or None for AR
@@ -252,8 +252,8 @@ def engine_choice(cfg:CascadeConfig, rule, # parsed (`parse_rule`): a StepRule, 
     why = None                                                          # why no engine runs `rule` (None: one does)
     if rule is not None and not isinstance(rule, DraftVerify):          # AR: AREngine; verify (clean-causal): VerifyEngine
         if cfg.clean_causal: why = 'BlockEngine does not run clean-causal models (rule=verify has VerifyEngine)'
-        elif not engine_runs(rule, cfg.block_size):
-            try: _rule_kind(rule, cfg.block_size)
+        else:
+            try: _rule_kind(rule, cfg.block_size)                         # (`engine_runs`, keeping the reason)
             except ValueError as e: why = str(e)
     if engine is None: return why is None and torch.device(device).type == 'cuda'
     if engine and why is not None:
