@@ -350,6 +350,7 @@ class BlockEngine:
         self.P.copy_(torch.tensor([len(p) for p in rows]))
         self.start.copy_(self.P // bs * bs)
         self.done.zero_()
+        if self.net.hprev is not None: self.net.hprev.zero_()   # token shift: the state before position 0 (a skipped prefill must not leave the last batch's)
 
     # -- the pieces captured in graphs (in place, fixed shapes)
     def _prefill(self):
