@@ -223,10 +223,13 @@ class AdaptiveK(FixedK):
         self.k_choices = torch.tensor(K_CHOICES)
         self.trace = []                       # per planned block: (features (B, F), actions (B,), active (B,))
     def check(self, block_size:int, d_model:int|None=None):
-        "Refuse, before any forward, a head trained for another block size, or whose input is not its kind's features (for 'hidden': given `d_model`, the model's width)."
+        "Refuse, before any forward, a head trained for another block size or number of K choices, or whose input is not its kind's features (for 'hidden': given `d_model`, the model's width)."
         hb = getattr(self.head, 'block_size', None)
         if hb is not None and hb != block_size:
             raise ValueError(f'this K_b head was trained for block_size {hb}, the model decodes blocks of {block_size}')
+        n_act = self.head.net[-1].out_features                              # one logit per K choice: another count is a head for other choices
+        if n_act != len(self.k_choices):
+            raise ValueError(f'this K_b head picks among {n_act} actions, K_CHOICES {list(K_CHOICES)} has {len(K_CHOICES)}')
         kind, d_in = getattr(self.head, 'features', 'hidden'), self.head.net[0].in_features
         if kind == 'confidence' or d_model is not None:                     # 'confidence' features: one size for every model
             want = feature_dim(kind, d_model)

@@ -287,6 +287,9 @@ class BlockEngine:
         bs, dev = self.bs, model.tok.weight.device
         if self.kind == 'planned': self.rule.check(bs, d_model=c.d_model)      # a K_b head made for another block size or width
         else: self.rule.check(bs)                                               # a stop head made for another block size: refused before any work
+        if self.kind in ('planned', 'stop'):                                   # a head's banned ids: another tokenizer's would index past the logits
+            bad = [t for t in self.rule.banned if not (_is_int(t) and 0 <= t < c.vocab_size)]
+            if bad: raise ValueError(f'the {self.rule.name} head leaves out ids {bad}, not ids of a vocabulary of {c.vocab_size} (a head for another tokenizer?)')
         if self.kind == 'stop':
             self.rule = self.rule.to(dev)                                       # its head on the engine's device (its own dtype, as the reference)
             self.stop_k = self.rule.path.k if type(self.rule.path) is FixedK else None   # a fixed:K path: its schedule from each row's step
