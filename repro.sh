@@ -40,11 +40,13 @@ if [ "$PROFILE" = gpu ] && [ ! -x .venv/bin/python ] && python3 -c "import torch
   # Pure-Python packages that image lacks (fastcore: cascade.cache imports it; lm_eval and its needs: the eval stages)
   # come as the wheelhouse .whl/ that scripts/gpu_wheels.sh builds (README, "Running on a GPU machine"): all of it is
   # installed into a scratch folder, never into the system Python, once per set of wheels (the stamp names them).
-  if ! python3 -c "import fastcore, lm_eval" 2>/dev/null && ls .whl/*.whl >/dev/null 2>&1; then
-    _whl="$(cd .whl && sha256sum -- *.whl | sha256sum | cut -d' ' -f1)"
+  # The wheelhouse is .whl/, else .whl_eval/ (the same list built under that name: `scripts/gpu_wheels.sh .whl_eval`).
+  _wd=.whl; ls .whl/*.whl >/dev/null 2>&1 || _wd=.whl_eval
+  if ! python3 -c "import fastcore, lm_eval" 2>/dev/null && ls $_wd/*.whl >/dev/null 2>&1; then
+    _whl="$(cd $_wd && sha256sum -- *.whl | sha256sum | cut -d' ' -f1)"
     if [ "$(cat /tmp/cascade_site/.cascade-wheels 2>/dev/null)" != "$_whl" ]; then
-      echo "repro.sh: installing the wheelhouse .whl/ ($(ls .whl/*.whl | wc -l) wheels) into /tmp/cascade_site" >&2
-      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/cascade_site .whl/*.whl
+      echo "repro.sh: installing the wheelhouse $_wd/ ($(ls $_wd/*.whl | wc -l) wheels) into /tmp/cascade_site" >&2
+      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/cascade_site $_wd/*.whl
       echo "$_whl" > /tmp/cascade_site/.cascade-wheels
     fi
     export PYTHONPATH="/tmp/cascade_site:$PYTHONPATH"
@@ -60,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -100,6 +102,24 @@ ADAPTIVE_CPU_B16="-p n_blocks 96 -p n_eval_blocks 64 -p context 64 -p online_pro
 ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_prompts 64 -p online_prompt_len 128 -p online_new_tokens 256
               -p lambdas 0.01,0.03,0.05,0.1,0.2,0.5 -p device cuda -p batch 256 -p fwd_batch 1024
               -p bench_rules threshold:0.7,threshold:0.9,threshold:0.99,entropy:0.3,entropy:1.0"
+# The Pareto frontier of convert_b4 on the GPU engine (issue 14 item 4, stage pareto_b4_gpu): code_line through lm-eval
+# (experiments/evaluate.ipynb; CascadeEvalLM decodes every rule below with the graph-captured BlockEngine on CUDA), exact
+# match against the teacher's per-item scores of eval_code_twin (results/eval_code_line_converted_twin_gpu.json, config
+# `teacher`, all 1,200 items), NFE/token and tokens/s: (a) all 1,200 items at batch 64; (b) speed at batch 16 and 1 on the
+# first PARETO_N items (the verdict on the teacher's first PARETO_N scores, `reference_scores`). Budget, from the GPU runs of
+# eval_code_twin (batch 32, 1,200 items: 5.5-14 s wall a configuration, 73 s for six; the BlockEngine rules 5.5-8.3 s)
+# and eval_code_cc (7-21 s): (a) 13 rules x ~8 s = ~2 min; batch 16 on 256 items ~3-4 s a rule = ~1 min; batch 1: code_line
+# targets are 12.1 tokens on average (p90 22; 48 at most), so ~9-16 block steps an item (NFE/token 0.6-1.13) at ~1-2 ms
+# each (graph replay 0.33 ms at batch 1, bench_twin, + the host's per-step stream and stop check) plus a ~5 ms prefill: ~20-40
+# ms an item, 256 items x 13 rules = 70-135 s, + ~3 s a rule for lm-eval and the engine's capture = ~2-3 min; with three
+# notebook starts (imports, CUDA) and the wheel install ~1 min: ~6-7.5 min on an H100, inside one 10-minute call. PARETO_N=512
+# would add ~1.5-2.5 min at batch 1: too close. The passes run in that order, so a call cut short keeps (a) and batch 16.
+# PARETO_{RUN_CONFIGS,FULL_LIMIT,FULL_BATCH,N,BATCHES,OUT} override the defaults (the CPU smoke test: README, "Pareto frontier").
+PARETO_HEADS=../results/heads/stop_head_b4_entropy_cpu_lam   # the exact-gradient stop heads of stage stop_heads_b4_entropy (entropy:0.1's path)
+PARETO_CONFIGS="k4=convert_b4:fixed:4,k2=convert_b4:fixed:2,k1=convert_b4:fixed:1,thr05=convert_b4:threshold:0.5,thr07=convert_b4:threshold:0.7"
+PARETO_CONFIGS="$PARETO_CONFIGS,thr09=convert_b4:threshold:0.9,ent01=convert_b4:entropy:0.1,ent03=convert_b4:entropy:0.3,ent05=convert_b4:entropy:0.5"
+PARETO_CONFIGS="$PARETO_CONFIGS,stop001=convert_b4:stop:${PARETO_HEADS}0.01.safetensors,stop005=convert_b4:stop:${PARETO_HEADS}0.05.safetensors"
+PARETO_CONFIGS="$PARETO_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}0.1.safetensors,stop05=convert_b4:stop:${PARETO_HEADS}0.5.safetensors"
 # The ablation grid (issue 18, experiments/ablation.ipynb): every row the nano shape and data order with the same budget of
 # 20M training tokens (610 steps x 32 x 1024; the nanos took 200M). On an H200 a row trains in ~19 s (AR, ~1.07M tok/s) to
 # ~30 s (block diffusion, ~670k tok/s; full diffusion's denser mask ~15% more), plus ~30 s of compilation, ~5 s of
@@ -165,6 +185,7 @@ deps() { case "$1" in
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py cascade/config.py cascade/bench.py" ;;
   verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
+  pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
@@ -220,6 +241,7 @@ outputs() { case "$1" in
   verify_shapes_smollm2) echo "results/verify_shapes_smollm2.json results/verify_shapes_smollm2_v4.json results/verify_shapes_smollm2_v2.json results/verify_shapes_smollm2_v1.json" ;;
   verify_packed_smollm2) echo "results/attn_layouts_smollm2.json results/verify_shapes_smollm2_packed.json results/verify_shapes_smollm2_packed_v4.json results/verify_shapes_smollm2_sdpa.json results/verify_shapes_smollm2_sdpa_v4.json" ;;
   stop_cost) echo "results/stop_cost_gpu.json" ;;
+  pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
@@ -496,6 +518,16 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn sdpa --out results/verify_shapes_smollm2_sdpa.json ;;
   stop_cost)   # the stop head's cost per forward on BlockEngine against its path rule alone, nano shape, random weights (issue 14; ~2 min)
     $PY experiments/stop_cost.py --head results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors --out results/stop_cost_gpu.json ;;
+  pareto_b4_gpu)   # convert_b4's tokens/s against code_line exact match on the GPU engine, 13 rules (PARETO_CONFIGS), against the teacher;
+                   # checkpoints/convert_b4 may be a link to where the device calls put it (README, "Pareto frontier on the GPU")
+    o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
+    REF=eval_code_line_converted_twin_gpu:teacher
+    run_nb evaluate.ipynb runs/eval_code_line_pareto_b4_gpu.ipynb -p limit "${PARETO_FULL_LIMIT:-0}" -p profile gpu -p batch_size "${PARETO_FULL_BATCH:-64}" \
+        -p result_name eval_code_line_pareto_b4_gpu -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" || return 1
+    for B in ${PARETO_BATCHES:-16 1}; do
+      run_nb evaluate.ipynb "runs/eval_code_line_pareto_b4_bs${B}_gpu.ipynb" -p limit "${PARETO_N:-256}" -p profile gpu -p batch_size "$B" \
+          -p result_name "eval_code_line_pareto_b4_bs${B}_gpu" -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" || return 1
+    done ;;
   nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
     NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;
   judge_converted)
