@@ -115,7 +115,7 @@ ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_pr
 # notebook starts (imports, CUDA) and the wheel install ~1 min: ~6-7.5 min on an H100, inside one 10-minute call. PARETO_N=512
 # would add ~1.5-2.5 min at batch 1: too close. The passes run in that order, so a call cut short keeps (a) and batch 16.
 # PARETO_{RUN_CONFIGS,FULL_LIMIT,FULL_BATCH,N,BATCHES,OUT} override the defaults (the CPU smoke test: README, "Pareto frontier").
-PARETO_HEADS=../results/heads/stop_head_b4_entropy_cpu_lam   # the exact-gradient stop heads of stage stop_heads_b4_entropy (entropy:0.1's path)
+PARETO_HEADS=../results/heads/stop_head_b4_entropy_cpu_lam   # the exact-gradient stop heads of stage stop_head_b4_entropy (entropy:0.1's path)
 PARETO_CONFIGS="k4=convert_b4:fixed:4,k2=convert_b4:fixed:2,k1=convert_b4:fixed:1,thr05=convert_b4:threshold:0.5,thr07=convert_b4:threshold:0.7"
 PARETO_CONFIGS="$PARETO_CONFIGS,thr09=convert_b4:threshold:0.9,ent01=convert_b4:entropy:0.1,ent03=convert_b4:entropy:0.3,ent05=convert_b4:entropy:0.5"
 PARETO_CONFIGS="$PARETO_CONFIGS,stop001=convert_b4:stop:${PARETO_HEADS}0.01.safetensors,stop005=convert_b4:stop:${PARETO_HEADS}0.05.safetensors"
