@@ -1,4 +1,4 @@
-"""`stream` and `generate`: decode block by block against the exact cache, unmasking by confidence inside a block over $K_b$ denoising steps chosen by a pluggable step rule (fixed K, confidence threshold, entropy bound, or the learned adaptive-K head of the next chapter); per-row EOS, ragged prompts, streaming, NFE accounting.
+"""`stream` and `generate`: decode block by block against the exact cache, unmasking by confidence inside a block over $K_b$ denoising steps chosen by a pluggable step rule (fixed K, confidence threshold, entropy bound, or the learned adaptive-K head of the next chapter); optional remasking of low-probability tokens inside the current block; per-row EOS, ragged prompts, streaming, NFE accounting.
 
 Docs: https://cascade-lm.github.io/cascade/sampler.html.md"""
 
@@ -183,6 +183,7 @@ class SamplerConfig:
     use_cache: bool = True       # False: recompute the whole prefix every step (the exactness reference)
     fused_commit: bool = True    # commit a finished block in the next block's first forward (K_b forwards per block)
     seed: int = 0
+    remask: float = 0.0          # in [0, 1): remask a token of the current block unmasked at an earlier step whose probability under this forward is < remask, once per position; 0 = off
 
     def __post_init__(self): self.validate()
     def validate(self):
@@ -192,6 +193,8 @@ class SamplerConfig:
         if not (_is_int(self.k) and self.k >= 1): raise ValueError(f'K={self.k!r} is not in the allowed set 1..block_size')
         check_sampling(self.temperature, self.top_p)
         if not _is_int(self.seed): raise ValueError(f'seed must be an int, got {self.seed!r}')
+        if isinstance(self.remask, bool) or not isinstance(self.remask, numbers.Real) or not 0 <= self.remask < 1:
+            raise ValueError(f'remask must be a probability threshold in [0, 1) (0 = off), got {self.remask!r}')
         return self
 
 @dataclass
@@ -204,6 +207,7 @@ class BlockEvent:
     nfe: int                     # forwards so far (prefill included)
     nfe_prefill: int             # of which prefill (0 or 1)
     done: torch.Tensor           # (B,) rows finished (EOS or enough tokens)
+    remasked: torch.Tensor|None = None   # (B,) tokens of the block remasked (`SamplerConfig.remask`); None: a decoder without remasking
 
 @dataclass
 class Generation:
@@ -213,6 +217,7 @@ class Generation:
     nfe_prefill: int
     k_per_block: torch.Tensor    # (B, n_blocks) steps spent per row and block (0 once a row is done)
     sequences: torch.Tensor      # (B, L) prompt + decoded blocks (the working buffer)
+    remasked: torch.Tensor|None = None   # (B, n_blocks) tokens remasked per row and block (all 0 with remask=0)
 
 def _rows(prompts, device):
     "Prompts as a list of 1-D int64 tensors; a float, bool or nested prompt is an error (never silently cast)."
@@ -252,6 +257,31 @@ def _check_rule(rule, scfg:SamplerConfig, bs:int) -> StepRule:
     rule.check(bs)                                       # FixedK: K in 1..block_size; a learned head: made for this block size
     return rule
 
+def _check_remask(model:CascadeLM, rule:StepRule, scfg:SamplerConfig):
+    "Refuse, before any work, the combinations remasking does not run (see 'Remasking inside the current block')."
+    if not scfg.remask: return
+    if model.cfg.clean_causal:
+        raise ValueError('remask > 0 does not run on a clean_causal model: its cache (PrefixKVCache) takes the block\'s clean prefix '
+                         'at every step, so a remasked token would already be cached; decode it with remask=0')
+    if isinstance(rule, PrefixThreshold):
+        raise ValueError(f'remask > 0 does not combine with {rule.name}: the rule keeps committed tokens a prefix of the block, remasking would open holes in it')
+    if getattr(rule, 'reads_logits', False):
+        raise ValueError(f'remask > 0 does not combine with {rule.name}: a rule that reads every step\'s logits (the stop head) '
+                         'was trained on decodes where an unmasked token stays')
+
+def _remask(logits:torch.Tensor, # (B, T, V) this forward's logits
+            blk:torch.Tensor, # (B, T) the block as this forward read it
+            elig:torch.Tensor, # (B, T) bool: positions that may be remasked
+            banned:tuple, thr:float) -> torch.Tensor:
+    "Bool (B, T): the eligible positions whose token has untempered probability < `thr` (mask and pad banned, as `propose` ranks)."
+    re = torch.zeros_like(elig)
+    if not thr or not bool(elig.any()): return re
+    lg = logits[elig].float().clone()                                           # (n, V)
+    lg[:, list(banned)] = float('-inf')
+    p = lg.log_softmax(-1).gather(-1, blk[elig][:, None])[:, 0].exp()          # (n,)
+    re[elig] = p < thr
+    return re
+
 @torch.no_grad()
 def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:StepRule|None=None):
     "Decode block by block; yield a `BlockEvent` as soon as each block is final."
@@ -261,6 +291,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
     rows = _rows(prompts, device)
     check_prompts(model, rows, scfg.max_new_tokens)
     rule = _check_rule(rule, scfg, bs)
+    _check_remask(model, rule, scfg)
     if c.clean_causal and scfg.use_cache and not scfg.fused_commit:
         raise ValueError('fused_commit=False is the block-causal commit: a clean_causal model appends its committed prefix '
                          'in the next forward (PrefixKVCache); leave fused_commit=True')
@@ -295,6 +326,9 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
         blk = seq[rix, pos]                                                     # (B, bs)
         masked = (blk == c.mask_id) & ~done[:, None]
         k_used = torch.zeros(B, dtype=torch.long, device=device)
+        n_re = torch.zeros(B, dtype=torch.long, device=device)                 # (B,) remasked in this block
+        early = torch.zeros_like(masked)                                        # (B, bs) unmasked at an earlier step, never remasked: may be remasked
+        spent = torch.zeros_like(masked)                                        # (B, bs) remasked once in this block: never again
         step = 0
         while True:
             if pcache is not None:                                              # append the block's grown clean prefix, decode the block
@@ -317,13 +351,17 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
             nfe += 1
             if step == 0: rule.start_block(masked, logits, hid)
             if not masked.any(): break
+            re = _remask(logits, blk, early & masked.any(-1, keepdim=True), banned, scfg.remask)   # (B, bs); rows still decoding only
             tok, conf, ent = blk.clone(), torch.zeros(blk.shape, device=device), torch.zeros(blk.shape, device=device)
             tok[masked], conf[masked], ent[masked] = propose(logits[masked], banned, scfg.temperature, scfg.top_p, g)
             rule.observe(step, masked, logits)
-            sel = rule.select(step, masked, conf, ent) & masked
+            sel = rule.select(step, masked, conf, ent) & masked                  # from the positions masked in this forward's input
             k_used += masked.any(-1)
-            blk = torch.where(sel, tok, blk)
-            masked &= ~sel
+            blk = torch.where(sel, tok, blk).masked_fill(re, c.mask_id)
+            spent |= re
+            early = (early | sel) & ~spent
+            masked = (masked & ~sel) | re
+            n_re += re.sum(-1)
             step += 1
             if not masked.any(): break
         seq[rix, pos] = blk
@@ -336,7 +374,7 @@ def stream(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:St
         if cache is not None and not last:
             if scfg.fused_commit: pending = blk
             else: model.forward_cached(blk, cache, commit=bs); nfe += 1        # BD3-LM style: one extra forward per block
-        yield BlockEvent(j, start.clone(), blk, k_used, nfe, nfe_prefill, done.clone())
+        yield BlockEvent(j, start.clone(), blk, k_used, nfe, nfe_prefill, done.clone(), n_re)
         start = torch.where(done, start, start + bs)                             # finished rows stay in place
         if last: break
 
@@ -357,7 +395,8 @@ def generate(model:CascadeLM, prompts, scfg:SamplerConfig=SamplerConfig(), rule:
         hit = scfg.stop_at_eos and c.eos_id in gen
         toks.append(gen[:gen.index(c.eos_id)] if hit else gen); eos.append(hit)
     kpb = torch.stack([e.k.cpu() for e in events], 1)
-    return Generation(toks, eos, events[-1].nfe, events[-1].nfe_prefill, kpb, seq)
+    rem = torch.stack([e.remasked.cpu() for e in events], 1)
+    return Generation(toks, eos, events[-1].nfe, events[-1].nfe_prefill, kpb, seq, rem)
 
 # %% ../nbs/05_sampler.ipynb #49a008ad
 def counting_batch(n:int, seq_len:int, vocab:int=64, generator=None):
