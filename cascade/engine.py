@@ -263,9 +263,13 @@ def _rule_kind(rule:StepRule, bs:int):
     if type(rule) in (ConfidenceThreshold, EntropyBounded): return 'adaptive'
     raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')
 
-def engine_runs(rule, block_size:int) -> bool:
+def _check_no_remask(remask):
+    if remask: raise ValueError(f'BlockEngine does not implement remasking (remask={remask!r}); decode with cascade.sampler.generate and SamplerConfig(remask=...)')
+
+def engine_runs(rule, block_size:int,
+                remask:float=0.0) -> bool: # `SamplerConfig.remask`: > 0 is the reference sampler's alone
     "Whether `BlockEngine` runs `rule` (a parsed step rule) for blocks of `block_size`: the one test that picks the engine or the reference sampler."
-    try: _rule_kind(rule, block_size)
+    try: _check_no_remask(remask); _rule_kind(rule, block_size)
     except ValueError: return False
     return True
 
@@ -276,8 +280,10 @@ class BlockEngine:
                  stop_at_eos:bool=False, graphs:bool|None=None,
                  compile:bool=False, # torch.compile the per-layer work (see `StaticLM`) and, greedy, the selection
                  temperature:float=0.0, top_p:float=1.0, # 0 = greedy; else sampled (seed with torch.manual_seed)
-                 attn:str='auto'): # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
+                 attn:str='auto', # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
+                 remask:float=0.0): # `SamplerConfig.remask`: not implemented here, anything but 0 is refused before any work
         c = model.cfg
+        _check_no_remask(remask)
         if c.clean_causal: raise ValueError('BlockEngine does not run clean_causal models yet (02_model); decode them with cascade.sampler (PrefixKVCache)')
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
