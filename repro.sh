@@ -130,10 +130,10 @@ PARETO_CONFIGS="$PARETO_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}0.1.safete
 ABLATION_GPU="-p preset nano -p device cuda -p data ../data/build/tokens -p tokens 20000000 -p compile True -p eval_batches 16
               -p eval_draws 8 -p decode True -p decode_repeats 3 -p time_budget_s 450 -p row_time_cap_s 150"
 ablation_rows() { case "$1" in
-  ablation_cpu)         echo "ar,b1,b4,b16,full,b16_noreweight,b16_single_target,fused_commit,kv_cache" ;;
+  ablation_cpu)         echo "ar,b1,b4,b16,full,b16_noreweight,b16_single_target,fused_commit,kv_cache,remask" ;;
   ablation_blocks_a)    echo "ar,b1,b2,b4" ;;
   ablation_blocks_a2)   echo "b1_full,b4_clipped" ;;   # the knob with the mask rate fixed at one; block 4 with the clipped rates
-  ablation_blocks_b)    echo "b8,b16,b32,b64,fused_commit,kv_cache" ;;   # the decode-only rows use this call's b16
+  ablation_blocks_b)    echo "b8,b16,b32,b64,fused_commit,kv_cache,remask" ;;   # the decode-only rows use this call's b16
   ablation_ingredients) echo "full,b16_noreweight,b16_noclip,b16_single_target" ;;   # more if time allows: b4_noreweight, b16_clipped
 esac; }
 # The scaling study (issue 16 part 2, experiments/scaling.ipynb): AR, CASCADE block 4 and block 16 at three sizes (~3.2M / 25.7M /
