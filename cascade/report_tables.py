@@ -178,13 +178,23 @@ def ablation_files(results:dict) -> list[tuple[str, dict]]:
     "The ablation results (`results/ablation_*.json`), GPU first, then by stem."
     return sorted(((s, r) for s, r in results.items() if fnmatch.fnmatchcase(s, 'ablation_*')), key=lambda sr: (hardware(sr[1]) != 'GPU', sr[0]))
 
+def _decode_how(v:dict) -> str:
+    "A decode-only variant's decoder in words: its rule ($K$, or the threshold), and the remask row's quality proxies."
+    rule = v.get('rule')
+    how = tex_escape(rule.replace(':', ' ')) if rule and not rule.startswith('K=') else f"$K$={v.get('k')}"
+    if _num(v.get('agree_k_block')) is not None:
+        how += f"; agreement with $K$=block {_cell(v['agree_k_block'], 'pct')}, self-NLL {_cell(v.get('self_nll'), 'sig')}"
+    return how
+
 def _ref(d:dict, cell:str) -> str: return cell + r'\textsuperscript{r}' if d.get('decoder') == 'reference' else cell   # not the engine
 
 def table_ablation(results:dict) -> str:
     """The ablation grid (issue 18), one block of rows per result file (hardware, token budget per row, the stage that reruns
     it): validation nats/token with its standard error (AR: exact NLL; CASCADE: the ELBO bound), the perplexity (bound),
     training tokens/s, and the engine's batch-1 decode tokens/s and NFE/token at K = block size and at threshold 0.9;
-    decode-only rows (fused commit, KV cache) one line per variant and K, on the trained block-16 model of their call."""
+    decode-only rows (fused commit, KV cache, remask) one line per variant and K or rule, on the trained block-16 model of
+    their call; the remask row's lines add its quality proxies (tokens equal to the K = block size decode's, and the
+    model's own NLL of the continuation, `experiments/ablation.ipynb`)."""
     rows = []
     for stem, res in ablation_files(results):
         m = res['metrics']; stage = (res.get('config') or {}).get('stage') or stem
@@ -195,7 +205,7 @@ def table_ablation(results:dict) -> str:
         for r in m.get('rows') or []:
             if r.get('decode_only'):
                 for v in r.get('variants') or []:
-                    rows.append([tex_escape(f"{r['row']}: {v['variant']}"), f"block {r.get('block_size')}, reference decoder, $K$={v.get('k')}",
+                    rows.append([tex_escape(f"{r['row']}: {v['variant']}"), f"block {r.get('block_size')}, reference decoder, {_decode_how(v)}",
                                  _NA, _NA, _NA, _cell(v.get('tokens_per_s'), 'si'), _cell(v.get('nfe_per_token'), 'sig'), _NA, _NA])
                 continue
             val, dec = r.get('val') or {}, {d.get('rule', ''): d for d in r.get('decode') or []}
