@@ -167,6 +167,7 @@ deps() { case "$1" in
   decode_cpu) echo "experiments/decode_cpu.ipynb cascade/model.py cascade/cache.py cascade/sampler.py cascade/bench.py checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   adaptive_k) echo "experiments/adaptive_k.ipynb cascade/config.py cascade/model.py cascade/objective.py cascade/cache.py cascade/sampler.py cascade/adaptive.py" ;;
   adaptive_real_cc3) echo "repro.sh experiments/adaptive_real.ipynb cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
+  remask_probe_b4) echo "repro.sh experiments/remask_probe.py cascade/sampler.py cascade/evaluation.py cascade/model.py data/sample/val.bin checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_head_b4) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_head_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   stop_heads_b4_entropy) echo "repro.sh experiments/stop_head.py cascade/stop_head.py cascade/reward_table.py cascade/adaptive.py cascade/sampler.py cascade/cache.py cascade/model.py data/sample/index.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
@@ -217,6 +218,7 @@ outputs() { case "$1" in
   adaptive_k) echo "results/adaptive_k.json" ;;
   adaptive_real) echo "results/adaptive_real_b4_cpu.json results/adaptive_real_b16_cpu.json" ;;
   adaptive_real_cc3) echo "results/adaptive_real_cc3_b4_cpu.json" ;;
+  remask_probe_b4) echo "results/remask_probe_b4_cpu.json" ;;
   stop_head_b4) echo "results/stop_head_b4_cpu.json" ;;
   stop_head_b4_entropy) echo "results/stop_head_b4_entropy_cpu.json" ;;
   stop_head_b4_entropy03) echo "results/stop_head_b4_entropy03_cpu.json" ;;
@@ -274,6 +276,8 @@ run_stage() { case "$1" in
   adaptive_real_cc3)   # issue 14 on the CPU for the clean-causal conversion that matches the twin (convert_cc3_b4), ~6 min (--stage only)
     # shellcheck disable=SC2086
     run_nb adaptive_real.ipynb runs/adaptive_real_cc3_b4_cpu.ipynb -p checkpoint ../checkpoints/convert_cc3_b4 -p name cc3_b4_cpu $ADAPTIVE_CPU_B4 ${ADAPTIVE_ARGS:-} ;;
+  remask_probe_b4)   # issue 18: remasking inside the current block on convert_b4 (rules x rho; the AR teacher's NLL of 64 greedy 128-token continuations), CPU, ~16 min on 2 cores (--stage only)
+    $PY experiments/remask_probe.py --prompts 64 --prompt_len 128 --new 128 --out results/remask_probe_b4_cpu.json ;;
   stop_head_b4)   # issue 14: the per-step stop head against the per-block head and every rule on convert_b4's real blocks, CPU, ~10 min on one core (--stage only)
     $PY experiments/stop_head.py --checkpoint checkpoints/convert_b4 --name b4_cpu --threads 1 ;;
   stop_head_b4_entropy)   # issue 14: the stop head continuing along the entropy rule's path (entropy:0.1), 1024 training / 1536 held-out blocks, CPU, ~13 min on one core (--stage only)
