@@ -15,8 +15,8 @@ from .report_format import fmt, GENERATED_MARKER
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
-           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'NANO_DKD_RUNS', 'Num', 'Group',
-           'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros', 'numbers_tex']
+           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'NANO_DKD_RUNS', 'Num',
+           'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1186,6 +1186,89 @@ def _verify_packed(results:dict):
            Macro('AlOneArPacked', fmt(us(1, 1, 400, 'packedadd'), 'int'), f'{asrc}: 1 row, 1 query, 400 slots, packedadd, us per 30 calls'),
            Macro('AlHardware', fmt(device_label(lookup(al, 'provenance.device')), 'text'), f'{asrc}: device')]
     return ms, {'VerifyPacked': bool(lookup(pk, 'metrics.rows')) and bool(lookup(sd, 'metrics.rows')), 'AttnLayouts': bool(lookup(al, 'metrics.rows'))}
+
+CONF_RULES = ('threshold:', 'entropy:')   # the confidence rules: a step unmasks as many positions as pass a test
+
+def _remask_probe(results:dict):
+    """Remasking inside the current block on a committed conversion (`experiments/remask_probe.py`, `remask_probe_b4*`):
+    greedy decodes of held-out prompts under step rules, each without and with remasking at thresholds rho, scored by
+    the AR teacher's NLL per token of the continuation (lower is better); "steps" are each row's own denoising steps per
+    token, "forwards" the batch's. Macros `Rm...`: K = block size (one token per forward, `RmRefNll`, `RmRefNfe`); the fixed rule
+    below it that remasking improves most (`RmFixRule`) without remasking (`RmFixNll`, `RmFixSteps`) and at its best rho
+    (`RmFixBestRho`, `RmFixBestNll`, `RmFixBestSteps`, `RmFixStepCost`: the extra steps); the confidence rule
+    (`CONF_RULES`) of fewest steps without remasking (`RmConfRule`, `RmConfNll`, `RmConfSteps`); the confidence rules'
+    batch forwards per token without remasking (the largest, `RmBatchNfeNone`) and with it (`RmBatchNfeLo`-`RmBatchNfeHi`)
+    against their own steps (`RmRowStepsLo`-`RmRowStepsHi`); the remasked confidence row of lowest NLL
+    (`RmConfBest<Rule|Rho|Nll|Steps|NllNone>`, the last its rule without remasking); prompts, their length, new tokens,
+    batch, block, tokens scored per configuration, device. Conditionals RemaskProbe (the reference row, a fixed rule with
+    remasked rows and an unremasked confidence rule), RemaskProbeFixRepaired (the fixed rule's best remasked NLL below its
+    own without), RemaskProbeConfBetter (that confidence rule without remasking below every remasked row of the fixed
+    rule), RemaskProbeNonMonotone (some confidence rule's NLL neither only rises nor only falls as rho grows),
+    RemaskProbeBatchWorse (every remasked confidence row spends more batch forwards per token than K = block size)."""
+    stem, r = pick(results, 'remask_probe_b4*')
+    src = f'{stem or "remask_probe_b4_cpu"}.json'
+    rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('teacher_nll')) is not None and _num(x.get('remask')) is not None]
+    bs = _num(lookup(r, 'config.block_size'))
+    ref = next((x for x in rows if bs and x.get('rule') == f'fixed:{bs}' and x['remask'] == 0), None)
+    by_rule = {}
+    for x in rows: by_rule.setdefault(str(x.get('rule')), []).append(x)
+    off = lambda rule: next((x for x in by_rule.get(rule, []) if x['remask'] == 0), None)
+    on = lambda rule: [x for x in by_rule.get(rule, []) if x['remask'] > 0]
+    fixed = [k for k in by_rule if k.startswith('fixed:') and k != f'fixed:{bs}' and off(k) and on(k)]
+    gain = lambda k: off(k)['teacher_nll'] - min(x['teacher_nll'] for x in on(k))
+    fk = max(fixed, key=gain, default=None)
+    f0 = off(fk) if fk else None
+    fb = min(on(fk), key=lambda x: x['teacher_nll']) if fk else None
+    conf = [k for k in by_rule if k.startswith(CONF_RULES)]
+    c0 = min((off(k) for k in conf if off(k)), key=lambda x: x.get('row_steps_per_token') or math.inf, default=None)
+    con = [x for k in conf for x in on(k)]
+    coff = [off(k) for k in conf if off(k)]
+    cb = min(con, key=lambda x: x['teacher_nll'], default=None)
+    num = lambda x, k: _num((x or {}).get(k))
+    rng = lambda xs, k, f: f([v for v in (num(x, k) for x in xs) if v is not None], default=None)
+    steps = lambda x: num(x, 'row_steps_per_token')
+    cost = steps(fb) / steps(f0) - 1 if steps(fb) and steps(f0) else None
+    def nonmono(k):
+        s = [x['teacher_nll'] for x in sorted(by_rule[k], key=lambda x: x['remask'])]
+        d = [b - a for a, b in zip(s, s[1:])]
+        return any(v > 0 for v in d) and any(v < 0 for v in d)
+    rho = lambda x: None if x is None else f"{x['remask']:g}"
+    ms = [Macro('RmRefNll', fmt(num(ref, 'teacher_nll'), 'sig'), f'{src}: fixed:<block size> (one token per forward), teacher NLL per token'),
+          Macro('RmRefNfe', fmt(num(ref, 'nfe_per_token'), 'sig'), f'{src}: its batch forwards per token (prefill included)'),
+          Macro('RmFixRule', fmt(fk, 'text'), f'{src}: the fixed rule below block size whose NLL remasking lowers most'),
+          Macro('RmFixNll', fmt(num(f0, 'teacher_nll'), 'sig'), f'{src}: that rule without remasking, teacher NLL per token'),
+          Macro('RmFixSteps', fmt(steps(f0), 'sig'), f'{src}: its steps per token (row_steps_per_token)'),
+          Macro('RmFixBestRho', fmt(rho(fb), 'text'), f'{src}: the remask threshold rho of its lowest NLL'),
+          Macro('RmFixBestNll', fmt(num(fb, 'teacher_nll'), 'sig'), f'{src}: that NLL'),
+          Macro('RmFixBestSteps', fmt(steps(fb), 'sig'), f'{src}: its steps per token'),
+          Macro('RmFixStepCost', fmt(cost, 'pct'), f'{src}: its steps / the rule\'s without remasking, minus one'),
+          Macro('RmConfRule', fmt((c0 or {}).get('rule'), 'text'), f'{src}: the confidence rule (threshold or entropy) of fewest steps per token without remasking'),
+          Macro('RmConfNll', fmt(num(c0, 'teacher_nll'), 'sig'), f'{src}: its teacher NLL per token'),
+          Macro('RmConfSteps', fmt(steps(c0), 'sig'), f'{src}: its steps per token'),
+          Macro('RmConfBestRule', fmt((cb or {}).get('rule'), 'text'), f'{src}: the remasked confidence row of lowest NLL, its rule'),
+          Macro('RmConfBestRho', fmt(rho(cb), 'text'), f'{src}: its rho'),
+          Macro('RmConfBestNll', fmt(num(cb, 'teacher_nll'), 'sig'), f'{src}: its teacher NLL per token'),
+          Macro('RmConfBestSteps', fmt(steps(cb), 'sig'), f'{src}: its steps per token'),
+          Macro('RmConfBestNllNone', fmt(num(off(cb['rule']) if cb else None, 'teacher_nll'), 'sig'), f'{src}: its rule without remasking, teacher NLL per token'),
+          Macro('RmBatchNfeNone', fmt(rng(coff, 'nfe_per_token', max), 'sig'), f'{src}: the confidence rules without remasking, largest batch forwards per token'),
+          Macro('RmBatchNfeLo', fmt(rng(con, 'nfe_per_token', min), 'sig'), f'{src}: the confidence rules with remasking, smallest batch forwards per token'),
+          Macro('RmBatchNfeHi', fmt(rng(con, 'nfe_per_token', max), 'sig'), f'{src}: the largest'),
+          Macro('RmRowStepsLo', fmt(rng(con, 'row_steps_per_token', min), 'sig'), f'{src}: the same rows, smallest steps per token of a row alone'),
+          Macro('RmRowStepsHi', fmt(rng(con, 'row_steps_per_token', max), 'sig'), f'{src}: the largest'),
+          Macro('RmPrompts', fmt(_num(lookup(r, 'config.prompts')), 'int'), f'{src}: held-out prompts'),
+          Macro('RmPromptLen', fmt(_num(lookup(r, 'config.prompt_len')), 'int'), f'{src}: tokens per prompt'),
+          Macro('RmNew', fmt(_num(lookup(r, 'config.new')), 'int'), f'{src}: new tokens per prompt'),
+          Macro('RmTokens', fmt(num(ref, 'tokens'), 'int'), f'{src}: tokens scored per configuration'),
+          Macro('RmBatch', fmt(_num(lookup(r, 'config.batch')), 'int'), f'{src}: decode batch'),
+          Macro('RmBlock', fmt(bs, 'int'), f'{src}: block size'),
+          Macro('RmHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    ok = ref is not None and fb is not None and c0 is not None
+    return ms, {'RemaskProbe': ok,
+                'RemaskProbeFixRepaired': ok and fb['teacher_nll'] < f0['teacher_nll'],
+                'RemaskProbeConfBetter': ok and c0['teacher_nll'] < min(x['teacher_nll'] for x in on(fk)),
+                'RemaskProbeNonMonotone': ok and any(nonmono(k) for k in conf),
+                'RemaskProbeBatchWorse': ok and bool(con) and rng(con, 'nfe_per_token', min) is not None and num(ref, 'nfe_per_token') is not None
+                                         and rng(con, 'nfe_per_token', min) > num(ref, 'nfe_per_token')}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
