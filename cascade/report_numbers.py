@@ -6,7 +6,7 @@ Docs: https://cascade-lm.github.io/cascade/report_numbers.html.md"""
 
 # %% ../nbs/92_report_numbers.ipynb #d7025d0b
 from __future__ import annotations
-import fnmatch, math
+import fnmatch, math, re
 from dataclasses import dataclass
 from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality, paired_bootstrap, eval_verdict
 from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of
@@ -15,8 +15,9 @@ from .report_format import fmt, GENERATED_MARKER
 # %% auto #0
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
-           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'NANO_DKD_RUNS', 'Num',
-           'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros', 'numbers_tex']
+           'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
+           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros',
+           'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -304,7 +305,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1269,6 +1270,87 @@ def _remask_probe(results:dict):
                 'RemaskProbeNonMonotone': ok and any(nonmono(k) for k in conf),
                 'RemaskProbeBatchWorse': ok and bool(con) and rng(con, 'nfe_per_token', min) is not None and num(ref, 'nfe_per_token') is not None
                                          and rng(con, 'nfe_per_token', min) > num(ref, 'nfe_per_token')}
+
+STOP_COST_TARGET = 0.02   # issue 14: the stop head should add under two percent to a forward
+
+def _stop_cost_gpu(results:dict):
+    """The stop head's cost on the graph-captured engine (`experiments/stop_cost.py`, `stop_cost_gpu*`): BlockEngine
+    with a learned stop head (`stop:...`) against its CONTINUE path rule alone, random bf16 weights of the nano shape,
+    CUDA graphs and compile, per batch (One, SixtyFour): forward ms of the path rule (`Sc<B>PathMs`) and with the head
+    (`Sc<B>StopMs`), their ratio (`Sc<B>Ratio`); the path rule (`ScRule`), the head's parameters (`ScHeadParams`), issue
+    14's target on the extra cost (`ScTarget`), device (`ScHardware`). Conditional StopCostGpu (rows at both batches and
+    the exactness check - tokens and steps equal to the reference - all true), StopCostGpuOverTarget (measured, and the
+    head adds at least `STOP_COST_TARGET` of a forward at every batch)."""
+    stem, r = pick(results, 'stop_cost_gpu*')
+    src = f'{stem or "stop_cost_gpu"}.json'
+    rows = {x.get('batch'): x for x in (lookup(r, 'metrics.rows') or [])}
+    fwd = lambda x, k: _num(((x or {}).get(k) or {}).get('forward_ms'))
+    ratio = lambda x: fwd(x, 'stop') / fwd(x, 'path') if fwd(x, 'stop') and fwd(x, 'path') else None
+    ms = []
+    for tag, B in (('One', 1), ('SixtyFour', 64)):
+        x = rows.get(B)
+        ms += [Macro(f'Sc{tag}PathMs', fmt(fwd(x, 'path'), 'sig'), f'{src}: batch {B}, path rule alone, ms per forward'),
+               Macro(f'Sc{tag}StopMs', fmt(fwd(x, 'stop'), 'sig'), f'{src}: batch {B}, with the stop head, ms per forward'),
+               Macro(f'Sc{tag}Ratio', fmt(ratio(x), 'times'), f'{src}: batch {B}, forward with the head / without')]
+    path_rule = next((((x.get('path') or {}).get('rule')) for x in rows.values() if (x.get('path') or {}).get('rule')), None)
+    ms += [Macro('ScRule', fmt(path_rule, 'text'), f'{src}: the path rule (CONTINUE commits what it commits)'),
+           Macro('ScHeadParams', fmt(_num(lookup(r, 'config.head_params')), 'int'), f'{src}: the stop head\'s parameters'),
+           Macro('ScTarget', fmt(STOP_COST_TARGET, 'pct'), 'issue 14: the stop head\'s target cost, a fraction of a forward'),
+           Macro('ScHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    ex = lookup(r, 'metrics.exact')
+    exact = isinstance(ex, dict) and bool(ex) and all(v is True for v in ex.values())
+    rs = [ratio(rows.get(B)) for B in (1, 64)]
+    ok = exact and all(v is not None for v in rs)
+    return ms, {'StopCostGpu': ok, 'StopCostGpuOverTarget': ok and all(v - 1 >= STOP_COST_TARGET for v in rs)}
+
+def _stop_lam(rule:str):
+    "The step price lambda of a stop head named by its file (`...lam0.1.safetensors` -> '0.1'), or None."
+    m = re.search(r'lam(\d+(?:\.\d+)?)', rule or '')
+    return m.group(1) if m else None
+
+def _pareto_gpu(results:dict):
+    """Step rules of `convert_b4` on code_line at one batch on the GPU engine (`eval_code_line_pareto_b4_gpu*`,
+    experiments/evaluate.ipynb via repro stage pareto_b4_gpu), each judged against the AR teacher's per-item scores
+    (`matched_em`). Macros `Pg...`: rules run (`PgRules`, rows with forwards per token and tokens/s), matched
+    (`PgMatched`); the matched rule of fewest forwards per token (`PgFewRule`, `PgFewNfe`, `PgFewTps`); the matched
+    rule of most tokens/s (`PgFastRule`, `PgFastTps`, `PgFastNfe`); stop heads (rules `stop:...`: `PgStops`, matched
+    `PgStopsMatched`) and the matched one of fewest forwards per token (`PgStopLam`: its step price from the file name,
+    `PgStopNfe`, `PgStopTps`, `PgStopVsFast`: its tokens/s over the fastest matched rule's); the fixed rule at K = block size and its tokens/s
+    (`PgKRule`, `PgKTps`); batch, items, device. Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
+    stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
+    src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
+    rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('nfe_per_token')) is not None
+            and _num(x.get('tokens_per_s')) is not None and (x.get('matched_em') or {}).get('verdict')]
+    matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
+    stops = [x for x in rows if str(x.get('rule', '')).startswith('stop:')]
+    mstops = [x for x in stops if x in matched]
+    few = min(matched, key=lambda x: x['nfe_per_token'], default=None)
+    fast = max(matched, key=lambda x: x['tokens_per_s'], default=None)
+    st = min(mstops, key=lambda x: x['nfe_per_token'], default=None)
+    k4 = next((x for x in rows if x.get('block_size') and x.get('rule') == f"fixed:{x['block_size']}"), None)   # one token per forward
+    num = lambda x, k: _num((x or {}).get(k))
+    items = max((_num(x['matched_em'].get('n')) or 0 for x in rows), default=0) or None
+    ms = [Macro('PgRules', fmt(len(rows) or None, 'int'), f'{src}: step rules run (rows with forwards per token and tokens/s)'),
+          Macro('PgMatched', fmt(len(matched) if rows else None, 'int'), f'{src}: of them matched against the AR teacher (exact match)'),
+          Macro('PgFewRule', fmt((few or {}).get('rule'), 'text'), f'{src}: the matched rule of fewest forwards per token'),
+          Macro('PgFewNfe', fmt(num(few, 'nfe_per_token'), 'sig'), f'{src}: its forwards per token'),
+          Macro('PgFewTps', fmt(num(few, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s (lm-eval end to end)'),
+          Macro('PgFastRule', fmt((fast or {}).get('rule'), 'text'), f'{src}: the matched rule of most tokens/s'),
+          Macro('PgFastTps', fmt(num(fast, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+          Macro('PgFastNfe', fmt(num(fast, 'nfe_per_token'), 'sig'), f'{src}: its forwards per token'),
+          Macro('PgStops', fmt(len(stops) if rows else None, 'int'), f'{src}: stop heads run (rules stop:...)'),
+          Macro('PgStopsMatched', fmt(len(mstops) if rows else None, 'int'), f'{src}: of them matched'),
+          Macro('PgStopLam', fmt(_stop_lam((st or {}).get('rule')), 'text'), f'{src}: the matched stop head of fewest forwards per token, its step price lambda (file name)'),
+          Macro('PgStopNfe', fmt(num(st, 'nfe_per_token'), 'sig'), f'{src}: its forwards per token'),
+          Macro('PgStopTps', fmt(num(st, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+          Macro('PgStopVsFast', fmt(num(st, 'tokens_per_s') / num(fast, 'tokens_per_s') if st and fast else None, 'times'),
+                f'{src}: its tokens/s / the fastest matched rule\'s'),
+          Macro('PgKRule', fmt((k4 or {}).get('rule'), 'text'), f'{src}: the fixed rule at K = block size (one token per forward)'),
+          Macro('PgKTps', fmt(num(k4, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+          Macro('PgBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
+          Macro('PgItems', fmt(items, 'int'), f'{src}: items per rule'),
+          Macro('PgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
