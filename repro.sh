@@ -114,9 +114,12 @@ ADAPTIVE_GPU="-p n_blocks 4096 -p n_eval_blocks 1024 -p context 256 -p online_pr
 # ms an item, 256 items x 13 rules = 70-135 s, + ~3 s a rule for lm-eval and the engine's capture = ~2-3 min; with three
 # notebook starts (imports, CUDA) and the wheel install ~1 min: ~6-7.5 min on an H100, inside one 10-minute call. PARETO_N=512
 # would add ~1.5-2.5 min at batch 1: too close. The passes run in that order, so a call cut short keeps (a) and batch 16.
-# PARETO_{RUN_CONFIGS,FULL_LIMIT,FULL_BATCH,N,BATCHES,OUT} override the defaults (the CPU smoke test: README, "Pareto frontier").
+# The engines are compiled (PARETO_COMPILE=False: graphs only, as session 23's pass (a)); their capture and compilation happen
+# before each configuration's timer starts. The AR teacher (config `ar`, train_ar's AREngine) runs in the same notebook as
+# the rules, so each pass has its baseline from the same machine. PARETO_FULL=0 skips pass (a) (its file kept).
+# PARETO_{RUN_CONFIGS,FULL_LIMIT,FULL_BATCH,N,BATCHES,OUT,COMPILE,FULL} override the defaults (the CPU smoke test: README, "Pareto frontier").
 PARETO_HEADS=../results/heads/stop_head_b4_entropy_cpu_lam   # the exact-gradient stop heads of stage stop_head_b4_entropy (entropy:0.1's path)
-PARETO_CONFIGS="k4=convert_b4:fixed:4,k2=convert_b4:fixed:2,k1=convert_b4:fixed:1,thr05=convert_b4:threshold:0.5,thr07=convert_b4:threshold:0.7"
+PARETO_CONFIGS="ar=train_ar:ar,k4=convert_b4:fixed:4,k2=convert_b4:fixed:2,k1=convert_b4:fixed:1,thr05=convert_b4:threshold:0.5,thr07=convert_b4:threshold:0.7"
 PARETO_CONFIGS="$PARETO_CONFIGS,thr09=convert_b4:threshold:0.9,ent01=convert_b4:entropy:0.1,ent03=convert_b4:entropy:0.3,ent05=convert_b4:entropy:0.5"
 PARETO_CONFIGS="$PARETO_CONFIGS,stop001=convert_b4:stop:${PARETO_HEADS}0.01.safetensors,stop005=convert_b4:stop:${PARETO_HEADS}0.05.safetensors"
 PARETO_CONFIGS="$PARETO_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}0.1.safetensors,stop05=convert_b4:stop:${PARETO_HEADS}0.5.safetensors"
@@ -186,7 +189,7 @@ deps() { case "$1" in
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py cascade/config.py cascade/bench.py" ;;
   verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
-  pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
+  pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
@@ -526,11 +529,14 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                    # checkpoints/convert_b4 may be a link to where the device calls put it (README, "Pareto frontier on the GPU")
     o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
     REF=eval_code_line_converted_twin_gpu:teacher
-    run_nb evaluate.ipynb runs/eval_code_line_pareto_b4_gpu.ipynb -p limit "${PARETO_FULL_LIMIT:-0}" -p profile gpu -p batch_size "${PARETO_FULL_BATCH:-64}" \
-        -p result_name eval_code_line_pareto_b4_gpu -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" || return 1
+    CMP="${PARETO_COMPILE:-True}"
+    if [ "${PARETO_FULL:-1}" != 0 ]; then
+      run_nb evaluate.ipynb runs/eval_code_line_pareto_b4_gpu.ipynb -p limit "${PARETO_FULL_LIMIT:-0}" -p profile gpu -p batch_size "${PARETO_FULL_BATCH:-64}" \
+          -p result_name eval_code_line_pareto_b4_gpu -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" -p compile "$CMP" || return 1
+    fi
     for B in ${PARETO_BATCHES:-16 1}; do
       run_nb evaluate.ipynb "runs/eval_code_line_pareto_b4_bs${B}_gpu.ipynb" -p limit "${PARETO_N:-256}" -p profile gpu -p batch_size "$B" \
-          -p result_name "eval_code_line_pareto_b4_bs${B}_gpu" -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" || return 1
+          -p result_name "eval_code_line_pareto_b4_bs${B}_gpu" -p results_dir "$o" -p reference "$REF" -p configs "${PARETO_RUN_CONFIGS:-$PARETO_CONFIGS}" -p compile "$CMP" || return 1
     done ;;
   nano_dkd_pilot)   # the nano pilot of that recipe: three 5M-token conversions of train_ar and their verify acceptance (~3 min)
     NANO_DIR=runs/nano_dkd_pilot/work bash experiments/nano_dkd_pilot.sh all ;;

@@ -267,6 +267,14 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from lm_eval import utils as lm_utils
 
+def _flag(name, v) -> bool:
+    "`v` (a bool, or the string lm-eval's argument parser may leave: true/false/1/0, any case) as a bool, or a ValueError naming `name`."
+    if isinstance(v, bool): return v
+    s = str(v).strip().lower()
+    if s in ('true', '1'): return True
+    if s in ('false', '0'): return False
+    raise ValueError(f'{name} must be true or false, got {v!r}')
+
 def _posint(name, v) -> int:
     "`v` (an int or its string, as lm-eval's argument parser leaves it) as a positive int, or a ValueError naming `name`."
     try: i = int(v) if isinstance(v, str) and v.strip().isdigit() else v
@@ -286,6 +294,7 @@ class CascadeEvalLM(LM):
                  draws:int=8, # noise draws of the ELBO
                  seed:int=0, dtype:str|None=None, # dtype: None = the checkpoint's (bf16 nano models run in float32 on the CPU)
                  engine:bool|None=None, # the CUDA-graph engines for generate_until; None: on CUDA where one runs the rule (`engine_choice`)
+                 compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -314,6 +323,9 @@ class CascadeEvalLM(LM):
         if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
         self.likelihood = 'exact' if causal else likelihood
         self.engine = engine_choice(c, self.rule, dev, engine, self.rule_spec)   # an engine where one runs the rule (on CUDA, or forced)
+        self.compile = _flag('compile', compile)
+        if self.compile and not self.engine:
+            raise ValueError(f'compile=True compiles the engine, but rule {self.rule_spec!r} on {dev} decodes with the reference sampler (engine_choice); drop compile or pass engine=True where an engine runs the rule')
         from cascade.convert import load_converted
         from cascade.data import load_tokenizer
         dt = getattr(torch, dtype) if isinstance(dtype, str) else (torch.float32 if dev.type == 'cpu' else None)
@@ -351,8 +363,8 @@ class CascadeEvalLM(LM):
               ('; a clean-causal model: its clean stream as a causal LM, one forward (= the text rule=verify decodes)'
                if self.likelihood == 'l2r' and c.clean_causal and c.token_shift else '')
         return dict(pretrained=self.pretrained, block_size=self.model.cfg.block_size, rule=self.rule_spec,
-                    likelihood=self.likelihood, likelihood_estimator=est, draws=self.draws if self.likelihood == 'elbo' else None,
-                    decoder=('engine' if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}'),
+                    likelihood=self.likelihood, likelihood_estimator=est, compile=self.compile, draws=self.draws if self.likelihood == 'elbo' else None,
+                    decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}'),
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
@@ -408,9 +420,9 @@ class CascadeEvalLM(LM):
         if key not in self._engines:
             if verify:                                                  # rows end on the device at EOS or a token holding a stop string
                 stops = [i for i in range(self.model.cfg.vocab_size) if any(s and s in self.tok_decode([i]) for s in until)]
-                self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id])
-            elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p)
-            else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p)
+                self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id], compile=self.compile)
+            elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile)
+            else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile)
         return self._engines[key]
 
     def generate_until(self, requests) -> list[str]:

@@ -1316,11 +1316,14 @@ def _pareto_gpu(results:dict):
     rule of most tokens/s (`PgFastRule`, `PgFastTps`, `PgFastNfe`); stop heads (rules `stop:...`: `PgStops`, matched
     `PgStopsMatched`) and the matched one of fewest forwards per token (`PgStopLam`: its step price from the file name,
     `PgStopNfe`, `PgStopTps`, `PgStopVsFast`: its tokens/s over the fastest matched rule's); the fixed rule at K = block size and its tokens/s
-    (`PgKRule`, `PgKTps`); batch, items, device. Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
+    (`PgKRule`, `PgKTps`); the AR teacher's row of the same run where there is one (rule `ar`, not a step rule: `PgArTps`,
+    `PgFastVsAr`); batch, items, device. Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
     rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('nfe_per_token')) is not None
             and _num(x.get('tokens_per_s')) is not None and (x.get('matched_em') or {}).get('verdict')]
+    ar = next((x for x in rows if x.get('rule') == 'ar'), None)                       # the AR teacher's own row (same run), if run
+    rows = [x for x in rows if x.get('rule') != 'ar']
     matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
     stops = [x for x in rows if str(x.get('rule', '')).startswith('stop:')]
     mstops = [x for x in stops if x in matched]
@@ -1347,6 +1350,9 @@ def _pareto_gpu(results:dict):
                 f'{src}: its tokens/s / the fastest matched rule\'s'),
           Macro('PgKRule', fmt((k4 or {}).get('rule'), 'text'), f'{src}: the fixed rule at K = block size (one token per forward)'),
           Macro('PgKTps', fmt(num(k4, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+          Macro('PgArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same run (AREngine)'),
+          Macro('PgFastVsAr', fmt(num(fast, 'tokens_per_s') / num(ar, 'tokens_per_s') if fast and ar else None, 'times'),
+                f'{src}: the fastest matched rule\'s tokens/s / the AR teacher\'s'),
           Macro('PgBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
           Macro('PgItems', fmt(items, 'int'), f'{src}: items per rule'),
           Macro('PgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
