@@ -311,6 +311,9 @@ class BlockEngine:
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.net = StaticLM(model, batch_size, self.L, compile, attn)
         self._sel = _compiled(_select, compile and self.temperature == 0)    # sampling keeps its RNG eager (graph-safe)
+        # a head's features and MLP: eager they are ~100 small kernels a step (quantiles, thresholds, the softmax), compiled a few
+        self._stops = _compiled(self.rule.stops, compile) if self.kind == 'stop' else None
+        self._plan_f = _compiled(self._plan, compile) if self.kind == 'planned' else None
         B, L = batch_size, self.L
         z = lambda *s, dt=torch.long: torch.zeros(s, dtype=dt, device=dev)
         self.seq, self.P, self.start = z(B, L), z(B), z(B)                   # working buffer, prompt lengths, block starts
@@ -393,10 +396,10 @@ class BlockEngine:
             ppos = torch.where(pos >= bs, pos - bs, pos + bs)
             logits, hid = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([ppos, pos], 1), bs, True)
         else: logits, hid = self.net.forward(self.blk, pos, bs, True)
-        if plan: self.Kr.copy_(torch.minimum(self._plan(self.masked, logits, hid), self.M).clamp(min=1))
+        if plan: self.Kr.copy_(torch.minimum(self._plan_f(self.masked, logits, hid), self.M).clamp(min=1))
         stop, rule = None, self.rule
         if self.kind == 'stop':                                      # each row at its own step: its forwards so far in this block
-            stop, rule = self.rule.stops(self.k_used, self.masked, logits, self.fbanned), self.rule.path
+            stop, rule = self._stops(self.k_used, self.masked, logits, self.fbanned), self.rule.path
         st = {'fixed': lambda: self.steps[step], 'planned': lambda: self.step_t,
               'stop': lambda: self.k_used.clone() if self.stop_k else None}.get(self.kind, lambda: None)()
         self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, rule, self.temperature, self.top_p, stop)
