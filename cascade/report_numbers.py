@@ -1317,8 +1317,10 @@ def _pareto_gpu(results:dict):
     `PgStopsMatched`) and the matched one of fewest forwards per token (`PgStopLam`: its step price from the file name,
     `PgStopNfe`, `PgStopTps`, `PgStopVsFast`: its tokens/s over the fastest matched rule's); the fixed rule at K = block size and its tokens/s
     (`PgKRule`, `PgKTps`); the AR teacher's row of the same run where there is one (rule `ar`, not a step rule: `PgArTps`,
-    `PgFastVsAr`); batch, items, device. Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
+    `PgFastVsAr`); batch, items, device, how the engines ran (`PgEngine`), passes run (`PgPasses`). Conditionals ParetoGpuAr
+    (the AR teacher ran in that pass), ParetoGpuBatches (passes at other batch sizes exist: `table_pareto_gpu`). Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
+    others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
     rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('nfe_per_token')) is not None
             and _num(x.get('tokens_per_s')) is not None and (x.get('matched_em') or {}).get('verdict')]
@@ -1353,10 +1355,14 @@ def _pareto_gpu(results:dict):
           Macro('PgArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same run (AREngine)'),
           Macro('PgFastVsAr', fmt(num(fast, 'tokens_per_s') / num(ar, 'tokens_per_s') if fast and ar else None, 'times'),
                 f'{src}: the fastest matched rule\'s tokens/s / the AR teacher\'s'),
+          Macro('PgEngine', fmt(None if r is None else ('CUDA graphs and torch.compile' if lookup(r, 'config.compile') else 'CUDA graphs without compile'), 'text'),
+                f'{src}: how the engines ran (config.compile)'),
+          Macro('PgPasses', fmt(len(others) + (r is not None) or None, 'int'), f'{src} and eval_code_line_pareto_b4_bs*_gpu.json: passes (batch sizes) run'),
           Macro('PgBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
           Macro('PgItems', fmt(items, 'int'), f'{src}: items per rule'),
           Macro('PgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
-    return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None}
+    return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None, 'ParetoGpuAr': ar is not None,
+                'ParetoGpuBatches': bool(others)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 

@@ -15,7 +15,7 @@ from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at, pooled_ve
 __all__ = ['SMOLLM2_RECIPES', 'TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares',
            'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks', 'table_judge_tasks', 'table_engine',
            'ablation_label', 'ablation_files', 'table_ablation', 'table_adaptive_real', 'table_general_tasks',
-           'table_smollm2_recipes']
+           'table_smollm2_recipes', 'pareto_passes', 'table_pareto_gpu']
 
 # %% ../nbs/93_report_tables.ipynb #7566de01
 def tabular(header:list, rows:list, align:str) -> str:
@@ -104,9 +104,9 @@ def table_tasks(results:dict) -> str:
     """The held-out code-line task (lm-eval `code_line`): every evaluation file's rows, each against the AR row of the
     same file (same items); exact match with its standard error, the paired-bootstrap 95% interval of the difference to
     AR, edit similarity, forwards per token, and the verdict of the matched-quality rule on exact match (`undecided`:
-    the interval straddles the margin)."""
+    the interval straddles the margin). The passes of stage pareto_b4_gpu have their own table (`table_pareto_gpu`)."""
     rows = []
-    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line*')):
+    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line*') and not fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4*_gpu')):
         rr = rows_of(results[stem])
         if not rr: continue
         if rows: rows.append(None)                                          # a rule between files (different items)
@@ -324,3 +324,49 @@ def table_smollm2_recipes(results:dict) -> str:
 TABLES = {'status': table_status, 'training': table_training, 'sampler': table_sampler, 'throughput': table_throughput, 'adaptive_k': table_adaptive_k, 'convert': table_convert,
           'tasks': table_tasks, 'judge_tasks': table_judge_tasks, 'engine': table_engine, 'adaptive_real': table_adaptive_real, 'ablation': table_ablation,
           'general_tasks': table_general_tasks, 'smollm2_recipes': table_smollm2_recipes}
+
+# %% ../nbs/93_report_tables.ipynb #paretab1
+from .report_numbers import _stop_lam
+
+def pareto_passes(results:dict) -> list:
+    "(batch, rows by config, stem) of each pass of stage pareto_b4_gpu present (`eval_code_line_pareto_b4*_gpu`), largest batch first."
+    out = []
+    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4*_gpu')):
+        r = results[stem]
+        b, rows = _num(lookup(r, 'config.batch_size')), [x for x in (lookup(r, 'metrics.rows') or []) if x.get('config')]
+        if rows and b is not None: out.append((int(b), {x['config']: x for x in rows}, stem))
+    return sorted(out, key=lambda t: -t[0])
+
+def _pareto_label(x:dict) -> str:
+    "A row's rule as the table shows it: a stop head by its step price (`stop, lambda 0.1`), any other rule as written."
+    rule = str(x.get('rule', ''))
+    lam = _stop_lam(rule) if rule.startswith('stop:') else None
+    return rf'stop, $\lambda$ {lam}' if lam else r'\texttt{' + tex_escape(rule) + '}'
+
+def table_pareto_gpu(results:dict) -> str:
+    """The frontier of stage pareto_b4_gpu (issue 14): each configuration of `convert_b4` on code_line (and the AR teacher,
+    rule `ar`, where the pass ran it), in the order of the pass over the most items (the largest batch): its exact match
+    and the verdict of the matched-quality rule against the teacher's per-item scores in that pass, forwards per token, and
+    at each batch size run its tokens/s (lm-eval end to end) and that over the AR teacher's tokens/s in the same pass."""
+    passes = pareto_passes(results)
+    if not passes: return tabular(['Rule'], [r'\NotMeasured'], 'l')
+    first = passes[0][1]
+    names = list(first) + list(dict.fromkeys(n for _, by, _ in passes[1:] for n in by if n not in first))
+    ars = [next((v for v in by.values() if v.get('rule') == 'ar'), None) for _, by, _ in passes]
+    rows = []
+    for n in names:
+        x = first.get(n) or next(by[n] for _, by, _ in passes if n in by)
+        own = n in first
+        m = (x.get('matched_em') or {}) if own else {}
+        is_ar = x.get('rule') == 'ar'
+        verdict = 'teacher' if is_ar else next((s for pre, s in _VERDICT_SHORT if str(m.get('verdict', '')).startswith(pre)), _NA)
+        cells = [_pareto_label(x), _cell(x.get('exact_match') if own else None, 'sig'), verdict, _cell(x.get('nfe_per_token') if own else None, 'sig')]
+        for (_, by, _), a in zip(passes, ars):
+            t, ta = _num((by.get(n) or {}).get('tokens_per_s')), _num((a or {}).get('tokens_per_s'))
+            cells += [_cell(t, 'si'), _NA if is_ar or t is None or not ta else _cell(t / ta, 'times')]
+        rows.append(cells)
+    header = ['Rule', 'Exact match', 'Verdict', 'NFE / token'] + [h for b, _, _ in passes for h in (f'Tok/s, batch {b}', r'$\times$ AR')]
+    return tabular(header, rows, 'lrlr' + 'rr' * len(passes))
+
+TABLES['pareto_gpu'] = table_pareto_gpu
+
