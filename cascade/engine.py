@@ -815,6 +815,23 @@ class AREngine(_Queue):
             toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
         return EngineOutput(toks, nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
 
+    @torch.no_grad()
+    def stream(self, prompts):
+        """`generate` a graph replay at a time: after the prefill and after each replay of up to `chunk` steps, an
+        `EngineOutput` with each row's tokens so far, raw (an EOS and the pads after it kept: the consumer cuts). A consumer
+        that has what it needs (a stop string in every row) closes the generator and no more forwards run; with
+        `stop_at_eos` it also ends once every row is done. One host read per replay (`generate` has none)."""
+        rows = _rows(prompts, self.device)
+        self._start(rows)
+        P, hi = [len(p) for p in rows], max(len(p) for p in rows)
+        nfe, left = 1, self.max_new - 1                                      # the prefill emitted the first token
+        while True:
+            seq = self.seq[:, :hi + nfe].cpu()                               # the tokens up to the last one emitted
+            yield EngineOutput([seq[r, p:p + nfe].tolist() for r, p in enumerate(P)], nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
+            if left == 0 or (self.stop_at_eos and bool(self.done.all())): return
+            n = min(self.chunk, left)
+            self._steps(n)(); nfe += n; left -= n
+
 
 # %% ../nbs/08_engine.ipynb #vereng01
 def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):

