@@ -373,7 +373,9 @@ class CascadeEvalLM(LM):
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
-                                  nfe_per_token=gen['nfe'] / gen['tokens'] if gen['tokens'] else None))
+                                  nfe_per_token=gen['nfe'] / gen['tokens'] if gen['tokens'] else None,
+                                  batch_forwards_per_token=gen['batch_forwards'] / gen['tokens'] if gen['tokens'] else None,
+                                  stops_early=True))   # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
 
     # -- the three request types of lm-eval
     def _pairs(self, requests) -> list:

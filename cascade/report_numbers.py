@@ -1317,14 +1317,17 @@ def _pareto_gpu(results:dict):
     `PgStopsMatched`) and the matched one of fewest forwards per token (`PgStopLam`: its step price from the file name,
     `PgStopNfe`, `PgStopTps`, `PgStopVsFast`: its tokens/s over the fastest matched rule's); the fixed rule at K = block size and its tokens/s
     (`PgKRule`, `PgKTps`); the AR teacher's row of the same run where there is one (rule `ar`, not a step rule: `PgArTps`,
-    `PgFastVsAr`); batch, items, device, how the engines ran (`PgEngine`), passes run (`PgPasses`). Conditionals ParetoGpuAr
-    (the AR teacher ran in that pass), ParetoGpuBatches (passes at other batch sizes exist: `table_pareto_gpu`). Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
+    `PgFastVsAr`, only where the AR row `stops_early`: before commit b7f4a8c the AR engine decoded every item to max_gen_toks
+    while the block engine stopped at the newline, so those AR rows understate AR); batch, items, device, how the engines ran
+    (`PgEngine`), passes run (`PgPasses`). Conditionals ParetoGpuAr (the AR teacher ran in that pass), ParetoGpuArFair (and
+    stopped early), ParetoGpuBatches (passes at other batch sizes exist: `table_pareto_gpu`). Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
     others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
     rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('nfe_per_token')) is not None
             and _num(x.get('tokens_per_s')) is not None and (x.get('matched_em') or {}).get('verdict')]
     ar = next((x for x in rows if x.get('rule') == 'ar'), None)                       # the AR teacher's own row (same run), if run
+    fair = ar is not None and ar.get('stops_early') is True                           # its engine stopped at the stop string (else it decoded to max_gen_toks)
     rows = [x for x in rows if x.get('rule') != 'ar']
     matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
     stops = [x for x in rows if str(x.get('rule', '')).startswith('stop:')]
@@ -1350,10 +1353,13 @@ def _pareto_gpu(results:dict):
           Macro('PgStopTps', fmt(num(st, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
           Macro('PgStopVsFast', fmt(num(st, 'tokens_per_s') / num(fast, 'tokens_per_s') if st and fast else None, 'times'),
                 f'{src}: its tokens/s / the fastest matched rule\'s'),
+          Macro('PgFewFwdVsK', fmt(num(k4, 'tokens_per_s') * num(k4, 'nfe_per_token') / (num(few, 'tokens_per_s') * num(few, 'nfe_per_token'))
+                                   if few and k4 else None, 'times'),
+                f'{src}: wall time per forward of the matched rule of fewest forwards / of the fixed rule at K = block size (tokens/s x forwards per token)'),
           Macro('PgKRule', fmt((k4 or {}).get('rule'), 'text'), f'{src}: the fixed rule at K = block size (one token per forward)'),
           Macro('PgKTps', fmt(num(k4, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
           Macro('PgArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same run (AREngine)'),
-          Macro('PgFastVsAr', fmt(num(fast, 'tokens_per_s') / num(ar, 'tokens_per_s') if fast and ar else None, 'times'),
+          Macro('PgFastVsAr', fmt(num(fast, 'tokens_per_s') / num(ar, 'tokens_per_s') if fast and fair else None, 'times'),
                 f'{src}: the fastest matched rule\'s tokens/s / the AR teacher\'s'),
           Macro('PgEngine', fmt(None if r is None else ('CUDA graphs and torch.compile' if lookup(r, 'config.compile') else 'CUDA graphs without compile'), 'text'),
                 f'{src}: how the engines ran (config.compile)'),
@@ -1361,7 +1367,7 @@ def _pareto_gpu(results:dict):
           Macro('PgBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
           Macro('PgItems', fmt(items, 'int'), f'{src}: items per rule'),
           Macro('PgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
-    return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None, 'ParetoGpuAr': ar is not None,
+    return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None, 'ParetoGpuAr': ar is not None, 'ParetoGpuArFair': fair,
                 'ParetoGpuBatches': bool(others)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))

@@ -347,12 +347,14 @@ def table_pareto_gpu(results:dict) -> str:
     """The frontier of stage pareto_b4_gpu (issue 14): each configuration of `convert_b4` on code_line (and the AR teacher,
     rule `ar`, where the pass ran it), in the order of the pass over the most items (the largest batch): its exact match
     and the verdict of the matched-quality rule against the teacher's per-item scores in that pass, forwards per token, and
-    at each batch size run its tokens/s (lm-eval end to end) and that over the AR teacher's tokens/s in the same pass."""
+    at each batch size run its tokens/s (lm-eval end to end) and that over the AR teacher's tokens/s in the same pass, where
+    its AR row stopped at the stop string (`stops_early`; an AR row of an older run decoded to max_gen_toks: no ratio, and its
+    tokens/s starred)."""
     passes = pareto_passes(results)
     if not passes: return tabular(['Rule'], [r'\NotMeasured'], 'l')
     first = passes[0][1]
     names = list(first) + list(dict.fromkeys(n for _, by, _ in passes[1:] for n in by if n not in first))
-    ars = [next((v for v in by.values() if v.get('rule') == 'ar'), None) for _, by, _ in passes]
+    ars = [next((v for v in by.values() if v.get('rule') == 'ar' and v.get('stops_early') is True), None) for _, by, _ in passes]   # (`_pareto_gpu`)
     rows = []
     for n in names:
         x = first.get(n) or next(by[n] for _, by, _ in passes if n in by)
@@ -363,7 +365,8 @@ def table_pareto_gpu(results:dict) -> str:
         cells = [_pareto_label(x), _cell(x.get('exact_match') if own else None, 'sig'), verdict, _cell(x.get('nfe_per_token') if own else None, 'sig')]
         for (_, by, _), a in zip(passes, ars):
             t, ta = _num((by.get(n) or {}).get('tokens_per_s')), _num((a or {}).get('tokens_per_s'))
-            cells += [_cell(t, 'si'), _NA if is_ar or t is None or not ta else _cell(t / ta, 'times')]
+            old = is_ar and t is not None and (by.get(n) or {}).get('stops_early') is not True   # an AR row that decoded to the limit
+            cells += [_cell(t, 'si') + (r'$^{*}$' if old else ''), _NA if is_ar or t is None or not ta else _cell(t / ta, 'times')]
         rows.append(cells)
     header = ['Rule', 'Exact match', 'Verdict', 'NFE / token'] + [h for b, _, _ in passes for h in (f'Tok/s, batch {b}', r'$\times$ AR')]
     return tabular(header, rows, 'lrlr' + 'rr' * len(passes))
