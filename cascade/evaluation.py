@@ -183,7 +183,10 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     if rule is None and not is_causal_lm(model):
         raise ValueError(f'no rule: the AR decoder, which needs a causal LM (block_size=1, no token shift); this model has block_size {c.block_size}')
     ids, nfe_rows, k_log = [[] for _ in range(B)], [0] * B, [[] for _ in range(B)]
-    finished = lambda r: c.eos_id in ids[r] or len(ids[r]) >= max_new_tokens or first_stop(decode(ids[r]), until) is not None
+    fin = [False] * B                                                   # a row once finished stays finished (its ids only grow): decode it no more
+    def finished(r):
+        if not fin[r]: fin[r] = c.eos_id in ids[r] or len(ids[r]) >= max_new_tokens or first_stop(decode(ids[r]), until) is not None
+        return fin[r]
     batch = dict(nfe=0, nfe_prefill=0)
     if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's greedy decode
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")

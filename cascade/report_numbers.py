@@ -1337,6 +1337,8 @@ def _pareto_gpu(results:dict):
     st = min(mstops, key=lambda x: x['nfe_per_token'], default=None)
     k4 = next((x for x in rows if x.get('block_size') and x.get('rule') == f"fixed:{x['block_size']}"), None)   # one token per forward
     num = lambda x, k: _num((x or {}).get(k))
+    k1 = next((x for x in rows if x.get('rule') == 'fixed:1'), None)                  # one forward per block
+    fwd = lambda x: 1 / (num(x, 'tokens_per_s') * num(x, 'nfe_per_token'))            # wall time per forward, end to end
     items = max((_num(x['matched_em'].get('n')) or 0 for x in rows), default=0) or None
     ms = [Macro('PgRules', fmt(len(rows) or None, 'int'), f'{src}: step rules run (rows with forwards per token and tokens/s)'),
           Macro('PgMatched', fmt(len(matched) if rows else None, 'int'), f'{src}: of them matched against the AR teacher (exact match)'),
@@ -1353,9 +1355,10 @@ def _pareto_gpu(results:dict):
           Macro('PgStopTps', fmt(num(st, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
           Macro('PgStopVsFast', fmt(num(st, 'tokens_per_s') / num(fast, 'tokens_per_s') if st and fast else None, 'times'),
                 f'{src}: its tokens/s / the fastest matched rule\'s'),
-          Macro('PgFewFwdVsK', fmt(num(k4, 'tokens_per_s') * num(k4, 'nfe_per_token') / (num(few, 'tokens_per_s') * num(few, 'nfe_per_token'))
-                                   if few and k4 else None, 'times'),
+          Macro('PgFewFwdVsK', fmt(fwd(few) / fwd(k4) if few and k4 else None, 'times'),
                 f'{src}: wall time per forward of the matched rule of fewest forwards / of the fixed rule at K = block size (tokens/s x forwards per token)'),
+          Macro('PgOneFwdVsK', fmt(fwd(k1) / fwd(k4) if k1 and k4 else None, 'times'),
+                f'{src}: wall time per forward of fixed:1 (one forward per block) / of the fixed rule at K = block size'),
           Macro('PgKRule', fmt((k4 or {}).get('rule'), 'text'), f'{src}: the fixed rule at K = block size (one token per forward)'),
           Macro('PgKTps', fmt(num(k4, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
           Macro('PgArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same run (AREngine)'),
