@@ -161,13 +161,17 @@ def first_stop(text:str, until) -> int|None:
     return min(hits) if hits else None
 
 def _cut(ids:list, eos_id:int, decode, until) -> tuple[str, int]:
-    "(text before the first stop string or EOS, tokens generated up to and including the one that completed the stop)."
+    """(text before the first stop string or EOS, tokens generated up to and including the one that completed the stop).
+    The text is that of the tokens up to the stop's, cut at its first stop string: the tokens decoded after it (a batch
+    stops when its last row does, an engine at a replay's end) can complete a longer stop string that starts earlier, and
+    must not move the cut."""
     n_eos = ids.index(eos_id) if eos_id in ids else None
     body = ids[:n_eos] if n_eos is not None else ids
-    text = decode(body); i = first_stop(text, until)
-    if i is None: return text, (n_eos + 1 if n_eos is not None else len(ids))
+    text = decode(body)
+    if first_stop(text, until) is None: return text, (n_eos + 1 if n_eos is not None else len(ids))
     t = next(t for t in range(1, len(body) + 1) if first_stop(decode(body[:t]), until) is not None)   # the token that completed it
-    return text[:i], t
+    head = decode(body[:t])
+    return head[:first_stop(head, until)], t
 
 # %% ../nbs/15_evaluation.ipynb #40dd52bd
 from .sampler import stream_ar
