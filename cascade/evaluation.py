@@ -218,6 +218,9 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         return rows, batch
     if is_causal_lm(model):
         if engine is not None:                                          # the GPU engine a replay (`chunk` steps) at a time, until every row holds a stop
+            from cascade.engine import AREngine
+            if not isinstance(engine, AREngine):                        # (another engine's stream yields other events: its tokens read as garbage)
+                raise ValueError(f'a causal LM decodes with an AREngine here (the AR decoder: the rule is not used), not a {type(engine).__name__}')
             events = engine.stream(prompts)
             for out in events:
                 ids = [list(t) for t in out.tokens]; batch.update(nfe=out.nfe, nfe_prefill=out.nfe_prefill)
