@@ -1324,11 +1324,10 @@ def _pareto_gpu(results:dict):
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
     others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
-    rows = [x for x in (lookup(r, 'metrics.rows') or []) if _num(x.get('nfe_per_token')) is not None
-            and _num(x.get('tokens_per_s')) is not None and (x.get('matched_em') or {}).get('verdict')]
-    ar = next((x for x in rows if x.get('rule') == 'ar'), None)                       # the AR teacher's own row (same run), if run
+    timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('nfe_per_token')) or 0) > 0 and (_num(x.get('tokens_per_s')) or 0) > 0]
+    ar = next((x for x in timed if x.get('rule') == 'ar'), None)                      # the AR teacher's own row (same run), if run
     fair = ar is not None and ar.get('stops_early') is True                           # its engine stopped at the stop string (else it decoded to max_gen_toks)
-    rows = [x for x in rows if x.get('rule') != 'ar']
+    rows = [x for x in timed if x.get('rule') != 'ar' and (x.get('matched_em') or {}).get('verdict')]
     matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
     stops = [x for x in rows if str(x.get('rule', '')).startswith('stop:')]
     mstops = [x for x in stops if x in matched]
