@@ -311,7 +311,8 @@ class BlockEngine:
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
         self.net = StaticLM(model, batch_size, self.L, compile, attn)
         self._sel = _compiled(_select, compile and self.temperature == 0)    # sampling keeps its RNG eager (graph-safe)
-        # a head's features and MLP: eager they are ~100 small kernels a step (quantiles, thresholds, the softmax), compiled a few
+        # a head's features and MLP: eager, about 160 operators a step (quantiles, thresholds, the softmax; the stop head at
+        # 64 rows, counted with the CPU profiler), compiled with the step's other work (session 24: 1.16x a forward, LOG.md)
         self._stops = _compiled(self.rule.stops, compile) if self.kind == 'stop' else None
         self._plan_f = _compiled(self._plan, compile) if self.kind == 'planned' else None
         B, L = batch_size, self.L
