@@ -1319,7 +1319,11 @@ def _pareto_gpu(results:dict):
     (`PgKRule`, `PgKTps`); the AR teacher's row of the same run where there is one (rule `ar`, not a step rule: `PgArTps`,
     `PgFastVsAr`, only where the AR row `stops_early`: before commit b7f4a8c the AR engine decoded every item to max_gen_toks
     while the block engine stopped at the newline, so those AR rows understate AR); batch, items, device, how the engines ran
-    (`PgEngine`), passes run (`PgPasses`). Conditionals ParetoGpuAr (the AR teacher ran in that pass), ParetoGpuArFair (and
+    (`PgEngine`), passes run (`PgPasses`); against a fair AR row, the matched rule of fewest forwards and the matched stop head
+    over AR (`PgFewVsAr`, `PgStopVsAr`) and the wall time per forward end to end of AR and of the fastest matched rule
+    (`PgArFwdMs`, `PgFastFwdMs`), beside the engines' own forward at that batch from bench_twin (`PgRawArFwdMs`,
+    `PgRawKFwdMs`: AR and K = block size; conditional ParetoGpuRawFwd where the fastest matched rule is that fixed rule),
+    and conditional ParetoGpuFastMoreFwd (the fastest matched rule spends at least AR's forwards per token). Conditionals ParetoGpuAr (the AR teacher ran in that pass), ParetoGpuArFair (and
     stopped early), ParetoGpuBatches (passes at other batch sizes exist: `table_pareto_gpu`). Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
     others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
@@ -1339,6 +1343,12 @@ def _pareto_gpu(results:dict):
     k1 = next((x for x in rows if x.get('rule') == 'fixed:1'), None)                  # one forward per block
     fwd = lambda x: 1 / (num(x, 'tokens_per_s') * num(x, 'nfe_per_token'))            # wall time per forward, end to end
     items = max((_num(x['matched_em'].get('n')) or 0 for x in rows), default=0) or None
+    bstem, bench = pick(results, 'decode_gpu_converted_b4_twin')                       # the engines alone (bench_twin): same shapes, another run
+    B = _num(lookup(r, 'config.batch_size'))
+    raw = lambda m, rule: next((_num(x.get('forward_ms')) for x in (lookup(bench, 'metrics.rows') or [])
+                                if x.get('model') == m and x.get('rule') == rule and x.get('batch') == B), None)
+    raw_ar, raw_k = raw('ar', 'ar'), raw('b4', f"fixed-K{(k4 or {}).get('block_size')}")
+    ms_ = lambda x: 1000 / (num(x, 'tokens_per_s') * num(x, 'batch_forwards_per_token')) if num(x, 'batch_forwards_per_token') else None   # per batch forward
     ms = [Macro('PgRules', fmt(len(rows) or None, 'int'), f'{src}: step rules run (rows with forwards per token and tokens/s)'),
           Macro('PgMatched', fmt(len(matched) if rows else None, 'int'), f'{src}: of them matched against the AR teacher (exact match)'),
           Macro('PgFewRule', fmt((few or {}).get('rule'), 'text'), f'{src}: the matched rule of fewest forwards per token'),
@@ -1363,6 +1373,14 @@ def _pareto_gpu(results:dict):
           Macro('PgArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same run (AREngine)'),
           Macro('PgFastVsAr', fmt(num(fast, 'tokens_per_s') / num(ar, 'tokens_per_s') if fast and fair else None, 'times'),
                 f'{src}: the fastest matched rule\'s tokens/s / the AR teacher\'s'),
+          Macro('PgFewVsAr', fmt(num(few, 'tokens_per_s') / num(ar, 'tokens_per_s') if few and fair else None, 'times'),
+                f'{src}: the matched rule of fewest forwards per token, its tokens/s / the AR teacher\'s'),
+          Macro('PgStopVsAr', fmt(num(st, 'tokens_per_s') / num(ar, 'tokens_per_s') if st and fair else None, 'times'),
+                f'{src}: the matched stop head of fewest forwards, its tokens/s / the AR teacher\'s'),
+          Macro('PgArFwdMs', fmt(ms_(ar) if fair else None, 'sig'), f'{src}: the AR teacher\'s wall time per batch forward, ms, end to end (1000 / (tokens/s x batch forwards per token))'),
+          Macro('PgFastFwdMs', fmt(ms_(fast), 'sig'), f'{src}: the fastest matched rule\'s wall time per batch forward, ms, end to end'),
+          Macro('PgRawArFwdMs', fmt(raw_ar, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: an AR forward at the same batch, ms, the engine alone (bench_twin: the twin, the teacher\'s shape)'),
+          Macro('PgRawKFwdMs', fmt(raw_k, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: a forward of convert_b4 at K = block size, same batch, ms, the engine alone'),
           Macro('PgEngine', fmt(None if r is None else ('CUDA graphs and torch.compile' if lookup(r, 'config.compile') else 'CUDA graphs without compile'), 'text'),
                 f'{src}: how the engines ran (config.compile)'),
           Macro('PgPasses', fmt(len(others) + (r is not None) or None, 'int'), f'{src} and eval_code_line_pareto_b4_bs*_gpu.json: passes (batch sizes) run'),
@@ -1370,7 +1388,9 @@ def _pareto_gpu(results:dict):
           Macro('PgItems', fmt(items, 'int'), f'{src}: items per rule'),
           Macro('PgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
     return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None, 'ParetoGpuAr': ar is not None, 'ParetoGpuArFair': fair,
-                'ParetoGpuBatches': bool(others)}
+                'ParetoGpuBatches': bool(others),
+                'ParetoGpuFastMoreFwd': bool(fast and fair and num(fast, 'nfe_per_token') >= num(ar, 'nfe_per_token')),   # it wins with as many forwards as AR or more
+                'ParetoGpuRawFwd': bool(fair and fast is k4 and raw_ar and raw_k)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
