@@ -819,19 +819,36 @@ class AREngine(_Queue):
     @torch.no_grad()
     def stream(self, prompts):
         """`generate` a graph replay at a time: after the prefill and after each replay of up to `chunk` steps, an
-        `EngineOutput` with each row's tokens so far, raw (an EOS and the pads after it kept: the consumer cuts). A consumer
-        that has what it needs (a stop string in every row) closes the generator and no more forwards run; with
-        `stop_at_eos` it also ends once every row is done. One host read per replay (`generate` has none)."""
+        `EngineOutput` with each row's tokens so far, raw (an EOS and the pads after it kept: the consumer cuts). One host
+        read per replay (`generate` has none), overlapped as in `BlockEngine.stream`: the next replay is queued on the
+        device before the consumer gets this one's tokens, so the host's work on them (a stop-string check) runs while the
+        GPU decodes. A consumer that has what it needs closes the generator: at most that one queued replay has run past
+        the event it closed on (none once the token limit is reached or, with `stop_at_eos`, every row is done); an
+        event's `nfe` counts the forwards up to it."""
         rows = _rows(prompts, self.device)
         self._start(rows)
         P, hi = [len(p) for p in rows], max(len(p) for p in rows)
+        cuda = self.device.type == 'cuda'
+        host = torch.empty((self.B, hi + self.max_new), dtype=torch.long, pin_memory=cuda)   # one snapshot at a time
+        hdone = torch.empty(self.B, dtype=torch.bool, pin_memory=cuda)
+        def snap(nfe):                                                       # enqueue the copy of the tokens up to the last one emitted
+            host[:, :hi + nfe].copy_(self.seq[:, :hi + nfe], non_blocking=cuda); hdone.copy_(self.done, non_blocking=cuda)
+            if cuda: ev = torch.cuda.Event(); ev.record(); return nfe, ev
+            return nfe, None
+        def read(s):                                                         # wait for a snapshot; the event's lists and whether all rows are done
+            nfe, ev = s
+            if ev is not None: ev.synchronize()
+            out = EngineOutput([host[r, p:p + nfe].tolist() for r, p in enumerate(P)], nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
+            return out, bool(hdone.all())
         nfe, left = 1, self.max_new - 1                                      # the prefill emitted the first token
+        s = snap(nfe)
         while True:
-            seq = self.seq[:, :hi + nfe].cpu()                               # the tokens up to the last one emitted
-            yield EngineOutput([seq[r, p:p + nfe].tolist() for r, p in enumerate(P)], nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
-            if left == 0 or (self.stop_at_eos and bool(self.done.all())): return
+            out, all_done = read(s)                                          # the host buffer is free again (the lists are copies)
+            if left == 0 or (self.stop_at_eos and all_done): yield out; return
             n = min(self.chunk, left)
-            self._steps(n)(); nfe += n; left -= n
+            self._steps(n)(); nfe += n; left -= n                            # queued before the consumer sees `out`
+            s = snap(nfe)
+            yield out
 
 
 # %% ../nbs/08_engine.ipynb #vereng01

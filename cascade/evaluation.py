@@ -385,7 +385,8 @@ class CascadeEvalLM(LM):
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
                                   nfe_per_token=gen['nfe'] / gen['tokens'] if gen['tokens'] else None,
                                   batch_forwards_per_token=gen['batch_forwards'] / gen['tokens'] if gen['tokens'] else None,
-                                  stops_early=True))   # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
+                                  stops_early=True,    # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
+                                  host_overlap=True))  # every engine queues its next replay before the host checks the last (AREngine since session 25)
 
     # -- the three request types of lm-eval
     def _pairs(self, requests) -> list:

@@ -16,8 +16,8 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'group_macros',
-           'numbers_tex']
+           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row',
+           'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -1308,6 +1308,13 @@ def _stop_lam(rule:str):
     m = re.search(r'lam(\d+(?:\.\d+)?)', rule or '')
     return m.group(1) if m else None
 
+def fair_ar_row(x) -> bool:
+    """Whether `x` is an AR row of a Pareto pass that speeds can be divided by: its engine stopped at the stop string
+    (`stops_early`: AREngine since commit b7f4a8c; before, it decoded every item to max_gen_toks) and queued its next replay
+    before the host read the last (`host_overlap`: AREngine since session 25; before, the host's stop check ran between
+    replays while the block engine's overlapped them)."""
+    return (x or {}).get('rule') == 'ar' and x.get('stops_early') is True and x.get('host_overlap') is True
+
 def _pareto_gpu(results:dict):
     """Step rules of `convert_b4` on code_line at one batch on the GPU engine (`eval_code_line_pareto_b4_gpu*`,
     experiments/evaluate.ipynb via repro stage pareto_b4_gpu), each judged against the AR teacher's per-item scores
@@ -1330,7 +1337,7 @@ def _pareto_gpu(results:dict):
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
     timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('nfe_per_token')) or 0) > 0 and (_num(x.get('tokens_per_s')) or 0) > 0]
     ar = next((x for x in timed if x.get('rule') == 'ar'), None)                      # the AR teacher's own row (same run), if run
-    fair = ar is not None and ar.get('stops_early') is True                           # its engine stopped at the stop string (else it decoded to max_gen_toks)
+    fair = fair_ar_row(ar)                                                            # its engine stopped at the stop string and overlapped the host's check
     rows = [x for x in timed if x.get('rule') != 'ar' and (x.get('matched_em') or {}).get('verdict')]
     matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
     stops = [x for x in rows if str(x.get('rule', '')).startswith('stop:')]

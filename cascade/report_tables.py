@@ -326,7 +326,7 @@ TABLES = {'status': table_status, 'training': table_training, 'sampler': table_s
           'general_tasks': table_general_tasks, 'smollm2_recipes': table_smollm2_recipes}
 
 # %% ../nbs/93_report_tables.ipynb #paretab1
-from .report_numbers import _stop_lam
+from .report_numbers import _stop_lam, fair_ar_row
 
 def pareto_passes(results:dict) -> list:
     "(batch, rows by config, stem) of each pass of stage pareto_b4_gpu present (`eval_code_line_pareto_b4*_gpu`), largest batch first."
@@ -348,13 +348,13 @@ def table_pareto_gpu(results:dict) -> str:
     rule `ar`, where the pass ran it), in the order of the pass over the most items (the largest batch): its exact match
     and the verdict of the matched-quality rule against the teacher's per-item scores in that pass, forwards per token, and
     at each batch size run its tokens/s (lm-eval end to end) and that over the AR teacher's tokens/s in the same pass, where
-    its AR row stopped at the stop string (`stops_early`; an AR row of an older run decoded to max_gen_toks: no ratio, and its
-    tokens/s starred)."""
+    its AR row is fair (`fair_ar_row`: it stopped at the stop string and overlapped the host's check; an AR row of an older
+    run is not: no ratio, and its tokens/s starred)."""
     passes = pareto_passes(results)
     if not passes: return tabular(['Rule'], [r'\NotMeasured'], 'l')
     first = passes[0][1]
     names = list(first) + list(dict.fromkeys(n for _, by, _ in passes[1:] for n in by if n not in first))
-    ars = [next((v for v in by.values() if v.get('rule') == 'ar' and v.get('stops_early') is True), None) for _, by, _ in passes]   # (`_pareto_gpu`)
+    ars = [next((v for v in by.values() if fair_ar_row(v)), None) for _, by, _ in passes]   # (`_pareto_gpu`)
     rows = []
     for n in names:
         x = first.get(n) or next(by[n] for _, by, _ in passes if n in by)
@@ -365,7 +365,7 @@ def table_pareto_gpu(results:dict) -> str:
         cells = [_pareto_label(x), _cell(x.get('exact_match') if own else None, 'sig'), verdict, _cell(x.get('nfe_per_token') if own else None, 'sig')]
         for (_, by, _), a in zip(passes, ars):
             t, ta = _num((by.get(n) or {}).get('tokens_per_s')), _num((a or {}).get('tokens_per_s'))
-            old = is_ar and t is not None and (by.get(n) or {}).get('stops_early') is not True   # an AR row that decoded to the limit
+            old = is_ar and t is not None and not fair_ar_row(by.get(n))   # an AR row of an older run (decoded to the limit, or no overlap)
             cells += [_cell(t, 'si') + (r'$^{*}$' if old else ''), _NA if is_ar or t is None or not ta else _cell(t / ta, 'times')]
         rows.append(cells)
     header = ['Rule', 'Exact match', 'Verdict', 'NFE / token'] + [h for b, _, _ in passes for h in (f'Tok/s, batch {b}', r'$\times$ AR')]
