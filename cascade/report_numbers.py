@@ -1330,7 +1330,9 @@ def _pareto_gpu(results:dict):
     over AR (`PgFewVsAr`, `PgStopVsAr`) and the wall time per forward end to end of AR and of the fastest matched rule
     (`PgArFwdMs`, `PgFastFwdMs`), beside the engines' own forward at that batch from bench_twin (`PgRawArFwdMs`,
     `PgRawKFwdMs`: AR and K = block size; conditional ParetoGpuRawFwd where the fastest matched rule is that fixed rule),
-    and conditional ParetoGpuFastMoreFwd (the fastest matched rule spends at least AR's forwards per token). Conditionals ParetoGpuAr (the AR teacher ran in that pass), ParetoGpuArFair (and
+    and conditional ParetoGpuFastMoreFwd (the fastest matched rule spends at least AR's forwards per token). A repeat of the
+    pass from another machine start (`pareto_repeat_b4_gpu`, rows matched by config and rule): the largest relative
+    difference of one rule's tokens/s between the two (`PgRepeatSpread`, over `PgRepeatRules` rules; conditional ParetoGpuRepeat). Conditionals ParetoGpuAr (the AR teacher ran in that pass), ParetoGpuArFair (and
     stopped early), ParetoGpuBatches (passes at other batch sizes exist: `table_pareto_gpu`). Conditionals ParetoGpu (some judged row), ParetoGpuStop (a matched stop head)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_gpu*')
     others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
@@ -1355,6 +1357,10 @@ def _pareto_gpu(results:dict):
     raw = lambda m, rule: next((_num(x.get('forward_ms')) for x in (lookup(bench, 'metrics.rows') or [])
                                 if x.get('model') == m and x.get('rule') == rule and x.get('batch') == B), None)
     raw_ar, raw_k = raw('ar', 'ar'), raw('b4', f"fixed-K{(k4 or {}).get('block_size')}")
+    rstem, rep = pick(results, 'pareto_repeat_b4_gpu')                                  # the same pass from another machine start
+    rby = {x.get('config'): x for x in (lookup(rep, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0}
+    same = [(x, rby[x['config']]) for x in rows if x.get('config') in rby and rby[x['config']].get('rule') == x.get('rule')]
+    spread = max((abs(num(x, 'tokens_per_s') / num(y, 'tokens_per_s') - 1) for x, y in same), default=None)
     ms_ = lambda x: 1000 / (num(x, 'tokens_per_s') * num(x, 'batch_forwards_per_token')) if num(x, 'batch_forwards_per_token') else None   # per batch forward
     ms = [Macro('PgRules', fmt(len(rows) or None, 'int'), f'{src}: step rules run (rows with forwards per token and tokens/s)'),
           Macro('PgMatched', fmt(len(matched) if rows else None, 'int'), f'{src}: of them matched against the AR teacher (exact match)'),
@@ -1388,6 +1394,8 @@ def _pareto_gpu(results:dict):
           Macro('PgFastFwdMs', fmt(ms_(fast), 'sig'), f'{src}: the fastest matched rule\'s wall time per batch forward, ms, end to end'),
           Macro('PgRawArFwdMs', fmt(raw_ar, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: an AR forward at the same batch, ms, the engine alone (bench_twin: the twin, the teacher\'s shape)'),
           Macro('PgRawKFwdMs', fmt(raw_k, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: a forward of convert_b4 at K = block size, same batch, ms, the engine alone'),
+          Macro('PgRepeatSpread', fmt(spread, 'pct'), f'{rstem or "pareto_repeat_b4_gpu"}.json vs {src}: the largest relative difference in tokens/s of one step rule between the two runs (its block engine unchanged)'),
+          Macro('PgRepeatRules', fmt(len(same) if same else None, 'int'), f'{rstem or "pareto_repeat_b4_gpu"}.json: step rules in both runs'),
           Macro('PgEngine', fmt(None if r is None else ('CUDA graphs and torch.compile' if lookup(r, 'config.compile') else 'CUDA graphs without compile'), 'text'),
                 f'{src}: how the engines ran (config.compile)'),
           Macro('PgPasses', fmt(len(others) + (r is not None) or None, 'int'), f'{src} and eval_code_line_pareto_b4_bs*_gpu.json: passes (batch sizes) run'),
@@ -1397,7 +1405,7 @@ def _pareto_gpu(results:dict):
     return ms, {'ParetoGpu': bool(rows) and few is not None, 'ParetoGpuStop': st is not None, 'ParetoGpuAr': ar is not None, 'ParetoGpuArFair': fair,
                 'ParetoGpuBatches': bool(others),
                 'ParetoGpuFastMoreFwd': bool(fast and fair and num(fast, 'nfe_per_token') >= num(ar, 'nfe_per_token')),   # it wins with as many forwards as AR or more
-                'ParetoGpuRawFwd': bool(fair and fast is k4 and raw_ar and raw_k)}
+                'ParetoGpuRawFwd': bool(fair and fast is k4 and raw_ar and raw_k), 'ParetoGpuRepeat': spread is not None}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
