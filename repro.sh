@@ -62,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -152,6 +152,7 @@ scaling_args() { case "$1" in
   scaling_b)   echo "-p name b -p sizes 768x12x12 -p merge a" ;;
 esac; }
 # an experiment notebook: papermill where it is installed, else scripts/run_notebook.py (the GPU image has no papermill)
+JUDGE_TASKS_ALL=judge_greedy_128,judge_greedy_512,judge_sample_128,judge_sample_512   # the four judge tasks (stage eval_judge, gpu)
 run_nb() { local nb="$1" out="$2"; shift 2
   if $PY -c "import papermill" 2>/dev/null; then (cd experiments && $PY -m papermill "$nb" "../$out" -k python3 --progress-bar "$@")
   else $PY scripts/run_notebook.py "experiments/$nb" "$@"; fi; }
@@ -207,6 +208,7 @@ deps() { case "$1" in
   judge_twin) echo "experiments/throughput.ipynb cascade/judge.py cascade/quality.py results/decode_gpu_converted_b4_twin.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code)  echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/engine.py tasks/manifest.json tasks/code_line/code_line.yaml checkpoints/train_ar/manifest.json checkpoints/train_cascade_b16/manifest.json checkpoints/train_cascade_b4/manifest.json" ;;
   eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  eval_judge_score) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py results/judge_pairs_eval_judge_gpu.json" ;;
   scaling_*) echo "repro.sh experiments/scaling.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/data.py" ;;
   ablation_*) echo "repro.sh experiments/ablation.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/engine.py cascade/sampler.py cascade/data.py" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py cascade/storage.py data/transport.json" ;;
@@ -266,7 +268,8 @@ outputs() { case "$1" in
   bench_twin) echo "results/decode_gpu_converted_b4_twin.json" ;;
   eval_code_twin) echo "results/eval_code_line_converted_twin_gpu.json" ;;
   judge_twin) echo "results/judge_converted_b4_twin.json" ;;
-  eval_judge) echo "results/eval_judge_$PROFILE.json" ;;
+  eval_judge) if [ "$PROFILE" = gpu ]; then echo "results/judge_pairs_eval_judge_gpu.json"; else echo "results/eval_judge_$PROFILE.json"; fi ;;
+  eval_judge_score) echo "results/eval_judge_gpu.json" ;;
   *) echo "" ;;
 esac; }
 run_stage() { case "$1" in
@@ -543,8 +546,12 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
     run_nb evaluate.ipynb "runs/eval_code_line_$PROFILE.ipynb" -p limit "$LIMIT" -p profile "$PROFILE" ;;
   eval_judge)  # the judge metrics as lm-eval tasks (issue 13): AR vs convert_b4; CPU (--stage eval_judge, ~20 min): 16 greedy 128-token prompts
-    if [ "$PROFILE" = gpu ]; then LIMIT=0; TASKS=judge_greedy_128,judge_greedy_512,judge_sample_128,judge_sample_512; else LIMIT=16; TASKS=judge_greedy_128; fi
-    run_nb evaluate_judge.ipynb "runs/eval_judge_$PROFILE.ipynb" -p limit "$LIMIT" -p tasks "$TASKS" -p profile "$PROFILE" ;;
+    # GPU: the decoders only (SmolLM2's GGUF, the judge, does not travel beside two checkpoints) -> judge_pairs_eval_judge_gpu.json;
+    # then eval_judge_score scores those pairs anywhere (on 2 CPU cores an estimated 30-40 min, not yet run) -> eval_judge_gpu.json
+    if [ "$PROFILE" = gpu ]; then LIMIT=0; TASKS=$JUDGE_TASKS_ALL; STAGE=decode; else LIMIT=16; TASKS=judge_greedy_128; STAGE=all; fi
+    run_nb evaluate_judge.ipynb "runs/eval_judge_$PROFILE.ipynb" -p limit "$LIMIT" -p tasks "$TASKS" -p profile "$PROFILE" -p stage "$STAGE" ;;
+  eval_judge_score)  # the judge (SmolLM2-135M) on the GPU decode's pairs: runs on any machine, with the GPU profile's names
+    run_nb evaluate_judge.ipynb runs/eval_judge_gpu_score.ipynb -p limit 0 -p tasks "$JUDGE_TASKS_ALL" -p profile gpu -p stage judge ;;
   report) $PY -m cascade.report build --results results --figures figures --paper paper
           $PY -m cascade.report check paper/main.tex ;;
   paper)  scripts/build_paper.sh ;;

@@ -23,8 +23,8 @@ __all__ = ['LIKELIHOODS', 'AR_CHUNK', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OL
            'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError',
            'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs',
            'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks',
-           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'reference_scores',
-           'main']
+           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'judge_pairs',
+           'judge_scores', 'reference_scores', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -773,6 +773,25 @@ def pooled_ppl(items) -> float:
 def pooled_unigram_entropy(items) -> float:
     "Unigram entropy (nats) of all ids of all items, pooled."
     return unigram_entropy(items)
+
+def judge_pairs(out:dict, task:str) -> list[dict]:
+    """The (prompt, continuation) of each item of one judge task, in document order, from `lm_eval.simple_evaluate(...,
+    log_samples=True)`; with `predict_only=True` the decoder ran and nothing was judged: `judge_scores` scores them later,
+    elsewhere (the GPU decodes, the CPU judges)."""
+    if task not in (out.get('samples') or {}): raise ValueError(f'no samples of task {task!r}: run simple_evaluate with log_samples or predict_only')
+    pairs = []
+    for x in sorted(out['samples'][task], key=lambda x: x['doc_id']):
+        r = x['filtered_resps'][0] if x.get('filtered_resps') else x['resps'][0]
+        pairs.append(dict(doc_id=x['doc_id'], prompt=x['doc']['prompt'], continuation=r[0] if isinstance(r, list) else r))
+    return pairs
+
+def judge_scores(pairs:list[dict]) -> dict:
+    "The judge tasks' two metrics of saved (prompt, continuation) pairs, item by item and pooled exactly as the tasks pool them."
+    if not pairs: raise ValueError('judge_scores: no pairs')
+    bad = [i for i, p in enumerate(pairs) if not (isinstance(p.get('prompt'), str) and isinstance(p.get('continuation'), str))]
+    if bad: raise ValueError(f'judge_scores: pairs {bad[:5]} lack a str prompt and continuation')
+    return dict(gen_ppl=pooled_ppl([judge_gen_ppl([p['prompt']], [p['continuation']]) for p in pairs]),
+                entropy=pooled_unigram_entropy([judge_entropy([p['prompt']], [p['continuation']]) for p in pairs]), n=len(pairs))
 
 for _n, _f in (('pooled_ppl', pooled_ppl), ('pooled_unigram_entropy', pooled_unigram_entropy)):
     if _n not in aggregation_registry: register_aggregation(_n)(_f)
