@@ -466,7 +466,7 @@ class BlockEngine:
                 self.g_end()
             h['tokens'].copy_(self.blk, non_blocking=True)                     # enqueue this block's D2H copies
             h['k'].copy_(self.k_used, non_blocking=True); h['done'].copy_(self.done, non_blocking=True)
-            nfes[j % 2] = nfe
+            nfes[j % 2] = nfe; self.nfe_run = nfe                             # forwards launched, a block run ahead included
             if self.graphs: events[j % 2] = torch.cuda.Event(); events[j % 2].record()
         run(0)
         for j in range(1, n_blocks):
@@ -824,15 +824,15 @@ class AREngine(_Queue):
         device before the consumer gets this one's tokens, so the host's work on them (a stop-string check) runs while the
         GPU decodes. A consumer that has what it needs closes the generator: at most that one queued replay has run past
         the event it closed on (none once the token limit is reached or, with `stop_at_eos`, every row is done); an
-        event's `nfe` counts the forwards up to it."""
+        event's `nfe` counts the forwards up to it, `self.nfe_run` every forward launched (the queued replay included)."""
         rows = _rows(prompts, self.device)
         self._start(rows)
         P, hi = [len(p) for p in rows], max(len(p) for p in rows)
         cuda = self.device.type == 'cuda'
-        host = torch.empty((self.B, hi + self.max_new), dtype=torch.long, pin_memory=cuda)   # one snapshot at a time
-        hdone = torch.empty(self.B, dtype=torch.bool, pin_memory=cuda)
-        def snap(nfe):                                                       # enqueue the copy of the tokens up to the last one emitted
-            host[:, :hi + nfe].copy_(self.seq[:, :hi + nfe], non_blocking=cuda); hdone.copy_(self.done, non_blocking=cuda)
+        host = torch.empty(self.seq.shape, dtype=self.seq.dtype, pin_memory=cuda)   # one snapshot at a time, all of `seq`:
+        hdone = torch.empty(self.B, dtype=torch.bool, pin_memory=cuda)               # a whole contiguous buffer into a pinned one is
+        def snap(nfe):                                                       # one asynchronous copy (a strided slice would go through a
+            host.copy_(self.seq, non_blocking=cuda); hdone.copy_(self.done, non_blocking=cuda)   # pageable temporary and block the host)
             if cuda: ev = torch.cuda.Event(); ev.record(); return nfe, ev
             return nfe, None
         def read(s):                                                         # wait for a snapshot; the event's lists and whether all rows are done
@@ -841,12 +841,14 @@ class AREngine(_Queue):
             out = EngineOutput([host[r, p:p + nfe].tolist() for r, p in enumerate(P)], nfe, 1, torch.ones(self.B, nfe - 1, dtype=torch.long))
             return out, bool(hdone.all())
         nfe, left = 1, self.max_new - 1                                      # the prefill emitted the first token
+        self.nfe_run = nfe
         s = snap(nfe)
         while True:
             out, all_done = read(s)                                          # the host buffer is free again (the lists are copies)
             if left == 0 or (self.stop_at_eos and all_done): yield out; return
             n = min(self.chunk, left)
             self._steps(n)(); nfe += n; left -= n                            # queued before the consumer sees `out`
+            self.nfe_run = nfe                                               # forwards launched, the one queued ahead included
             s = snap(nfe)
             yield out
 

@@ -205,6 +205,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
                 batch.update(nfe=st.nfe, nfe_prefill=int(engine.g_prefill is not None))
                 if all(finished(r) for r in range(B)): break              # every row holds a stop: no more forwards, whatever the device thinks
             events.close()
+            batch['nfe_run'] = batch['nfe']                             # (it reads a replay at a time: nothing queued ahead)
         else:                                                           # one row after another, each with its own prefill
             out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None)
             ids, nfe_rows = out['tokens'], list(out['nfe'])
@@ -226,6 +227,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
                 ids = [list(t) for t in out.tokens]; batch.update(nfe=out.nfe, nfe_prefill=out.nfe_prefill)
                 if all(finished(r) for r in range(B)): break
             events.close()
+            batch['nfe_run'] = engine.nfe_run                           # the replay queued ahead of the last event included
         else:
             batch['nfe_prefill'] = 1
             for t, tok in enumerate(stream_ar(model, prompts, max_new_tokens, temperature, top_p, stop_at_eos=True, seed=seed)):
@@ -245,6 +247,7 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
             batch.update(nfe=ev.nfe, nfe_prefill=ev.nfe_prefill)
             if all(finished(r) for r in range(B)): break
         if hasattr(events, 'close'): events.close()
+        if engine is not None: batch['nfe_run'] = engine.nfe_run         # the block run ahead of the last event included
     rows = []
     for r in range(B):
         g = ids[r][:max_new_tokens]
@@ -348,7 +351,7 @@ class CascadeEvalLM(LM):
         self.tok = tok if tok is not None else load_tokenizer()
         self._device, self.pretrained, self._engines = dev, str(pretrained), {}
         self.stats = dict(loglikelihood=dict(requests=0, tokens=0, seconds=0.0),
-                          generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, seconds=0.0))
+                          generate=dict(requests=0, tokens=0, nfe=0, batch_forwards=0, batch_forwards_run=0, seconds=0.0))
         CascadeEvalLM.last = self                                       # `main` prints its `describe()` after lm-eval's table
         if self.likelihood == 'elbo':
             warnings.warn(f'cascade: log-likelihoods are ELBO bounds ({self.draws} draws), not exact; likelihood=l2r is exact')
@@ -385,8 +388,10 @@ class CascadeEvalLM(LM):
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
                                   nfe_per_token=gen['nfe'] / gen['tokens'] if gen['tokens'] else None,
                                   batch_forwards_per_token=gen['batch_forwards'] / gen['tokens'] if gen['tokens'] else None,
+                                  batch_forwards_run_per_token=gen['batch_forwards_run'] / gen['tokens'] if gen['tokens'] else None,   # with those run ahead
                                   stops_early=True,    # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
-                                  host_overlap=True))  # every engine queues its next replay before the host checks the last (AREngine since session 25)
+                                  host_overlap=bool(self.engine),   # an engine queues its next replay before the host checks the last
+                                  loop_revision=2))    # 2: AREngine's snapshot is one asynchronous copy (at c167a3a its strided copy blocked)
 
     # -- the three request types of lm-eval
     def _pairs(self, requests) -> list:
@@ -478,7 +483,7 @@ class CascadeEvalLM(LM):
                 res, batch = decode_until(self.model, rows, max_new, self.tok_decode, until, self.rule, temp, top_p,
                                           self.seed + b, eng)
                 if self._device.type == 'cuda': torch.cuda.synchronize()
-                st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']
+                st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']; st['batch_forwards_run'] += batch.get('nfe_run', batch['nfe'])
                 for i, r in zip(part, res):
                     out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
                     self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
@@ -778,17 +783,23 @@ def judge_pairs(out:dict, task:str) -> list[dict]:
     """The (prompt, continuation) of each item of one judge task, in document order, from `lm_eval.simple_evaluate(...,
     log_samples=True)`; with `predict_only=True` the decoder ran and nothing was judged: `judge_scores` scores them later,
     elsewhere (the GPU decodes, the CPU judges)."""
-    if task not in (out.get('samples') or {}): raise ValueError(f'no samples of task {task!r}: run simple_evaluate with log_samples or predict_only')
+    if not isinstance(out, dict) or task not in (out.get('samples') or {}):
+        raise ValueError(f'no samples of task {task!r}: run simple_evaluate with log_samples or predict_only')
     pairs = []
     for x in sorted(out['samples'][task], key=lambda x: x['doc_id']):
-        r = x['filtered_resps'][0] if x.get('filtered_resps') else x['resps'][0]
+        resp = x.get('filtered_resps') or x.get('resps')
+        if not resp or not isinstance(x.get('doc'), dict) or 'prompt' not in x['doc']:
+            raise ValueError(f"task {task!r}, doc {x.get('doc_id')}: a sample without a response or a doc prompt (not a judge task's sample?)")
+        r = resp[0]
         pairs.append(dict(doc_id=x['doc_id'], prompt=x['doc']['prompt'], continuation=r[0] if isinstance(r, list) else r))
+    if not pairs: raise ValueError(f'task {task!r} has no samples')
     return pairs
 
 def judge_scores(pairs:list[dict]) -> dict:
     "The judge tasks' two metrics of saved (prompt, continuation) pairs, item by item and pooled exactly as the tasks pool them."
-    if not pairs: raise ValueError('judge_scores: no pairs')
-    bad = [i for i, p in enumerate(pairs) if not (isinstance(p.get('prompt'), str) and isinstance(p.get('continuation'), str))]
+    pairs = list(pairs) if not isinstance(pairs, (str, bytes, dict)) else None
+    if not pairs: raise ValueError('judge_scores: no pairs (a non-empty list of {prompt, continuation} dicts)')
+    bad = [i for i, p in enumerate(pairs) if not (isinstance(p, dict) and isinstance(p.get('prompt'), str) and isinstance(p.get('continuation'), str))]
     if bad: raise ValueError(f'judge_scores: pairs {bad[:5]} lack a str prompt and continuation')
     return dict(gen_ppl=pooled_ppl([judge_gen_ppl([p['prompt']], [p['continuation']]) for p in pairs]),
                 entropy=pooled_unigram_entropy([judge_entropy([p['prompt']], [p['continuation']]) for p in pairs]), n=len(pairs))

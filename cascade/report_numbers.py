@@ -1311,9 +1311,13 @@ def _stop_lam(rule:str):
 def fair_ar_row(x) -> bool:
     """Whether `x` is an AR row of a Pareto pass that speeds can be divided by: its engine stopped at the stop string
     (`stops_early`: AREngine since commit b7f4a8c; before, it decoded every item to max_gen_toks) and queued its next replay
-    before the host read the last (`host_overlap`: AREngine since session 25; before, the host's stop check ran between
-    replays while the block engine's overlapped them)."""
-    return (x or {}).get('rule') == 'ar' and x.get('stops_early') is True and x.get('host_overlap') is True
+    before the host read the last (`host_overlap`), with a snapshot copy that does not wait for that replay
+    (`loop_revision` >= 2: at c167a3a AREngine's strided copy into pinned memory went through a pageable buffer and blocked,
+    so its rows claim an overlap that did not happen; before that, the host's stop check ran between replays while the
+    block engine's overlapped them)."""
+    x = x or {}
+    rev = x.get('loop_revision')
+    return x.get('rule') == 'ar' and x.get('stops_early') is True and x.get('host_overlap') is True and isinstance(rev, int) and rev >= 2
 
 def _pareto_gpu(results:dict):
     """Step rules of `convert_b4` on code_line at one batch on the GPU engine (`eval_code_line_pareto_b4_gpu*`,
@@ -1338,7 +1342,7 @@ def _pareto_gpu(results:dict):
     others = [s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4_bs*_gpu')]   # the smaller batches' passes
     src = f'{stem or "eval_code_line_pareto_b4_gpu"}.json'
     timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('nfe_per_token')) or 0) > 0 and (_num(x.get('tokens_per_s')) or 0) > 0]
-    ar = next((x for x in timed if x.get('rule') == 'ar'), None)                      # the AR teacher's own row (same run), if run
+    ar = next((x for x in timed if fair_ar_row(x)), None) or next((x for x in timed if x.get('rule') == 'ar'), None)   # the AR teacher's row (same run), a fair one first
     fair = fair_ar_row(ar)                                                            # its engine stopped at the stop string and overlapped the host's check
     rows = [x for x in timed if x.get('rule') != 'ar' and (x.get('matched_em') or {}).get('verdict')]
     matched = [x for x in rows if x['matched_em']['verdict'] == 'matched']
@@ -1360,8 +1364,9 @@ def _pareto_gpu(results:dict):
     rstem, rep = pick(results, 'pareto_repeat_b4_gpu')                                  # the same pass from another machine start
     rby = {x.get('config'): x for x in (lookup(rep, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0}
     same = [(x, rby[x['config']]) for x in rows if x.get('config') in rby and rby[x['config']].get('rule') == x.get('rule')]
-    spread = max((abs(num(x, 'tokens_per_s') / num(y, 'tokens_per_s') - 1) for x, y in same), default=None)
-    ms_ = lambda x: 1000 / (num(x, 'tokens_per_s') * num(x, 'batch_forwards_per_token')) if num(x, 'batch_forwards_per_token') else None   # per batch forward
+    spread = max((max(num(x, 'tokens_per_s') / num(y, 'tokens_per_s'), num(y, 'tokens_per_s') / num(x, 'tokens_per_s')) - 1 for x, y in same), default=None)   # the faster run over the slower
+    bfr = lambda x: num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')   # forwards run (those queued ahead included), else counted
+    ms_ = lambda x: 1000 / (num(x, 'tokens_per_s') * bfr(x)) if bfr(x) else None   # per batch forward
     ms = [Macro('PgRules', fmt(len(rows) or None, 'int'), f'{src}: step rules run (rows with forwards per token and tokens/s)'),
           Macro('PgMatched', fmt(len(matched) if rows else None, 'int'), f'{src}: of them matched against the AR teacher (exact match)'),
           Macro('PgFewRule', fmt((few or {}).get('rule'), 'text'), f'{src}: the matched rule of fewest forwards per token'),
@@ -1394,7 +1399,7 @@ def _pareto_gpu(results:dict):
           Macro('PgFastFwdMs', fmt(ms_(fast), 'sig'), f'{src}: the fastest matched rule\'s wall time per batch forward, ms, end to end'),
           Macro('PgRawArFwdMs', fmt(raw_ar, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: an AR forward at the same batch, ms, the engine alone (bench_twin: the twin, the teacher\'s shape)'),
           Macro('PgRawKFwdMs', fmt(raw_k, 'sig'), f'{bstem or "decode_gpu_converted_b4_twin"}.json: a forward of convert_b4 at K = block size, same batch, ms, the engine alone'),
-          Macro('PgRepeatSpread', fmt(spread, 'pct'), f'{rstem or "pareto_repeat_b4_gpu"}.json vs {src}: the largest relative difference in tokens/s of one step rule between the two runs (its block engine unchanged)'),
+          Macro('PgRepeatSpread', fmt(spread, 'pct'), f'{rstem or "pareto_repeat_b4_gpu"}.json vs {src}: over the step rules, the larger of the two runs\' tokens/s over the smaller, minus one (its block engine unchanged)'),
           Macro('PgRepeatRules', fmt(len(same) if same else None, 'int'), f'{rstem or "pareto_repeat_b4_gpu"}.json: step rules in both runs'),
           Macro('PgEngine', fmt(None if r is None else ('CUDA graphs and torch.compile' if lookup(r, 'config.compile') else 'CUDA graphs without compile'), 'text'),
                 f'{src}: how the engines ran (config.compile)'),

@@ -354,7 +354,7 @@ def table_pareto_gpu(results:dict) -> str:
     if not passes: return tabular(['Rule'], [r'\NotMeasured'], 'l')
     first = passes[0][1]
     names = list(first) + list(dict.fromkeys(n for _, by, _ in passes[1:] for n in by if n not in first))
-    ars = [next((v for v in by.values() if fair_ar_row(v)), None) for _, by, _ in passes]   # (`_pareto_gpu`)
+    ars = [next((v for v in by.values() if fair_ar_row(v) and (_num(v.get('tokens_per_s')) or 0) > 0), None) for _, by, _ in passes]   # (`_pareto_gpu`)
     rows = []
     for n in names:
         x = first.get(n) or next(by[n] for _, by, _ in passes if n in by)
