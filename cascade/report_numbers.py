@@ -16,8 +16,8 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row',
-           'group_macros', 'numbers_tex']
+           'BSC_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us',
+           'fair_ar_row', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1411,6 +1411,35 @@ def _pareto_gpu(results:dict):
                 'ParetoGpuBatches': bool(others),
                 'ParetoGpuFastMoreFwd': bool(fast and fair and num(fast, 'nfe_per_token') >= num(ar, 'nfe_per_token')),   # it wins with as many forwards as AR or more
                 'ParetoGpuRawFwd': bool(fair and fast is k4 and raw_ar and raw_k), 'ParetoGpuRepeat': spread is not None}
+
+BSC_RULES = (('K', lambda r: r == 'fixed:4'), ('Ent', lambda r: r == 'entropy:0.5'), ('Thr', lambda r: r == 'threshold:0.9'),
+             ('Stop', lambda r: str(r).startswith('stop:')))
+
+def _batch_sync_cost(results:dict):
+    """What a batch pays for rows that step at different rates (`experiments/batch_sync_cost.py`: the reference sampler on
+    code_line's longest prompts in batches, float32 on the CPU): per rule (`K` fixed:4, `Ent` entropy:0.5, `Thr`
+    threshold:0.9, `Stop` the stop head) the row forwards per token (`Bsc<X>RowNfe`), the batch forwards per token when
+    every block waits for its slowest row (`Bsc<X>Sync`, what the engines do) and were each row to advance on its own
+    (`Bsc<X>Async`), and the cut (`Bsc<X>Cut`, 1 - async / sync); the AR teacher's batch forwards per token on the same
+    prompts (`BscArSync`, `batch_sync_cost_ar_cpu`); BscItems, BscBatch. Conditional BatchSyncCost (fixed:4 and entropy:0.5 rows)."""
+    stem, r = pick(results, 'batch_sync_cost_cpu')
+    astem, a = pick(results, 'batch_sync_cost_ar_cpu')
+    src = f'{stem or "batch_sync_cost_cpu"}.json'
+    rows = lookup(r, 'metrics.rows') or []
+    get = lambda test: next((x for x in rows if test(x.get('rule'))), None)
+    ms = [Macro('BscItems', fmt(_num(lookup(r, 'config.items')), 'int'), f'{src}: code_line items (the longest prompts, as generate_until orders them)'),
+          Macro('BscBatch', fmt(_num(lookup(r, 'config.batch')), 'int'), f'{src}: rows per batch')]
+    for tag, test in BSC_RULES:
+        x = get(test)
+        sync, asyn = _num((x or {}).get('sync_batch_fwd_per_token')), _num((x or {}).get('async_batch_fwd_per_token'))
+        ms += [Macro(f'Bsc{tag}Rule', fmt((x or {}).get('rule') if tag != 'Stop' else ('stop head' if x else None), 'text'), f'{src}: the rule'),
+               Macro(f'Bsc{tag}RowNfe', fmt(_num((x or {}).get('row_nfe_per_token')), 'sig'), f'{src}: {(x or {}).get("rule")}: forwards per token per row'),
+               Macro(f'Bsc{tag}Sync', fmt(sync, 'sig'), f'{src}: batch forwards per token, each block waiting for its slowest row'),
+               Macro(f'Bsc{tag}Async', fmt(asyn, 'sig'), f'{src}: batch forwards per token, were each row to advance on its own'),
+               Macro(f'Bsc{tag}Cut', fmt(1 - asyn / sync if sync and asyn is not None else None, 'pct'), f'{src}: 1 - async / sync')]
+    arow = next((x for x in (lookup(a, 'metrics.rows') or []) if x.get('rule') == 'ar'), None)
+    ms.append(Macro('BscArSync', fmt(_num((arow or {}).get('sync_batch_fwd_per_token')), 'sig'), f'{astem or "batch_sync_cost_ar_cpu"}.json: the AR teacher, batch forwards per token on the same prompts'))
+    return ms, {'BatchSyncCost': get(BSC_RULES[0][1]) is not None and get(BSC_RULES[1][1]) is not None}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 

@@ -1,0 +1,99 @@
+"""What a batch pays for rows that step at different rates (issue 14/15): decode code_line prompts in batches with the
+reference sampler (`cascade.sampler.stream`, the same per-row step rules as the GPU engine), and count per batch
+
+- `sync`: the forwards the batch runs when all rows decode the same block together, each block until its slowest row is
+  done (what `BlockEngine` and the reference do): the stream's NFE up to the block where the last row holds its stop;
+- `async`: the forwards if each row advanced to its next block as soon as its own rule stopped (no engine does this yet):
+  the largest per-row NFE up to its own stop, plus the prefill;
+- `ar`: an AR engine's forwards for the same rows: the longest row's tokens to its stop, in replays of `AR_CHUNK` (for a
+  CASCADE rule, with that rule's row lengths; `--checkpoint checkpoints/train_ar --rules ar` decodes the AR teacher itself).
+
+Per rule: tokens to the stops, row forwards per token (the per-row NFE the Pareto table reports), and the batch forwards
+per token under `sync` and `async`. Compared with the GPU pass's `batch_forwards_per_token` it says whether the gap
+between row and batch forwards is the batch waiting for its slowest row, and what per-row advance could recover.
+
+    python experiments/batch_sync_cost.py --items 256 --batch 64 --out results/batch_sync_cost_cpu.json
+"""
+import argparse, json, math, sys, time
+from pathlib import Path
+import torch
+from tqdm import tqdm
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cascade.evaluation import CascadeEvalLM, _cut, first_stop, AR_CHUNK, read_manifest
+from cascade.sampler import stream, stream_ar, SamplerConfig
+from cascade.results import make_result, write_result
+
+RULES = 'fixed:4,fixed:2,threshold:0.9,entropy:0.5,entropy:0.1,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors'
+
+def batch_costs(lm, prompts:list, max_new:int, until:list) -> dict:
+    "One batch through the reference sampler with lm's rule: sync/async/AR forwards and tokens to the stops."
+    model, B = lm.model, len(prompts)
+    P = [len(p) for p in prompts]
+    ids, klog, fin = [[] for _ in range(B)], [[] for _ in range(B)], [False] * B
+    nfe_sync = 0
+    def finished(r):
+        if not fin[r]: fin[r] = model.cfg.eos_id in ids[r] or len(ids[r]) >= max_new or first_stop(lm.tok_decode(ids[r]), until) is not None
+        return fin[r]
+    if lm.rule is None:                                                   # a causal LM: the AR reference, a token per forward
+        for tok in stream_ar(model, prompts, max_new, 0.0, 1.0, stop_at_eos=True, seed=0):
+            for r in range(B):
+                if not finished(r): ids[r].append(int(tok[r]))
+            if all(finished(r) for r in range(B)): break
+        n = [_cut(ids[r][:max_new], model.cfg.eos_id, lm.tok_decode, until)[1] for r in range(B)]
+        ar = 1 + math.ceil(max(max(n) - 1, 0) / AR_CHUNK) * AR_CHUNK
+        return dict(tokens=sum(n), row_nfe=sum(n), sync=ar, asyn=ar, ar=ar, rows=B)
+    ev_iter = stream(model, prompts, SamplerConfig(max_new_tokens=max_new, stop_at_eos=True, seed=0), lm.rule)
+    for ev in ev_iter:
+        for r in range(B):
+            if int(ev.k[r]) == 0 or finished(r): continue
+            s = int(ev.start[r])
+            klog[r].append((len(ids[r]), int(ev.k[r]))); ids[r] += ev.tokens[r, max(0, P[r] - s):].tolist()
+        nfe_sync = ev.nfe
+        if all(finished(r) for r in range(B)): break
+    ev_iter.close()
+    n = [_cut(ids[r][:max_new], model.cfg.eos_id, lm.tok_decode, until)[1] for r in range(B)]
+    row_nfe = [sum(k for before, k in klog[r] if before < n[r]) for r in range(B)]
+    pre = 1
+    ar = pre + math.ceil(max(max(n) - 1, 0) / AR_CHUNK) * AR_CHUNK                 # the AR engine's replays of AR_CHUNK steps
+    return dict(tokens=sum(n), row_nfe=sum(row_nfe), sync=nfe_sync, asyn=pre + max(row_nfe), ar=ar, rows=B)
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--checkpoint', default='checkpoints/convert_b4')
+    ap.add_argument('--rules', default=RULES)
+    ap.add_argument('--items', type=int, default=256, help='the first N items of code_line in the harness order (longest prompts first)')
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--out', default='results/batch_sync_cost_cpu.json')
+    a = ap.parse_args(argv)
+    if a.items < 1 or a.batch < 1: ap.error('--items and --batch must be positive')
+    torch.set_num_threads(a.threads)
+    task = Path('tasks/code_line/code_line.jsonl')
+    docs = [json.loads(l) for l in task.open()]
+    rows = []
+    for spec in a.rules.split(','):
+        lm = CascadeEvalLM(pretrained=a.checkpoint, rule=spec, batch_size=a.batch, device='cpu', engine=False)
+        room = lm.max_length - -(-48 // lm.model.cfg.block_size) * lm.model.cfg.block_size - lm.model.cfg.block_size
+        prompts = [(lm.tok_encode(d['prompt']) or [lm.eot_token_id])[-room:] for d in docs]
+        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))[:a.items]   # generate_until's order: longest first
+        tot = dict(tokens=0, row_nfe=0, sync=0, asyn=0, ar=0, batches=0)
+        t0 = time.time()
+        for b in tqdm(range(0, len(order), a.batch), desc=spec[:24], mininterval=5):
+            c = batch_costs(lm, [prompts[i] for i in order[b:b + a.batch]], 48, ['\n'])
+            for k in ('tokens', 'row_nfe', 'sync', 'asyn', 'ar'): tot[k] += c[k]
+            tot['batches'] += 1
+        t = tot['tokens']
+        rows.append(dict(rule=spec, items=len(order), batches=tot['batches'], tokens=t, row_nfe_per_token=tot['row_nfe'] / t,
+                         sync_batch_fwd_per_token=tot['sync'] / t, async_batch_fwd_per_token=tot['asyn'] / t,
+                         ar_batch_fwd_per_token=tot['ar'] / t, async_vs_sync=tot['asyn'] / tot['sync'], wall_s=time.time() - t0))
+        x = rows[-1]
+        print(f"{spec[:40]:40s} tokens {t}  row NFE/t {x['row_nfe_per_token']:.3f}  batch fwd/t sync {x['sync_batch_fwd_per_token']:.4f} "
+              f"async {x['async_batch_fwd_per_token']:.4f} (x{x['async_vs_sync']:.3f})  AR {x['ar_batch_fwd_per_token']:.4f}  ({x['wall_s']:.0f}s)", flush=True)
+    cfg = dict(checkpoint=a.checkpoint, rules=a.rules, items=a.items, batch=a.batch, task='code_line', max_gen_toks=48, until=['\n'],
+               task_sha256=read_manifest()['tasks']['code_line']['sha256'], decoder='cascade.sampler.stream (reference, float32, CPU)',
+               ar_chunk=AR_CHUNK)
+    cmd = 'python experiments/batch_sync_cost.py ' + ' '.join(argv if argv is not None else sys.argv[1:])
+    print('wrote', write_result(Path(a.out), make_result(Path(a.out).stem, 'bench', cfg, dict(rows=rows), seed=0, command=cmd)))
+
+if __name__ == '__main__':
+    main()
