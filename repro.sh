@@ -187,6 +187,7 @@ deps() { case "$1" in
   verify_shapes_smollm2) echo "experiments/verify_shapes.py experiments/verify_bench.py experiments/engine_profile.py cascade/engine.py cascade/model.py cascade/config.py cascade/bench.py" ;;
   verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
   pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
+  batch_sync_cost) echo "experiments/batch_sync_cost.py cascade/sampler.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_ar/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
@@ -244,6 +245,7 @@ outputs() { case "$1" in
   verify_shapes_smollm2) echo "results/verify_shapes_smollm2.json results/verify_shapes_smollm2_v4.json results/verify_shapes_smollm2_v2.json results/verify_shapes_smollm2_v1.json" ;;
   verify_packed_smollm2) echo "results/attn_layouts_smollm2.json results/verify_shapes_smollm2_packed.json results/verify_shapes_smollm2_packed_v4.json results/verify_shapes_smollm2_sdpa.json results/verify_shapes_smollm2_sdpa_v4.json" ;;
   stop_cost) echo "results/stop_cost_gpu.json" ;;
+  batch_sync_cost) echo "results/batch_sync_cost_cpu.json results/batch_sync_cost_ar_cpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
@@ -522,6 +524,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     $PY experiments/attn_layouts.py --out results/attn_layouts_smollm2.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn packed --ar_attn packed --out results/verify_shapes_smollm2_packed.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn sdpa --out results/verify_shapes_smollm2_sdpa.json ;;
+  batch_sync_cost)   # what a batch of 64 pays for rows stepping at different rates: the reference sampler on the 256 longest
+                     # code_line prompts, six rules of convert_b4 and the AR teacher (CPU, --stage only; ~22 min on one core, LOG session 25)
+    $PY experiments/batch_sync_cost.py --items 256 --batch 64 --out results/batch_sync_cost_cpu.json && \
+      $PY experiments/batch_sync_cost.py --checkpoint checkpoints/train_ar --rules ar --items 256 --batch 64 --threads 2 --out results/batch_sync_cost_ar_cpu.json ;;
   stop_cost)   # the stop head's cost per forward on BlockEngine against its path rule alone, nano shape, random weights (issue 14; ~2 min)
     $PY experiments/stop_cost.py --head results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors --out results/stop_cost_gpu.json ;;
   pareto_b4_gpu)   # convert_b4's tokens/s against code_line exact match on the GPU engine, 14 rules and the AR teacher (PARETO_CONFIGS);
