@@ -827,7 +827,7 @@ class AREngine(_Queue):
         event's `nfe` counts the forwards up to it, `self.nfe_run` every forward launched (the queued replay included)."""
         rows = _rows(prompts, self.device)
         self._start(rows)
-        P, hi = [len(p) for p in rows], max(len(p) for p in rows)
+        P = [len(p) for p in rows]
         cuda = self.device.type == 'cuda'
         host = torch.empty(self.seq.shape, dtype=self.seq.dtype, pin_memory=cuda)   # one snapshot at a time, all of `seq`:
         hdone = torch.empty(self.B, dtype=torch.bool, pin_memory=cuda)               # a whole contiguous buffer into a pinned one is
