@@ -1,7 +1,7 @@
 """What a batch pays for rows that step at different rates (issue 14/15): decode code_line prompts in batches with the
 reference sampler (`cascade.sampler.stream`, the same per-row step rules as the GPU engine), and count per batch
 
-- `sync`: the forwards the batch runs when all rows decode the same block together, each block until its slowest row is
+- `sync` (`decode_until`'s batch forwards): the forwards the batch runs when all rows decode the same block together, each block until its slowest row is
   done (what `BlockEngine` and the reference do): the stream's NFE up to the block where the last row holds its stop;
 - `async`: the forwards if each row advanced to its next block as soon as its own rule stopped (no engine does this yet):
   the largest per-row NFE up to its own stop, plus the prefill;
@@ -19,43 +19,18 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cascade.evaluation import CascadeEvalLM, _cut, first_stop, AR_CHUNK, read_manifest
-from cascade.sampler import stream, stream_ar, SamplerConfig
+from cascade.evaluation import CascadeEvalLM, decode_until, AR_CHUNK, read_manifest
 from cascade.results import make_result, write_result
 
 RULES = 'fixed:4,fixed:2,threshold:0.9,entropy:0.5,entropy:0.1,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors'
 
 def batch_costs(lm, prompts:list, max_new:int, until:list) -> dict:
-    "One batch through the reference sampler with lm's rule: sync/async/AR forwards and tokens to the stops."
-    model, B = lm.model, len(prompts)
-    P = [len(p) for p in prompts]
-    ids, klog, fin = [[] for _ in range(B)], [[] for _ in range(B)], [False] * B
-    nfe_sync = 0
-    def finished(r):
-        if not fin[r]: fin[r] = model.cfg.eos_id in ids[r] or len(ids[r]) >= max_new or first_stop(lm.tok_decode(ids[r]), until) is not None
-        return fin[r]
-    if lm.rule is None:                                                   # a causal LM: the AR reference, a token per forward
-        for tok in stream_ar(model, prompts, max_new, 0.0, 1.0, stop_at_eos=True, seed=0):
-            for r in range(B):
-                if not finished(r): ids[r].append(int(tok[r]))
-            if all(finished(r) for r in range(B)): break
-        n = [_cut(ids[r][:max_new], model.cfg.eos_id, lm.tok_decode, until)[1] for r in range(B)]
-        ar = 1 + math.ceil(max(max(n) - 1, 0) / AR_CHUNK) * AR_CHUNK
-        return dict(tokens=sum(n), row_nfe=sum(n), sync=ar, asyn=ar, ar=ar, rows=B)
-    ev_iter = stream(model, prompts, SamplerConfig(max_new_tokens=max_new, stop_at_eos=True, seed=0), lm.rule)
-    for ev in ev_iter:
-        for r in range(B):
-            if int(ev.k[r]) == 0 or finished(r): continue
-            s = int(ev.start[r])
-            klog[r].append((len(ids[r]), int(ev.k[r]))); ids[r] += ev.tokens[r, max(0, P[r] - s):].tolist()
-        nfe_sync = ev.nfe
-        if all(finished(r) for r in range(B)): break
-    ev_iter.close()
-    n = [_cut(ids[r][:max_new], model.cfg.eos_id, lm.tok_decode, until)[1] for r in range(B)]
-    row_nfe = [sum(k for before, k in klog[r] if before < n[r]) for r in range(B)]
-    pre = 1
-    ar = pre + math.ceil(max(max(n) - 1, 0) / AR_CHUNK) * AR_CHUNK                 # the AR engine's replays of AR_CHUNK steps
-    return dict(tokens=sum(n), row_nfe=sum(row_nfe), sync=nfe_sync, asyn=pre + max(row_nfe), ar=ar, rows=B)
+    "One batch through `decode_until`'s reference decoder with lm's rule: sync/async/AR forwards and tokens to the stops."
+    rows, batch = decode_until(lm.model, prompts, max_new, lm.tok_decode, until, lm.rule, seed=0)
+    n, row_nfe = [x['tokens'] for x in rows], [x['nfe'] for x in rows]
+    ar = 1 + math.ceil(max(max(n) - 1, 0) / AR_CHUNK) * AR_CHUNK                 # an AR engine's replays of AR_CHUNK steps
+    if lm.rule is None: return dict(tokens=sum(n), row_nfe=sum(n), sync=ar, asyn=ar, ar=ar, rows=len(rows))
+    return dict(tokens=sum(n), row_nfe=sum(row_nfe), sync=batch['nfe'], asyn=batch['nfe_prefill'] + max(row_nfe), ar=ar, rows=len(rows))
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
