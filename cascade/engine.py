@@ -17,7 +17,8 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['FLEX_GQA_CUDA', 'StaticLM', 'EngineOutput', 'engine_runs', 'BlockEngine', 'QueueEvent', 'AREngine', 'VerifyEngine']
+__all__ = ['FLEX_GQA_CUDA', 'ADVANCE', 'StaticLM', 'EngineOutput', 'engine_runs', 'BlockEngine', 'QueueEvent', 'AREngine',
+           'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
 _KV_BLOCK = 128           # FlexAttention's key/value tile: the K/V buffers are padded to a multiple of it
@@ -122,16 +123,20 @@ class StaticLM:
     def forward(self, idx:torch.Tensor, # (B, T) tokens
                 pos:torch.Tensor, # (B, T) absolute positions (slots) of the tokens
                 n_out:int, # logits for the last n_out tokens
-                return_hidden:bool=False): # also return the head's input states (B, n_out, D)
+                return_hidden:bool=False, # also return the head's input states (B, n_out, D)
+                slots:torch.Tensor|None=None, # (B, T) where their K/V go (default: `pos`; see `hidden`)
+                commit:torch.Tensor|None=None): # (B,) bool, token shift with T > n_out: rows whose clean state before the outputs is in this forward (the others keep `hprev`); None: all
         "`hidden`, then the logits (B, n_out, V) of the last n_out tokens (the token shift of `cascade.model` when the config has it)."
         T = idx.shape[1]
         if not self.cfg.token_shift:
-            h = self.hidden(idx, pos, T - n_out)
+            h = self.hidden(idx, pos, T - n_out, slots)
         elif T > n_out:               # the fused commit: the clean token before the outputs is in this forward; keep its state
-            h = self.hidden(idx, pos, T - n_out - 1)                          # (B, n_out + 1, D)
-            self.hprev.copy_(h[:, 0]); h = h[:, :-1]
+            h = self.hidden(idx, pos, T - n_out - 1, slots)                   # (B, n_out + 1, D)
+            if commit is None: self.hprev.copy_(h[:, 0]); h = h[:, :-1]
+            else:                     # only the committing rows have their clean state here
+                self.hprev.copy_(torch.where(commit[:, None], h[:, 0], self.hprev)); h = shift_right(h[:, 1:], self.hprev)
         else:                         # the state before the first output is the clean one kept by the last commit
-            h = shift_right(self.hidden(idx, pos, 0), self.hprev)
+            h = shift_right(self.hidden(idx, pos, 0, slots), self.hprev)
         logits = self.model.head(h)
         return (logits, h) if return_hidden else logits
 
@@ -274,6 +279,8 @@ def engine_runs(rule, block_size:int,
     return True
 
 
+ADVANCE = ('batch', 'row')   # `BlockEngine(advance=...)`: when a row moves to its next block
+
 class BlockEngine:
     "Static-cache, graph-captured block decoder for a CASCADE model; greedy decoding is exact to `generate` (same tokens and step counts)."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, rule:StepRule|None=None,
@@ -281,9 +288,11 @@ class BlockEngine:
                  compile:bool=False, # torch.compile the per-layer work (see `StaticLM`) and, greedy, the selection
                  temperature:float=0.0, top_p:float=1.0, # 0 = greedy; else sampled (seed with torch.manual_seed)
                  attn:str='auto', # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
-                 remask:float=0.0): # `SamplerConfig.remask`: not implemented here, anything but 0 is refused before any work
+                 remask:float=0.0, # `SamplerConfig.remask`: not implemented here, anything but 0 is refused before any work
+                 advance:str='batch'): # 'batch': the rows move to their next block together, once the slowest is done; 'row': each row as soon as its own block is (below)
         c = model.cfg
         _check_no_remask(remask)
+        if advance not in ADVANCE: raise ValueError(f'advance must be one of {ADVANCE}, got {advance!r}')
         if c.clean_causal: raise ValueError('BlockEngine does not run clean_causal models yet (02_model); decode them with cascade.sampler (PrefixKVCache)')
         self.temperature, self.top_p = check_sampling(temperature, top_p)
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
@@ -291,6 +300,9 @@ class BlockEngine:
         self.rule = FixedK(4) if rule is None else rule
         self.kind = _rule_kind(self.rule, self.bs)
         bs, dev = self.bs, model.tok.weight.device
+        if advance == 'row' and self.kind == 'planned':
+            raise ValueError("advance='row' runs fixed:K, threshold, entropy and stop:PATH rules; the adaptive-K head plans every row's block at the batch's first step: use advance='batch'")
+        self.advance = advance
         if self.kind == 'planned': self.rule.check(bs, d_model=c.d_model)      # a K_b head made for another block size or width
         else: self.rule.check(bs)                                               # a stop head made for another block size: refused before any work
         if self.kind in ('planned', 'stop'):                                   # a head's banned ids: another tokenizer's would index past the logits
@@ -309,7 +321,8 @@ class BlockEngine:
         self.S = max_prompt_len // bs * bs                                         # the prefill's fixed length: max_prompt_len's whole blocks
         self.graphs = dev.type == 'cuda' if graphs is None else graphs
         if self.graphs and dev.type != 'cuda': raise ValueError('CUDA graphs need the model on a CUDA device')
-        self.net = StaticLM(model, batch_size, self.L, compile, attn)
+        row = advance == 'row'
+        self.net = StaticLM(model, batch_size, self.L, compile, attn, extra_slots=bs if row else 0)   # row: a block of scratch slots
         self._sel = _compiled(_select, compile and self.temperature == 0)    # sampling keeps its RNG eager (graph-safe)
         # a head's features and MLP: eager, about 160 operators a step (quantiles, thresholds, the softmax; the stop head at
         # 64 rows, counted with the CPU profiler), compiled with the step's other work (session 24: 1.16x a forward, LOG.md)
@@ -320,6 +333,10 @@ class BlockEngine:
         self.seq, self.P, self.start = z(B, L), z(B), z(B)                   # working buffer, prompt lengths, block starts
         self.done, self.masked = z(B, dt=torch.bool), z(B, bs, dt=torch.bool)
         self.blk, self.pend = z(B, bs), z(B, bs)
+        self.cm = z(B, dt=torch.bool)                                       # advance='row': rows whose forward commits `pend`
+        if row:                                                             # the last step's news, per row: the block it completed
+            self.ev_tok, self.ev_start, self.ev_k = z(B, bs), z(B), z(B)
+            self.scratch = (self.L + torch.arange(bs, device=dev)).expand(B, bs)   # K/V slots past L: written, never read
         self.M, self.Kr, self.k_used = z(B), z(B), z(B)
         self.offs = torch.arange(bs, device=dev)
         self.ppos = torch.arange(self.S, device=dev).expand(B, self.S)      # the prefill's slots (B, S)
@@ -335,7 +352,8 @@ class BlockEngine:
         G = lambda fn: _Graph(fn, self.graphs, pool, self._load_dummy)
         with torch.no_grad():
             self.g_prefill = G(self._prefill) if self.S > 0 else None
-            if self.kind == 'fixed':
+            if row: self.g_row = G(self._row_step)
+            elif self.kind == 'fixed':
                 self.g_first, self.g_next = G(lambda: self._block(first=True)), G(lambda: self._block(first=False))
             else:
                 self.g_begin_first, self.g_begin_next = G(lambda: self._begin(True)), G(lambda: self._begin(False))
@@ -348,7 +366,8 @@ class BlockEngine:
 
     # -- state
     def _load_dummy(self):
-        self.seq.fill_(self.cfg.mask_id); self.P.fill_(self.bs); self.start.fill_(self.bs); self.done.zero_()
+        self.seq.fill_(self.cfg.mask_id); self.P.fill_(self.bs); self.start.fill_(self.bs); self.done.zero_(); self.cm.zero_()
+        if self.advance == 'row': self.done.fill_(True)   # a warm-up step must not move a row on: its next block may lie past L
 
     def _load(self, rows):
         c, bs = self.cfg, self.bs
@@ -362,7 +381,7 @@ class BlockEngine:
         for r, p in enumerate(rows): self.seq[r, :len(p)] = p
         self.P.copy_(torch.tensor([len(p) for p in rows]))
         self.start.copy_(self.P // bs * bs)
-        self.done.zero_()
+        self.done.zero_(); self.cm.zero_()
         if self.net.hprev is not None: self.net.hprev.zero_()   # token shift: the state before position 0 (a skipped prefill must not leave the last batch's)
 
     # -- the pieces captured in graphs (in place, fixed shapes)
@@ -428,15 +447,85 @@ class BlockEngine:
         for step in range(self.rule.k): self._step(pending=(step == 0 and not first), step=step)
         self._end()
 
+    # -- advance='row': every step is one forward of the whole batch; a row whose block it completes moves on at once
+    def _row_open(self, rows):
+        "Open the block at `start` for the rows where `rows` (B,) bool: its tokens, masked positions and their count, its K; its steps reset."
+        pos = self.start[:, None] + self.offs
+        nb = self.seq.gather(1, pos)
+        self.blk.copy_(torch.where(rows[:, None], nb, self.blk))
+        self.masked.copy_(torch.where(rows[:, None], (nb == self.cfg.mask_id) & ~self.done[:, None], self.masked))
+        self.M.copy_(torch.where(rows, self.masked.sum(-1), self.M))
+        self.k_used.masked_fill_(rows, 0)
+        k = self.rule.k if self.kind == 'fixed' else self.stop_k if self.kind == 'stop' else None
+        if k: self.Kr.copy_(torch.where(rows, self.M.clamp(max=k).clamp(min=1), self.Kr))   # FixedK.start_block's K, per row
+
+    def _row_step(self):
+        """One forward of every row, `2 block_size` wide: the rows that opened a block at the last step commit their previous
+        one (`pend`, at its own slots: the fused commit), the others write that half to the scratch slots past `L`, which no
+        query reads (a key's block there is past every query's); each row then takes its rule's step on its own block, and a
+        row that completed its block writes it to `seq`, is checked for its end, and opens its next block."""
+        c, bs = self.cfg, self.bs
+        pos = self.start[:, None] + self.offs
+        cm = self.cm[:, None]
+        ppos = torch.where(cm, pos - bs, pos)                                  # (a row that does not commit: its own block's positions, outputs unused)
+        slots = torch.cat([torch.where(cm, pos - bs, self.scratch), pos], 1)
+        logits = self.net.forward(torch.cat([self.pend, self.blk], 1), torch.cat([ppos, pos], 1), bs, slots=slots, commit=self.cm)
+        stop, rule, st = None, self.rule, None
+        if self.kind == 'stop': stop, rule = self._stops(self.k_used, self.masked, logits, self.fbanned), self.rule.path
+        if self.kind == 'fixed' or (self.kind == 'stop' and self.stop_k): st = self.k_used.clone()   # each row at its own step
+        self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, rule, self.temperature, self.top_p, stop)
+        fin = ~self.masked.any(-1) & ~self.done                                # rows whose block this step completed
+        self.ev_start.copy_(self.start); self.ev_tok.copy_(self.blk); self.ev_k.copy_(torch.where(fin, self.k_used, 0))
+        self.seq.scatter_(1, pos, self.blk)                                    # (an unfinished row's partial block: rewritten when it finishes)
+        self.pend.copy_(torch.where(fin[:, None], self.blk, self.pend))
+        end = pos[:, -1] + 1 - self.P >= self.max_new
+        if self.stop_at_eos: end = end | ((self.blk == c.eos_id) & (pos >= self.P[:, None])).any(-1)
+        self.done.logical_or_(fin & end)
+        adv = fin & ~self.done
+        self.start.add_(bs * adv)
+        self.cm.copy_(adv)
+        self._row_open(adv)
+
+    def _stream_rows(self, rows):
+        "`stream` with advance='row': one step a replay, read back one step behind; an event per step in which some row completed a block."
+        bs, B = self.bs, self.B
+        starts = [len(p) // bs * bs for p in rows]
+        n_blocks = max((len(p) - s + self.max_new + bs - 1) // bs for p, s in zip(rows, starts))
+        nfe = nfe_prefill = 0
+        if max(starts) > 0: self.g_prefill(); nfe = nfe_prefill = 1
+        self._row_open(torch.ones(B, dtype=torch.bool, device=self.device))
+        ring, events, nfes = self.ring, [None, None], [0, 0]
+        def run(j):
+            nonlocal nfe
+            self.g_row(); nfe += 1
+            h = ring[j % 2]
+            h['tokens'].copy_(self.ev_tok, non_blocking=True); h['start'].copy_(self.ev_start, non_blocking=True)
+            h['k'].copy_(self.ev_k, non_blocking=True); h['done'].copy_(self.done, non_blocking=True)
+            nfes[j % 2] = nfe; self.nfe_run = nfe
+            if self.graphs: events[j % 2] = torch.cuda.Event(); events[j % 2].record()
+        n = 0                                                                 # events yielded
+        run(0)
+        for j in range(n_blocks * bs):                                         # a block takes at most block_size steps
+            if j + 1 < n_blocks * bs: run(j + 1)                               # queued before step j is read: the GPU stays busy
+            if events[j % 2] is not None: events[j % 2].synchronize()
+            h = ring[j % 2]
+            if bool(h['k'].any()):
+                yield BlockEvent(n, h['start'].clone(), h['tokens'].clone(), h['k'].clone(), nfes[j % 2], nfe_prefill, h['done'].clone()); n += 1
+            if bool(h['done'].all()): return
+        raise RuntimeError(f'advance=row: rows not done after {n_blocks * bs} steps (a bug)')
+
     # -- host side: no syncs inside a block (fixed K) or one 1-byte read per step (adaptive rules)
     def _remaining(self) -> bool: return _read_flag(self.flag, self.masked.any(), self.graphs)
 
     @torch.no_grad()
     def stream(self, prompts):
-        "Decode block by block; yield a `BlockEvent` per committed block (the GPU runs one block ahead of the consumer; rows with k = 0 were already done)."
+        """Decode block by block; yield a `BlockEvent` per committed block (the GPU runs one block ahead of the consumer; rows
+        with k = 0 were already done). advance='row': an event per step in which some row completed a block, k = 0 for the
+        rows that did not (each row's events, in order, are its blocks)."""
         bs = self.bs
         rows = _rows(prompts, self.device)
         self._load(rows)
+        if self.advance == 'row': yield from self._stream_rows(rows); return
         starts = [len(p) // bs * bs for p in rows]
         n_blocks = max((len(p) - s + self.max_new + bs - 1) // bs for p, s in zip(rows, starts))
         nfe = nfe_prefill = 0
@@ -488,6 +577,11 @@ class BlockEngine:
             P = int(self.P[r])
             gen = seq[r, P:P + self.max_new].tolist()
             toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
+        if self.advance == 'row':                                             # each row's blocks in order, then zeros (the row done)
+            ks = [[int(e.k[r]) for e in evs if int(e.k[r])] for r in range(B)]
+            kb = torch.zeros(B, max(map(len, ks)), dtype=torch.long)
+            for r, k in enumerate(ks): kb[r, :len(k)] = torch.tensor(k, dtype=torch.long)
+            return EngineOutput(toks, self.nfe_run, evs[-1].nfe_prefill, kb)   # every forward run, the one queued past the end included
         return EngineOutput(toks, evs[-1].nfe, evs[-1].nfe_prefill, torch.stack([e.k for e in evs], 1))
 
 # %% ../nbs/08_engine.ipynb #queue001

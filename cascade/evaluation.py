@@ -313,6 +313,7 @@ class CascadeEvalLM(LM):
                  seed:int=0, dtype:str|None=None, # dtype: None = the checkpoint's (bf16 nano models run in float32 on the CPU)
                  engine:bool|None=None, # the CUDA-graph engines for generate_until; None: on CUDA where one runs the rule (`engine_choice`)
                  compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
+                 advance:str='batch', # BlockEngine's `advance`: 'row' moves each row to its next block as soon as its own is done; only with a BlockEngine
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -342,6 +343,14 @@ class CascadeEvalLM(LM):
         self.likelihood = 'exact' if causal else likelihood
         self.engine = engine_choice(c, self.rule, dev, engine, self.rule_spec)   # an engine where one runs the rule (on CUDA, or forced)
         self.compile = _flag('compile', compile)
+        from cascade.engine import ADVANCE
+        if advance not in ADVANCE: raise ValueError(f'advance must be one of {ADVANCE}, got {advance!r}')
+        if advance == 'row' and (not self.engine or self.rule is None or verify or isinstance(self.rule, AdaptiveK)):
+            raise ValueError(f"advance='row' is a BlockEngine setting, but rule {self.rule_spec!r} on {dev} decodes with "
+                             + ('the reference sampler (engine_choice; engine=True forces the engine)' if not self.engine else
+                                'the adaptive-K head, which BlockEngine runs with advance=batch only' if isinstance(self.rule, AdaptiveK) else
+                                'AREngine' if self.rule is None else 'VerifyEngine'))
+        self.advance = advance
         if self.compile and not self.engine:
             raise ValueError(f'compile=True compiles the engine, but rule {self.rule_spec!r} on {dev} decodes with the reference sampler (engine_choice); drop compile or pass engine=True where an engine runs the rule')
         from cascade.convert import load_converted
@@ -382,7 +391,8 @@ class CascadeEvalLM(LM):
                if self.likelihood == 'l2r' and c.clean_causal and c.token_shift else '')
         return dict(pretrained=self.pretrained, block_size=self.model.cfg.block_size, rule=self.rule_spec,
                     likelihood=self.likelihood, likelihood_estimator=est, compile=self.compile, draws=self.draws if self.likelihood == 'elbo' else None,
-                    decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}'),
+                    decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}')
+                            + (' advance=row' if self.advance == 'row' else ''), advance=self.advance,
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
@@ -445,7 +455,8 @@ class CascadeEvalLM(LM):
                 stops = [i for i in range(self.model.cfg.vocab_size) if any(s and s in self.tok_decode([i]) for s in until)]
                 self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id], compile=self.compile)
             elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile, chunk=AR_CHUNK)
-            else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile)
+            else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p,
+                                                   compile=self.compile, advance=self.advance)
         return self._engines[key]
 
     def generate_until(self, requests) -> list[str]:

@@ -16,8 +16,8 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'BSC_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us',
-           'fair_ar_row', 'group_macros', 'numbers_tex']
+           'BSC_RULES', 'ROW_ADV_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict',
+           'attention_us', 'fair_ar_row', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1440,6 +1440,61 @@ def _batch_sync_cost(results:dict):
     arow = next((x for x in (lookup(a, 'metrics.rows') or []) if x.get('rule') == 'ar'), None)
     ms.append(Macro('BscArSync', fmt(_num((arow or {}).get('sync_batch_fwd_per_token')), 'sig'), f'{astem or "batch_sync_cost_ar_cpu"}.json: the AR teacher, batch forwards per token on the same prompts'))
     return ms, {'BatchSyncCost': get(BSC_RULES[0][1]) is not None and get(BSC_RULES[1][1]) is not None}
+
+ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
+                 ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')))
+
+def _row_advance_gpu(results:dict):
+    """`BlockEngine(advance='row')` beside the batch engine (stage row_advance_b4_gpu, `eval_code_line_pareto_b4_row_gpu`):
+    convert_b4's rules on code_line at one batch, each rule in both modes (rows' `advance`), the AR teacher in the same pass.
+    Per rule (`K` fixed:4, `EntFive` entropy:0.5, `EntThree` entropy:0.3, `Thr` threshold:0.9, `Stop` the stop head):
+    tokens/s in each mode (`Ra<X>BatchTps`, `Ra<X>RowTps`) and row over batch (`Ra<X>Gain`), batch forwards run per token
+    (`Ra<X>BatchFwd`, `Ra<X>RowFwd`), and the row mode's tokens/s over the AR teacher's (`Ra<X>RowVsAr`, only where the AR
+    row is fair: `fair_ar_row`); RaArTps; the row-mode rules matched against the teacher (`RaRowMatched` of `RaRowRules`);
+    the fastest matched one (`RaBestRule`, `RaBestNfe`, `RaBestTps`, `RaBestVsAr`) and the fastest matched rule of the batch
+    engine (`RaBatchBestRule`, `RaBatchBestVsAr`); RaBatch, RaItems, RaHardware. Conditionals RowAdvanceGpu (a rule in both
+    modes), RowAdvanceGpuAr (a fair AR row), RowAdvanceGpuWin (the fastest matched row-mode rule beats AR and the batch engine's best)."""
+    stem, r = pick(results, 'eval_code_line_pareto_b4_row_gpu')
+    src = f'{stem or "eval_code_line_pareto_b4_row_gpu"}.json'
+    timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
+    ar = next((x for x in timed if x.get('rule') == 'ar'), None)
+    fair = fair_ar_row(ar)
+    num = lambda x, k: _num((x or {}).get(k))
+    vs_ar = lambda x: num(x, 'tokens_per_s') / num(ar, 'tokens_per_s') if x and fair else None
+    bfr = lambda x: num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')
+    mode = lambda x: x.get('advance') or 'batch'
+    steps = [x for x in timed if x.get('rule') != 'ar']
+    matched = lambda x: (x.get('matched_em') or {}).get('verdict') == 'matched'
+    rows_r = [x for x in steps if mode(x) == 'row']
+    best = max((x for x in rows_r if matched(x)), key=lambda x: x['tokens_per_s'], default=None)
+    bbest = max((x for x in steps if mode(x) == 'batch' and matched(x)), key=lambda x: x['tokens_per_s'], default=None)
+    label = lambda x: None if x is None else ('stop head' if str(x.get('rule')).startswith('stop:') else x.get('rule'))
+    ms, both = [], False
+    for tag, test in ROW_ADV_RULES:
+        b = next((x for x in steps if test(x.get('rule')) and mode(x) == 'batch'), None)
+        w = next((x for x in steps if test(x.get('rule')) and mode(x) == 'row'), None)
+        both = both or (b is not None and w is not None)
+        ms += [Macro(f'Ra{tag}Rule', fmt(label(b or w), 'text'), f'{src}: the rule'),
+               Macro(f'Ra{tag}BatchTps', fmt(num(b, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s, advance=batch'),
+               Macro(f'Ra{tag}RowTps', fmt(num(w, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s, advance=row'),
+               Macro(f'Ra{tag}Gain', fmt(num(w, 'tokens_per_s') / num(b, 'tokens_per_s') if b and w else None, 'times'), f'{src}: row over batch, tokens/s'),
+               Macro(f'Ra{tag}BatchFwd', fmt(bfr(b) if b else None, 'sig'), f'{src}: batch forwards run per token, advance=batch'),
+               Macro(f'Ra{tag}RowFwd', fmt(bfr(w) if w else None, 'sig'), f'{src}: batch forwards run per token, advance=row'),
+               Macro(f'Ra{tag}RowVsAr', fmt(vs_ar(w), 'times'), f'{src}: advance=row tokens/s over the AR teacher\'s (a fair AR row only)')]
+    ms += [Macro('RaArTps', fmt(num(ar, 'tokens_per_s'), 'sig'), f'{src}: the AR teacher\'s tokens/s in the same pass (AREngine)'),
+           Macro('RaRowRules', fmt(len(rows_r) if steps else None, 'int'), f'{src}: rules run with advance=row'),
+           Macro('RaRowMatched', fmt(sum(map(matched, rows_r)) if steps else None, 'int'), f'{src}: of them matched against the teacher'),
+           Macro('RaBestRule', fmt(label(best), 'text'), f'{src}: the matched advance=row rule of most tokens/s'),
+           Macro('RaBestNfe', fmt(num(best, 'nfe_per_token'), 'sig'), f'{src}: its forwards per token (per row)'),
+           Macro('RaBestTps', fmt(num(best, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+           Macro('RaBestVsAr', fmt(vs_ar(best), 'times'), f'{src}: its tokens/s over the AR teacher\'s'),
+           Macro('RaBatchBestRule', fmt(label(bbest), 'text'), f'{src}: the matched advance=batch rule of most tokens/s'),
+           Macro('RaBatchBestVsAr', fmt(vs_ar(bbest), 'times'), f'{src}: its tokens/s over the AR teacher\'s'),
+           Macro('RaBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
+           Macro('RaItems', fmt(max((_num((x.get('matched_em') or {}).get('n')) or 0 for x in steps), default=0) or None, 'int'), f'{src}: items per rule'),
+           Macro('RaHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    win = bool(best and fair and vs_ar(best) > 1 and (bbest is None or best['tokens_per_s'] > bbest['tokens_per_s']))
+    return ms, {'RowAdvanceGpu': both, 'RowAdvanceGpuAr': bool(both and fair), 'RowAdvanceGpuWin': win}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 

@@ -15,7 +15,7 @@ from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at, pooled_ve
 __all__ = ['SMOLLM2_RECIPES', 'TABLES', 'tabular', 'table_training', 'table_sampler', 'table_throughput', 'k_shares',
            'table_adaptive_k', 'table_status', 'table_convert', 'table_tasks', 'table_judge_tasks', 'table_engine',
            'ablation_label', 'ablation_files', 'table_ablation', 'table_adaptive_real', 'table_general_tasks',
-           'table_smollm2_recipes', 'pareto_passes', 'table_pareto_gpu']
+           'table_smollm2_recipes', 'pareto_passes', 'table_pareto_gpu', 'table_row_advance_gpu']
 
 # %% ../nbs/93_report_tables.ipynb #7566de01
 def tabular(header:list, rows:list, align:str) -> str:
@@ -372,4 +372,28 @@ def table_pareto_gpu(results:dict) -> str:
     return tabular(header, rows, 'lrlr' + 'rr' * len(passes))
 
 TABLES['pareto_gpu'] = table_pareto_gpu
+
+def table_row_advance_gpu(results:dict) -> str:
+    """Stage row_advance_b4_gpu (`eval_code_line_pareto_b4_row_gpu`): each rule of `convert_b4` with the batch engine and with
+    `advance='row'` (every row moving to its next block on its own) in one pass with the AR teacher: exact match and
+    verdict in each mode, batch forwards run per token, tokens/s and that over the AR teacher's (a fair AR row only)."""
+    _, r = pick(results, 'eval_code_line_pareto_b4_row_gpu')
+    rows_ = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
+    if not rows_: return tabular(['Rule'], [r'\NotMeasured'], 'l')
+    ar = next((x for x in rows_ if x.get('rule') == 'ar'), None)
+    ta = _num(ar.get('tokens_per_s')) if fair_ar_row(ar) else None
+    mode = lambda x: x.get('advance') or 'batch'
+    verdict = lambda x: next((s for pre, s in _VERDICT_SHORT if str((x.get('matched_em') or {}).get('verdict', '')).startswith(pre)), _NA)
+    bfr = lambda x: x.get('batch_forwards_run_per_token') or x.get('batch_forwards_per_token')
+    out = []
+    for rule in dict.fromkeys(x.get('rule') for x in rows_):
+        for x in [y for y in rows_ if y.get('rule') == rule]:
+            is_ar = rule == 'ar'
+            t = _num(x.get('tokens_per_s'))
+            out.append([_pareto_label(x), _NA if is_ar else mode(x), _cell(x.get('exact_match'), 'sig'), 'teacher' if is_ar else verdict(x),
+                        _cell(x.get('nfe_per_token'), 'sig'), _cell(bfr(x), 'sig'), _cell(t, 'si') + ('' if ta or not is_ar else r'$^{*}$'),
+                        _NA if is_ar or not ta else _cell(t / ta, 'times')])
+    return tabular(['Rule', 'Advance', 'Exact match', 'Verdict', 'NFE / token', 'Batch fwd / token', 'Tok/s', r'$\times$ AR'], out, 'llrlrrrr')
+
+TABLES['row_advance_gpu'] = table_row_advance_gpu
 
