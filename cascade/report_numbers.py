@@ -1452,8 +1452,9 @@ def _row_advance_gpu(results:dict):
     (`Ra<X>BatchFwd`, `Ra<X>RowFwd`), and the row mode's tokens/s over the AR teacher's (`Ra<X>RowVsAr`, only where the AR
     row is fair: `fair_ar_row`); RaArTps; the row-mode rules matched against the teacher (`RaRowMatched` of `RaRowRules`);
     the fastest matched one (`RaBestRule`, `RaBestNfe`, `RaBestTps`, `RaBestVsAr`) and the fastest matched rule of the batch
-    engine (`RaBatchBestRule`, `RaBatchBestVsAr`); RaBatch, RaItems, RaHardware. Conditionals RowAdvanceGpu (a rule in both
-    modes), RowAdvanceGpuAr (a fair AR row), RowAdvanceGpuWin (the fastest matched row-mode rule beats AR and the batch engine's best)."""
+    engine (`RaBatchBestRule`, `RaBatchBestVsAr`); RaBatch, RaItems, RaHardware; from `row_advance_check_gpu` RaCheckCases, RaCheckRowSame, RaCheckBatchSame,
+    RaCheckHardware. Conditionals RowAdvanceGpu (a rule in both
+    modes), RowAdvanceGpuAr (a fair AR row), RowAdvanceGpuWin (the fastest matched row-mode rule beats AR and the batch engine's best), RowAdvanceCheck (the GPU check ran)."""
     stem, r = pick(results, 'eval_code_line_pareto_b4_row_gpu')
     src = f'{stem or "eval_code_line_pareto_b4_row_gpu"}.json'
     timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
@@ -1493,8 +1494,14 @@ def _row_advance_gpu(results:dict):
            Macro('RaBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: batch'),
            Macro('RaItems', fmt(max((_num((x.get('matched_em') or {}).get('n')) or 0 for x in steps), default=0) or None, 'int'), f'{src}: items per rule'),
            Macro('RaHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    cstem, chk = pick(results, 'row_advance_check_gpu')                            # the engine against the reference on the GPU
+    csrc, summ = f'{cstem or "row_advance_check_gpu"}.json', lookup(chk, 'metrics.summary') or {}
+    ms += [Macro('RaCheckCases', fmt(_num(lookup(chk, 'metrics.cases')), 'int'), f'{csrc}: random cases (model, rule, graphs/compile/attention) decoded by both engines'),
+           Macro('RaCheckRowSame', fmt(_num(lookup(summ, 'row.tokens_equal')), 'int'), f'{csrc}: of them advance=row gave the uncached reference\'s tokens (fp32)'),
+           Macro('RaCheckBatchSame', fmt(_num(lookup(summ, 'batch.tokens_equal')), 'int'), f'{csrc}: of them advance=batch did'),
+           Macro('RaCheckHardware', fmt(device_label(lookup(chk, 'provenance.device')), 'text'), f'{csrc}: device')]
     win = bool(best and fair and vs_ar(best) > 1 and (bbest is None or best['tokens_per_s'] > bbest['tokens_per_s']))
-    return ms, {'RowAdvanceGpu': both, 'RowAdvanceGpuAr': bool(both and fair), 'RowAdvanceGpuWin': win}
+    return ms, {'RowAdvanceGpu': both, 'RowAdvanceGpuAr': bool(both and fair), 'RowAdvanceGpuWin': win, 'RowAdvanceCheck': chk is not None}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
