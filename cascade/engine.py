@@ -17,7 +17,7 @@ from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, Step
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
-__all__ = ['FLEX_GQA_CUDA', 'ADVANCE', 'StaticLM', 'EngineOutput', 'engine_runs', 'BlockEngine', 'QueueEvent', 'AREngine',
+__all__ = ['FLEX_GQA_CUDA', 'ADVANCE', 'StaticLM', 'QueueEvent', 'EngineOutput', 'engine_runs', 'BlockEngine', 'AREngine',
            'VerifyEngine']
 
 # %% ../nbs/08_engine.ipynb #d4571b22
@@ -231,6 +231,200 @@ class _Graph:
         if self.graph is None: self.fn()
         else: self.graph.replay()
 
+# %% ../nbs/08_engine.ipynb #queue001
+@dataclass
+class QueueEvent:
+    "One item's news after a replay of `run_queue` (`VerifyEngine`, `AREngine`)."
+    key: object                 # the caller's key of the item
+    new: list                   # stream: the tokens it committed since its last event; otherwise all its tokens, at its end
+    finished: str|None          # None (still decoding), 'stop' (a stop id or EOS within its limit) or 'length' (its limit)
+    steps: int                  # its steps so far (the first included); final at its end
+    accepted: int               # drafts committed so far
+    drafted: int                # real drafts so far
+
+class _Queue:
+    """Continuous batching, shared by `VerifyEngine` and `AREngine`: `run_queue` (items in, events out), `generate_many`
+    (a list of prompts through it) and the grouped refill. An engine provides `_start(rows)` (load a full batch and
+    prefill: its forwards), `_build_refill(R)` (a staging buffer and the function that loads R rows from it), `_check`,
+    `_launch_steps()` (one replay: its forwards), `_snap_names` (the state the host reads after every replay: done, cur,
+    seq and counters), `_hi_shift` (the committed tokens end at cur + it) and `_counts(copy, row, n_committed)`."""
+    def _init_queue(self, max_refill, width:int):
+        "The refills' bookkeeping: at most `max_refill` rows a refill (None: min(B, 16)); `width`: a row of `seq`."
+        self.max_refill = min(self.B, 16) if max_refill is None else min(max_refill, self.B)
+        self._refills = {}                                                # rows refilled at once -> (staging buffer, graph)
+        self._host = torch.zeros((self.B + self.max_refill, 2 + width), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
+        self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
+        self._snaps, self._snap_ev = None, None                          # the two host copies of the rows' state (and their events), made on first use
+
+    def _refill(self, pairs) -> int:
+        """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
+        to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).
+        Nothing here waits for the device: each refill's staging goes up from its own rows of the pinned host buffer,
+        asynchronously, and the next call first waits for those copies (and the refills queued before its event)."""
+        if self._host_ev is not None: self._host_ev.synchronize()
+        nfe = 0
+        for i in range(0, len(pairs), self.max_refill):
+            part = pairs[i:i + self.max_refill]
+            R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
+            h = self._host[i:i + R]
+            h[:, 2:].fill_(self.cfg.pad_id)
+            for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
+                h[k, 0], h[k, 1] = r, len(p)
+                h[k, 2:2 + len(p)] = p
+            if R not in self._refills:
+                stage, fn = self._build_refill(R)
+                stage.copy_(h)                                                # the capture's warm-ups run this refill
+                with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
+            stage, g = self._refills[R]
+            stage.copy_(h, non_blocking=True); g()
+            nfe += int(self.S > 0)
+        if self._host_ev is not None: self._host_ev.record()
+        return nfe
+
+    def _span(self) -> int:
+        "Replays (host copies) a row may take: >= 1 token a live step, `chunk` steps a replay, + the refill's lag."
+        return -(-(self.max_new + 1) // self.chunk) + 2
+
+    def _cut(self, g:list) -> list:
+        "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
+        k = next((k for k, t in enumerate(g) if t in self.stop_set), None)
+        if k is None: return g
+        return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
+
+    @torch.no_grad()
+    def run_queue(self, take, # take(n) -> at most n new items (key, prompt, limit or None = max_new_tokens): the caller's keys, prompts that fit the engine
+                  pending, # pending() -> how many items `take` would give now (0: none waiting)
+                  refill_at:int|None=None, # refill once this many rows are free (or every pending item fits, or no row is live); None: min(max_refill, max(1, B // 8))
+                  stream:bool=False, # events with each row's new tokens after every replay; False: one event per item, at its end
+                  drop=None, # drop(key) -> True: stop decoding that item now (a client gone), no more events for it
+                 ):
+        """Continuous batching as a generator: items from `take` fill the engine's rows and finished rows take the next
+        ones (`_refill`), for as long as items come; after every replay it yields the list of `QueueEvent`s of that
+        replay (possibly empty). A row ends at a stop id (cut as `generate` cuts), at its item's `limit` (the limit
+        first: a stop past it is not a stop) or when `drop` says so; the run ends once no row is live and `pending()` is 0.
+        The host never waits for the replay it has just launched: after every replay the rows' state is copied to one of
+        two pinned host buffers (asynchronously) and the host reads the copy of replay n while replay n + 1 runs, so a
+        row refilled then starts after replay n + 1 and its flags in the copy taken before the refill are ignored (`own`).
+        A row that ended but is not refilled yet keeps stepping on the device (its tokens are no longer read).
+        Each item's tokens and counts are what it gets alone (rows never read each other). `queue_stats` counts the run
+        so far: nfe (the batch's forwards, prefills included, and the replay launched after the last row ended),
+        refill_forwards (the refills' prefills among them), rows_refilled (items that came in by a refill), replays."""
+        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
+        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        B, names = self.B, self._snap_names
+        if self._snaps is None:
+            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
+            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
+        def get(n):                                                          # n items from the caller, checked before they touch a row
+            items = list(take(n))[:n]
+            for it in items:
+                if not (isinstance(it, tuple) and len(it) == 3): raise ValueError(f'take must give (key, prompt, limit) items, got {it!r}')
+            items = [(k, _rows([p], 'cpu')[0], self.max_new if lim is None else lim) for k, p, lim in items]
+            if items: self._check([p for _, p, _ in items])
+            for k, _, lim in items:
+                if not (_is_int(lim) and 1 <= lim <= self.max_new): raise ValueError(f'item {k!r}: limit must be an int in [1, max_new_tokens {self.max_new}], got {lim!r}')
+            return items
+        items = get(B)
+        st = self.queue_stats = dict(nfe=0, refill_forwards=0, rows_refilled=0, replays=0)
+        if not items: return
+        first = [p for _, p, _ in items]
+        st['nfe'] = self._start(first + first[:1] * (B - len(first)))       # fewer items than rows: copies, idle from the start
+        self.done[len(items):] = True
+        slot = [None] * B
+        Pa, La = np.zeros(B, np.int64), np.full(B, 1 << 40, np.int64)      # per row: its item's prompt length and limit (free: never reached)
+        own = np.zeros(B, np.int64) - 1                                      # per row: the first copy its item owns (-1: free)
+        def put(r, k, p, lim, c0):                                         # row r takes an item, its flags valid from copy c0 on
+            slot[r] = dict(key=k, P=len(p), lim=lim, pos=len(p), sent=0, toks=[]); Pa[r], La[r], own[r] = len(p), lim, c0
+        def free(r):
+            slot[r] = None; La[r], own[r] = 1 << 40, -1; waiting.append(r)
+        for r, (k, p, lim) in enumerate(items): put(r, k, p, lim, 0)
+        waiting = list(range(len(items), B))                                 # free rows
+        span = self._span()                                                  # copies a row may take before it must have finished
+        n = 0                                                                # replays launched (copy j: after replay j)
+        def launch():
+            nonlocal n
+            st['nfe'] += self._launch_steps(); st['replays'] += 1
+            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
+            if self._snap_ev is not None: self._snap_ev[n % 2].record()
+            n += 1
+        launch()
+        while True:
+            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
+            m = n - 2
+            b = self._snaps[m % 2]
+            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
+            done, cur, seq = b['done'].numpy(), b['cur'].numpy(), b['seq'].numpy()
+            mine = (own >= 0) & (own <= m)                                   # rows whose item this copy shows
+            hi = np.minimum(cur + self._hi_shift, Pa + self.max_new)         # committed (verify: the slots below cur; AR: up to cur)
+            gone = mine & np.array([x is not None and bool(drop(x['key'])) for x in slot]) if drop is not None else np.zeros(B, bool)
+            look = mine & (done | (hi - Pa >= La) | stream | gone)
+            if (mine & ~look & (m - own > span)).any(): raise RuntimeError('run_queue: a row did not finish (a bug)')
+            events = []
+            for r in np.flatnonzero(look).tolist():
+                it = slot[r]
+                if gone[r]: free(r); continue
+                room = it['lim'] - it['sent']
+                raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
+                cut = self._cut(raw)
+                at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
+                if at is not None and at < room: new, fin = cut, 'stop'       # a stop within the limit
+                elif len(cut) >= room: new, fin = cut[:room], 'length'
+                elif done[r]: raise RuntimeError('run_queue: a row ended with neither a stop nor its length (a bug)')
+                else: new, fin = cut, None
+                if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
+                it['sent'] += len(new)
+                counts = self._counts(b, r, int(hi[r]) - it['P'])
+                if stream:
+                    if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
+                else:
+                    it['toks'] += new
+                    if fin: events.append(QueueEvent(it['key'], it['toks'], fin, *counts))
+                if fin: free(r)
+            yield events
+            live = any(x is not None for x in slot)
+            p = pending()
+            c = min(len(waiting), p)                                         # rows that can take an item now
+            if c and (c >= min(refill_at, p) or not live):
+                items = get(c)
+                if items:
+                    rows_, waiting = waiting[:len(items)], waiting[len(items):]
+                    for r, (k, pr, lim) in zip(rows_, items): put(r, k, pr, lim, n)   # after replay n - 1: copies from n on
+                    f = self._refill([(r, pr) for r, (_, pr, _) in zip(rows_, items)])
+                    st['nfe'] += f; st['refill_forwards'] += f; st['rows_refilled'] += len(items)
+                    live = True
+            if not live: return
+
+    @torch.no_grad()
+    def generate_many(self, prompts, progress:bool=False,
+                      refill_at:int|None=None, # as `run_queue`
+                     ) -> dict:
+        """Decode any number of prompts through the engine's `B` rows (continuous batching, `run_queue`): the first `B`
+        fill the batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one
+        refill (one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest
+        row. A verify refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
+        so refilling a few rows at a time trades a little idle time for fewer refills.
+        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone;
+        AREngine: steps = its tokens, no drafts);
+        nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
+        refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
+        rows = _rows(prompts, 'cpu')
+        N = len(rows)
+        self._check(rows)
+        if not (refill_at is None or (_is_int(refill_at) and refill_at > 0)): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
+        nxt, out = 0, [None] * N
+        def take(k):
+            nonlocal nxt
+            got = [(i, rows[i], None) for i in range(nxt, min(N, nxt + k))]
+            nxt += len(got); return got
+        with tqdm(total=N, desc=type(self).__name__, disable=not progress) as bar:
+            for evs in self.run_queue(take, lambda: N - nxt, refill_at):
+                for e in evs: out[e.key] = e; bar.update(1)
+        st = self.queue_stats
+        return dict(tokens=[o.new for o in out], nfe=st['nfe'], nfe_prefill=int(self.g_prefill is not None) + st['refill_forwards'],
+                    refill_forwards=st['refill_forwards'], rows_refilled=st['rows_refilled'], steps=[o.steps for o in out],
+                    accepted=[o.accepted for o in out], drafted=[o.drafted for o in out])
+
+
 # %% ../nbs/08_engine.ipynb #c6771068
 @dataclass
 class EngineOutput:
@@ -281,7 +475,7 @@ def engine_runs(rule, block_size:int,
 
 ADVANCE = ('batch', 'row')   # `BlockEngine(advance=...)`: when a row moves to its next block
 
-class BlockEngine:
+class BlockEngine(_Queue):
     "Static-cache, graph-captured block decoder for a CASCADE model; greedy decoding is exact to `generate` (same tokens and step counts)."
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int, rule:StepRule|None=None,
                  stop_at_eos:bool=False, graphs:bool|None=None,
@@ -289,7 +483,9 @@ class BlockEngine:
                  temperature:float=0.0, top_p:float=1.0, # 0 = greedy; else sampled (seed with torch.manual_seed)
                  attn:str='auto', # decode attention of `StaticLM`: 'flex' (the GPU default) or 'sdpa' (dense mask)
                  remask:float=0.0, # `SamplerConfig.remask`: not implemented here, anything but 0 is refused before any work
-                 advance:str='batch'): # 'batch': the rows move to their next block together, once the slowest is done; 'row': each row as soon as its own block is (below)
+                 advance:str='batch', # 'batch': the rows move to their next block together, once the slowest is done; 'row': each row as soon as its own block is (below)
+                 stop_ids=(), # ids that end a row as EOS does (kept in its tokens; EOS is cut under stop_at_eos): a block holding one is its last
+                 max_refill:int|None=None): # continuous batching (`run_queue`, advance='row'): at most this many rows take new prompts in one refill (None: min(batch_size, 16))
         c = model.cfg
         _check_no_remask(remask)
         if advance not in ADVANCE: raise ValueError(f'advance must be one of {ADVANCE}, got {advance!r}')
@@ -303,6 +499,11 @@ class BlockEngine:
         if advance == 'row' and self.kind == 'planned':
             raise ValueError("advance='row' runs fixed:K, threshold, entropy and stop:PATH rules; the adaptive-K head plans every row's block at the batch's first step: use advance='batch'")
         self.advance = advance
+        stop_ids = list(stop_ids)
+        bad = [t for t in stop_ids if not (_is_int(t) and 0 <= t < c.vocab_size)]
+        if bad: raise ValueError(f'stop_ids {bad} are not ids of a vocabulary of {c.vocab_size}')
+        if not (max_refill is None or (_is_int(max_refill) and max_refill > 0)): raise ValueError(f'max_refill must be a positive int or None, got {max_refill!r}')
+        self.stop_ids = stop_ids
         if self.kind == 'planned': self.rule.check(bs, d_model=c.d_model)      # a K_b head made for another block size or width
         else: self.rule.check(bs)                                               # a stop head made for another block size: refused before any work
         if self.kind in ('planned', 'stop'):                                   # a head's banned ids: another tokenizer's would index past the logits
@@ -334,6 +535,11 @@ class BlockEngine:
         self.done, self.masked = z(B, dt=torch.bool), z(B, bs, dt=torch.bool)
         self.blk, self.pend = z(B, bs), z(B, bs)
         self.cm = z(B, dt=torch.bool)                                       # advance='row': rows whose forward commits `pend`
+        self.cur, self.rsteps = z(B), z(B)                                  # advance='row': each row's committed end (seq[:cur]) and its steps
+        self.stopmask = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)   # ids that end a row (EOS under stop_at_eos, stop_ids)
+        if stop_ids: self.stopmask[stop_ids] = True
+        if stop_at_eos: self.stopmask[c.eos_id] = True
+        self._compile = compile
         if row:                                                             # the last step's news, per row: the block it completed
             self.ev_tok, self.ev_start, self.ev_k = z(B, bs), z(B), z(B)
             self.scratch = (self.L + torch.arange(bs, device=dev)).expand(B, bs)   # K/V slots past L: written, never read
@@ -363,6 +569,7 @@ class BlockEngine:
         self.ring = [dict(tokens=torch.zeros(B, bs, dtype=torch.long, pin_memory=pin), start=torch.zeros(B, dtype=torch.long, pin_memory=pin),
                           k=torch.zeros(B, dtype=torch.long, pin_memory=pin), done=torch.zeros(B, dtype=torch.bool, pin_memory=pin))
                      for _ in range(2)]                                  # host copies of the last two blocks (double buffer)
+        self._init_queue(max_refill, self.L)
 
     # -- state
     def _load_dummy(self):
@@ -436,7 +643,7 @@ class BlockEngine:
         pos = self.start[:, None] + self.offs
         self.seq.scatter_(1, pos, self.blk)
         self.pend.copy_(self.blk)
-        if self.stop_at_eos: self.done.logical_or_(((self.blk == c.eos_id) & (pos >= self.P[:, None])).any(-1))
+        self.done.logical_or_((self.stopmask[self.blk] & (pos >= self.P[:, None])).any(-1))   # EOS (stop_at_eos) or a stop id
         self.done.logical_or_(pos[:, -1] + 1 - self.P >= self.max_new)
         self.start.add_(bs * ~self.done)                                       # finished rows stay on their last block
 
@@ -473,18 +680,19 @@ class BlockEngine:
         stop, rule, st = None, self.rule, None
         if self.kind == 'stop': stop, rule = self._stops(self.k_used, self.masked, logits, self.fbanned), self.rule.path
         if self.kind == 'fixed' or (self.kind == 'stop' and self.stop_k): st = self.k_used.clone()   # each row at its own step
+        self.rsteps.add_(self.masked.any(-1).long())                            # the rows that take a step now
         self._sel(logits, self.banned, self.blk, self.masked, self.k_used, self.M, self.Kr, st, rule, self.temperature, self.top_p, stop)
         fin = ~self.masked.any(-1) & ~self.done                                # rows whose block this step completed
         self.ev_start.copy_(self.start); self.ev_tok.copy_(self.blk); self.ev_k.copy_(torch.where(fin, self.k_used, 0))
         self.seq.scatter_(1, pos, self.blk)                                    # (an unfinished row's partial block: rewritten when it finishes)
         self.pend.copy_(torch.where(fin[:, None], self.blk, self.pend))
-        end = pos[:, -1] + 1 - self.P >= self.max_new
-        if self.stop_at_eos: end = end | ((self.blk == c.eos_id) & (pos >= self.P[:, None])).any(-1)
+        end = (pos[:, -1] + 1 - self.P >= self.max_new) | (self.stopmask[self.blk] & (pos >= self.P[:, None])).any(-1)
         self.done.logical_or_(fin & end)
         adv = fin & ~self.done
         self.start.add_(bs * adv)
         self.cm.copy_(adv)
         self._row_open(adv)
+        self.cur.copy_(self.start + bs * self.done)                            # committed: every block before `start`, and a done row's last
 
     def _stream_rows(self, rows):
         "`stream` with advance='row': one step a replay, read back one step behind; an event per step in which some row completed a block."
@@ -576,7 +784,7 @@ class BlockEngine:
         for r in range(B):
             P = int(self.P[r])
             gen = seq[r, P:P + self.max_new].tolist()
-            toks.append(gen[:gen.index(c.eos_id)] if self.stop_at_eos and c.eos_id in gen else gen)
+            toks.append(self._cut(gen))                                      # after the first stop id (kept), or before EOS under stop_at_eos
         if self.advance == 'row':                                             # each row's blocks in order, then zeros (the row done)
             ks = [[int(e.k[r]) for e in evs if int(e.k[r])] for r in range(B)]
             kb = torch.zeros(B, max(map(len, ks)), dtype=torch.long)
@@ -584,195 +792,55 @@ class BlockEngine:
             return EngineOutput(toks, self.nfe_run, evs[-1].nfe_prefill, kb)   # every forward run, the one queued past the end included
         return EngineOutput(toks, evs[-1].nfe, evs[-1].nfe_prefill, torch.stack([e.k for e in evs], 1))
 
-# %% ../nbs/08_engine.ipynb #queue001
-@dataclass
-class QueueEvent:
-    "One item's news after a replay of `run_queue` (`VerifyEngine`, `AREngine`)."
-    key: object                 # the caller's key of the item
-    new: list                   # stream: the tokens it committed since its last event; otherwise all its tokens, at its end
-    finished: str|None          # None (still decoding), 'stop' (a stop id or EOS within its limit) or 'length' (its limit)
-    steps: int                  # its steps so far (the first included); final at its end
-    accepted: int               # drafts committed so far
-    drafted: int                # real drafts so far
+    # -- continuous batching (`_Queue`: run_queue, generate_many), advance='row': a finished row takes the next prompt
+    @property
+    def stop_set(self): return set(self.stop_ids) | ({self.cfg.eos_id} if self.stop_at_eos else set())
+    _snap_names = ('done', 'cur', 'seq', 'rsteps')
+    _hi_shift = 0                                                         # committed: seq[:cur]
+    def _span(self) -> int: return self.max_new + self.bs + 2              # >= 1 masked position a step, whole blocks, + the refill's lag
+    def _launch_steps(self): self.g_row(); return 1
+    def _counts(self, b, r:int, n:int) -> tuple: return int(b['rsteps'][r]), 0, 0   # the row's forwards; no drafts
 
-class _Queue:
-    """Continuous batching, shared by `VerifyEngine` and `AREngine`: `run_queue` (items in, events out), `generate_many`
-    (a list of prompts through it) and the grouped refill. An engine provides `_start(rows)` (load a full batch and
-    prefill: its forwards), `_build_refill(R)` (a staging buffer and the function that loads R rows from it), `_check`,
-    `_launch_steps()` (one replay: its forwards), `_snap_names` (the state the host reads after every replay: done, cur,
-    seq and counters), `_hi_shift` (the committed tokens end at cur + it) and `_counts(copy, row, n_committed)`."""
-    def _init_queue(self, max_refill, width:int):
-        "The refills' bookkeeping: at most `max_refill` rows a refill (None: min(B, 16)); `width`: a row of `seq`."
-        self.max_refill = min(self.B, 16) if max_refill is None else min(max_refill, self.B)
-        self._refills = {}                                                # rows refilled at once -> (staging buffer, graph)
-        self._host = torch.zeros((self.B + self.max_refill, 2 + width), dtype=torch.long, pin_memory=self.graphs)   # the refills' staging on the host
-        self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
-        self._snaps, self._snap_ev = None, None                          # the two host copies of the rows' state (and their events), made on first use
+    def _check(self, rows):
+        "A queue's prompts fit the engine (a clear error before any work); continuous batching needs advance='row'."
+        if self.advance != 'row': raise ValueError("continuous batching (run_queue, generate_many) needs BlockEngine(advance='row')")
+        check_prompts(self.model, rows, self.max_new)
+        if self.cfg.token_shift and min(len(p) for p in rows) == 0: raise ValueError('a token_shift model needs a non-empty prompt per row (position 0 has no state before it)')
+        if max(len(p) for p in rows) > self.max_prompt: raise ValueError(f"prompt of length {max(len(p) for p in rows)} > the engine's max_prompt_len {self.max_prompt}")
 
-    def _refill(self, pairs) -> int:
-        """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
-        to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).
-        Nothing here waits for the device: each refill's staging goes up from its own rows of the pinned host buffer,
-        asynchronously, and the next call first waits for those copies (and the refills queued before its event)."""
-        if self._host_ev is not None: self._host_ev.synchronize()
-        nfe = 0
-        for i in range(0, len(pairs), self.max_refill):
-            part = pairs[i:i + self.max_refill]
-            R = min(1 << (len(part) - 1).bit_length(), self.max_refill)
-            h = self._host[i:i + R]
-            h[:, 2:].fill_(self.cfg.pad_id)
-            for k, (r, p) in enumerate(part + part[:1] * (R - len(part))):
-                h[k, 0], h[k, 1] = r, len(p)
-                h[k, 2:2 + len(p)] = p
-            if R not in self._refills:
-                stage, fn = self._build_refill(R)
-                stage.copy_(h)                                                # the capture's warm-ups run this refill
-                with torch.no_grad(): self._refills[R] = (stage, _Graph(fn, self.graphs, None))   # its own pool
-            stage, g = self._refills[R]
-            stage.copy_(h, non_blocking=True); g()
-            nfe += int(self.S > 0)
-        if self._host_ev is not None: self._host_ev.record()
-        return nfe
+    def _start(self, rows) -> int:
+        "Load a full batch (`_load`), prefill, open every row's first block: the forwards it took."
+        self._load(rows)
+        if self.S > 0: self.g_prefill()
+        self._row_open(torch.ones(self.B, dtype=torch.bool, device=self.device))
+        self.rsteps.zero_(); self.cur.copy_(self.start)
+        return int(self.S > 0)
 
-    def _cut(self, g:list) -> list:
-        "A row's generated tokens cut after its first stop id (kept), or before it when it is EOS under `stop_at_eos`."
-        k = next((k for k, t in enumerate(g) if t in self.stop_set), None)
-        if k is None: return g
-        return g[:k] if (self.stop_at_eos and g[k] == self.cfg.eos_id) else g[:k + 1]
-
-    @torch.no_grad()
-    def run_queue(self, take, # take(n) -> at most n new items (key, prompt, limit or None = max_new_tokens): the caller's keys, prompts that fit the engine
-                  pending, # pending() -> how many items `take` would give now (0: none waiting)
-                  refill_at:int|None=None, # refill once this many rows are free (or every pending item fits, or no row is live); None: min(max_refill, max(1, B // 8))
-                  stream:bool=False, # events with each row's new tokens after every replay; False: one event per item, at its end
-                  drop=None, # drop(key) -> True: stop decoding that item now (a client gone), no more events for it
-                 ):
-        """Continuous batching as a generator: items from `take` fill the engine's rows and finished rows take the next
-        ones (`_refill`), for as long as items come; after every replay it yields the list of `QueueEvent`s of that
-        replay (possibly empty). A row ends at a stop id (cut as `generate` cuts), at its item's `limit` (the limit
-        first: a stop past it is not a stop) or when `drop` says so; the run ends once no row is live and `pending()` is 0.
-        The host never waits for the replay it has just launched: after every replay the rows' state is copied to one of
-        two pinned host buffers (asynchronously) and the host reads the copy of replay n while replay n + 1 runs, so a
-        row refilled then starts after replay n + 1 and its flags in the copy taken before the refill are ignored (`own`).
-        A row that ended but is not refilled yet keeps stepping on the device (its tokens are no longer read).
-        Each item's tokens and counts are what it gets alone (rows never read each other). `queue_stats` counts the run
-        so far: nfe (the batch's forwards, prefills included, and the replay launched after the last row ended),
-        refill_forwards (the refills' prefills among them), rows_refilled (items that came in by a refill), replays."""
-        if refill_at is None: refill_at = min(self.max_refill, max(1, self.B // 8))
-        if not (_is_int(refill_at) and refill_at > 0): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
-        B, names = self.B, self._snap_names
-        if self._snaps is None:
-            self._snaps = [{k: torch.empty_like(getattr(self, k), device='cpu', pin_memory=self.graphs) for k in names} for _ in range(2)]
-            self._snap_ev = [torch.cuda.Event() for _ in range(2)] if self.graphs else None
-        def get(n):                                                          # n items from the caller, checked before they touch a row
-            items = list(take(n))[:n]
-            for it in items:
-                if not (isinstance(it, tuple) and len(it) == 3): raise ValueError(f'take must give (key, prompt, limit) items, got {it!r}')
-            items = [(k, _rows([p], 'cpu')[0], self.max_new if lim is None else lim) for k, p, lim in items]
-            if items: self._check([p for _, p, _ in items])
-            for k, _, lim in items:
-                if not (_is_int(lim) and 1 <= lim <= self.max_new): raise ValueError(f'item {k!r}: limit must be an int in [1, max_new_tokens {self.max_new}], got {lim!r}')
-            return items
-        items = get(B)
-        st = self.queue_stats = dict(nfe=0, refill_forwards=0, rows_refilled=0, replays=0)
-        if not items: return
-        first = [p for _, p, _ in items]
-        st['nfe'] = self._start(first + first[:1] * (B - len(first)))       # fewer items than rows: copies, idle from the start
-        self.done[len(items):] = True
-        slot = [None] * B
-        Pa, La = np.zeros(B, np.int64), np.full(B, 1 << 40, np.int64)      # per row: its item's prompt length and limit (free: never reached)
-        own = np.zeros(B, np.int64) - 1                                      # per row: the first copy its item owns (-1: free)
-        def put(r, k, p, lim, c0):                                         # row r takes an item, its flags valid from copy c0 on
-            slot[r] = dict(key=k, P=len(p), lim=lim, pos=len(p), sent=0, toks=[]); Pa[r], La[r], own[r] = len(p), lim, c0
-        def free(r):
-            slot[r] = None; La[r], own[r] = 1 << 40, -1; waiting.append(r)
-        for r, (k, p, lim) in enumerate(items): put(r, k, p, lim, 0)
-        waiting = list(range(len(items), B))                                 # free rows
-        span = -(-(self.max_new + 1) // self.chunk) + 2                      # copies a row may take (>= 1 token a live step, + the refill's lag)
-        n = 0                                                                # replays launched (copy j: after replay j)
-        def launch():
-            nonlocal n
-            st['nfe'] += self._launch_steps(); st['replays'] += 1
-            for k, t in self._snaps[n % 2].items(): t.copy_(getattr(self, k), non_blocking=True)
-            if self._snap_ev is not None: self._snap_ev[n % 2].record()
-            n += 1
-        launch()
-        while True:
-            launch()                                                         # replay n - 1 runs while the host reads copy n - 2
-            m = n - 2
-            b = self._snaps[m % 2]
-            if self._snap_ev is not None: self._snap_ev[m % 2].synchronize()
-            done, cur, seq = b['done'].numpy(), b['cur'].numpy(), b['seq'].numpy()
-            mine = (own >= 0) & (own <= m)                                   # rows whose item this copy shows
-            hi = np.minimum(cur + self._hi_shift, Pa + self.max_new)         # committed (verify: the slots below cur; AR: up to cur)
-            gone = mine & np.array([x is not None and bool(drop(x['key'])) for x in slot]) if drop is not None else np.zeros(B, bool)
-            look = mine & (done | (hi - Pa >= La) | stream | gone)
-            if (mine & ~look & (m - own > span)).any(): raise RuntimeError('run_queue: a row did not finish (a bug)')
-            events = []
-            for r in np.flatnonzero(look).tolist():
-                it = slot[r]
-                if gone[r]: free(r); continue
-                room = it['lim'] - it['sent']
-                raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
-                cut = self._cut(raw)
-                at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
-                if at is not None and at < room: new, fin = cut, 'stop'       # a stop within the limit
-                elif len(cut) >= room: new, fin = cut[:room], 'length'
-                elif done[r]: raise RuntimeError('run_queue: a row ended with neither a stop nor its length (a bug)')
-                else: new, fin = cut, None
-                if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
-                it['sent'] += len(new)
-                counts = self._counts(b, r, int(hi[r]) - it['P'])
-                if stream:
-                    if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
-                else:
-                    it['toks'] += new
-                    if fin: events.append(QueueEvent(it['key'], it['toks'], fin, *counts))
-                if fin: free(r)
-            yield events
-            live = any(x is not None for x in slot)
-            p = pending()
-            c = min(len(waiting), p)                                         # rows that can take an item now
-            if c and (c >= min(refill_at, p) or not live):
-                items = get(c)
-                if items:
-                    rows_, waiting = waiting[:len(items)], waiting[len(items):]
-                    for r, (k, pr, lim) in zip(rows_, items): put(r, k, pr, lim, n)   # after replay n - 1: copies from n on
-                    f = self._refill([(r, pr) for r, (_, pr, _) in zip(rows_, items)])
-                    st['nfe'] += f; st['refill_forwards'] += f; st['rows_refilled'] += len(items)
-                    live = True
-            if not live: return
-
-    @torch.no_grad()
-    def generate_many(self, prompts, progress:bool=False,
-                      refill_at:int|None=None, # as `run_queue`
-                     ) -> dict:
-        """Decode any number of prompts through the engine's `B` rows (continuous batching, `run_queue`): the first `B`
-        fill the batch; a row that finishes waits, and once `refill_at` rows wait they all take the next prompts in one
-        refill (one graph for the rows' state and their prompts' prefill), so the batch no longer waits for its slowest
-        row. A verify refill costs about half a batch-64 step whatever its size (H100, results/queue_profile_cc3_b4_v1.json),
-        so refilling a few rows at a time trades a little idle time for fewer refills.
-        Per prompt, in input order: the tokens and counts of `generate` (each prompt's are what it would get alone;
-        AREngine: steps = its tokens, no drafts);
-        nfe: the batch's forwards (prefills included, and the one replay launched after the last row finished);
-        refill_forwards: the refills' prefills among them; rows_refilled: the prompts that came in by a refill."""
-        rows = _rows(prompts, 'cpu')
-        N = len(rows)
-        self._check(rows)
-        if not (refill_at is None or (_is_int(refill_at) and refill_at > 0)): raise ValueError(f'refill_at must be a positive int or None, got {refill_at!r}')
-        nxt, out = 0, [None] * N
-        def take(k):
-            nonlocal nxt
-            got = [(i, rows[i], None) for i in range(nxt, min(N, nxt + k))]
-            nxt += len(got); return got
-        with tqdm(total=N, desc='verify', disable=not progress) as bar:
-            for evs in self.run_queue(take, lambda: N - nxt, refill_at):
-                for e in evs: out[e.key] = e; bar.update(1)
-        st = self.queue_stats
-        return dict(tokens=[o.new for o in out], nfe=st['nfe'], nfe_prefill=int(self.g_prefill is not None) + st['refill_forwards'],
-                    refill_forwards=st['refill_forwards'], rows_refilled=st['rows_refilled'], steps=[o.steps for o in out],
-                    accepted=[o.accepted for o in out], drafted=[o.drafted for o in out])
-
+    def _build_refill(self, R:int):
+        """The refill of R rows at once (`_Queue`): a staging buffer (R, 2 + L) holds per row its index, its prompt's length
+        and its prompt; the function loads them (masks past the prompt), prefills the R prompts' whole blocks in a buffer of S
+        slots and copies their K/V into those rows (token shift: `hprev` from it), and opens each row's first block."""
+        c, S, bs = self.cfg, self.S, self.bs
+        stage = torch.zeros((R, 2 + self.L), dtype=torch.long, device=self.device)
+        net = StaticLM(self.model, R, S, self._compile, self.net.attn) if S > 0 else None
+        at = torch.arange(self.L, device=self.device)
+        def refill():
+            rr, P = stage[:, 0], stage[:, 1]
+            row = torch.where(at < P[:, None], stage[:, 2:], c.mask_id)
+            self.seq.index_copy_(0, rr, row); self.P.index_copy_(0, rr, P)
+            st = P // bs * bs
+            self.start.index_copy_(0, rr, st)
+            for t in (self.done, self.cm, self.rsteps): t.index_fill_(0, rr, 0)
+            if net is not None:
+                h = net.hidden(row[:, :S], self.ppos[:R], 0 if c.token_shift else S - 1)
+                self.net.KV[:, :, :, :, :S].index_copy_(2, rr, net.KV[:, :, :, :, :S])
+                if c.token_shift:
+                    last = h.gather(1, (st - 1).clamp(min=0)[:, None, None].expand(-1, 1, h.shape[-1]))[:, 0]
+                    self.net.hprev.index_copy_(0, rr, torch.where((st > 0)[:, None], last, 0))
+            elif c.token_shift: self.net.hprev.index_fill_(0, rr, 0)
+            self._row_open(torch.zeros(self.B, dtype=torch.bool, device=self.device).index_fill_(0, rr, True))
+            self.cur.copy_(self.start + bs * self.done)
+        return stage, refill
 
 # %% ../nbs/08_engine.ipynb #40fb0869
 def _emit_ar(logits, banned, done, tok_buf, seq, cur, pad_id:int, eos_id:int, stop_at_eos:bool, temperature:float, top_p:float):
