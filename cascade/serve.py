@@ -42,8 +42,9 @@ class Row:
 
 class Scheduler:
     """A worker thread that decodes waiting rows in batches (one rule and sampling setting per batch) with `decode_rows`,
-    its engines kept across batches; rule 'verify', and greedy 'ar' on a causal model, decode on the engine backend by
-    continuous batching instead (`VerifyEngine.run_queue`, `AREngine.run_queue`): rows that arrive while it runs join as
+    its engines kept across batches; rule 'verify', greedy 'ar' on a causal model and the greedy step rules `BlockEngine`
+    runs with `advance='row'` (not the K_b head) decode on the engine backend by continuous batching instead
+    (`VerifyEngine.run_queue`, `AREngine.run_queue`, `BlockEngine.run_queue`): rows that arrive while it runs join as
     rows free up."""
     def __init__(self, model, max_batch:int=32, backend:str='reference', gather_s:float=0.005,
                  compile:bool=False, # the engine backend: torch.compile the engines (a one-off cost per shape, faster replays)
@@ -96,27 +97,33 @@ class Scheduler:
             if not any(live) or self.stopping: break                          # everyone finished or gone: stop the batch
 
     def _continuous(self, batch:list) -> bool:
-        "Whether `batch` decodes by continuous batching: rule 'verify', or greedy 'ar' (a causal model), on the engine backend."
+        "Whether `batch` decodes by continuous batching on the engine backend: rule 'verify', greedy 'ar' (a causal model), a greedy step rule of `BlockEngine` (not the K_b head)."
         if self.engines is None or not self.continuous: return False
         rule = check_rule(self.model.cfg, batch[0].rule)
         if rule is None:                                                      # AR: the engine on CUDA (or when asked for), greedy only
             return batch[0].temperature == 0 and (self.backend == 'engine' or self.model.tok.weight.device.type == 'cuda')
-        if not isinstance(rule, DraftVerify): return False
+        if not isinstance(rule, DraftVerify):                                 # a step rule: BlockEngine(advance='row'), greedy
+            from cascade.engine import engine_runs
+            from cascade.adaptive import AdaptiveK
+            if batch[0].temperature != 0 or isinstance(rule, AdaptiveK) or not engine_runs(rule, self.model.cfg.block_size): return False
         return (self.backend if self.backend != 'auto' else auto_backend(self.model.cfg, rule, self.model.tok.weight.device)) == 'engine'
 
     def _decode_queue(self, batch:list):
-        """Continuous batching through one `VerifyEngine` or `AREngine` (kept in the `EngineCache`; AR replays `ar_chunk`
+        """Continuous batching through one `VerifyEngine`, `AREngine` or `BlockEngine(advance='row')` (kept in the `EngineCache`; AR replays `ar_chunk`
         steps between the host's reads): the batch fills its rows and every waiting row of the same key that fits the
         engine (prompt and max_tokens within its capacities) takes a row as one frees, oldest first. The oldest waiting row that cannot join (another rule or sampling, or too long) stops the
         joining, so the decode drains and that row is served next. The engine has the batch's rows (a power of two, at
         most max_batch); once as many rows wait to join as it has, it also stops taking rows and drains, so the next
         decode starts on a larger one. A row's nfe is its own forwards: its steps and its prompt's prefill."""
-        from cascade.engine import VerifyEngine, AREngine
+        from cascade.engine import VerifyEngine, AREngine, BlockEngine
         c, key = self.model.cfg, batch[0].key()
         B = min(_pow2(len(batch)), self.max_batch)
         _, P, M = engine_shape(c, len(batch), max(len(r.ids) for r in batch), max(r.max_tokens for r in batch))
-        if check_rule(c, batch[0].rule) is None:
+        rule = check_rule(c, batch[0].rule)
+        if rule is None:
             make = lambda: AREngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=self.ar_chunk)
+        elif not isinstance(rule, DraftVerify):
+            make = lambda: BlockEngine(self.model, B, P, M, rule, stop_at_eos=True, compile=self.compile, advance='row')
         else: make = lambda: VerifyEngine(self.model, B, P, M, stop_at_eos=True, compile=self.compile, chunk=self.verify_chunk)
         eng, _ = self.engines.acquire(('queue', batch[0].rule, B, P, M, self.compile, self.ar_chunk, self.verify_chunk), make)
         first, live, stop = list(batch), {}, [False]                          # stop: take no more rows (draining)
