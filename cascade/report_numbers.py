@@ -305,7 +305,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1502,6 +1502,30 @@ def _row_advance_gpu(results:dict):
            Macro('RaCheckHardware', fmt(device_label(lookup(chk, 'provenance.device')), 'text'), f'{csrc}: device')]
     win = bool(best and fair and vs_ar(best) > 1 and (bbest is None or best['tokens_per_s'] > bbest['tokens_per_s']))
     return ms, {'RowAdvanceGpu': both, 'RowAdvanceGpuAr': bool(both and fair), 'RowAdvanceGpuWin': win, 'RowAdvanceCheck': chk is not None}
+
+def _judge_tasks_gpu(results:dict):
+    """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
+    prompts per task (JtgPrompts), rule-task cells of the CASCADE rules (JtgCells) and how many are within both judge bounds
+    (JtgWithin); the range of the generative-perplexity ratio to AR of the rule at one token per forward (`fixed:K` at
+    K = block size: JtgKPplLo, JtgKPplHi) and of every rule (JtgPplLo, JtgPplHi); the range of the entropy ratio over every
+    rule (JtgEntLo, JtgEntHi). Conditionals JudgeTasksGpu, JudgeTasksGpuNoRule (every rule has a task outside the bounds)."""
+    stem, r = pick(results, 'eval_judge_gpu')
+    src = f'{stem or "eval_judge_gpu"}.json'
+    rows = [x for x in rows_of(r) if x.get('rule') != 'ar' and _num(x.get('ppl_ratio')) is not None]
+    kk = [x for x in rows if x.get('block_size') and x.get('rule') == f"fixed:{x['block_size']}"] or [x for x in rows if x.get('rule') == 'fixed:4']
+    rng = lambda xs, k, f: fmt(f((_num(x.get(k)) for x in xs), default=None), 'times')
+    ms = [Macro('JtgPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
+          Macro('JtgCells', fmt(len(rows) or None, 'int'), f'{src}: CASCADE rule-task cells'),
+          Macro('JtgWithin', fmt(sum(x.get('judge_ok') is True for x in rows) if rows else None, 'int'), f'{src}: of them within both judge bounds'),
+          Macro('JtgKPplLo', rng(kk, 'ppl_ratio', min), f'{src}: one token per forward (fixed:K = block size), lowest gen-PPL ratio to AR over the tasks'),
+          Macro('JtgKPplHi', rng(kk, 'ppl_ratio', max), f'{src}: its highest'),
+          Macro('JtgPplLo', rng(rows, 'ppl_ratio', min), f'{src}: every rule and task, lowest gen-PPL ratio to AR'),
+          Macro('JtgPplHi', rng(rows, 'ppl_ratio', max), f'{src}: highest'),
+          Macro('JtgEntLo', rng(rows, 'entropy_ratio', min), f'{src}: every rule and task, lowest entropy ratio to AR'),
+          Macro('JtgEntHi', rng(rows, 'entropy_ratio', max), f'{src}: highest')]
+    rules = {x.get('rule') for x in rows}
+    return ms, {'JudgeTasksGpu': bool(rows) and bool(kk),
+                'JudgeTasksGpuNoRule': bool(rows) and all(any(x.get('judge_ok') is not True for x in rows if x.get('rule') == ru) for ru in rules)}
 
 NANO_DKD_RUNS = (('Base', 'b4_ts_lr5e-4_5M_m0.3-0.8_kd3'), ('Sfx', 'b4_ts_lr5e-4_5M_kd3_sfx'), ('Dkd', 'b4_ts_lr5e-4_5M_kd3_dkd3_sfx'))
 
