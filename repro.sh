@@ -193,6 +193,7 @@ deps() { case "$1" in
   verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
   pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   row_advance_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
+  batch_sync_row) echo "experiments/batch_sync_cost.py cascade/engine.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   batch_sync_cost) echo "experiments/batch_sync_cost.py cascade/sampler.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_ar/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
@@ -252,6 +253,7 @@ outputs() { case "$1" in
   verify_packed_smollm2) echo "results/attn_layouts_smollm2.json results/verify_shapes_smollm2_packed.json results/verify_shapes_smollm2_packed_v4.json results/verify_shapes_smollm2_sdpa.json results/verify_shapes_smollm2_sdpa_v4.json" ;;
   stop_cost) echo "results/stop_cost_gpu.json" ;;
   batch_sync_cost) echo "results/batch_sync_cost_cpu.json results/batch_sync_cost_ar_cpu.json" ;;
+  batch_sync_row) echo "results/batch_sync_cost_row_cpu.json" ;;
   row_advance_b4_gpu) echo "results/eval_code_line_pareto_b4_row_gpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
@@ -531,6 +533,9 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     $PY experiments/attn_layouts.py --out results/attn_layouts_smollm2.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn packed --ar_attn packed --out results/verify_shapes_smollm2_packed.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn sdpa --out results/verify_shapes_smollm2_sdpa.json ;;
+  batch_sync_row)   # the same batches decoded by BlockEngine(advance='row') (eager, CPU): its forwards against batch_sync_cost's async estimate (--stage only)
+    $PY experiments/batch_sync_cost.py --engine row --items 256 --batch 64 --threads 1 \
+        --rules "fixed:4,threshold:0.9,entropy:0.5,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" --out results/batch_sync_cost_row_cpu.json ;;
   batch_sync_cost)   # what a batch of 64 pays for rows stepping at different rates: the reference sampler on the 256 longest
                      # code_line prompts, six rules of convert_b4 and the AR teacher (CPU, --stage only; ~22 min on one core, LOG session 25)
     $PY experiments/batch_sync_cost.py --items 256 --batch 64 --out results/batch_sync_cost_cpu.json && \

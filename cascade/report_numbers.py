@@ -1421,7 +1421,9 @@ def _batch_sync_cost(results:dict):
     threshold:0.9, `Stop` the stop head) the row forwards per token (`Bsc<X>RowNfe`), the batch forwards per token when
     every block waits for its slowest row (`Bsc<X>Sync`, what the engines do) and were each row to advance on its own
     (`Bsc<X>Async`), and the cut (`Bsc<X>Cut`, 1 - async / sync); the AR teacher's batch forwards per token on the same
-    prompts (`BscArSync`, `batch_sync_cost_ar_cpu`); BscItems, BscBatch. Conditional BatchSyncCost (fixed:4 and entropy:0.5 rows)."""
+    prompts (`BscArSync`, `batch_sync_cost_ar_cpu`); BscItems, BscBatch; from `batch_sync_cost_row_cpu` (the same batches decoded by
+    `BlockEngine(advance='row')`) `Bsc<X>Engine` and `Bsc<X>EngineVsAsync`. Conditionals BatchSyncCost (fixed:4 and entropy:0.5
+    rows), BatchSyncRow (the engine's entropy:0.5 row)."""
     stem, r = pick(results, 'batch_sync_cost_cpu')
     astem, a = pick(results, 'batch_sync_cost_ar_cpu')
     src = f'{stem or "batch_sync_cost_cpu"}.json'
@@ -1437,9 +1439,16 @@ def _batch_sync_cost(results:dict):
                Macro(f'Bsc{tag}Sync', fmt(sync, 'sig'), f'{src}: batch forwards per token, each block waiting for its slowest row'),
                Macro(f'Bsc{tag}Async', fmt(asyn, 'sig'), f'{src}: batch forwards per token, were each row to advance on its own'),
                Macro(f'Bsc{tag}Cut', fmt(1 - asyn / sync if sync and asyn is not None else None, 'pct'), f'{src}: 1 - async / sync')]
+    estem, e = pick(results, 'batch_sync_cost_row_cpu')                   # the same batches through BlockEngine(advance='row')
+    esrc, erows = f'{estem or "batch_sync_cost_row_cpu"}.json', lookup(e, 'metrics.rows') or []
+    for tag, test in BSC_RULES:
+        y = next((x for x in erows if test(x.get('rule'))), None)
+        ms += [Macro(f'Bsc{tag}Engine', fmt(_num((y or {}).get('engine_batch_fwd_per_token')), 'sig'), f"{esrc}: BlockEngine(advance='row'), batch forwards per token to the last row's stop"),
+               Macro(f'Bsc{tag}EngineVsAsync', fmt(_num((y or {}).get('engine_vs_async')), 'times'), f'{esrc}: over the async estimate of the same run')]
     arow = next((x for x in (lookup(a, 'metrics.rows') or []) if x.get('rule') == 'ar'), None)
     ms.append(Macro('BscArSync', fmt(_num((arow or {}).get('sync_batch_fwd_per_token')), 'sig'), f'{astem or "batch_sync_cost_ar_cpu"}.json: the AR teacher, batch forwards per token on the same prompts'))
-    return ms, {'BatchSyncCost': get(BSC_RULES[0][1]) is not None and get(BSC_RULES[1][1]) is not None}
+    return ms, {'BatchSyncCost': get(BSC_RULES[0][1]) is not None and get(BSC_RULES[1][1]) is not None,
+                'BatchSyncRow': any(BSC_RULES[1][1](x.get('rule')) and x.get('engine_batch_fwd_per_token') is not None for x in erows)}
 
 ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
                  ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')))
