@@ -1472,7 +1472,7 @@ def _row_advance_gpu(results:dict):
     num = lambda x, k: _num((x or {}).get(k))
     vs_ar = lambda x: num(x, 'tokens_per_s') / num(ar, 'tokens_per_s') if x and fair else None
     bfr = lambda x: num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')
-    mode = lambda x: x.get('advance') or 'batch'
+    mode = lambda x: (x.get('advance') or 'batch') + ('+queue' if x.get('queue') else '')   # (a queue row is neither mode)
     steps = [x for x in timed if x.get('rule') != 'ar']
     matched = lambda x: (x.get('matched_em') or {}).get('verdict') == 'matched'
     rows_r = [x for x in steps if mode(x) == 'row']

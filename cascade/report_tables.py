@@ -382,7 +382,7 @@ def table_row_advance_gpu(results:dict) -> str:
     if not rows_: return tabular(['Rule'], [r'\NotMeasured'], 'l')
     ar = next((x for x in rows_ if x.get('rule') == 'ar'), None)
     ta = _num(ar.get('tokens_per_s')) if fair_ar_row(ar) else None
-    mode = lambda x: x.get('advance') or 'batch'
+    mode = lambda x: (x.get('advance') or 'batch') + ('+queue' if x.get('queue') else '')   # (a queue row is neither mode)
     verdict = lambda x: next((s for pre, s in _VERDICT_SHORT if str((x.get('matched_em') or {}).get('verdict', '')).startswith(pre)), _NA)
     bfr = lambda x: x.get('batch_forwards_run_per_token') or x.get('batch_forwards_per_token')
     out = []
