@@ -18,13 +18,19 @@ between row and batch forwards is the batch waiting for its slowest row, and wha
 forwards up to the last row's stop (and those it ran, one queued past that), to set beside the `async` estimate:
 
     python experiments/batch_sync_cost.py --engine row --rules entropy:0.5,... --out results/batch_sync_cost_row_cpu.json
+
+`--engine queue` puts all the items through one engine's rows by continuous batching (`decode_queue`, the harness's
+queue=true): a row takes the next item as soon as its stop is written. Its batch forwards per token (refill prefills
+included) against the static batches':
+
+    python experiments/batch_sync_cost.py --engine queue --rules ar --checkpoint checkpoints/train_ar --out ...
 """
 import argparse, json, math, sys, time
 from pathlib import Path
 import torch
 from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cascade.evaluation import CascadeEvalLM, decode_until, AR_CHUNK, read_manifest
+from cascade.evaluation import CascadeEvalLM, decode_until, decode_queue, AR_CHUNK, read_manifest
 from cascade.results import make_result, write_result
 
 RULES = 'fixed:4,fixed:2,threshold:0.9,entropy:0.5,entropy:0.1,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors'
@@ -48,8 +54,9 @@ def main(argv=None):
     ap.add_argument('--items', type=int, default=256, help='the first N items of code_line in the harness order (longest prompts first)')
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--engine', choices=('none', 'row'), default='none',
-                    help="row: decode with BlockEngine(advance='row') (eager on the CPU) and count its forwards, against the async estimate")
+    ap.add_argument('--engine', choices=('none', 'row', 'queue'), default='none',
+                    help="row: decode with BlockEngine(advance='row') (eager on the CPU) and count its forwards, against the async estimate; "
+                         "queue: every item through one engine's --batch rows by continuous batching (decode_queue; AREngine for AR)")
     ap.add_argument('--out', default='results/batch_sync_cost_cpu.json')
     a = ap.parse_args(argv)
     if a.items < 1 or a.batch < 1: ap.error('--items and --batch must be positive')
@@ -58,11 +65,25 @@ def main(argv=None):
     docs = [json.loads(l) for l in task.open()]
     rows = []
     for spec in a.rules.split(','):
-        row = a.engine == 'row'
-        lm = CascadeEvalLM(pretrained=a.checkpoint, rule=spec, batch_size=a.batch, device='cpu', engine=row, **({'advance': 'row'} if row else {}))
+        row, que = a.engine == 'row', a.engine == 'queue'
+        lm = CascadeEvalLM(pretrained=a.checkpoint, rule=spec, batch_size=a.batch, device='cpu', engine=row or que,
+                           **({'advance': 'row'} if (row or que) and spec != 'ar' else {}))
         room = lm.max_length - -(-48 // lm.model.cfg.block_size) * lm.model.cfg.block_size - lm.model.cfg.block_size
         prompts = [(lm.tok_encode(d['prompt']) or [lm.eot_token_id])[-room:] for d in docs]
         order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))[:a.items]   # generate_until's order: longest first
+        if que:                                                              # all items through one engine's rows
+            ps = [prompts[i] for i in order]
+            t0 = time.time()
+            eng = lm._engine_for(a.batch, max(map(len, ps)), 48, 0.0, 1.0, ['\n'])
+            res, bq = decode_queue(lm.model, ps, 48, lm.tok_decode, ['\n'], eng)
+            t = sum(x['tokens'] for x in res)
+            x = dict(rule=spec, items=len(order), rows=a.batch, tokens=t, row_nfe_per_token=sum(x['nfe'] for x in res) / t,
+                     queue_batch_fwd_per_token=bq['nfe'] / t, queue_forwards=bq['nfe'], queue_prefills=bq['nfe_prefill'],
+                     decoder=f"{type(eng).__name__}.run_queue (continuous batching), eager on the CPU", wall_s=time.time() - t0)
+            rows.append(x)
+            print(f"{spec[:40]:40s} tokens {t}  row NFE/t {x['row_nfe_per_token']:.3f}  queue batch fwd/t {x['queue_batch_fwd_per_token']:.4f} "
+                  f"({bq['nfe']} forwards, {bq['nfe_prefill']} prefills)  ({x['wall_s']:.0f}s)", flush=True)
+            continue
         keys = ('tokens', 'row_nfe', 'asyn', 'ar') + (('engine', 'engine_run') if row and lm.rule is not None else ('sync',))
         tot = dict.fromkeys(keys, 0) | dict(batches=0)
         t0 = time.time()
@@ -85,7 +106,7 @@ def main(argv=None):
               + f"async {x['async_batch_fwd_per_token']:.4f}  AR {x['ar_batch_fwd_per_token']:.4f}  ({x['wall_s']:.0f}s)", flush=True)
     cfg = dict(checkpoint=a.checkpoint, rules=a.rules, items=a.items, batch=a.batch, task='code_line', max_gen_toks=48, until=['\n'],
                task_sha256=read_manifest()['tasks']['code_line']['sha256'],
-               decoder="BlockEngine(advance='row'), eager, float32, CPU" if a.engine == 'row' else 'cascade.sampler.stream (reference, float32, CPU)',
+               decoder={'row': "BlockEngine(advance='row'), eager, float32, CPU", 'queue': 'run_queue of AREngine or BlockEngine(advance=row), eager, float32, CPU'}.get(a.engine, 'cascade.sampler.stream (reference, float32, CPU)'),
                ar_chunk=AR_CHUNK)
     cmd = 'python experiments/batch_sync_cost.py ' + ' '.join(argv if argv is not None else sys.argv[1:])
     print('wrote', write_result(Path(a.out), make_result(Path(a.out).stem, 'bench', cfg, dict(rows=rows), seed=0, command=cmd)))
