@@ -197,6 +197,7 @@ deps() { case "$1" in
   pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   queue_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   row_advance_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
+  batch_sync_queue) echo "experiments/batch_sync_cost.py cascade/engine.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_ar/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   batch_sync_row) echo "experiments/batch_sync_cost.py cascade/engine.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   batch_sync_cost) echo "experiments/batch_sync_cost.py cascade/sampler.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_ar/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   stop_cost) echo "experiments/stop_cost.py cascade/engine.py cascade/stop_head.py cascade/sampler.py results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
@@ -258,6 +259,7 @@ outputs() { case "$1" in
   stop_cost) echo "results/stop_cost_gpu.json" ;;
   batch_sync_cost) echo "results/batch_sync_cost_cpu.json results/batch_sync_cost_ar_cpu.json" ;;
   batch_sync_row) echo "results/batch_sync_cost_row_cpu.json" ;;
+  batch_sync_queue) echo "results/batch_sync_cost_queue_cpu.json results/batch_sync_cost_queue_ar_cpu.json" ;;
   row_advance_b4_gpu) echo "results/eval_code_line_pareto_b4_row_gpu.json" ;;
   queue_b4_gpu) echo "results/eval_code_line_pareto_b4_queue_gpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
@@ -538,6 +540,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     $PY experiments/attn_layouts.py --out results/attn_layouts_smollm2.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn packed --ar_attn packed --out results/verify_shapes_smollm2_packed.json
     $PY experiments/verify_shapes.py --shape smollm2 --variants 4 --attn sdpa --out results/verify_shapes_smollm2_sdpa.json ;;
+  batch_sync_queue)   # the same prompts through one engine's 64 rows by continuous batching (decode_queue; eager, CPU): batch forwards per token, ~14 min on one core (--stage only)
+    $PY experiments/batch_sync_cost.py --engine queue --items 256 --batch 64 --threads 1 \
+        --rules "fixed:4,entropy:0.5,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" --out results/batch_sync_cost_queue_cpu.json && \
+      $PY experiments/batch_sync_cost.py --engine queue --checkpoint checkpoints/train_ar --rules ar --items 256 --batch 64 --threads 1 --out results/batch_sync_cost_queue_ar_cpu.json ;;
   batch_sync_row)   # the same batches decoded by BlockEngine(advance='row') (eager, CPU): its forwards against batch_sync_cost's async estimate (--stage only)
     $PY experiments/batch_sync_cost.py --engine row --items 256 --batch 64 --threads 1 \
         --rules "fixed:4,threshold:0.9,entropy:0.5,stop:results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" --out results/batch_sync_cost_row_cpu.json ;;

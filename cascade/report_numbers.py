@@ -1422,8 +1422,9 @@ def _batch_sync_cost(results:dict):
     every block waits for its slowest row (`Bsc<X>Sync`, what the engines do) and were each row to advance on its own
     (`Bsc<X>Async`), and the cut (`Bsc<X>Cut`, 1 - async / sync); the AR teacher's batch forwards per token on the same
     prompts (`BscArSync`, `batch_sync_cost_ar_cpu`); BscItems, BscBatch; from `batch_sync_cost_row_cpu` (the same batches decoded by
-    `BlockEngine(advance='row')`) `Bsc<X>Engine` and `Bsc<X>EngineVsAsync`. Conditionals BatchSyncCost (fixed:4 and entropy:0.5
-    rows), BatchSyncRow (the engine's entropy:0.5 row)."""
+    `BlockEngine(advance='row')`) `Bsc<X>Engine` and `Bsc<X>EngineVsAsync`; from `batch_sync_cost_queue_cpu` / `_queue_ar_cpu` (every item through one engine's
+    rows by continuous batching) `Bsc<X>Queue`, `BscArQueue`. Conditionals BatchSyncCost (fixed:4 and entropy:0.5 rows), BatchSyncRow
+    (the engine's entropy:0.5 row), BatchSyncQueue (the queued AR and entropy:0.5 rows)."""
     stem, r = pick(results, 'batch_sync_cost_cpu')
     astem, a = pick(results, 'batch_sync_cost_ar_cpu')
     src = f'{stem or "batch_sync_cost_cpu"}.json'
@@ -1445,10 +1446,19 @@ def _batch_sync_cost(results:dict):
         y = next((x for x in erows if test(x.get('rule'))), None)
         ms += [Macro(f'Bsc{tag}Engine', fmt(_num((y or {}).get('engine_batch_fwd_per_token')), 'sig'), f"{esrc}: BlockEngine(advance='row'), batch forwards per token to the last row's stop"),
                Macro(f'Bsc{tag}EngineVsAsync', fmt(_num((y or {}).get('engine_vs_async')), 'times'), f'{esrc}: over the async estimate of the same run')]
+    qstem, q = pick(results, 'batch_sync_cost_queue_cpu')                   # every item through one engine's rows (continuous batching)
+    qastem, qa = pick(results, 'batch_sync_cost_queue_ar_cpu')
+    qsrc, qrows = f'{qstem or "batch_sync_cost_queue_cpu"}.json', lookup(q, 'metrics.rows') or []
+    for tag, test in BSC_RULES:
+        y = next((x for x in qrows if test(x.get('rule'))), None)
+        ms.append(Macro(f'Bsc{tag}Queue', fmt(_num((y or {}).get('queue_batch_fwd_per_token')), 'sig'), f'{qsrc}: continuous batching through the row engine, batch forwards per token (refill prefills included)'))
+    qar = next((x for x in (lookup(qa, 'metrics.rows') or []) if x.get('rule') == 'ar'), None)
+    ms.append(Macro('BscArQueue', fmt(_num((qar or {}).get('queue_batch_fwd_per_token')), 'sig'), f'{qastem or "batch_sync_cost_queue_ar_cpu"}.json: the AR teacher through AREngine.run_queue, batch forwards per token'))
     arow = next((x for x in (lookup(a, 'metrics.rows') or []) if x.get('rule') == 'ar'), None)
     ms.append(Macro('BscArSync', fmt(_num((arow or {}).get('sync_batch_fwd_per_token')), 'sig'), f'{astem or "batch_sync_cost_ar_cpu"}.json: the AR teacher, batch forwards per token on the same prompts'))
     return ms, {'BatchSyncCost': get(BSC_RULES[0][1]) is not None and get(BSC_RULES[1][1]) is not None,
-                'BatchSyncRow': any(BSC_RULES[1][1](x.get('rule')) and x.get('engine_batch_fwd_per_token') is not None for x in erows)}
+                'BatchSyncRow': any(BSC_RULES[1][1](x.get('rule')) and x.get('engine_batch_fwd_per_token') is not None for x in erows),
+                'BatchSyncQueue': qar is not None and any(BSC_RULES[1][1](x.get('rule')) for x in qrows)}
 
 ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
                  ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')))
