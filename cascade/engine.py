@@ -643,9 +643,12 @@ class BlockEngine(_Queue):
         pos = self.start[:, None] + self.offs
         self.seq.scatter_(1, pos, self.blk)
         self.pend.copy_(self.blk)
-        self.done.logical_or_((self.stopmask[self.blk] & (pos >= self.P[:, None])).any(-1))   # EOS (stop_at_eos) or a stop id
-        self.done.logical_or_(pos[:, -1] + 1 - self.P >= self.max_new)
+        self.done.logical_or_(self._ends(pos))
         self.start.add_(bs * ~self.done)                                       # finished rows stay on their last block
+
+    def _ends(self, pos):
+        "(B,) rows whose block at `pos` is their last: it holds a stop id (EOS under stop_at_eos) past the prompt, or reaches max_new_tokens."
+        return (self.stopmask[self.blk] & (pos >= self.P[:, None])).any(-1) | (pos[:, -1] + 1 - self.P >= self.max_new)
 
     def _block(self, first:bool):
         "A whole fixed-K block: K forwards (the first one commits the previous block), selection, commit to `seq`."
@@ -686,21 +689,16 @@ class BlockEngine(_Queue):
         self.ev_start.copy_(self.start); self.ev_tok.copy_(self.blk); self.ev_k.copy_(torch.where(fin, self.k_used, 0))
         self.seq.scatter_(1, pos, self.blk)                                    # (an unfinished row's partial block: rewritten when it finishes)
         self.pend.copy_(torch.where(fin[:, None], self.blk, self.pend))
-        end = (pos[:, -1] + 1 - self.P >= self.max_new) | (self.stopmask[self.blk] & (pos >= self.P[:, None])).any(-1)
-        self.done.logical_or_(fin & end)
+        self.done.logical_or_(fin & self._ends(pos))
         adv = fin & ~self.done
         self.start.add_(bs * adv)
         self.cm.copy_(adv)
         self._row_open(adv)
         self.cur.copy_(self.start + bs * self.done)                            # committed: every block before `start`, and a done row's last
 
-    def _stream_rows(self, rows):
-        "`stream` with advance='row': one step a replay, read back one step behind; an event per step in which some row completed a block."
-        bs, B = self.bs, self.B
-        starts = [len(p) // bs * bs for p in rows]
-        n_blocks = max((len(p) - s + self.max_new + bs - 1) // bs for p, s in zip(rows, starts))
-        nfe = nfe_prefill = 0
-        if max(starts) > 0: self.g_prefill(); nfe = nfe_prefill = 1
+    def _stream_rows(self, n_blocks:int, nfe_prefill:int):
+        "`stream` with advance='row', after the prefill: one step a replay, read back one step behind; an event per step in which some row completed a block."
+        bs, B, nfe = self.bs, self.B, nfe_prefill
         self._row_open(torch.ones(B, dtype=torch.bool, device=self.device))
         ring, events, nfes = self.ring, [None, None], [0, 0]
         def run(j):
@@ -733,12 +731,12 @@ class BlockEngine(_Queue):
         bs = self.bs
         rows = _rows(prompts, self.device)
         self._load(rows)
-        if self.advance == 'row': yield from self._stream_rows(rows); return
         starts = [len(p) // bs * bs for p in rows]
         n_blocks = max((len(p) - s + self.max_new + bs - 1) // bs for p, s in zip(rows, starts))
         nfe = nfe_prefill = 0
         if max(starts) > 0:                                                   # prefill (one fixed length), unless no row has a whole prompt block
             self.g_prefill(); nfe = nfe_prefill = 1
+        if self.advance == 'row': yield from self._stream_rows(n_blocks, nfe_prefill); return
         ring = self.ring
         events, nfes = [None, None], [0, 0]
         def emit(j):

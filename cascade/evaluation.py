@@ -512,40 +512,35 @@ class CascadeEvalLM(LM):
             check_sampling(temp, top_p)
             groups[(tuple(until), max_new, temp, top_p)].append(i)
         bs, st = self.model.cfg.block_size, self.stats['generate']
+        def timed(decode):                                               # one decode's result, its time and counts in the stats
+            t0 = time.perf_counter()
+            if self._device.type == 'cuda': torch.cuda.synchronize()
+            res, batch = decode()
+            if self._device.type == 'cuda': torch.cuda.synchronize()
+            st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']; st['batch_forwards_run'] += batch.get('nfe_run', batch['nfe'])
+            return res
+        def keep(part, res):
+            for i, r in zip(part, res):
+                out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
+                self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
         for (until, max_new, temp, top_p), idx in groups.items():
             room = self.max_length - -(-max_new // bs) * bs - bs        # prompt + new tokens in whole blocks fit the cache
             prompts = {i: (self.tok_encode(requests[i].args[0]) or [self.eot_token_id])[-room:] for i in idx}
             idx = sorted(idx, key=lambda i: -len(prompts[i]))
             max_prompt = max(len(p) for p in prompts.values())
+            if isinstance(self.rule, DraftVerify) and temp != 0:         # before an engine is built for it
+                raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
             if self.queue:                                               # every request of the group through one engine's rows
-                if isinstance(self.rule, DraftVerify) and temp != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
                 eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
-                t0 = time.perf_counter()
-                if self._device.type == 'cuda': torch.cuda.synchronize()
-                res, batch = decode_queue(self.model, [prompts[i] for i in idx], max_new, self.tok_decode, until, eng)
-                if self._device.type == 'cuda': torch.cuda.synchronize()
-                st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']; st['batch_forwards_run'] += batch['nfe_run']
-                for i, r in zip(idx, res):
-                    out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
-                    self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
+                keep(idx, timed(lambda: decode_queue(self.model, [prompts[i] for i in idx], max_new, self.tok_decode, until, eng)))
                 continue
             for b, part in enumerate(_batches(len(idx), self.batch_size, 'generate_until', idx)):
                 rows = [prompts[i] for i in part]
                 eng = None
-                if isinstance(self.rule, DraftVerify) and temp != 0:     # before an engine is built for it
-                    raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
                 if self.engine:                                          # fixed batch shape: pad with copies of the last row
                     rows = rows + [rows[-1]] * (self.batch_size - len(rows))
                     eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
-                t0 = time.perf_counter()
-                if self._device.type == 'cuda': torch.cuda.synchronize()
-                res, batch = decode_until(self.model, rows, max_new, self.tok_decode, until, self.rule, temp, top_p,
-                                          self.seed + b, eng)
-                if self._device.type == 'cuda': torch.cuda.synchronize()
-                st['seconds'] += time.perf_counter() - t0; st['batch_forwards'] += batch['nfe']; st['batch_forwards_run'] += batch.get('nfe_run', batch['nfe'])
-                for i, r in zip(part, res):
-                    out[i] = r['text']; st['requests'] += 1; st['tokens'] += r['tokens']; st['nfe'] += r['nfe']
-                    self.cache_hook.add_partial('generate_until', requests[i].args, r['text'])
+                keep(part, timed(lambda: decode_until(self.model, rows, max_new, self.tok_decode, until, self.rule, temp, top_p, self.seed + b, eng)))
         return out
 
 # %% ../nbs/15_evaluation.ipynb #488aafb1
