@@ -62,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -127,6 +127,8 @@ ROW_ADVANCE_CONFIGS="$ROW_ADVANCE_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}
 # continuous batching in the harness (CascadeEvalLM queue=true): the AR teacher and convert_b4's rules, each static and queued
 QUEUE_CONFIGS="ar=train_ar:ar,arq=train_ar:ar@queue,ent05=convert_b4:entropy:0.5,ent05q=convert_b4:entropy:0.5@row+queue"
 QUEUE_CONFIGS="$QUEUE_CONFIGS,k4q=convert_b4:fixed:4@row+queue,stop01q=convert_b4:stop:${PARETO_HEADS}0.1.safetensors@row+queue"
+PER_REQUEST_CONFIGS="ar=train_ar:ar,arq=train_ar:ar@queue,k4=convert_b4:fixed:4,k4q=convert_b4:fixed:4@row+queue,ent05=convert_b4:entropy:0.5,ent05q=convert_b4:entropy:0.5@row+queue"
+PER_REQUEST_BS1_CONFIGS="ar=train_ar:ar,k4=convert_b4:fixed:4,ent05=convert_b4:entropy:0.5"   # one request at a time: no queue, no row
 # The ablation grid (issue 18, experiments/ablation.ipynb): every row the nano shape and data order with the same budget of
 # 20M training tokens (610 steps x 32 x 1024; the nanos took 200M). On an H200 a row trains in ~19 s (AR, ~1.07M tok/s) to
 # ~30 s (block diffusion, ~670k tok/s; full diffusion's denser mask ~15% more), plus ~30 s of compilation, ~5 s of
@@ -196,6 +198,7 @@ deps() { case "$1" in
   verify_packed_smollm2) echo "experiments/attn_layouts.py experiments/verify_shapes.py experiments/verify_bench.py cascade/engine.py cascade/model.py cascade/config.py" ;;
   pareto_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.01.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.05.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors results/heads/stop_head_b4_entropy_cpu_lam0.5.safetensors" ;;
   queue_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
+  per_request_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   row_advance_b4_gpu) echo "repro.sh experiments/evaluate.ipynb cascade/evaluation.py cascade/engine.py cascade/stop_head.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   batch_sync_queue) echo "experiments/batch_sync_cost.py cascade/engine.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json checkpoints/train_ar/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
   batch_sync_row) echo "experiments/batch_sync_cost.py cascade/engine.py cascade/evaluation.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/heads/stop_head_b4_entropy_cpu_lam0.1.safetensors" ;;
@@ -262,6 +265,7 @@ outputs() { case "$1" in
   batch_sync_queue) echo "results/batch_sync_cost_queue_cpu.json results/batch_sync_cost_queue_ar_cpu.json" ;;
   row_advance_b4_gpu) echo "results/eval_code_line_pareto_b4_row_gpu.json" ;;
   queue_b4_gpu) echo "results/eval_code_line_pareto_b4_queue_gpu.json" ;;
+  per_request_b4_gpu) echo "results/eval_code_line_per_request_b4_gpu.json results/eval_code_line_per_request_b4_bs1_gpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
@@ -559,6 +563,15 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
     run_nb evaluate.ipynb runs/eval_code_line_pareto_b4_queue_gpu.ipynb -p limit "${PARETO_FULL_LIMIT:-0}" -p profile gpu -p batch_size "${PARETO_FULL_BATCH:-64}" \
         -p result_name eval_code_line_pareto_b4_queue_gpu -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
         -p configs "${QUEUE_RUN_CONFIGS:-$QUEUE_CONFIGS}" -p compile "${PARETO_COMPILE:-True}" ;;
+  per_request_b4_gpu)   # issue 13's bar: generate_until batched (64 rows, static and continuous) against one request at a time, on the same
+                        # first 256 code_line items, the AR teacher and convert_b4, compiled (the carries of pareto_b4_gpu; ~4 min estimated)
+    o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
+    run_nb evaluate.ipynb runs/eval_code_line_per_request_b4_gpu.ipynb -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 64 \
+        -p result_name eval_code_line_per_request_b4_gpu -p results_dir "$o" -p reference ar -p configs "$PER_REQUEST_CONFIGS" \
+        -p compile "${PARETO_COMPILE:-True}" || return 1
+    run_nb evaluate.ipynb runs/eval_code_line_per_request_b4_bs1_gpu.ipynb -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 1 \
+        -p result_name eval_code_line_per_request_b4_bs1_gpu -p results_dir "$o" -p reference ar -p configs "$PER_REQUEST_BS1_CONFIGS" \
+        -p compile "${PARETO_COMPILE:-True}" ;;
   row_advance_b4_gpu)   # BlockEngine(advance='row') against the batch engine on convert_b4, the same rules in one pass with the AR teacher:
                         # code_line, all 1,200 items at batch 64, compiled (the carries of pareto_b4_gpu; ~4 min estimated)
     o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
