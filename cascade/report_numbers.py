@@ -16,8 +16,8 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'BSC_RULES', 'ROW_ADV_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict',
-           'attention_us', 'fair_ar_row', 'group_macros', 'numbers_tex']
+           'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro',
+           'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1521,6 +1521,90 @@ def _row_advance_gpu(results:dict):
            Macro('RaCheckHardware', fmt(device_label(lookup(chk, 'provenance.device')), 'text'), f'{csrc}: device')]
     win = bool(best and fair and vs_ar(best) > 1 and (bbest is None or best['tokens_per_s'] > bbest['tokens_per_s']))
     return ms, {'RowAdvanceGpu': both, 'RowAdvanceGpuAr': bool(both and fair), 'RowAdvanceGpuWin': win, 'RowAdvanceCheck': chk is not None}
+
+QUEUE_RULES = (('Ar', lambda r: r == 'ar'), ('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'),
+               ('Stop', lambda r: str(r).startswith('stop:')))
+
+def _queue_gpu(results:dict):
+    """Continuous batching in the harness (stage queue_b4_gpu, `eval_code_line_pareto_b4_queue_gpu`): the AR teacher and
+    convert_b4's rules on code_line at one batch, static (rows' `queue` false) and queued (`queue` true: a finished row takes
+    the next request; convert_b4's rows with advance=row). Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5, `Stop` the
+    stop head): tokens/s static and queued (`Qg<X>StaticTps`, `Qg<X>QueueTps`), queued over static (`Qg<X>Gain`, where both
+    ran), batch forwards run per token queued (`Qg<X>QueueFwd`, refill prefills counted), and a queued CASCADE rule's tokens/s
+    over the AR teacher's static and queued rows (`Qg<X>VsAr`, `Qg<X>VsArQueue`; fair AR rows only, `fair_ar_row`). The
+    fastest matched queued CASCADE rule (`QgBestRule`, `QgBestNfe`, `QgBestTps`, `QgBestVsArBest`: over the faster of AR's
+    two rows); `QgQueueMatched` of `QgQueueRules`; QgBatch, QgItems, QgHardware. Conditionals QueueGpu (a queued CASCADE
+    row ran), QueueGpuAr (both AR rows ran, fair), QueueGpuWin (the fastest matched queued rule beats both AR rows)."""
+    stem, r = pick(results, 'eval_code_line_pareto_b4_queue_gpu')
+    src = f'{stem or "eval_code_line_pareto_b4_queue_gpu"}.json'
+    timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
+    num = lambda x, k: _num((x or {}).get(k))
+    find = lambda test, q: next((x for x in timed if test(x.get('rule')) and bool(x.get('queue')) == q), None)
+    ar_s, ar_q = find(QUEUE_RULES[0][1], False), find(QUEUE_RULES[0][1], True)
+    fs, fq = fair_ar_row(ar_s), fair_ar_row(ar_q)
+    ar_best = max((a for a, f in ((ar_s, fs), (ar_q, fq)) if a and f), key=lambda a: a['tokens_per_s'], default=None)
+    over = lambda x, a, f: num(x, 'tokens_per_s') / num(a, 'tokens_per_s') if x and a and f else None
+    bfr = lambda x: (num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')) if x else None
+    matched = lambda x: (x.get('matched_em') or {}).get('verdict') == 'matched'
+    qrows = [x for x in timed if x.get('rule') != 'ar' and x.get('queue')]
+    best = max((x for x in qrows if matched(x)), key=lambda x: x['tokens_per_s'], default=None)
+    label = lambda x: None if x is None else ('stop head' if str(x.get('rule')).startswith('stop:') else x.get('rule'))
+    ms = []
+    for tag, test in QUEUE_RULES:
+        s, q = find(test, False), find(test, True)
+        ms += [Macro(f'Qg{tag}StaticTps', fmt(num(s, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s in static batches'),
+               Macro(f'Qg{tag}QueueTps', fmt(num(q, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s queued (continuous batching)'),
+               Macro(f'Qg{tag}Gain', fmt(num(q, 'tokens_per_s') / num(s, 'tokens_per_s') if s and q else None, 'times'), f'{src}: queued over static, tokens/s'),
+               Macro(f'Qg{tag}QueueFwd', fmt(bfr(q), 'sig'), f'{src}: batch forwards run per token queued (refill prefills counted)')]
+        if tag != 'Ar':
+            ms += [Macro(f'Qg{tag}VsAr', fmt(over(q, ar_s, fs), 'times'), f'{src}: queued tokens/s over the AR teacher\'s static row (fair only)'),
+                   Macro(f'Qg{tag}VsArQueue', fmt(over(q, ar_q, fq), 'times'), f'{src}: queued tokens/s over the AR teacher\'s queued row (fair only)')]
+    ms += [Macro('QgQueueRules', fmt(len(qrows) if timed else None, 'int'), f'{src}: queued CASCADE rules'),
+           Macro('QgQueueMatched', fmt(sum(map(matched, qrows)) if timed else None, 'int'), f'{src}: of them matched against the teacher'),
+           Macro('QgBestRule', fmt(label(best), 'text'), f'{src}: the matched queued rule of most tokens/s'),
+           Macro('QgBestNfe', fmt(num(best, 'nfe_per_token'), 'sig'), f'{src}: its forwards per token (per row)'),
+           Macro('QgBestTps', fmt(num(best, 'tokens_per_s'), 'sig'), f'{src}: its tokens/s'),
+           Macro('QgBestVsArBest', fmt(over(best, ar_best, True) if ar_best else None, 'times'), f'{src}: its tokens/s over the faster fair AR row (static or queued)'),
+           Macro('QgBatch', fmt(_num(lookup(r, 'config.batch_size')), 'int'), f'{src}: rows'),
+           Macro('QgItems', fmt(max((_num((x.get('matched_em') or {}).get('n')) or _num(x.get('n')) or 0 for x in timed), default=0) or None, 'int'), f'{src}: items per rule'),
+           Macro('QgHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    win = bool(best and ar_s and ar_q and fs and fq and best['tokens_per_s'] > max(ar_s['tokens_per_s'], ar_q['tokens_per_s']))
+    return ms, {'QueueGpu': bool(qrows), 'QueueGpuAr': bool(ar_s and ar_q and fs and fq), 'QueueGpuWin': win}
+
+PER_REQUEST_RULES = (('Ar', lambda r: r == 'ar'), ('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'))
+
+def _per_request_b4(results:dict):
+    """Issue 13's bar on the nano models (stage per_request_b4_gpu): generate_until through lm-eval on the same first items of
+    code_line batched (`eval_code_line_per_request_b4_gpu`: 64 rows, static and queued) and one request at a time
+    (`eval_code_line_per_request_b4_bs1_gpu`), the AR teacher and convert_b4. Per rule (`Ar`, `K` fixed:4, `EntFive`
+    entropy:0.5): tokens/s at batch one (`Pr<X>OneTps`), static batches over one request at a time (`Pr<X>Static`), queued
+    over one at a time (`Pr<X>Queue`); the smallest of the better batched mode's ratio over the rules (`PrMin`, its rule
+    `PrMinRule`); PrItems, PrBatch, PrHardware. Conditionals PerRequestBFour (both files), PerRequestBFourBar (every rule's better
+    batched mode is at least ten times one request at a time)."""
+    bs, b = pick(results, 'eval_code_line_per_request_b4_gpu')
+    os_, o = pick(results, 'eval_code_line_per_request_b4_bs1_gpu')
+    src = f'{bs or "eval_code_line_per_request_b4_gpu"}.json and {os_ or "eval_code_line_per_request_b4_bs1_gpu"}.json'
+    rows = lambda r: [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
+    br, orow = rows(b), rows(o)
+    same = bool(br and orow) and lookup(b, 'config.limit') == lookup(o, 'config.limit')   # the same first items, or no ratio
+    ms, best = [], []
+    for tag, test in PER_REQUEST_RULES:
+        one = next((x for x in orow if test(x.get('rule'))), None)
+        st = next((x for x in br if test(x.get('rule')) and not x.get('queue')), None)
+        qu = next((x for x in br if test(x.get('rule')) and x.get('queue')), None)
+        ratio = lambda x: x['tokens_per_s'] / one['tokens_per_s'] if x and one and same else None
+        rs, rq = ratio(st), ratio(qu)
+        if rs is not None or rq is not None: best.append((max(v for v in (rs, rq) if v is not None), one.get('rule')))
+        ms += [Macro(f'Pr{tag}OneTps', fmt(_num((one or {}).get('tokens_per_s')), 'sig'), f'{src}: tokens/s one request at a time'),
+               Macro(f'Pr{tag}Static', fmt(rs, 'times'), f'{src}: static batches over one request at a time, tokens/s'),
+               Macro(f'Pr{tag}Queue', fmt(rq, 'times'), f'{src}: queued over one request at a time, tokens/s')]
+    lo = min(best, default=None)
+    ms += [Macro('PrMin', fmt(lo and lo[0], 'times'), f'{src}: the smallest, over the rules, of the better batched mode\'s ratio'),
+           Macro('PrMinRule', fmt(lo and lo[1], 'text'), f'{src}: its rule'),
+           Macro('PrItems', fmt(_num(lookup(b, 'config.limit')) if same else None, 'int'), f'{src}: items (the first of code_line)'),
+           Macro('PrBatch', fmt(_num(lookup(b, 'config.batch_size')), 'int'), f'{src}: rows when batched'),
+           Macro('PrHardware', fmt(device_label(lookup(b, 'provenance.device')), 'text'), f'{src}: device')]
+    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourBar': bool(best) and len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
