@@ -266,7 +266,7 @@ outputs() { case "$1" in
   batch_sync_queue) echo "results/batch_sync_cost_queue_cpu.json results/batch_sync_cost_queue_ar_cpu.json" ;;
   row_advance_b4_gpu) echo "results/eval_code_line_pareto_b4_row_gpu.json" ;;
   queue_b4_gpu) echo "results/eval_code_line_pareto_b4_queue_gpu.json" ;;
-  per_request_b4_gpu) echo "results/eval_code_line_per_request_b4_gpu.json results/eval_code_line_per_request_b4_bs1_gpu.json" ;;
+  per_request_b4_gpu) t="${PER_REQUEST_PART:+_$PER_REQUEST_PART}"; echo "results/eval_code_line_per_request_b4${t}_gpu.json results/eval_code_line_per_request_b4${t}_bs1_gpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
@@ -571,14 +571,22 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         -p result_name eval_code_line_pareto_b4_queue_gpu -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
         -p configs "${QUEUE_RUN_CONFIGS:-$QUEUE_CONFIGS}" -p compile "${PARETO_COMPILE:-True}" ;;
   per_request_b4_gpu)   # issue 13's bar: generate_until batched (64 rows, static and continuous) against one request at a time, on the same
-                        # first 256 code_line items, the AR teacher and convert_b4, compiled (the carries of pareto_b4_gpu; ~4 min estimated)
+                        # first 256 code_line items, the AR teacher and convert_b4, compiled (the carries of pareto_b4_gpu; ~4 min estimated).
+                        # PER_REQUEST_PART=ar|cb4 runs one model's rows into <stem>_ar / <stem>_cb4 files (a call that carries one checkpoint)
     o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
-    run_nb evaluate.ipynb runs/eval_code_line_per_request_b4_gpu.ipynb -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 64 \
-        -p result_name eval_code_line_per_request_b4_gpu -p results_dir "$o" -p reference ar -p configs "$PER_REQUEST_CONFIGS" \
-        -p compile "${PARETO_COMPILE:-True}" || return 1
-    run_nb evaluate.ipynb runs/eval_code_line_per_request_b4_bs1_gpu.ipynb -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 1 \
-        -p result_name eval_code_line_per_request_b4_bs1_gpu -p results_dir "$o" -p reference ar -p configs "$PER_REQUEST_BS1_CONFIGS" \
-        -p compile "${PARETO_COMPILE:-True}" ;;
+    local pc="$PER_REQUEST_CONFIGS" p1="$PER_REQUEST_BS1_CONFIGS" tag=""
+    case "${PER_REQUEST_PART:-}" in
+      "") ;;
+      ar) pc="ar=train_ar:ar,arq=train_ar:ar@queue"; p1="ar=train_ar:ar"; tag=_ar ;;
+      cb4) pc="${PER_REQUEST_CONFIGS#ar=train_ar:ar,arq=train_ar:ar@queue,}"; p1="${PER_REQUEST_BS1_CONFIGS#ar=train_ar:ar,}"; tag=_cb4 ;;
+      *) echo "PER_REQUEST_PART must be ar or cb4, got '$PER_REQUEST_PART'" >&2; return 2 ;;
+    esac
+    run_nb evaluate.ipynb "runs/eval_code_line_per_request_b4${tag}_gpu.ipynb" -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 64 \
+        -p result_name "eval_code_line_per_request_b4${tag}_gpu" -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
+        -p configs "$pc" -p compile "${PARETO_COMPILE:-True}" || return 1
+    run_nb evaluate.ipynb "runs/eval_code_line_per_request_b4${tag}_bs1_gpu.ipynb" -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 1 \
+        -p result_name "eval_code_line_per_request_b4${tag}_bs1_gpu" -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
+        -p configs "$p1" -p compile "${PARETO_COMPILE:-True}" ;;
   row_advance_b4_gpu)   # BlockEngine(advance='row') against the batch engine on convert_b4, the same rules in one pass with the AR teacher:
                         # code_line, all 1,200 items at batch 64, compiled (the carries of pareto_b4_gpu; ~4 min estimated)
     o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac

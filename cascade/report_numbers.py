@@ -1573,38 +1573,48 @@ def _queue_gpu(results:dict):
 
 PER_REQUEST_RULES = (('Ar', lambda r: r == 'ar'), ('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'))
 
+def _per_request_pairs(results:dict) -> list:
+    "[(batched stem, result, one-at-a-time stem, result)] of stage per_request_b4_gpu: the whole run and its per-model parts (`_ar`, `_cb4`)."
+    st = sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_per_request_b4*_gpu') and not s.endswith('_bs1_gpu'))
+    return [(s, results[s], s[:-4] + '_bs1_gpu', results[s[:-4] + '_bs1_gpu']) for s in st if s[:-4] + '_bs1_gpu' in results]
+
 def _per_request_b4(results:dict):
     """Issue 13's bar on the nano models (stage per_request_b4_gpu): generate_until through lm-eval on the same first items of
     code_line batched (`eval_code_line_per_request_b4_gpu`: 64 rows, static and queued) and one request at a time
-    (`eval_code_line_per_request_b4_bs1_gpu`), the AR teacher and convert_b4. Per rule (`Ar`, `K` fixed:4, `EntFive`
-    entropy:0.5): tokens/s at batch one (`Pr<X>OneTps`), static batches over one request at a time (`Pr<X>Static`), queued
-    over one at a time (`Pr<X>Queue`); the smallest of the better batched mode's ratio over the rules (`PrMin`, its rule
-    `PrMinRule`); PrItems, PrBatch, PrHardware. Conditionals PerRequestBFour (both files), PerRequestBFourBar (every rule's better
-    batched mode is at least ten times one request at a time)."""
-    bs, b = pick(results, 'eval_code_line_per_request_b4_gpu')
-    os_, o = pick(results, 'eval_code_line_per_request_b4_bs1_gpu')
-    src = f'{bs or "eval_code_line_per_request_b4_gpu"}.json and {os_ or "eval_code_line_per_request_b4_bs1_gpu"}.json'
+    (`eval_code_line_per_request_b4_bs1_gpu`), the AR teacher and convert_b4; or the same per model in two calls
+    (`..._b4_ar_gpu`, `..._b4_cb4_gpu` and their `_bs1`). A ratio is only taken inside one pair of files run by one call on the
+    same items. Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5): tokens/s at batch one (`Pr<X>OneTps`), static batches
+    over one request at a time (`Pr<X>Static`), queued over one at a time (`Pr<X>Queue`); the smallest of the better batched
+    mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (one device for every pair, else
+    none). Conditionals PerRequestBFour (a ratio), PerRequestBFourBar (every rule's better batched mode is at least ten
+    times one request at a time)."""
+    pairs = _per_request_pairs(results)
     rows = lambda r: [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
-    br, orow = rows(b), rows(o)
-    same = bool(br and orow) and lookup(b, 'config.limit') == lookup(o, 'config.limit')   # the same first items, or no ratio
-    ms, best = [], []
+    src = ', '.join(f'{a}.json/{c}.json' for a, _, c, _ in pairs) or 'eval_code_line_per_request_b4*_gpu.json'
+    ms, best, used = [], [], []
     for tag, test in PER_REQUEST_RULES:
-        one = next((x for x in orow if test(x.get('rule'))), None)
-        st = next((x for x in br if test(x.get('rule')) and not x.get('queue')), None)
-        qu = next((x for x in br if test(x.get('rule')) and x.get('queue')), None)
-        ratio = lambda x: x['tokens_per_s'] / one['tokens_per_s'] if x and one and same else None
+        one = st = qu = None
+        for _, b, _, o in pairs:
+            if lookup(b, 'config.limit') != lookup(o, 'config.limit'): continue     # not the same items: no ratio
+            one = next((x for x in rows(o) if test(x.get('rule'))), None)
+            st = next((x for x in rows(b) if test(x.get('rule')) and not x.get('queue')), None)
+            qu = next((x for x in rows(b) if test(x.get('rule')) and x.get('queue')), None)
+            if one and (st or qu): used.append(b); break
+            one = st = qu = None
+        ratio = lambda x: x['tokens_per_s'] / one['tokens_per_s'] if x and one else None
         rs, rq = ratio(st), ratio(qu)
         if rs is not None or rq is not None: best.append((max(v for v in (rs, rq) if v is not None), one.get('rule')))
         ms += [Macro(f'Pr{tag}OneTps', fmt(_num((one or {}).get('tokens_per_s')), 'sig'), f'{src}: tokens/s one request at a time'),
                Macro(f'Pr{tag}Static', fmt(rs, 'times'), f'{src}: static batches over one request at a time, tokens/s'),
                Macro(f'Pr{tag}Queue', fmt(rq, 'times'), f'{src}: queued over one request at a time, tokens/s')]
     lo = min(best, default=None)
+    one_of = lambda vals: vals.pop() if len(vals) == 1 else None
     ms += [Macro('PrMin', fmt(lo and lo[0], 'times'), f'{src}: the smallest, over the rules, of the better batched mode\'s ratio'),
            Macro('PrMinRule', fmt(lo and lo[1], 'text'), f'{src}: its rule'),
-           Macro('PrItems', fmt(_num(lookup(b, 'config.limit')) if same else None, 'int'), f'{src}: items (the first of code_line)'),
-           Macro('PrBatch', fmt(_num(lookup(b, 'config.batch_size')), 'int'), f'{src}: rows when batched'),
-           Macro('PrHardware', fmt(device_label(lookup(b, 'provenance.device')), 'text'), f'{src}: device')]
-    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourBar': bool(best) and len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
+           Macro('PrItems', fmt(one_of({_num(lookup(b, 'config.limit')) for b in used}), 'int'), f'{src}: items (the first of code_line)'),
+           Macro('PrBatch', fmt(one_of({_num(lookup(b, 'config.batch_size')) for b in used}), 'int'), f'{src}: rows when batched'),
+           Macro('PrHardware', fmt(one_of({device_label(lookup(b, 'provenance.device')) for b in used}), 'text'), f'{src}: device')]
+    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
