@@ -364,6 +364,7 @@ class _Queue:
                 it = slot[r]
                 if gone[r]: free(r); continue
                 room = it['lim'] - it['sent']
+                old = it['pos']
                 raw = seq[r, it['pos']:int(hi[r])].tolist(); it['pos'] = max(int(hi[r]), it['pos'])
                 cut = self._cut(raw)
                 at = next((k for k, t in enumerate(raw) if t in self.stop_set), None)
@@ -373,7 +374,8 @@ class _Queue:
                 else: new, fin = cut, None
                 if fin is None and m - own[r] > span: raise RuntimeError('run_queue: a row did not finish (a bug)')
                 it['sent'] += len(new)
-                counts = self._counts(b, r, int(hi[r]) - it['P'])
+                end = old + at + 1 if fin == 'stop' else it['P'] + it['sent'] if fin == 'length' else int(hi[r])   # the item's tokens, its stop included
+                counts = self._counts(b, r, min(end, int(hi[r])) - it['P'])      # (AREngine's steps: not those of a row past its end)
                 if stream:
                     if new or fin: events.append(QueueEvent(it['key'], new, fin, *counts))
                 else:

@@ -276,6 +276,7 @@ def decode_queue(model:CascadeLM, prompts:list, # token-id lists, any number
         for e in evs:
             if fin[e.key]: continue                                     # (a row dropped: nothing after its stop counts)
             ids[e.key] += e.new; steps[e.key] = e.steps
+            if e.finished == 'stop' and (not e.new or e.new[-1] not in engine.stop_set): ids[e.key].append(c.eos_id)   # the EOS the engine cut (decode_until keeps it)
             g = ids[e.key]
             fin[e.key] = bool(e.finished) or c.eos_id in g or len(g) >= max_new_tokens or first_stop(decode(g), until) is not None
     rows = []

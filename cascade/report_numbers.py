@@ -1529,7 +1529,7 @@ def _queue_gpu(results:dict):
     """Continuous batching in the harness (stage queue_b4_gpu, `eval_code_line_pareto_b4_queue_gpu`): the AR teacher and
     convert_b4's rules on code_line at one batch, static (rows' `queue` false) and queued (`queue` true: a finished row takes
     the next request; convert_b4's rows with advance=row). Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5, `Stop` the
-    stop head): tokens/s static and queued (`Qg<X>StaticTps`, `Qg<X>QueueTps`), queued over static (`Qg<X>Gain`, where both
+    stop head): the rule (`Qg<X>Rule`, not for `Ar`), tokens/s static and queued (`Qg<X>StaticTps`, `Qg<X>QueueTps`), queued over static (`Qg<X>Gain`, where both
     ran), batch forwards run per token queued (`Qg<X>QueueFwd`, refill prefills counted), and a queued CASCADE rule's tokens/s
     over the AR teacher's static and queued rows (`Qg<X>VsAr`, `Qg<X>VsArQueue`; fair AR rows only, `fair_ar_row`). The
     fastest matched queued CASCADE rule (`QgBestRule`, `QgBestNfe`, `QgBestTps`, `QgBestVsArBest`: over the faster of AR's
@@ -1557,7 +1557,8 @@ def _queue_gpu(results:dict):
                Macro(f'Qg{tag}Gain', fmt(num(q, 'tokens_per_s') / num(s, 'tokens_per_s') if s and q else None, 'times'), f'{src}: queued over static, tokens/s'),
                Macro(f'Qg{tag}QueueFwd', fmt(bfr(q), 'sig'), f'{src}: batch forwards run per token queued (refill prefills counted)')]
         if tag != 'Ar':
-            ms += [Macro(f'Qg{tag}VsAr', fmt(over(q, ar_s, fs), 'times'), f'{src}: queued tokens/s over the AR teacher\'s static row (fair only)'),
+            ms += [Macro(f'Qg{tag}Rule', fmt(label(s or q), 'text'), f'{src}: the rule'),
+                   Macro(f'Qg{tag}VsAr', fmt(over(q, ar_s, fs), 'times'), f'{src}: queued tokens/s over the AR teacher\'s static row (fair only)'),
                    Macro(f'Qg{tag}VsArQueue', fmt(over(q, ar_q, fq), 'times'), f'{src}: queued tokens/s over the AR teacher\'s queued row (fair only)')]
     ms += [Macro('QgQueueRules', fmt(len(qrows) if timed else None, 'int'), f'{src}: queued CASCADE rules'),
            Macro('QgQueueMatched', fmt(sum(map(matched, qrows)) if timed else None, 'int'), f'{src}: of them matched against the teacher'),
@@ -1583,7 +1584,7 @@ def _per_request_b4(results:dict):
     code_line batched (`eval_code_line_per_request_b4_gpu`: 64 rows, static and queued) and one request at a time
     (`eval_code_line_per_request_b4_bs1_gpu`), the AR teacher and convert_b4; or the same per model in two calls
     (`..._b4_ar_gpu`, `..._b4_cb4_gpu` and their `_bs1`). A ratio is only taken inside one pair of files run by one call on the
-    same items. Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5): tokens/s at batch one (`Pr<X>OneTps`), static batches
+    same items. Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5): the rule (`Pr<X>Rule`), tokens/s at batch one (`Pr<X>OneTps`), static batches
     over one request at a time (`Pr<X>Static`), queued over one at a time (`Pr<X>Queue`); the smallest of the better batched
     mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (one device for every pair, else
     none). Conditionals PerRequestBFour (a ratio), PerRequestBFourBar (every rule's better batched mode is at least ten
@@ -1604,7 +1605,8 @@ def _per_request_b4(results:dict):
         ratio = lambda x: x['tokens_per_s'] / one['tokens_per_s'] if x and one else None
         rs, rq = ratio(st), ratio(qu)
         if rs is not None or rq is not None: best.append((max(v for v in (rs, rq) if v is not None), one.get('rule')))
-        ms += [Macro(f'Pr{tag}OneTps', fmt(_num((one or {}).get('tokens_per_s')), 'sig'), f'{src}: tokens/s one request at a time'),
+        ms += [Macro(f'Pr{tag}Rule', fmt((one or {}).get('rule'), 'text'), f'{src}: the rule'),
+               Macro(f'Pr{tag}OneTps', fmt(_num((one or {}).get('tokens_per_s')), 'sig'), f'{src}: tokens/s one request at a time'),
                Macro(f'Pr{tag}Static', fmt(rs, 'times'), f'{src}: static batches over one request at a time, tokens/s'),
                Macro(f'Pr{tag}Queue', fmt(rq, 'times'), f'{src}: queued over one request at a time, tokens/s')]
     lo = min(best, default=None)
