@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .model import CascadeLM, apply_rope, shift_right, attend
-from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, BlockEvent, VerifyStep
+from .sampler import _rows, _is_int, check_prompts, check_sampling, _top_n, StepRule, FixedK, ConfidenceThreshold, EntropyBounded, PrefixThreshold, BlockEvent, VerifyStep
 from .adaptive import AdaptiveK, K_CHOICES, block_features
 
 # %% auto #0
@@ -461,8 +461,8 @@ def _rule_kind(rule:StepRule, bs:int):
     if type(rule) is FixedK:
         rule.check(bs)                                                         # K in 1..block_size
         return 'fixed'
-    if type(rule) in (ConfidenceThreshold, EntropyBounded): return 'adaptive'
-    raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold and EntropyBounded rules, not {type(rule).__name__}')
+    if type(rule) in (ConfidenceThreshold, EntropyBounded, PrefixThreshold): return 'adaptive'   # a step's choice from this forward alone (`rule.select`)
+    raise ValueError(f'the engine runs FixedK, AdaptiveK, ConfidenceThreshold, EntropyBounded and PrefixThreshold rules, not {type(rule).__name__}')
 
 def _check_no_remask(remask):
     if remask: raise ValueError(f'BlockEngine does not implement remasking (remask={remask!r}); decode with cascade.sampler.generate and SamplerConfig(remask=...)')

@@ -1461,12 +1461,13 @@ def _batch_sync_cost(results:dict):
                 'BatchSyncQueue': qar is not None and any(BSC_RULES[1][1](x.get('rule')) for x in qrows)}
 
 ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
-                 ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')))
+                 ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')), ('Pre', lambda r: r == 'prefix:0.9'))
 
 def _row_advance_gpu(results:dict):
     """`BlockEngine(advance='row')` beside the batch engine (stage row_advance_b4_gpu, `eval_code_line_pareto_b4_row_gpu`):
     convert_b4's rules on code_line at one batch, each rule in both modes (rows' `advance`), the AR teacher in the same pass.
-    Per rule (`K` fixed:4, `EntFive` entropy:0.5, `EntThree` entropy:0.3, `Thr` threshold:0.9, `Stop` the stop head):
+    Per rule (`K` fixed:4, `EntFive` entropy:0.5, `EntThree` entropy:0.3, `Thr` threshold:0.9, `Stop` the stop head,
+    `Pre` prefix:0.9):
     tokens/s in each mode (`Ra<X>BatchTps`, `Ra<X>RowTps`) and row over batch (`Ra<X>Gain`), batch forwards run per token
     (`Ra<X>BatchFwd`, `Ra<X>RowFwd`), and the row mode's tokens/s over the AR teacher's (`Ra<X>RowVsAr`, only where the AR
     row is fair: `fair_ar_row`); RaArTps; the row-mode rules matched against the teacher (`RaRowMatched` of `RaRowRules`);
