@@ -16,8 +16,9 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro',
-           'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row', 'group_macros', 'numbers_tex']
+           'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'JUDGE_ORDER_RULES', 'NANO_DKD_RUNS',
+           'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row', 'group_macros',
+           'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1618,6 +1619,33 @@ def _per_request_b4(results:dict):
            Macro('PrBatch', fmt(one_of({_num(lookup(b, 'config.batch_size')) for b in used}), 'int'), f'{src}: rows when batched'),
            Macro('PrHardware', fmt(one_of({device_label(lookup(b, 'provenance.device')) for b in used}), 'text'), f'{src}: device')]
     return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
+
+JUDGE_ORDER_RULES = (('K', lambda r: r == 'fixed:4'), ('Ltr', lambda r: str(r).startswith('prefix:0.99')), ('PNine', lambda r: r == 'prefix:0.9'))
+
+def _judge_order(results:dict):
+    """Where convert_b4's judge gap comes from (stage eval_judge_order_b4, `eval_judge_order_b4_cpu`): at one token per
+    forward in confidence order (`K`, fixed:4) and left to right (`Ltr`, prefix:0.99..), and the left-to-right rule
+    prefix:0.9 (`PNine`), on the greedy and the sampled 128-token judge tasks. Per rule and task (`Greedy`, `Sample`):
+    gen-PPL over the AR teacher's (`Jo<X><T>Ppl`), entropy over the teacher's (`Jo<X><T>Ent`), forwards per token
+    (`Jo<X><T>Nfe`); JoPrompts, JoHardware. Conditionals JudgeOrder (the file), JudgeOrderLtrGreedy (left to right is within
+    both judge bounds on the greedy task), JudgeOrderPNineGreedy (prefix:0.9 is), JudgeOrderLtrSample (left to right is on
+    the sampled task)."""
+    stem, r = pick(results, 'eval_judge_order_b4_cpu')
+    src = f'{stem or "eval_judge_order_b4_cpu"}.json'
+    rows = [x for x in (lookup(r, 'metrics.rows') or []) if x.get('rule') != 'ar']
+    get = lambda test, task: next((x for x in rows if test(x.get('rule')) and x.get('task') == task), None)
+    ms, ok = [], {}
+    for tag, test in JUDGE_ORDER_RULES:
+        for tt, task in (('Greedy', 'judge_greedy_128'), ('Sample', 'judge_sample_128')):
+            x = get(test, task) or {}
+            ms += [Macro(f'Jo{tag}{tt}Ppl', fmt(_num(x.get('ppl_ratio')), 'times'), f'{src}: {task}: gen-PPL over the AR teacher\'s'),
+                   Macro(f'Jo{tag}{tt}Ent', fmt(_num(x.get('entropy_ratio')), 'times'), f'{src}: {task}: unigram entropy over the teacher\'s'),
+                   Macro(f'Jo{tag}{tt}Nfe', fmt(_num(x.get('nfe_per_token')), 'sig'), f'{src}: {task}: forwards per token')]
+            ok[(tag, tt)] = x.get('judge_ok') is True
+    ms += [Macro('JoPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
+           Macro('JoHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    return ms, {'JudgeOrder': bool(rows), 'JudgeOrderLtrGreedy': ok[('Ltr', 'Greedy')], 'JudgeOrderPNineGreedy': ok[('PNine', 'Greedy')],
+                'JudgeOrderLtrSample': ok[('Ltr', 'Sample')]}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
