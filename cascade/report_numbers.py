@@ -1627,7 +1627,7 @@ def _judge_order(results:dict):
     forward in confidence order (`K`, fixed:4) and left to right (`Ltr`, prefix:0.99..), and the left-to-right rule
     prefix:0.9 (`PNine`), on the greedy and the sampled 128-token judge tasks. Per rule and task (`Greedy`, `Sample`):
     gen-PPL over the AR teacher's (`Jo<X><T>Ppl`), entropy over the teacher's (`Jo<X><T>Ent`), forwards per token
-    (`Jo<X><T>Nfe`); JoPrompts, JoHardware. Conditionals JudgeOrder (the file), JudgeOrderLtrGreedy (left to right is within
+    (`Jo<X><T>Nfe`); JoPNineRule, JoPrompts, JoHardware. Conditionals JudgeOrder (the file), JudgeOrderLtrGreedy (left to right is within
     both judge bounds on the greedy task), JudgeOrderPNineGreedy (prefix:0.9 is), JudgeOrderLtrSample (left to right is on
     the sampled task)."""
     stem, r = pick(results, 'eval_judge_order_b4_cpu')
@@ -1642,7 +1642,8 @@ def _judge_order(results:dict):
                    Macro(f'Jo{tag}{tt}Ent', fmt(_num(x.get('entropy_ratio')), 'times'), f'{src}: {task}: unigram entropy over the teacher\'s'),
                    Macro(f'Jo{tag}{tt}Nfe', fmt(_num(x.get('nfe_per_token')), 'sig'), f'{src}: {task}: forwards per token')]
             ok[(tag, tt)] = x.get('judge_ok') is True
-    ms += [Macro('JoPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
+    ms += [Macro('JoPNineRule', fmt((get(JUDGE_ORDER_RULES[2][1], 'judge_greedy_128') or {}).get('rule'), 'text'), f'{src}: the left-to-right rule with a threshold'),
+           Macro('JoPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
            Macro('JoHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
     return ms, {'JudgeOrder': bool(rows), 'JudgeOrderLtrGreedy': ok[('Ltr', 'Greedy')], 'JudgeOrderPNineGreedy': ok[('PNine', 'Greedy')],
                 'JudgeOrderLtrSample': ok[('Ltr', 'Sample')]}
