@@ -213,6 +213,7 @@ deps() { case "$1" in
   eval_code_cc3) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_cc3_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   eval_judge_order_b4) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  eval_judge_prefix_b4) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   eval_code_prefix_b4) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   convert_smollm2) echo "experiments/convert_smollm2.py experiments/convert_nano.py cascade/convert.py cascade/train.py cascade/data.py data/smollm2_gguf.json data/transport_smollm2.json" ;;
   smollm2_cc3) echo "experiments/smollm2_chain.sh experiments/convert_smollm2.py experiments/evaluate_tasks.py experiments/verify_bench.py cascade/convert.py cascade/train.py cascade/evaluation.py cascade/engine.py tasks/manifest.json data/smollm2_gguf.json data/transport_smollm2.json" ;;
@@ -286,6 +287,7 @@ outputs() { case "$1" in
   eval_judge_cc3) echo "results/eval_judge_cc3_cpu.json" ;;
   eval_judge_order_b4) echo "results/eval_judge_order_b4_cpu.json" ;;
   eval_code_prefix_b4) echo "results/eval_code_line_prefix_b4_cpu.json" ;;
+  eval_judge_prefix_b4) echo "results/eval_judge_prefix_b4_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
@@ -471,6 +473,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                          # confidence is above 0.9999), and prefix:0.9; the AR teacher; all 64 prompts, 128 tokens greedy and sampled, CPU (--stage only)
     run_nb evaluate_judge.ipynb runs/eval_judge_order_b4_cpu.ipynb -p limit 0 -p tasks judge_greedy_128,judge_sample_128 -p profile cpu \
         -p result_name eval_judge_order_b4_cpu -p configs "ar=train_ar:ar,cb4_k4=convert_b4:fixed:4,cb4_l2r=convert_b4:prefix:0.9999,cb4_p9=convert_b4:prefix:0.9" ;;
+  eval_judge_prefix_b4)   # the judge half for the faster left-to-right rule prefix:0.7 (matched on code_line at 0.785 forwards/token) and the
+                          # AR teacher, all 64 greedy 128-token prompts, CPU (--stage only, ~10 min on 2 cores)
+    run_nb evaluate_judge.ipynb runs/eval_judge_prefix_b4_cpu.ipynb -p limit 0 -p tasks judge_greedy_128 -p profile cpu \
+        -p result_name eval_judge_prefix_b4_cpu -p configs "ar=train_ar:ar,cb4_p7=convert_b4:prefix:0.7" ;;
   eval_code_prefix_b4)   # convert_b4's left-to-right prefix rule (prefix:0.9, 0.7) through lm-eval on all 1,200 code_line items against the
                          # teacher's per-item scores of the GPU run, CPU (reference decoders; ~25 min on 2 cores, --stage only)
     run_nb evaluate.ipynb runs/eval_code_line_prefix_b4_cpu.ipynb -p limit 0 -p profile cpu -p batch_size 16 -p result_name eval_code_line_prefix_b4_cpu \
