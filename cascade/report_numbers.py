@@ -1462,13 +1462,14 @@ def _batch_sync_cost(results:dict):
                 'BatchSyncQueue': qar is not None and any(BSC_RULES[1][1](x.get('rule')) for x in qrows)}
 
 ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
-                 ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')), ('Pre', lambda r: r == 'prefix:0.9'))
+                 ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')), ('Pre', lambda r: r == 'prefix:0.9'),
+                 ('PreSeven', lambda r: r == 'prefix:0.7'))
 
 def _row_advance_gpu(results:dict):
     """`BlockEngine(advance='row')` beside the batch engine (stage row_advance_b4_gpu, `eval_code_line_pareto_b4_row_gpu`):
     convert_b4's rules on code_line at one batch, each rule in both modes (rows' `advance`), the AR teacher in the same pass.
     Per rule (`K` fixed:4, `EntFive` entropy:0.5, `EntThree` entropy:0.3, `Thr` threshold:0.9, `Stop` the stop head,
-    `Pre` prefix:0.9):
+    `Pre` prefix:0.9, `PreSeven` prefix:0.7):
     tokens/s in each mode (`Ra<X>BatchTps`, `Ra<X>RowTps`) and row over batch (`Ra<X>Gain`), batch forwards run per token
     (`Ra<X>BatchFwd`, `Ra<X>RowFwd`), and the row mode's tokens/s over the AR teacher's (`Ra<X>RowVsAr`, only where the AR
     row is fair: `fair_ar_row`); RaArTps; the row-mode rules matched against the teacher (`RaRowMatched` of `RaRowRules`);
@@ -1589,7 +1590,7 @@ def _per_request_b4(results:dict):
     same items. Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5): the rule (`Pr<X>Rule`), tokens/s at batch one (`Pr<X>OneTps`), static batches
     over one request at a time (`Pr<X>Static`), queued over one at a time (`Pr<X>Queue`); the smallest of the better batched
     mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (one device for every pair, else
-    none). Conditionals PerRequestBFour (a ratio), PerRequestBFourBar (every rule's better batched mode is at least ten
+    none). Conditionals PerRequestBFour (a ratio), PerRequestBFourCascade (one of convert_b4's rules has one), PerRequestBFourBar (every rule's better batched mode is at least ten
     times one request at a time)."""
     pairs = _per_request_pairs(results)
     rows = lambda r: [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
@@ -1618,7 +1619,8 @@ def _per_request_b4(results:dict):
            Macro('PrItems', fmt(one_of({_num(lookup(b, 'config.limit')) for b in used}), 'int'), f'{src}: items (the first of code_line)'),
            Macro('PrBatch', fmt(one_of({_num(lookup(b, 'config.batch_size')) for b in used}), 'int'), f'{src}: rows when batched'),
            Macro('PrHardware', fmt(one_of({device_label(lookup(b, 'provenance.device')) for b in used}), 'text'), f'{src}: device')]
-    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
+    casc = any(r != 'ar' for _, r in best)                                   # a converted-model rule has a ratio
+    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourCascade': casc, 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
 
 JUDGE_ORDER_RULES = (('K', lambda r: r == 'fixed:4'), ('Ltr', lambda r: str(r).startswith('prefix:0.99')), ('PNine', lambda r: r == 'prefix:0.9'))
 
