@@ -1631,7 +1631,8 @@ def _judge_order(results:dict):
     gen-PPL over the AR teacher's (`Jo<X><T>Ppl`), entropy over the teacher's (`Jo<X><T>Ent`), forwards per token
     (`Jo<X><T>Nfe`); JoPNineRule, JoPrompts, JoHardware. Conditionals JudgeOrder (the file), JudgeOrderLtrGreedy (left to right is within
     both judge bounds on the greedy task), JudgeOrderPNineGreedy (prefix:0.9 is), JudgeOrderLtrSample (left to right is on
-    the sampled task)."""
+    the sampled task); from `eval_judge_prefix_b4_cpu` (prefix:0.7, greedy): JoPSevenRule, JoPSevenGreedy{Ppl,Ent,Nfe},
+    conditionals JudgeOrderPSeven (the file), JudgeOrderPSevenGreedy (within both bounds)."""
     stem, r = pick(results, 'eval_judge_order_b4_cpu')
     src = f'{stem or "eval_judge_order_b4_cpu"}.json'
     rows = [x for x in (lookup(r, 'metrics.rows') or []) if x.get('rule') != 'ar']
@@ -1647,8 +1648,15 @@ def _judge_order(results:dict):
     ms += [Macro('JoPNineRule', fmt((get(JUDGE_ORDER_RULES[2][1], 'judge_greedy_128') or {}).get('rule'), 'text'), f'{src}: the left-to-right rule with a threshold'),
            Macro('JoPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
            Macro('JoHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    s7, r7 = pick(results, 'eval_judge_prefix_b4_cpu')                       # prefix:0.7, greedy only, its own AR row
+    x7 = next((x for x in (lookup(r7, 'metrics.rows') or []) if x.get('rule') == 'prefix:0.7' and x.get('task') == 'judge_greedy_128'), {})
+    src7 = f'{s7 or "eval_judge_prefix_b4_cpu"}.json'
+    ms += [Macro('JoPSevenRule', fmt(x7.get('rule'), 'text'), f'{src7}: the faster left-to-right rule'),
+           Macro('JoPSevenGreedyPpl', fmt(_num(x7.get('ppl_ratio')), 'times'), f'{src7}: judge_greedy_128: gen-PPL over the AR teacher\'s'),
+           Macro('JoPSevenGreedyEnt', fmt(_num(x7.get('entropy_ratio')), 'times'), f'{src7}: judge_greedy_128: unigram entropy over the teacher\'s'),
+           Macro('JoPSevenGreedyNfe', fmt(_num(x7.get('nfe_per_token')), 'sig'), f'{src7}: judge_greedy_128: forwards per token')]
     return ms, {'JudgeOrder': bool(rows), 'JudgeOrderLtrGreedy': ok[('Ltr', 'Greedy')], 'JudgeOrderPNineGreedy': ok[('PNine', 'Greedy')],
-                'JudgeOrderLtrSample': ok[('Ltr', 'Sample')]}
+                'JudgeOrderLtrSample': ok[('Ltr', 'Sample')], 'JudgeOrderPSeven': bool(x7), 'JudgeOrderPSevenGreedy': x7.get('judge_ok') is True}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
