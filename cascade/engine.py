@@ -256,6 +256,20 @@ class _Queue:
         self._host_ev = torch.cuda.Event() if self.graphs else None      # recorded after a refill's staging copies
         self._snaps, self._snap_ev = None, None                          # the two host copies of the rows' state (and their events), made on first use
 
+    def refill_sizes(self) -> list:
+        "The refill sizes `_refill` may use: the powers of two below `max_refill`, and `max_refill`."
+        return sorted({min(1 << k, self.max_refill) for k in range(self.max_refill.bit_length() + 1)})
+
+    def build_refills(self) -> int:
+        """Build (capture and, with `compile`, compile) the refill graph of every size now, so that no queue builds one while
+        it decodes (`_refill` builds a size on its first use: seconds of compilation inside a timed run). Each is built by
+        refilling rows 0..R-1 with a one-token dummy prompt; the rows' state is left dirty, and the next `run_queue`,
+        `generate_many` or `generate` loads every row again. Returns the number of graphs built."""
+        todo = [R for R in self.refill_sizes() if R not in self._refills]
+        for R in todo: self._refill([(r, torch.full((1,), self.cfg.pad_id, dtype=torch.long)) for r in range(R)])
+        if self._host_ev is not None: self._host_ev.synchronize()
+        return len(todo)
+
     def _refill(self, pairs) -> int:
         """Rows take new prompts: `pairs` of (row, 1-D CPU prompt), in refills of at most `max_refill` rows, each padded
         to the next power of two with copies of its first pair; the forwards it took (one per refill, 0 without a prefill).

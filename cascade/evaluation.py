@@ -533,6 +533,7 @@ class CascadeEvalLM(LM):
                 raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
             if self.queue:                                               # every request of the group through one engine's rows
                 eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
+                eng.build_refills()                                      # every refill graph before the clock starts, as the engine itself
                 keep(idx, timed(lambda: decode_queue(self.model, [prompts[i] for i in idx], max_new, self.tok_decode, until, eng)))
                 continue
             for b, part in enumerate(_batches(len(idx), self.batch_size, 'generate_until', idx)):
