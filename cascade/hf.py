@@ -125,12 +125,13 @@ def _verify_to_steps(events, lim:list, eos_id:int, extra:int, pre:int) -> Iterat
 def auto_backend(cfg:CascadeConfig, rule, device) -> str:
     """The backend `decode_rows` should use for `rule` (parsed: a `StepRule`, `DraftVerify` or None for AR) on `device`:
     'engine' on CUDA where it has one (`VerifyEngine` for 'verify' on a clean-causal model, `BlockEngine` for the step rules
-    it runs on any other: fixed K, threshold, entropy, a greedy adaptive head, the stop head along one of the first three), else 'reference'."""
+    it runs on any other: fixed K, threshold, entropy, prefix, a greedy adaptive head, the stop head along one of fixed K,
+    threshold and entropy), else 'reference'."""
     if torch.device(device).type != 'cuda': return 'reference'
     if isinstance(rule, DraftVerify): return 'engine'
     if not isinstance(rule, StepRule) or cfg.clean_causal: return 'reference'
     from cascade.engine import engine_runs
-    return 'engine' if engine_runs(rule, cfg.block_size) else 'reference'    # a rule BlockEngine runs (not e.g. prefix:TAU)
+    return 'engine' if engine_runs(rule, cfg.block_size) else 'reference'    # a rule BlockEngine runs (not e.g. a sampled adaptive head)
 
 def _pow2(n:int) -> int: return 1 << (max(int(n), 1) - 1).bit_length()
 
