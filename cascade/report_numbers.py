@@ -1632,7 +1632,10 @@ def _judge_order(results:dict):
     (`Jo<X><T>Nfe`); JoPNineRule, JoPrompts, JoHardware. Conditionals JudgeOrder (the file), JudgeOrderLtrGreedy (left to right is within
     both judge bounds on the greedy task), JudgeOrderPNineGreedy (prefix:0.9 is), JudgeOrderLtrSample (left to right is on
     the sampled task); from `eval_judge_prefix_b4_cpu` (prefix:0.7, greedy): JoPSevenRule, JoPSevenGreedy{Ppl,Ent,Nfe},
-    conditionals JudgeOrderPSeven (the file), JudgeOrderPSevenGreedy (within both bounds)."""
+    conditionals JudgeOrderPSeven (the file), JudgeOrderPSevenGreedy (within both bounds); from `eval_judge_twin_b4_cpu` (left to
+    right and prefix:0.7 against the AR twin): JoTwin{Ltr,PSeven}{Greedy,Sample}{Ppl,Ent}, JoTwinVsTeacher{Greedy,Sample} (the
+    twin's gen-PPL over the teacher's, across the two files), conditionals JudgeTwin, JudgeTwinLtrSample, JudgeTwinPSevenGreedy,
+    JudgeTwinPSevenSample (within both bounds of the twin)."""
     stem, r = pick(results, 'eval_judge_order_b4_cpu')
     src = f'{stem or "eval_judge_order_b4_cpu"}.json'
     rows = [x for x in (lookup(r, 'metrics.rows') or []) if x.get('rule') != 'ar']
@@ -1655,8 +1658,25 @@ def _judge_order(results:dict):
            Macro('JoPSevenGreedyPpl', fmt(_num(x7.get('ppl_ratio')), 'times'), f'{src7}: judge_greedy_128: gen-PPL over the AR teacher\'s'),
            Macro('JoPSevenGreedyEnt', fmt(_num(x7.get('entropy_ratio')), 'times'), f'{src7}: judge_greedy_128: unigram entropy over the teacher\'s'),
            Macro('JoPSevenGreedyNfe', fmt(_num(x7.get('nfe_per_token')), 'sig'), f'{src7}: judge_greedy_128: forwards per token')]
+    st, rt = pick(results, 'eval_judge_twin_b4_cpu')                        # the same rules against the AR twin (its own AR row)
+    srct, trows = f'{st or "eval_judge_twin_b4_cpu"}.json', lookup(rt, 'metrics.rows') or []
+    tget = lambda test, task: next((x for x in trows if test(x.get('rule')) and x.get('task') == task), {})
+    tok = {}
+    for tag, test in (('Ltr', JUDGE_ORDER_RULES[1][1]), ('PSeven', lambda r: r == 'prefix:0.7')):
+        for tt, task in (('Greedy', 'judge_greedy_128'), ('Sample', 'judge_sample_128')):
+            x = tget(test, task)
+            ms += [Macro(f'JoTwin{tag}{tt}Ppl', fmt(_num(x.get('ppl_ratio')), 'times'), f'{srct}: {task}: gen-PPL over the AR twin\'s'),
+                   Macro(f'JoTwin{tag}{tt}Ent', fmt(_num(x.get('entropy_ratio')), 'times'), f'{srct}: {task}: unigram entropy over the twin\'s')]
+            tok[(tag, tt)] = x.get('judge_ok') is True
+    tw = {t: next((x for x in trows if x.get('rule') == 'ar' and x.get('task') == t), {}) for t in ('judge_greedy_128', 'judge_sample_128')}
+    te = {t: next((x for x in (lookup(r, 'metrics.rows') or []) if x.get('rule') == 'ar' and x.get('task') == t), {}) for t in tw}
+    for tt, task in (('Greedy', 'judge_greedy_128'), ('Sample', 'judge_sample_128')):     # same prompts, seed and judge: two files
+        a_, b_ = _num(tw[task].get('gen_ppl')), _num(te[task].get('gen_ppl'))
+        ms.append(Macro(f'JoTwinVsTeacher{tt}', fmt(a_ / b_ if a_ and b_ else None, 'times'), f'{srct} / {src}: {task}: the twin\'s gen-PPL over the teacher\'s'))
     return ms, {'JudgeOrder': bool(rows), 'JudgeOrderLtrGreedy': ok[('Ltr', 'Greedy')], 'JudgeOrderPNineGreedy': ok[('PNine', 'Greedy')],
-                'JudgeOrderLtrSample': ok[('Ltr', 'Sample')], 'JudgeOrderPSeven': bool(x7), 'JudgeOrderPSevenGreedy': x7.get('judge_ok') is True}
+                'JudgeOrderLtrSample': ok[('Ltr', 'Sample')], 'JudgeOrderPSeven': bool(x7), 'JudgeOrderPSevenGreedy': x7.get('judge_ok') is True,
+                'JudgeTwin': bool(trows), 'JudgeTwinLtrSample': tok[('Ltr', 'Sample')], 'JudgeTwinPSevenGreedy': tok[('PSeven', 'Greedy')],
+                'JudgeTwinPSevenSample': tok[('PSeven', 'Sample')]}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
