@@ -124,9 +124,11 @@ PARETO_CONFIGS="$PARETO_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}0.1.safete
 ROW_ADVANCE_CONFIGS="ar=train_ar:ar,k4=convert_b4:fixed:4,k4r=convert_b4:fixed:4@row,ent05=convert_b4:entropy:0.5,ent05r=convert_b4:entropy:0.5@row"
 ROW_ADVANCE_CONFIGS="$ROW_ADVANCE_CONFIGS,ent03=convert_b4:entropy:0.3,ent03r=convert_b4:entropy:0.3@row,thr09=convert_b4:threshold:0.9,thr09r=convert_b4:threshold:0.9@row"
 ROW_ADVANCE_CONFIGS="$ROW_ADVANCE_CONFIGS,stop01=convert_b4:stop:${PARETO_HEADS}0.1.safetensors,stop01r=convert_b4:stop:${PARETO_HEADS}0.1.safetensors@row"
+ROW_ADVANCE_CONFIGS="$ROW_ADVANCE_CONFIGS,p9=convert_b4:prefix:0.9,p9r=convert_b4:prefix:0.9@row,p7=convert_b4:prefix:0.7,p7r=convert_b4:prefix:0.7@row"   # left to right (LOG session 27)
 # continuous batching in the harness (CascadeEvalLM queue=true): the AR teacher and convert_b4's rules, each static and queued
 QUEUE_CONFIGS="ar=train_ar:ar,arq=train_ar:ar@queue,ent05=convert_b4:entropy:0.5,ent05q=convert_b4:entropy:0.5@row+queue"
 QUEUE_CONFIGS="$QUEUE_CONFIGS,k4q=convert_b4:fixed:4@row+queue,stop01q=convert_b4:stop:${PARETO_HEADS}0.1.safetensors@row+queue"
+QUEUE_CONFIGS="$QUEUE_CONFIGS,p7q=convert_b4:prefix:0.7@row+queue"
 PER_REQUEST_CONFIGS="ar=train_ar:ar,arq=train_ar:ar@queue,k4=convert_b4:fixed:4,k4q=convert_b4:fixed:4@row+queue,ent05=convert_b4:entropy:0.5,ent05q=convert_b4:entropy:0.5@row+queue"
 PER_REQUEST_BS1_CONFIGS="ar=train_ar:ar,k4=convert_b4:fixed:4,ent05=convert_b4:entropy:0.5"   # one request at a time: no queue, no row
 # The ablation grid (issue 18, experiments/ablation.ipynb): every row the nano shape and data order with the same budget of
