@@ -609,7 +609,7 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         -p result_name "eval_code_line_per_request_b4${tag}_bs1_gpu" -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
         -p configs "$p1" -p compile "${PARETO_COMPILE:-True}" ;;
   row_advance_b4_gpu)   # BlockEngine(advance='row') against the batch engine on convert_b4, the same rules in one pass with the AR teacher:
-                        # code_line, all 1,200 items at batch 64, compiled (the carries of pareto_b4_gpu; ~4 min estimated)
+                        # code_line, all 1,200 items at batch 64, compiled (the carries of pareto_b4_gpu; 6 rules took 126 s in session 27, the 15 of ROW_ADVANCE_CONFIGS ~5 min)
     o="${PARETO_OUT:-results}"; case "$o" in /*) ;; *) o="../$o" ;; esac
     run_nb evaluate.ipynb runs/eval_code_line_pareto_b4_row_gpu.ipynb -p limit "${PARETO_FULL_LIMIT:-0}" -p profile gpu -p batch_size "${PARETO_FULL_BATCH:-64}" \
         -p result_name eval_code_line_pareto_b4_row_gpu -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
