@@ -329,9 +329,9 @@ TABLES = {'status': table_status, 'training': table_training, 'sampler': table_s
 from .report_numbers import _stop_lam, fair_ar_row
 
 def pareto_passes(results:dict) -> list:
-    "(batch, rows by config, stem) of each pass of stage pareto_b4_gpu present (`eval_code_line_pareto_b4*_gpu`), largest batch first."
+    "(batch, rows by config, stem) of each pass of stage pareto_b4_gpu present (`eval_code_line_pareto_b4_gpu`, `..._bs<B>_gpu`; not row_advance_b4_gpu's or queue_b4_gpu's files), largest batch first."
     out = []
-    for stem in sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_pareto_b4*_gpu')):
+    for stem in sorted(s for s in results if any(fnmatch.fnmatchcase(s, p) for p in ('eval_code_line_pareto_b4_gpu', 'eval_code_line_pareto_b4_bs*_gpu'))):
         r = results[stem]
         b, rows = _num(lookup(r, 'config.batch_size')), [x for x in (lookup(r, 'metrics.rows') or []) if x.get('config')]
         if rows and b is not None: out.append((int(b), {x['config']: x for x in rows}, stem))
