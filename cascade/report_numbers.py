@@ -1461,6 +1461,19 @@ def _batch_sync_cost(results:dict):
                 'BatchSyncRow': any(BSC_RULES[1][1](x.get('rule')) and x.get('engine_batch_fwd_per_token') is not None for x in erows),
                 'BatchSyncQueue': qar is not None and any(BSC_RULES[1][1](x.get('rule')) for x in qrows)}
 
+def _rownum(x, k):
+    "A row's number at key `k` (None for no row or no number)."
+    return _num((x or {}).get(k))
+def _fwd_run(x):
+    "A row's batch forwards run per token (those queued ahead included), else those counted; None for no row."
+    return _rownum(x, 'batch_forwards_run_per_token') or _rownum(x, 'batch_forwards_per_token')
+def _matched_row(x) -> bool:
+    "Whether a Pareto-pass row's code_line verdict against the teacher is 'matched'."
+    return (x.get('matched_em') or {}).get('verdict') == 'matched'
+def _rule_label(x):
+    "A row's rule as the text macros say it: 'stop head' for any stop:PATH, else the rule string; None for no row."
+    return None if x is None else ('stop head' if str(x.get('rule')).startswith('stop:') else x.get('rule'))
+
 ROW_ADV_RULES = (('K', lambda r: r == 'fixed:4'), ('EntFive', lambda r: r == 'entropy:0.5'), ('EntThree', lambda r: r == 'entropy:0.3'),
                  ('Thr', lambda r: r == 'threshold:0.9'), ('Stop', lambda r: str(r).startswith('stop:')), ('Pre', lambda r: r == 'prefix:0.9'),
                  ('PreSeven', lambda r: r == 'prefix:0.7'))
@@ -1482,16 +1495,13 @@ def _row_advance_gpu(results:dict):
     timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
     ar = next((x for x in timed if x.get('rule') == 'ar'), None)
     fair = fair_ar_row(ar)
-    num = lambda x, k: _num((x or {}).get(k))
+    num, bfr, matched, label = _rownum, _fwd_run, _matched_row, _rule_label
     vs_ar = lambda x: num(x, 'tokens_per_s') / num(ar, 'tokens_per_s') if x and fair else None
-    bfr = lambda x: num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')
     mode = lambda x: (x.get('advance') or 'batch') + ('+queue' if x.get('queue') else '')   # (a queue row is neither mode)
     steps = [x for x in timed if x.get('rule') != 'ar']
-    matched = lambda x: (x.get('matched_em') or {}).get('verdict') == 'matched'
     rows_r = [x for x in steps if mode(x) == 'row']
     best = max((x for x in rows_r if matched(x)), key=lambda x: x['tokens_per_s'], default=None)
     bbest = max((x for x in steps if mode(x) == 'batch' and matched(x)), key=lambda x: x['tokens_per_s'], default=None)
-    label = lambda x: None if x is None else ('stop head' if str(x.get('rule')).startswith('stop:') else x.get('rule'))
     ms, both = [], False
     for tag, test in ROW_ADV_RULES:
         b = next((x for x in steps if test(x.get('rule')) and mode(x) == 'batch'), None)
@@ -1541,17 +1551,14 @@ def _queue_gpu(results:dict):
     stem, r = pick(results, 'eval_code_line_pareto_b4_queue_gpu')
     src = f'{stem or "eval_code_line_pareto_b4_queue_gpu"}.json'
     timed = [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
-    num = lambda x, k: _num((x or {}).get(k))
+    num, bfr, matched, label = _rownum, _fwd_run, _matched_row, _rule_label
     find = lambda test, q: next((x for x in timed if test(x.get('rule')) and bool(x.get('queue')) == q), None)
     ar_s, ar_q = find(QUEUE_RULES[0][1], False), find(QUEUE_RULES[0][1], True)
     fs, fq = fair_ar_row(ar_s), fair_ar_row(ar_q)
     ar_best = max((a for a, f in ((ar_s, fs), (ar_q, fq)) if a and f), key=lambda a: a['tokens_per_s'], default=None)
     over = lambda x, a, f: num(x, 'tokens_per_s') / num(a, 'tokens_per_s') if x and a and f else None
-    bfr = lambda x: (num(x, 'batch_forwards_run_per_token') or num(x, 'batch_forwards_per_token')) if x else None
-    matched = lambda x: (x.get('matched_em') or {}).get('verdict') == 'matched'
     qrows = [x for x in timed if x.get('rule') != 'ar' and x.get('queue')]
     best = max((x for x in qrows if matched(x)), key=lambda x: x['tokens_per_s'], default=None)
-    label = lambda x: None if x is None else ('stop head' if str(x.get('rule')).startswith('stop:') else x.get('rule'))
     ms = []
     for tag, test in QUEUE_RULES:
         s, q = find(test, False), find(test, True)
