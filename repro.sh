@@ -271,7 +271,7 @@ outputs() { case "$1" in
   batch_sync_queue) echo "results/batch_sync_cost_queue_cpu.json results/batch_sync_cost_queue_ar_cpu.json" ;;
   row_advance_b4_gpu) echo "results/eval_code_line_pareto_b4_row_gpu.json" ;;
   queue_b4_gpu) echo "results/eval_code_line_pareto_b4_queue_gpu.json" ;;
-  per_request_b4_gpu) t="${PER_REQUEST_PART:+_$PER_REQUEST_PART}"; echo "results/eval_code_line_per_request_b4${t}_gpu.json results/eval_code_line_per_request_b4${t}_bs1_gpu.json" ;;
+  per_request_b4_gpu) t="${PER_REQUEST_PART:+_$PER_REQUEST_PART}"; [ "${PER_REQUEST_BATCH:-64}" = 64 ] || t="${t}_b$PER_REQUEST_BATCH"; echo "results/eval_code_line_per_request_b4${t}_gpu.json results/eval_code_line_per_request_b4${t}_bs1_gpu.json" ;;
   pareto_b4_gpu) echo "results/eval_code_line_pareto_b4_gpu.json results/eval_code_line_pareto_b4_bs16_gpu.json results/eval_code_line_pareto_b4_bs1_gpu.json" ;;
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
@@ -602,7 +602,10 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
       cb4) pc="${PER_REQUEST_CONFIGS#ar=train_ar:ar,arq=train_ar:ar@queue,}"; p1="${PER_REQUEST_BS1_CONFIGS#ar=train_ar:ar,}"; tag=_cb4 ;;
       *) echo "PER_REQUEST_PART must be ar or cb4, got '$PER_REQUEST_PART'" >&2; return 2 ;;
     esac
-    run_nb evaluate.ipynb "runs/eval_code_line_per_request_b4${tag}_gpu.ipynb" -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 64 \
+    local nb="${PER_REQUEST_BATCH:-64}"   # the batched rows' width; another than 64 writes <stem>_b<N>_gpu.json beside it
+    case "$nb" in ''|*[!0-9]*|0) echo "PER_REQUEST_BATCH must be a positive integer, got '$nb'" >&2; return 2 ;; esac
+    [ "$nb" = 64 ] || tag="${tag}_b$nb"
+    run_nb evaluate.ipynb "runs/eval_code_line_per_request_b4${tag}_gpu.ipynb" -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size "$nb" \
         -p result_name "eval_code_line_per_request_b4${tag}_gpu" -p results_dir "$o" -p reference eval_code_line_converted_twin_gpu:teacher \
         -p configs "$pc" -p compile "${PARETO_COMPILE:-True}" || return 1
     run_nb evaluate.ipynb "runs/eval_code_line_per_request_b4${tag}_bs1_gpu.ipynb" -p limit "${PER_REQUEST_N:-256}" -p profile gpu -p batch_size 1 \
