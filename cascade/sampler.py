@@ -17,8 +17,8 @@ from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 # %% auto #0
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
            'PrefixThreshold', 'DraftVerify', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts',
-           'stream', 'generate', 'counting_batch', 'train_toy', 'generate_verify', 'VerifyStep', 'stream_verify',
-           'nfe_table', 'stream_ar', 'generate_ar']
+           'stream', 'generate', 'counting_batch', 'train_toy', 'sampling_probs', 'speculative_commit',
+           'generate_verify', 'VerifyStep', 'stream_verify', 'nfe_table', 'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -429,10 +429,51 @@ def train_toy(cfg:CascadeConfig, steps:int=400, batch:int=16, lr:float=3e-3, see
     return model.eval()
 
 # %% ../nbs/05_sampler.ipynb #a725d6da
+def sampling_probs(logits:torch.Tensor, # (..., V)
+                   banned:tuple=(), # token ids never drawn (mask, pad)
+                   temperature:float=1.0, top_p:float=1.0) -> torch.Tensor:
+    "(..., V) float probabilities of the token `propose` draws at `temperature` > 0 and `top_p` (its nucleus, renormalised), in float64."
+    temperature, top_p = check_sampling(temperature, top_p)
+    if temperature == 0: raise ValueError('sampling_probs needs temperature > 0 (at 0 the draw is the argmax)')
+    logits = logits.float().clone()
+    if banned: logits[..., list(banned)] = float('-inf')
+    shape, V = logits.shape, logits.shape[-1]
+    q = (logits / temperature).softmax(-1).reshape(-1, V)
+    if top_p < 1.0:
+        si, sq = _nucleus(q, top_p)
+        q = torch.zeros_like(q).scatter_(-1, si, sq)
+    q = q.double()                                                        # the support as propose's (float32); renormalised in float64
+    return (q / q.sum(-1, keepdim=True)).reshape(shape)
+
+def speculative_commit(p:torch.Tensor, # (k, V) the target's distributions at the draft positions, k = m or m + 1 (the next position)
+                       q:torch.Tensor, # (m, V) the drafter's distributions the drafts were drawn from
+                       draft:torch.Tensor, # (m,) the drafts, draft[j] ~ q[j]
+                       generator=None) -> tuple[torch.Tensor, int]:
+    """Speculative sampling's commit: the tokens to commit (accepted drafts, then a token from the residual at the first
+    rejection, or from p[m] if every draft is accepted and p has that row) and the number of drafts accepted. Every
+    committed token is distributed as p at its position given the ones before it."""
+    m = len(draft)
+    if q.shape[0] != m or p.shape[0] not in (m, m + 1) or p.shape[-1] != q.shape[-1]:
+        raise ValueError(f'speculative_commit: p {tuple(p.shape)}, q {tuple(q.shape)} and {m} drafts do not match')
+    pd, qd = p[torch.arange(m), draft], q[torch.arange(m), draft]
+    u = torch.rand(m, generator=generator, dtype=torch.float64, device=draft.device)
+    ok = u * qd < pd                                                       # accept with probability min(1, p/q): u < p/q
+    bad = (~ok).nonzero()
+    if len(bad):
+        j = int(bad[0])
+        r = (p[j] - q[j]).clamp(min=0)
+        if not float(r.sum()) > 0: r = p[j]                               # p = q up to rounding: a rejection of probability ~0
+        x = torch.multinomial(r / r.sum(), 1, generator=generator)
+        return torch.cat([draft[:j], x]), j
+    if p.shape[0] == m: return draft.clone(), m                           # no next position (the sequence is full)
+    return torch.cat([draft, torch.multinomial(p[m], 1, generator=generator)]), m
+
 class _VerifyRow:
     "One row of draft-and-verify decoding: `step()` runs one iteration (two forwards) on it; `tokens()` is its output so far."
-    def __init__(self, model:CascadeLM, p:torch.Tensor, max_new_tokens:int, stop_at_eos:bool, stop, use_cache:bool):
+    def __init__(self, model:CascadeLM, p:torch.Tensor, max_new_tokens:int, stop_at_eos:bool, stop, use_cache:bool,
+                 temperature:float=0.0, top_p:float=1.0, generator=None):
         self.model, self.c, self.max_new, self.stop_at_eos, self.stop, self.use_cache = model, model.cfg, max_new_tokens, stop_at_eos, stop, use_cache
+        self.temperature, self.top_p, self.g = temperature, top_p, generator
         self.seq, self.n0 = p.clone(), len(p)
         self.nfe = self.iters = self.acc = self.dr = 0
         if use_cache:                                                       # prefill: the prompt's causal K/V (not counted in nfe)
@@ -468,7 +509,10 @@ class _VerifyRow:
             x = torch.cat([seq, seq.new_full((end - n,), c.mask_id)])[None]
             la = model(x)[0, n:end].clone()
         la[:, banned] = float('-inf')
-        draft = la.argmax(-1)                                              # (end - n,) the draft of every masked position
+        if self.temperature > 0:                                           # sampling: every draft drawn from the drafter's distribution
+            q = sampling_probs(la, (), self.temperature, self.top_p)
+            draft = torch.multinomial(q, 1, generator=self.g)[:, 0]
+        else: draft = la.argmax(-1)                                        # (end - n,) the draft of every masked position
         if self.use_cache:                                                  # verify: the causal stream over the drafts, appended to the cache
             hc, _ = forward_prefix_cached(model, cache, draft[None], end - n)
             lb = model.head(torch.cat([h_before[:, None], hc], 1))[0].clone()   # (end - n + 1, V): predictions of positions n..end
@@ -476,19 +520,25 @@ class _VerifyRow:
             y = torch.cat([seq, draft] + ([seq.new_full((1,), c.mask_id)] if end < c.max_seq_len else []))[None]
             lb = model(y, causal=True)[0, n:].clone()
         lb[:, banned] = float('-inf')
-        a = lb.argmax(-1)                                                  # (end - n [+ 1],) causal argmax at each draft position (and the next)
         self.nfe += 2; self.iters += 1; self.dr += end - n
-        miss = (draft != a[:end - n]).nonzero()
-        m = int(miss[0]) if len(miss) else end - n                         # first draft that differs (else: all drafts [+ the next token])
+        if self.temperature > 0:                                           # speculative sampling (the derivation above)
+            new, m = speculative_commit(sampling_probs(lb, (), self.temperature, self.top_p), q, draft, self.g)
+        else:
+            a = lb.argmax(-1)                                              # (end - n [+ 1],) causal argmax at each draft position (and the next)
+            miss = (draft != a[:end - n]).nonzero()
+            m = int(miss[0]) if len(miss) else end - n                     # first draft that differs (else: all drafts [+ the next token])
+            new = a[:m + 1]
         self.acc += min(m, end - n)
         if self.use_cache:                                                  # keep the accepted drafts' K/V; the bonus a[m] is cached next step
             cache.truncate(torch.tensor([n + m], device=seq.device), (hc[:, m - 1] if m > 0 else h_before))
-        self.seq = torch.cat([seq, a[:m + 1]])
+        self.seq = torch.cat([seq, new])
 
-def _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, who) -> list:
+def _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, who, temperature=0.0, top_p=1.0, seed=0) -> list:
     "Check everything (before any work); then a function per prompt that makes its `_VerifyRow` (its prefill: made when needed)."
     c = model.cfg
     if not c.clean_causal: raise ValueError(f'{who} needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
+    temperature, top_p = check_sampling(temperature, top_p)
+    if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
     rows = _rows(prompts, model.tok.weight.device)
     if not (_is_int(max_new_tokens) or isinstance(max_new_tokens, (list, tuple))):
         raise ValueError(f'max_new_tokens must be a positive int or one per prompt, got {max_new_tokens!r}')
@@ -497,17 +547,23 @@ def _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, w
     if not all(_is_int(v) and v > 0 for v in lim): raise ValueError(f'max_new_tokens must be positive ints, got {max_new_tokens!r}')
     check_prompts(model, rows, max(lim))
     if any(len(p) == 0 for p in rows): raise ValueError('every prompt must be non-empty (the token shift predicts from the token before)')
-    return [lambda p=p, n=n: _VerifyRow(model, p, int(n), stop_at_eos, stop, use_cache) for p, n in zip(rows, lim)]
+    dev = model.tok.weight.device
+    gen = lambda i: torch.Generator(device=dev).manual_seed((int(seed) << 20) + i) if temperature > 0 else None   # per row: rows draw alike in both decoders
+    return [lambda p=p, n=n, i=i: _VerifyRow(model, p, int(n), stop_at_eos, stop, use_cache, temperature, top_p, gen(i))
+            for i, (p, n) in enumerate(zip(rows, lim))]
 
 @torch.no_grad()
 def generate_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
                     max_new_tokens:int, stop_at_eos:bool=True,
                     stop=None, # stop(generated ids of a row) -> True ends that row (e.g. at a newline); checked after each iteration
                     use_cache:bool=True, # the clean-causal cache (`PrefixKVCache`); False: recompute everything (the reference)
+                    temperature:float=0.0, top_p:float=1.0, # 0: greedy; > 0: speculative sampling at this temperature and nucleus
+                    seed:int=0, # the rows' random numbers (sampling only)
                    ) -> dict:
-    "Draft-and-verify greedy decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode) and the counts (nfe: two forwards a step, prefill not counted)."
+    """Draft-and-verify decoding of a clean-causal model: per row the tokens (exactly its causal stream's greedy decode, or
+    at temperature > 0 a draw from its causal stream's sampling distribution) and the counts (nfe: two forwards a step, prefill not counted)."""
     out = dict(tokens=[], nfe=[], iterations=[], accepted=[], drafted=[])
-    for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'generate_verify'):
+    for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'generate_verify', temperature, top_p, seed):
         r = make()                                                          # one row's cache alive at a time
         while not r.done: r.step()
         for k, v in (('tokens', r.tokens()), ('nfe', r.nfe), ('iterations', r.iters), ('accepted', r.acc), ('drafted', r.dr)): out[k].append(v)
@@ -523,10 +579,10 @@ class VerifyStep:
 @torch.no_grad()
 def stream_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists, or a (B, P) tensor
                   max_new_tokens, # an int, or one per row
-                  stop_at_eos:bool=True, stop=None, use_cache:bool=True):
+                  stop_at_eos:bool=True, stop=None, use_cache:bool=True, temperature:float=0.0, top_p:float=1.0, seed:int=0):
     """`generate_verify` as a stream: each round runs one iteration of every live row and yields a `VerifyStep` with
     the tokens it committed; the rounds' tokens, joined per row, are `generate_verify`'s output."""
-    rs = [make() for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'stream_verify')]   # every row's cache: rows advance together
+    rs = [make() for make in _verify_rows(model, prompts, max_new_tokens, stop_at_eos, stop, use_cache, 'stream_verify', temperature, top_p, seed)]   # every row's cache: rows advance together
     sent = [0] * len(rs)
     while not all(r.done for r in rs):
         for r in rs:
