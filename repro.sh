@@ -215,6 +215,7 @@ deps() { case "$1" in
   eval_code_cc3) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/convert_cc3_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_judge_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   eval_judge_order_b4) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
+  eval_judge_verify_cc3) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/sampler.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc3_b4/manifest.json" ;;
   eval_judge_twin_b4) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/twin_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   eval_judge_prefix_b4) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   eval_code_prefix_b4) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/model.py tasks/manifest.json checkpoints/convert_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
@@ -291,6 +292,7 @@ outputs() { case "$1" in
   eval_judge_order_b4) echo "results/eval_judge_order_b4_cpu.json" ;;
   eval_code_prefix_b4) echo "results/eval_code_line_prefix_b4_cpu.json" ;;
   eval_judge_twin_b4) echo "results/eval_judge_twin_b4_cpu.json" ;;
+  eval_judge_verify_cc3) echo "results/eval_judge_verify_cc3_cpu.json" ;;
   eval_judge_prefix_b4) echo "results/eval_judge_prefix_b4_cpu.json" ;;
   eval_code_cc) echo "results/eval_code_line_cc_b4_gpu.json results/eval_code_line_cc_prefix_gpu.json results/eval_code_line_cc_prefix99_gpu.json" ;;
   judge_converted) echo "results/judge_converted.json" ;;
@@ -481,6 +483,11 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                           # AR teacher, all 64 greedy 128-token prompts, CPU (--stage only, ~10 min on 2 cores)
     run_nb evaluate_judge.ipynb runs/eval_judge_prefix_b4_cpu.ipynb -p limit 0 -p tasks judge_greedy_128 -p profile cpu \
         -p result_name eval_judge_prefix_b4_cpu -p configs "ar=train_ar:ar,cb4_p7=convert_b4:prefix:0.7" ;;
+  eval_judge_verify_cc3)   # sampled draft and verify (speculative sampling: exactly the clean stream's sampler in distribution) on the
+                           # clean-causal convert_cc3_b4, against the AR teacher and the AR twin, greedy and sampled 128-token prompts,
+                           # all 64, CPU (--stage only, ~20 min on 2 cores)
+    run_nb evaluate_judge.ipynb runs/eval_judge_verify_cc3_cpu.ipynb -p limit 0 -p tasks judge_greedy_128,judge_sample_128 -p profile cpu \
+        -p result_name eval_judge_verify_cc3_cpu -p configs "ar=train_ar:ar,twin=twin_ar:ar,cc3v=convert_cc3_b4:verify" ;;
   eval_judge_twin_b4)   # is the sampled judge gap the conversion or the extra training? convert_b4 left to right (prefix:0.9999) and prefix:0.7
                         # against the AR twin (the teacher continued on the same tokens: the fair baseline), greedy and sampled 128-token
                         # prompts, all 64, CPU (--stage only, ~20 min on 2 cores)

@@ -192,9 +192,10 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
         if not fin[r]: fin[r] = c.eos_id in ids[r] or len(ids[r]) >= max_new_tokens or first_stop(decode(ids[r]), until) is not None
         return fin[r]
     batch = dict(nfe=0, nfe_prefill=0)
-    if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's greedy decode
+    if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's decode (greedy, or sampled in distribution)
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
-        if temperature != 0: raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temperature}")
+        if temperature != 0 and engine is not None:
+            raise ValueError(f"VerifyEngine decodes greedily (temperature 0), got temperature {temperature}; rule 'verify' samples on the reference path (engine=None)")
         if engine is not None:                                          # stop ids end rows on the device; a stop string (any tokens) ends the read
             if engine.chunk != 1: raise ValueError(f'decode_until reads a VerifyEngine one step at a time: build it with chunk=1, not {engine.chunk}')
             when = [[] for _ in range(B)]                               # per row and token: the step that committed it (a replay is a step)
@@ -207,7 +208,8 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
             events.close()
             batch['nfe_run'] = batch['nfe']                             # (it reads a replay at a time: nothing queued ahead)
         else:                                                           # one row after another, each with its own prefill
-            out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None)
+            out = generate_verify(model, prompts, max_new_tokens, stop_at_eos=True, stop=lambda g: first_stop(decode(g), until) is not None,
+                                  temperature=temperature, top_p=top_p, seed=seed)
             ids, nfe_rows = out['tokens'], list(out['nfe'])
             batch.update(nfe=sum(nfe_rows) + B, nfe_prefill=B)
         rows = []
@@ -372,9 +374,10 @@ class CascadeEvalLM(LM):
         elif self.rule is not None and not isinstance(self.rule, DraftVerify): self.rule.check(c.block_size)   # a stop head made for another block size
         verify = isinstance(self.rule, DraftVerify)
         if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
-        if verify and self.temperature != 0: raise ValueError(f'rule=verify decodes greedily: temperature must be 0, got {self.temperature}')
         self.likelihood = 'exact' if causal else likelihood
         self.engine = engine_choice(c, self.rule, dev, engine, self.rule_spec)   # an engine where one runs the rule (on CUDA, or forced)
+        if verify and self.temperature != 0 and self.engine:
+            raise ValueError(f'rule=verify on VerifyEngine decodes greedily: temperature must be 0, got {self.temperature} (engine=false samples on the reference path)')
         self.compile = _flag('compile', compile)
         from cascade.engine import ADVANCE
         if advance not in ADVANCE: raise ValueError(f'advance must be one of {ADVANCE}, got {advance!r}')
@@ -529,8 +532,8 @@ class CascadeEvalLM(LM):
             prompts = {i: (self.tok_encode(requests[i].args[0]) or [self.eot_token_id])[-room:] for i in idx}
             idx = sorted(idx, key=lambda i: -len(prompts[i]))
             max_prompt = max(len(p) for p in prompts.values())
-            if isinstance(self.rule, DraftVerify) and temp != 0:         # before an engine is built for it
-                raise ValueError(f"rule 'verify' decodes greedily (temperature 0), got temperature {temp}")
+            if isinstance(self.rule, DraftVerify) and temp != 0 and self.engine:   # before an engine is built for it
+                raise ValueError(f"rule 'verify' on VerifyEngine decodes greedily (temperature 0), got temperature {temp} (engine=false samples on the reference path)")
             if self.queue:                                               # every request of the group through one engine's rows
                 eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
                 eng.build_refills()                                      # every refill graph before the clock starts, as the engine itself
