@@ -16,9 +16,9 @@ from .report_format import fmt, GENERATED_MARKER
 __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_NUMS', 'CONVERT_NUMS', 'JUDGE_CONVERTED_NUMS',
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
-           'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'JUDGE_ORDER_RULES', 'NANO_DKD_RUNS',
-           'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row', 'group_macros',
-           'numbers_tex']
+           'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'JUDGE_ORDER_RULES', 'JUDGE_VERIFY_BASES',
+           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row',
+           'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1684,6 +1684,41 @@ def _judge_order(results:dict):
                 'JudgeOrderLtrSample': ok[('Ltr', 'Sample')], 'JudgeOrderPSeven': bool(x7), 'JudgeOrderPSevenGreedy': x7.get('judge_ok') is True,
                 'JudgeTwin': bool(trows), 'JudgeTwinLtrSample': tok[('Ltr', 'Sample')], 'JudgeTwinPSevenGreedy': tok[('PSeven', 'Greedy')],
                 'JudgeTwinPSevenSample': tok[('PSeven', 'Sample')]}
+
+JUDGE_VERIFY_BASES = (('Teacher', 'train_ar'), ('Twin', 'twin_ar'))
+
+def _judge_verify(results:dict):
+    """Sampled draft and verify (stage eval_judge_verify_cc3, `eval_judge_verify_cc3_cpu`): speculative sampling on the
+    clean-causal convert_cc3_b4 (rule verify), whose output is distributed exactly as its clean stream's sampler, against
+    the AR teacher (`train_ar`) and the AR twin (`twin_ar`) in the same file, greedy and sampled 128-token judge tasks.
+    Ratios from the rows' own gen-PPL and entropy (the file's `ppl_ratio` is against one AR row only). Per task (`Greedy`,
+    `Sample`) and baseline (`Teacher`, `Twin`): gen-PPL over the baseline's (`Jv<T><B>Ppl`), entropy over it (`Jv<T><B>Ent`);
+    per task the reference decoder's forwards per token (`Jv<T>Nfe`, two a verify step) and tokens per verify step
+    (`Jv<T>Step`, = 2 / Nfe); JvTwinVsTeacher<T>, JvPrompts, JvHardware. Conditionals JudgeVerify (the file),
+    JudgeVerify<T><B> (within both judge bounds of that baseline, `judge_within_bounds`)."""
+    stem, r = pick(results, 'eval_judge_verify_cc3_cpu')
+    src = f'{stem or "eval_judge_verify_cc3_cpu"}.json'
+    rows = lookup(r, 'metrics.rows') or []
+    row = lambda test, task: next((x for x in rows if test(x) and x.get('task') == task), {})
+    ms, cond = [], {'JudgeVerify': False}
+    for tt, task in (('Greedy', 'judge_greedy_128'), ('Sample', 'judge_sample_128')):
+        v = row(lambda x: x.get('rule') == 'verify', task)
+        for tb, model in JUDGE_VERIFY_BASES:
+            a = row(lambda x, m=model: x.get('rule') == 'ar' and x.get('model') == m, task)
+            vp, ve, ap, ae = (_num(d.get(k)) for d, k in ((v, 'gen_ppl'), (v, 'entropy'), (a, 'gen_ppl'), (a, 'entropy')))
+            have = None not in (vp, ve, ap, ae) and ap > 0 and ae > 0
+            ms += [Macro(f'Jv{tt}{tb}Ppl', fmt(vp / ap if have else None, 'times'), f'{src}: {task}: verify gen-PPL over {model}\'s'),
+                   Macro(f'Jv{tt}{tb}Ent', fmt(ve / ae if have else None, 'times'), f'{src}: {task}: verify unigram entropy over {model}\'s')]
+            cond[f'JudgeVerify{tt}{tb}'] = bool(have and judge_within_bounds(vp, ap, ve, ae))
+            cond['JudgeVerify'] |= bool(have)
+        nfe = _num(v.get('nfe_per_token'))
+        ms += [Macro(f'Jv{tt}Nfe', fmt(nfe, 'sig'), f'{src}: {task}: verify forwards per token (reference decoder: two a step)'),
+               Macro(f'Jv{tt}Step', fmt(2 / nfe if nfe else None, 'sig'), f'{src}: {task}: tokens per verify step (two forwards)')]
+        t_, a_ = (_num(row(lambda x, m=m: x.get('rule') == 'ar' and x.get('model') == m, task).get('gen_ppl')) for m in ('twin_ar', 'train_ar'))
+        ms.append(Macro(f'JvTwinVsTeacher{tt}', fmt(t_ / a_ if t_ and a_ else None, 'times'), f'{src}: {task}: the twin\'s gen-PPL over the teacher\'s'))
+    ms += [Macro('JvPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
+           Macro('JvHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
+    return ms, cond
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
