@@ -173,15 +173,22 @@ def _propose(logits, banned, temperature:float=0.0, top_p:float=1.0, entropy:boo
     conf, tok = logp.max(-1)                                           # ranking statistic: max_v p(v), before any draw
     conf = conf.exp()
     if temperature == 0: return tok, conf, ent
+    return _gumbel(_logq(logits, temperature, top_p)), conf, ent
+
+def _logq(logits, temperature:float, top_p:float):
+    "Log-probabilities (..., V) of the distribution a token is drawn from at `temperature` > 0 and `top_p` (banned ids already -inf)."
     lq = (logits / temperature).log_softmax(-1)
     if top_p < 1.0:                                                    # keep the smallest set with mass >= top_p
         sq, si = lq.sort(-1, descending=True)
         p = sq.exp()
         drop = torch.zeros_like(lq, dtype=torch.bool).scatter(-1, si, p.cumsum(-1) - p >= top_p)
         lq = lq.masked_fill(drop, float('-inf')).log_softmax(-1)
-    u = torch.rand_like(lq).clamp_(min=1e-20)                          # the default generator: graph-safe RNG
-    tok = (lq - (-u.log()).log()).argmax(-1)                           # argmax(log q + Gumbel) ~ q
-    return tok, conf, ent
+    return lq
+
+def _gumbel(lq):
+    "A draw from each row of log-probabilities `lq` (..., V): argmax(log q + Gumbel), the default generator (graph-safe RNG)."
+    u = torch.rand_like(lq).clamp_(min=1e-20)
+    return (lq - (-u.log()).log()).argmax(-1)
 
 
 def _select(logits, banned, blk, masked, k_used, M, Kr, st, rule, temperature:float, top_p:float, stop=None):
@@ -1030,17 +1037,27 @@ class AREngine(_Queue):
 
 
 # %% ../nbs/08_engine.ipynb #vereng01
-def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int):
+def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, head_w, banned, stop, mask_id:int, max_new:int, Lseq:int,
+                 temperature:float=0.0, top_p:float=1.0,
+                 qd=None, qlog=None, # sampling: (B, bs) each candidate's draft probability, (B, bs, vocab) its draft log-distribution (updated in place)
+                 residual:bool=True): # sampling: draw after a rejection from the residual max(0, p - q) (False: from p, a wrong rule the tests must catch)
     """The host-free bookkeeping of one `VerifyEngine` step, in place: accept the longest run of drafts the causal
-    stream agrees with, commit it, update `done`, and take the next candidates from the variant that assumed it (with
-    fewer variants than the block size, from the last one when the run is longer: its drafts are still drafts)."""
+    stream agrees with (greedy), or that speculative sampling accepts (temperature > 0), commit it, update `done`, and
+    take the next candidates from the variant that assumed it (with fewer variants than the block size, from the last
+    one when the run is longer: its drafts are still drafts)."""
     B, bs, D = hc.shape
     V = hv.shape[1]
     j = torch.arange(bs, device=cand.device)
-    argmax = lambda h: F.linear(h, head_w).float().masked_fill(banned, float('-inf')).argmax(-1)   # greedy token of each state
-    pred = argmax(hc)                                                               # (B, bs): the causal token after each candidate
+    logits = lambda h: F.linear(h, head_w).float().masked_fill(banned, float('-inf'))
     live = ~done
-    A = 1 + (cand[:, 1:] == pred[:, :-1]).long().cumprod(1).sum(1)                   # (B,): candidate 0 is the last step's causal token
+    if temperature == 0:
+        pred = logits(hc).argmax(-1)                                                # (B, bs): the causal token after each candidate
+        A = 1 + (cand[:, 1:] == pred[:, :-1]).long().cumprod(1).sum(1)               # (B,): candidate 0 is the last step's causal token
+    else:                                                                           # accept draft j with probability min(1, p_j / q_j)
+        lp = _logq(logits(hc), temperature, top_p)                                  # (B, bs, vocab): the causal distribution after each candidate
+        pj = lp[:, :-1].gather(-1, cand[:, 1:, None])[..., 0].exp()
+        ok = (torch.rand_like(pj) * qd[:, 1:] < pj) & (cand[:, 1:] != mask_id)       # (a filler is never accepted)
+        A = 1 + ok.long().cumprod(1).sum(1)
     A = torch.where(live, A, 0)
     cpos = cur[:, None] + j                                                         # (B, bs) slots of the candidates
     write = j[None] < A[:, None]
@@ -1057,9 +1074,24 @@ def _verify_step(cand, seq, cur, P, done, acc, drafted, when, steps, hc, hv, s, 
     sv = s.gather(1, vv[:, None])[:, 0]                                             # its block start
     q = nxt[:, None] + j[None, 1:]                                                  # (B, bs-1) positions of the next drafts
     hd = hsel.gather(1, (q - 1 - sv[:, None]).clamp(0, bs - 1)[:, :, None].expand(-1, -1, D))   # state before each (token shift)
-    draft = argmax(hd)
+    if temperature == 0:
+        draft, first = logits(hd).argmax(-1), pred.gather(1, v[:, None])
+    else:
+        lq = _logq(logits(hd), temperature, top_p)                                  # (B, bs-1, vocab): the drafts' distributions
+        draft = _gumbel(lq)
+        Vv = lp.shape[-1]
+        p_next = lp.gather(1, v[:, None, None].expand(B, 1, Vv))[:, 0].exp()        # the causal distribution after the last accepted
+        Ai = A.clamp(1, bs - 1)
+        q_rej = qlog.gather(1, Ai[:, None, None].expand(B, 1, Vv))[:, 0].exp()      # the rejected draft's distribution
+        real = (A < bs) & (cand.gather(1, Ai[:, None])[:, 0] != mask_id)             # a real draft was rejected (else: p itself)
+        r = (p_next - torch.where(real[:, None], q_rej, 0.0)).clamp(min=0) if residual else p_next
+        r = torch.where(r.sum(-1, keepdim=True) > 0, r, p_next)                     # p = q up to rounding: a rejection of probability ~0
+        first = _gumbel(r.log())[:, None]
     draft = torch.where(q < (sv + bs)[:, None], draft, mask_id)                     # past the variant's block: a filler, never accepted
-    newcand = torch.cat([pred.gather(1, v[:, None]), draft], 1)
+    if temperature != 0:                                                            # the new drafts' probabilities, for the next step's test
+        qd.copy_(torch.where(live[:, None], torch.cat([qd[:, :1], lq.gather(-1, draft[:, :, None])[..., 0].exp()], 1), qd))
+        qlog[:, 1:].copy_(torch.where(live[:, None, None], lq, qlog[:, 1:]))
+    newcand = torch.cat([first, draft], 1)
     cand.copy_(torch.where(live[:, None], newcand, cand))
     cur.copy_(torch.where(live, nxt, cur))
     done.logical_or_(live & (hit | (nxt - P >= max_new)))
@@ -1092,7 +1124,8 @@ class VerifyEngine(_Queue):
     """Fused draft-and-verify decoding of a clean-causal model (`CascadeConfig.clean_causal`, 02_model) with a static
     cache and CUDA graphs. Each forward checks the current candidates with the causal stream and, in the same forward,
     drafts the rest of the block for every number of candidates it may accept (TiDAR's layout): the output is exactly
-    the causal stream's greedy decode, committed one or more tokens per forward."""
+    the causal stream's greedy decode, committed one or more tokens per forward; at temperature > 0 (speculative
+    sampling) it is distributed exactly as the causal stream's sampler (seed with torch.manual_seed)."""
     def __init__(self, model:CascadeLM, batch_size:int, max_prompt_len:int, max_new_tokens:int,
                  stop_ids=(), # token ids that end a row (kept in its output), e.g. every token holding a newline
                  stop_at_eos:bool=False, # EOS ends a row (cut before it, as the other engines do)
@@ -1101,8 +1134,10 @@ class VerifyEngine(_Queue):
                  variants:int|None=None, # noisy copies of the block per row and step (None: block_size, one per run length the step may accept); fewer: a narrower forward, drafts after a longer run from the last copy
                  attn:str='auto', # the step's attention: 'sdpa' (one dense additive mask), 'packed' (the same with grouped query heads stacked, see `StaticLM`), 'flex' (FlexAttention over the live key tiles; slower on an H100, results/verify_bench_cc3_full_*_flex.json); 'auto': 'packed' for a grouped-query model at >= 16 rows, else 'sdpa'
                  chunk:int=1, # steps per graph replay between the host's checks of whether every row is done
-                 max_refill:int|None=None): # `generate_many`: at most this many rows take new prompts in one refill (None: min(batch_size, 16); each refill size up to it, a power of two, is one graph)
+                 max_refill:int|None=None, # `generate_many`: at most this many rows take new prompts in one refill (None: min(batch_size, 16); each refill size up to it, a power of two, is one graph)
+                 temperature:float=0.0, top_p:float=1.0): # 0 = greedy; else speculative sampling at this temperature and nucleus
         c = model.cfg
+        self.temperature, self.top_p = check_sampling(temperature, top_p)
         if not c.clean_causal: raise ValueError('VerifyEngine needs a clean_causal model (02_model): only there is the causal stream an AR model of its own')
         _check_sizes(batch_size, max_prompt_len, max_new_tokens)
         if max_prompt_len < 1: raise ValueError('max_prompt_len must be >= 1 (the token shift predicts from the token before)')
@@ -1134,6 +1169,9 @@ class VerifyEngine(_Queue):
         self.seq, self.P, self.cur = z(B, self.Lm), z(B), z(B)
         self.cand, self.done = z(B, bs), z(B, dt=torch.bool)
         self.acc, self.drafted, self.steps, self.when = z(B), z(B), z(B), z(B, self.Lm)
+        sampled = self.temperature > 0                                   # the drafts' probabilities (sampling only; fillers read as 0)
+        self.qd = z(B, bs, dt=torch.float32)
+        self.qlog = z(B, bs, c.vocab_size if sampled else 1, dt=torch.float32)
         self.banned = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev); self.banned[[c.mask_id, c.pad_id]] = True
         self.stop = torch.zeros(c.vocab_size, dtype=torch.bool, device=dev)
         if stop_ids: self.stop[stop_ids] = True
@@ -1172,7 +1210,7 @@ class VerifyEngine(_Queue):
         h = self.net.hidden(idx, pos, 0, slots=slots, mask=att)                # (B, T, D)
         self.steps.add_((~self.done).long())
         self._book(self.cand, self.seq, self.cur, self.P, self.done, self.acc, self.drafted, self.when, self.steps, h[:, :bs], h[:, bs:].view(B, self.V, bs, -1),
-                   s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm)
+                   s, self.model.head.weight, self.banned, self.stop, c.mask_id, self.max_new, self.Lm, self.temperature, self.top_p, self.qd, self.qlog)
 
     def _all_done(self) -> bool: return _read_flag(self.flag, self.done.all(), self.graphs)
 

@@ -194,8 +194,8 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     batch = dict(nfe=0, nfe_prefill=0)
     if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's decode (greedy, or sampled in distribution)
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
-        if temperature != 0 and engine is not None:
-            raise ValueError(f"VerifyEngine decodes greedily (temperature 0), got temperature {temperature}; rule 'verify' samples on the reference path (engine=None)")
+        if engine is not None and (engine.temperature, engine.top_p) != check_sampling(temperature, top_p):
+            raise ValueError(f'the VerifyEngine samples at temperature {engine.temperature}, top_p {engine.top_p}, not {temperature}, {top_p}: build it with those')
         if engine is not None:                                          # stop ids end rows on the device; a stop string (any tokens) ends the read
             if engine.chunk != 1: raise ValueError(f'decode_until reads a VerifyEngine one step at a time: build it with chunk=1, not {engine.chunk}')
             when = [[] for _ in range(B)]                               # per row and token: the step that committed it (a replay is a step)
@@ -376,8 +376,6 @@ class CascadeEvalLM(LM):
         if verify and not c.clean_causal: raise ValueError(f'{pretrained}: rule=verify needs a clean-causal model (02_model), this one is not')
         self.likelihood = 'exact' if causal else likelihood
         self.engine = engine_choice(c, self.rule, dev, engine, self.rule_spec)   # an engine where one runs the rule (on CUDA, or forced)
-        if verify and self.temperature != 0 and self.engine:
-            raise ValueError(f'rule=verify on VerifyEngine decodes greedily: temperature must be 0, got {self.temperature} (engine=false samples on the reference path)')
         self.compile = _flag('compile', compile)
         from cascade.engine import ADVANCE
         if advance not in ADVANCE: raise ValueError(f'advance must be one of {ADVANCE}, got {advance!r}')
@@ -493,7 +491,8 @@ class CascadeEvalLM(LM):
         if key not in self._engines:
             if verify:                                                  # rows end on the device at EOS or a token holding a stop string
                 stops = [i for i in range(self.model.cfg.vocab_size) if any(s and s in self.tok_decode([i]) for s in until)]
-                self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id], compile=self.compile)
+                self._engines[key] = VerifyEngine(self.model, B, max_prompt, max_new, stop_ids=stops + [self.model.cfg.eos_id], compile=self.compile,
+                                                  temperature=temperature, top_p=top_p)
             elif self.rule is None: self._engines[key] = AREngine(self.model, B, max_prompt, max_new, stop_at_eos=True, temperature=temperature, top_p=top_p, compile=self.compile, chunk=AR_CHUNK)
             else: self._engines[key] = BlockEngine(self.model, B, max_prompt, max_new, self.rule, stop_at_eos=True, temperature=temperature, top_p=top_p,
                                                    compile=self.compile, advance=self.advance)
@@ -532,8 +531,6 @@ class CascadeEvalLM(LM):
             prompts = {i: (self.tok_encode(requests[i].args[0]) or [self.eot_token_id])[-room:] for i in idx}
             idx = sorted(idx, key=lambda i: -len(prompts[i]))
             max_prompt = max(len(p) for p in prompts.values())
-            if isinstance(self.rule, DraftVerify) and temp != 0 and self.engine:   # before an engine is built for it
-                raise ValueError(f"rule 'verify' on VerifyEngine decodes greedily (temperature 0), got temperature {temp} (engine=false samples on the reference path)")
             if self.queue:                                               # every request of the group through one engine's rows
                 eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
                 eng.build_refills()                                      # every refill graph before the clock starts, as the engine itself

@@ -192,8 +192,7 @@ def _decode_args(model:CascadeLM, prompts, rule, max_new_tokens, temperature, to
     temperature, top_p = check_sampling(temperature, top_p)
     if not _is_int(seed): raise ValueError(f'seed must be an int, got {seed!r}')
     if backend not in ('reference', 'engine', 'auto'): raise ValueError(f"backend must be 'reference', 'engine' or 'auto', got {backend!r}")
-    if backend == 'auto':                                                     # sampled verify: the reference (VerifyEngine is greedy)
-        backend = 'reference' if isinstance(rule, DraftVerify) and temperature != 0 else auto_backend(c, rule, model.tok.weight.device)
+    if backend == 'auto': backend = auto_backend(c, rule, model.tok.weight.device)
     if (rule is None or c.token_shift) and any(len(p) == 0 for p in rows):
         raise ValueError('this model needs a non-empty prompt per row (it predicts from the token before)')
     check_prompts(model, rows, max(lim))
@@ -222,11 +221,11 @@ def decode_rows(model:CascadeLM, prompts, # a list of token-id lists (ragged) or
         eng, _ = engines.acquire((kind, rule_key, temperature, top_p, Bc, Pc, Mc) + ((True,) if compile else ()), lambda: make(Bc, Pc, Mc))
         return eng, rows + [rows[0]] * (Bc - B), lambda: engines.release(eng)
     if isinstance(rule, DraftVerify):                                          # draft and verify: a Step per iteration (engine: per replay)
-        if temperature != 0 and backend == 'engine':
-            raise ValueError(f"rule 'verify' on the engine decodes greedily: temperature must be 0, got {temperature} (backend='reference' samples: speculative sampling)")
         if backend == 'engine':
             from cascade.engine import VerifyEngine
-            eng, erows, release = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id], compile=compile))   # EOS kept: cut below
+            eng, erows, release = engine('verify', lambda b, p, m: VerifyEngine(model, b, p, m, stop_ids=[c.eos_id], compile=compile,
+                                                                                temperature=temperature, top_p=top_p))   # EOS kept: cut below
+            torch.manual_seed(seed)                                           # after the build (as for BlockEngine below)
             events, extra, pre = eng.stream(erows), 0, int(eng.g_prefill is not None)
         else: events, extra, pre, release = stream_verify(model, rows, lim, stop_at_eos=True, temperature=temperature, top_p=top_p, seed=seed), B, B, lambda: None   # the reference: a prefill per row
         try: yield from _verify_to_steps(events, lim, c.eos_id, extra, pre)
@@ -289,10 +288,10 @@ def decode_many(model:CascadeLM, prompts, # any number of token-id lists (ragged
     if not (_is_int(max_new_tokens) and max_new_tokens > 0): raise ValueError(f'max_new_tokens must be a positive int, got {max_new_tokens!r}')
     parsed, rows, _, temperature, top_p, backend = _decode_args(model, prompts, rule, max_new_tokens, temperature, top_p, seed, backend, 'cpu')
     if isinstance(parsed, DraftVerify) and backend == 'engine':
-        if temperature != 0: raise ValueError(f"rule 'verify' on the engine decodes greedily: temperature must be 0, got {temperature} (backend='reference' samples)")
         from cascade.engine import VerifyEngine
         eng = VerifyEngine(model, min(batch_size, len(rows)), max(len(p) for p in rows), max_new_tokens, stop_at_eos=True,
-                           compile=dev.type == 'cuda')
+                           compile=dev.type == 'cuda', temperature=temperature, top_p=top_p)
+        torch.manual_seed(seed)                                               # after the build (its warm-ups draw random numbers)
         o = eng.generate_many(rows, progress=progress)
         return dict(tokens=o['tokens'], nfe=o['nfe'], how=f'continuous batching through {eng.B} rows (VerifyEngine.generate_many)')
     toks, nfe = [], 0

@@ -18,7 +18,8 @@ from .cache import BlockKVCache, PrefixKVCache, forward_prefix_cached
 __all__ = ['RULE_FORMS', 'check_sampling', 'propose', 'StepRule', 'FixedK', 'ConfidenceThreshold', 'EntropyBounded',
            'PrefixThreshold', 'DraftVerify', 'parse_rule', 'SamplerConfig', 'BlockEvent', 'Generation', 'check_prompts',
            'stream', 'generate', 'counting_batch', 'train_toy', 'sampling_probs', 'speculative_commit',
-           'generate_verify', 'VerifyStep', 'stream_verify', 'nfe_table', 'stream_ar', 'generate_ar']
+           'generate_verify', 'VerifyStep', 'stream_verify', 'chi2_pvalue', 'causal_marginals', 'nfe_table',
+           'stream_ar', 'generate_ar']
 
 # %% ../nbs/05_sampler.ipynb #0f2e6ac7
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)   # an int (numpy ints too), never a bool
@@ -591,6 +592,34 @@ def stream_verify(model:CascadeLM, prompts, # a list of non-empty token-id lists
         for i, r in enumerate(rs):
             t = r.tokens(); new.append(t[sent[i]:]); sent[i] = len(t)
         yield VerifyStep(new, [r.done for r in rs], sum(r.nfe for r in rs))
+
+
+# %% ../nbs/05_sampler.ipynb #spsmp003
+def chi2_pvalue(counts:torch.Tensor, probs:torch.Tensor) -> float:
+    "Pearson's goodness of fit (the sampler tests of 05 and 08) of `counts` to `probs`; cells expected < 5 times pooled into one; upper-tail p-value (torch's incomplete gamma)."
+    if bool((counts[probs <= 0] > 0).any()): return 0.0                   # a draw of probability zero
+    n = counts.sum().double(); e = probs.double() * n
+    big = e >= 5
+    o_ = torch.cat([counts.double()[big], counts.double()[~big].sum()[None]]); e_ = torch.cat([e[big], e[~big].sum()[None]])
+    keep = e_ > 0
+    stat = (((o_ - e_) ** 2)[keep] / e_[keep]).sum(); dof = int(keep.sum()) - 1
+    if dof < 1: return 1.0                                                  # one cell holds everything: nothing to test
+    return float(torch.special.gammaincc(torch.tensor(dof / 2, dtype=torch.float64), stat / 2))
+
+def causal_marginals(model:CascadeLM, prompt, # one non-empty token-id list or 1-D tensor
+                     temperature:float=1.0, top_p:float=1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The exact marginals (V,), (V,) of the first two tokens the causal stream's sampler draws after `prompt`, by
+    enumeration over the first: the yardstick of any sampler that claims its distribution (float64)."""
+    c = model.cfg
+    p = torch.as_tensor(prompt, device=model.tok.weight.device)
+    def nxt(seqs):                                                         # the causal stream's logits of the next token
+        x = torch.cat([seqs, torch.full((len(seqs), 1), c.mask_id, device=seqs.device)], 1)
+        with torch.no_grad(): return model(x, causal=True)[:, -1]
+    bannd = (c.mask_id, c.pad_id)
+    p1 = sampling_probs(nxt(p[None]), bannd, temperature, top_p)[0]
+    nz = p1.nonzero()[:, 0]
+    p2 = sampling_probs(nxt(torch.cat([p.expand(len(nz), -1), nz[:, None]], 1)), bannd, temperature, top_p)
+    return p1, (p1[nz, None] * p2).sum(0)
 
 
 # %% ../nbs/05_sampler.ipynb #c0d26a10
