@@ -62,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_sample_cc3 verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -209,6 +209,7 @@ deps() { case "$1" in
   serve_latency) echo "experiments/serve_latency.py cascade/hf.py cascade/engine.py cascade/model.py" ;;
   serve_http) echo "experiments/serve_http.py cascade/serve.py cascade/cli.py cascade/engine.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
   serve_load) echo "experiments/serve_load.py cascade/serve.py cascade/engine.py cascade/hf.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/manifest.json" ;;
+  verify_sample_cc3) echo "experiments/verify_bench.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json checkpoints/twin_ar/config.json" ;;
   task_cc3_bf16) echo "experiments/verify_bench.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json tasks/code_line/code_line.jsonl results/eval_code_line_converted_twin_gpu.json" ;;
   queue_cc3) echo "experiments/verify_bench.py experiments/queue_profile.py cascade/engine.py cascade/model.py checkpoints/convert_cc3_b4/manifest.json" ;;
   verify_probe) echo "repro.sh experiments/verify_probe.py cascade/sampler.py cascade/cache.py cascade/quality.py cascade/model.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json" ;;
@@ -285,6 +286,7 @@ outputs() { case "$1" in
   serve_http) echo "results/serve_http_gpu_r3.json" ;;
   serve_load) echo "results/serve_load_gpu.json" ;;
   task_cc3_bf16) echo "results/verify_bench_cc3_b4_bf16.json" ;;
+  verify_sample_cc3) echo "results/verify_bench_cc3_b4_sampled.json results/verify_bench_cc3_b4_greedy_same.json" ;;
   queue_cc3) echo "results/verify_bench_cc3_b4_queue4.json results/verify_bench_cc3_b4_queue5.json results/verify_bench_cc3_b4_queue2.json results/verify_bench_cc3_b4_queue3.json results/queue_profile_cc3_b4.json" ;;
   verify_probe) echo "results/verify_probe_full_cpu.json" ;;
   eval_code_cc3) echo "results/eval_code_line_cc3_cpu.json results/eval_code_line_cc3_prefix_cpu.json" ;;
@@ -407,6 +409,15 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         -p configs "b4p9=$B4:prefix:0.9,b4p7=$B4:prefix:0.7,b4p5=$B4:prefix:0.5,b16p9=$B16:prefix:0.9,b16p7=$B16:prefix:0.7" &&
     run_nb evaluate.ipynb runs/eval_code_line_cc_prefix99_gpu.ipynb -p limit 0 -p profile gpu -p batch_size 32 -p result_name eval_code_line_cc_prefix99_gpu -p reference "$REF" \
         -p configs "b4p99=$B4:prefix:0.99,b16p99=$B16:prefix:0.99" ;;
+  verify_sample_cc3)   # VerifyEngine sampling (speculative sampling: the causal stream's sampler in distribution) on convert_cc3_b4 against
+                       # AREngine sampling at the same temperature 1 / top_p 0.95, batch 1/16/64, prompt 128, 256 new tokens, bf16, a kernel
+                       # profile per row; then the same greedy in the same run. VSAMP_AR_RANDOM=1: AR timed with random weights of twin_ar's shape
+                       # (a call that cannot carry both checkpoints; every row decodes 256 tokens, so the weights do not change its time) (~6 min)
+    local arr=""; [ -n "${VSAMP_AR_RANDOM:-}" ] && arr="--ar_random --judge_at 0"
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --profile --batch_sizes 1 16 64 \
+        --temperature 1.0 --top_p 0.95 --out results/verify_bench_cc3_b4_sampled.json || return 1
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --batch_sizes 1 16 64 \
+        --out results/verify_bench_cc3_b4_greedy_same.json ;;
   verify_bench)   # the fused draft-and-verify engine (cascade.engine.VerifyEngine) on the clean-causal B4 model: code_line quality
                   # (fp32, all items, paired bootstrap vs the twin and the teacher), then speed vs AREngine on the twin (bf16, batch 1/16/64,
                   # a kernel profile per row, and a queue of 256 prompts through 64 rows: generate_many)

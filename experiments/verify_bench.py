@@ -90,6 +90,8 @@ def main(argv=None):
     ap.add_argument('--prompt_len', type=int, default=128)
     ap.add_argument('--batch1_prompts', type=int, default=16, help='batch 1 is timed on this many prompts apart; the median counts')
     ap.add_argument('--max_new_tokens', type=int, default=256)
+    ap.add_argument('--temperature', type=float, default=0.0, help='the speed runs (3, 4): 0 greedy; > 0 both engines sample (VerifyEngine: speculative sampling, the causal stream\'s distribution)')
+    ap.add_argument('--top_p', type=float, default=1.0, help='the speed runs\' nucleus (with --temperature > 0)')
     ap.add_argument('--repeats', type=int, default=5)
     ap.add_argument('--judge_at', type=int, default=16)
     ap.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True)
@@ -139,6 +141,9 @@ def main(argv=None):
         for name in a.reference_configs:
             if len((ref_items.get(name) or {}).get('em', [])) < a.task_items:
                 raise SystemExit(f'{a.reference}: no per-item exact match of {name!r} for {a.task_items} items')
+    from cascade.sampler import check_sampling
+    try: check_sampling(a.temperature, a.top_p)
+    except ValueError as e: raise SystemExit(f'--temperature/--top_p: {e}') from None
     dev = torch.device(a.device)
     if dev.type == 'cuda' and not torch.cuda.is_available(): raise SystemExit('no CUDA GPU here (--device cpu runs a smoke test)')
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -152,7 +157,8 @@ def main(argv=None):
     out = dict()
     cfg = dict(vars(a), ar_weights='random (timing only)' if a.ar_random else 'the checkpoint', speed_dtype='bf16',
                prompts=f"evenly spaced windows of the val split of {a.val_tokens or 'data/sample'} (cascade.bench.val_prompts)",
-               decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)')
+               decoder='cascade.engine.VerifyEngine (fused draft and verify; output = greedy decode of the causal stream)' if a.temperature == 0 else
+                       f'cascade.engine.VerifyEngine (fused draft and verify, speculative sampling at temperature {a.temperature}, top_p {a.top_p}: output distributed as the causal stream\'s sampler; the task and device checks stay greedy)')
     import hashlib
     for k, d in (('cc', a.cc), ('ar', a.ar)):                                # which weights ran, whatever folder they were read from
         f = Path(d) / 'manifest.json'
@@ -191,6 +197,28 @@ def main(argv=None):
             print(f'AR engine (attn {attn}, graphs) = eager SDPA (float32, batch 4, {n_chk} tokens): {same_ar}', flush=True)
         del a32
         if out['ar_engine_equal_eager']['auto'] is not True: raise SystemExit("the AR engine (attn 'auto') differs from its eager SDPA decode")
+    if a.temperature > 0:   # 1b. sampling on this device (graphs, float32): the first two tokens' marginals against the causal stream's sampler
+        import copy                                                          # (exact, float64, by enumeration) on a random model with peaked outputs
+        from cascade.config import CascadeConfig
+        from cascade.sampler import chi2_pvalue, causal_marginals
+        torch.manual_seed(11)
+        sm = CascadeLM(CascadeConfig(vocab_size=64, d_model=32, n_layers=2, n_heads=4, block_size=4, max_seq_len=64, token_shift=True,
+                                     clean_causal=True)).to(dev).eval()
+        with torch.no_grad(): sm.head.weight.mul_(6)
+        out['sampling_check'] = []
+        for plen in (1, 2, 4):
+            p0 = torch.randint(3, 64, (plen,)).tolist()
+            m1_, m2_ = causal_marginals(copy.deepcopy(sm).double(), p0, a.temperature, a.top_p)
+            o = VerifyEngine(sm, 4000, plen, 2, temperature=a.temperature, top_p=a.top_p).generate([p0] * 4000)
+            t = torch.tensor(o['tokens'])
+            chk = dict(prompt_len=plen, rows=4000, p_value_first=chi2_pvalue(torch.bincount(t[:, 0], minlength=64), m1_.cpu()),
+                       p_value_second=chi2_pvalue(torch.bincount(t[:, 1], minlength=64), m2_.cpu()),
+                       accept_rate=sum(o['accepted']) / max(1, sum(o['drafted'])))
+            out['sampling_check'].append(chk)
+            print(f"sampling check (graphs, prompt {plen}): p-values {chk['p_value_first']:.3g} / {chk['p_value_second']:.3g}, accepted {chk['accept_rate']:.2f}", flush=True)
+        save()
+        if min(min(c['p_value_first'], c['p_value_second']) for c in out['sampling_check']) < 1e-4:
+            raise SystemExit('the sampled engine does not draw from the causal stream\'s distribution on this device')
     # 2. quality on the task
     if a.task_items:
         docs = [json.loads(l) for l in Path(a.task).read_text().splitlines()[:a.task_items]]
@@ -223,9 +251,10 @@ def main(argv=None):
         ps = prompts[:B]
         base = None
         for name in ('AR', 'verify chunk 1', 'verify chunk 4'):
-            if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn)
+            samp = dict(temperature=a.temperature, top_p=a.top_p)
+            if name == 'AR': eng = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn, **samp)
             else: eng = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda',
-                                     compile_step=step_c, chunk=int(name[-1]), attn=a.attn, variants=a.variants)
+                                     compile_step=step_c, chunk=int(name[-1]), attn=a.attn, variants=a.variants, **samp)
             sets = [[p] for p in prompts[:a.batch1_prompts]] if B == 1 else [ps]   # batch 1: each of several prompts, timed apart
             per = [_time_all(lambda q=q: eng.generate(q), dev, a.repeats, 1) for q in sets]
             secs = [sorted(t)[len(t) // 2] for _, t in per]                 # each prompt's median over the repeats
@@ -264,12 +293,12 @@ def main(argv=None):
         for B in a.queue_batch:
             batches = [qs[i:i + B] for i in range(0, N, B)]
             batches[-1] = batches[-1] + (qs * B)[:B - len(batches[-1])]      # AR's last batch padded (its tokens/s counts N prompts)
-            are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn)
+            are = AREngine(ar, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', attn=a.ar_attn, temperature=a.temperature, top_p=a.top_p)
             _, t_ar = _time_all(lambda: [are.generate(b) for b in batches], dev, a.repeats, 1)
             del are
             for mr, ra in [(m, r) for m in a.max_refill for r in a.refill_at]:
                 ve = VerifyEngine(cc, B, a.prompt_len, a.max_new_tokens, compile=a.compile and dev.type == 'cuda', compile_step=step_c,
-                                  attn=a.attn, variants=a.variants, max_refill=mr or None)
+                                  attn=a.attn, variants=a.variants, max_refill=mr or None, temperature=a.temperature, top_p=a.top_p)
                 ra = ra or min(ve.max_refill, max(1, B // 8))                # generate_many's default, recorded
                 o, t_v = _time_all(lambda: ve.generate_many(qs, refill_at=ra), dev, a.repeats, 1)
                 q = dict(prompts=N, batch=B, max_refill=ve.max_refill, refill_at=ra, ar_tokens_per_s=N * a.max_new_tokens / med(t_ar),
