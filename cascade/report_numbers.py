@@ -17,8 +17,8 @@ __all__ = ['SMOKE_NUMS', 'TRAIN_NUMS', 'ADAPTIVE_NUMS', 'MFU_NUMS', 'THROUGHPUT_
            'SMOL_NUMS', 'ADAPTIVE_REAL_NUMS', 'ENGINE_NUMS', 'ABLATION_NUMS', 'DDP_NUMS', 'SERVE_NUMS', 'DDP_WEAK_NUMS',
            'GROUPS', 'TRAIN_GROUPS', 'SM_TASKS', 'SM_TASK_NAMES', 'ATTN_KERNEL', 'CONF_RULES', 'STOP_COST_TARGET',
            'BSC_RULES', 'ROW_ADV_RULES', 'QUEUE_RULES', 'PER_REQUEST_RULES', 'JUDGE_ORDER_RULES', 'JUDGE_VERIFY_BASES',
-           'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict', 'attention_us', 'fair_ar_row',
-           'group_macros', 'numbers_tex']
+           'VERIFY_SAMPLE_BATCHES', 'NANO_DKD_RUNS', 'Num', 'Group', 'Macro', 'derived_macros', 'pooled_verdict',
+           'attention_us', 'fair_ar_row', 'group_macros', 'numbers_tex']
 
 # %% ../nbs/92_report_numbers.ipynb #60c0a6de
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify, _verify_sample):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1719,6 +1719,41 @@ def _judge_verify(results:dict):
     ms += [Macro('JvPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
            Macro('JvHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
     return ms, cond
+
+VERIFY_SAMPLE_BATCHES = (('One', 1), ('Sixteen', 16), ('SixtyFour', 64))
+
+def _verify_sample(results:dict):
+    """VerifyEngine sampling against AREngine sampling (stage verify_sample_cc3: `verify_bench_cc3_b4_sampled`, temperature and
+    top-p from its config) and the same greedy in the same run (`verify_bench_cc3_b4_greedy_same`), convert_cc3_b4. Per batch
+    (`One`, `Sixteen`, `SixtyFour`): the faster verify row's tokens/s over AR's, sampled (`VsmSpeed<B>`) and greedy
+    (`VsmGreedySpeed<B>`); tokens per forward sampled (`VsmTpf<B>`) and greedy (`VsmGreedyTpf<B>`); drafts accepted sampled /
+    greedy at batch one (VsmAccept, VsmGreedyAccept); VsmTemp, VsmTopP, VsmCheckMinP (the smallest p-value of the on-device check of
+    the first two tokens against the causal stream's exact marginals), VsmHardware. Conditionals VerifySample (the sampled
+    file), VerifySampleFaster (sampled verify beats sampled AR at every batch), VerifySampleGreedy (the greedy file)."""
+    ss, rs = pick(results, 'verify_bench_cc3_b4_sampled')
+    sg, rg = pick(results, 'verify_bench_cc3_b4_greedy_same')
+    src, srg = f'{ss or "verify_bench_cc3_b4_sampled"}.json', f'{sg or "verify_bench_cc3_b4_greedy_same"}.json'
+    def best(r, B):
+        rows = [x for x in (lookup(r, 'metrics.rows') or []) if x.get('batch') == B and str(x.get('method', '')).startswith('verify')]
+        return max(rows, key=lambda x: _num(x.get('speedup_vs_ar')) or 0, default={})
+    ms, faster = [], []
+    for tag, B in VERIFY_SAMPLE_BATCHES:
+        a, g = best(rs, B), best(rg, B)
+        ms += [Macro(f'VsmSpeed{tag}', fmt(_num(a.get('speedup_vs_ar')), 'times'), f'{src}: batch {B}: sampled verify tokens/s over sampled AR\'s'),
+               Macro(f'VsmGreedySpeed{tag}', fmt(_num(g.get('speedup_vs_ar')), 'times'), f'{srg}: batch {B}: greedy verify tokens/s over greedy AR\'s'),
+               Macro(f'VsmTpf{tag}', fmt(_num(a.get('tokens_per_forward')), 'sig'), f'{src}: batch {B}: tokens per forward and row, sampled'),
+               Macro(f'VsmGreedyTpf{tag}', fmt(_num(g.get('tokens_per_forward')), 'sig'), f'{srg}: batch {B}: tokens per forward and row, greedy')]
+        if _num(a.get('speedup_vs_ar')) is not None: faster.append(a['speedup_vs_ar'] > 1)
+    chk = lookup(rs, 'metrics.sampling_check') or []
+    pmin = min((min(_num(c.get('p_value_first')) or 0, _num(c.get('p_value_second')) or 0) for c in chk), default=None)
+    ms += [Macro('VsmAccept', fmt(_num(best(rs, 1).get('accept_rate')), 'pct'), f'{src}: drafts accepted at batch one, sampled'),
+           Macro('VsmGreedyAccept', fmt(_num(best(rg, 1).get('accept_rate')), 'pct'), f'{srg}: drafts accepted at batch one, greedy'),
+           Macro('VsmTemp', fmt(_num(lookup(rs, 'config.temperature')), 'sig'), f'{src}: temperature'),
+           Macro('VsmTopP', fmt(_num(lookup(rs, 'config.top_p')), 'sig'), f'{src}: top-p'),
+           Macro('VsmCheckMinP', fmt(pmin, 'sig'), f'{src}: the smallest p-value of the on-device sampling check'),
+           Macro('VsmHardware', fmt(device_label(lookup(rs, 'provenance.device')), 'text'), f'{src}: device')]
+    return ms, {'VerifySample': bool(lookup(rs, 'metrics.rows')), 'VerifySampleFaster': bool(faster) and all(faster),
+                'VerifySampleGreedy': bool(lookup(rg, 'metrics.rows'))}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):
