@@ -413,10 +413,12 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                        # AREngine sampling at the same temperature 1 / top_p 0.95, batch 1/16/64, prompt 128, 256 new tokens, bf16, a kernel
                        # profile per row; then the same greedy in the same run. VSAMP_AR_RANDOM=1: AR timed with random weights of twin_ar's shape
                        # (a call that cannot carry both checkpoints; every row decodes 256 tokens, so the weights do not change its time) (~6 min)
-    local arr=""; [ -n "${VSAMP_AR_RANDOM:-}" ] && arr="--ar_random --judge_at 0"
-    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --profile --batch_sizes 1 16 64 \
+                       # VSAMP_BATCHES picks the batch sizes (default "1 16 64"); VSAMP_GREEDY=0 skips the greedy run
+    local arr="" vb="${VSAMP_BATCHES:-1 16 64}"; [ -n "${VSAMP_AR_RANDOM:-}" ] && arr="--ar_random --judge_at 0"
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --profile --batch_sizes $vb \
         --temperature 1.0 --top_p 0.95 --out results/verify_bench_cc3_b4_sampled.json || return 1
-    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --batch_sizes 1 16 64 \
+    [ "${VSAMP_GREEDY:-1}" = 0 ] && return 0
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --batch_sizes $vb \
         --out results/verify_bench_cc3_b4_greedy_same.json ;;
   verify_bench)   # the fused draft-and-verify engine (cascade.engine.VerifyEngine) on the clean-causal B4 model: code_line quality
                   # (fp32, all items, paired bootstrap vs the twin and the teacher), then speed vs AREngine on the twin (bf16, batch 1/16/64,
