@@ -194,10 +194,10 @@ def decode_until(model:CascadeLM, prompts:list, # token-id lists, one per row
     batch = dict(nfe=0, nfe_prefill=0)
     if isinstance(rule, DraftVerify):                                   # draft and verify: exactly the causal stream's decode (greedy, or sampled in distribution)
         if not c.clean_causal: raise ValueError("rule 'verify' needs a clean_causal model (02_model); this one is not")
-        if engine is not None and (engine.temperature, engine.top_p) != check_sampling(temperature, top_p):
-            raise ValueError(f'the VerifyEngine samples at temperature {engine.temperature}, top_p {engine.top_p}, not {temperature}, {top_p}: build it with those')
         if engine is not None:                                          # stop ids end rows on the device; a stop string (any tokens) ends the read
             if engine.chunk != 1: raise ValueError(f'decode_until reads a VerifyEngine one step at a time: build it with chunk=1, not {engine.chunk}')
+            if (engine.temperature, engine.top_p) != check_sampling(temperature, top_p):
+                raise ValueError(f'the VerifyEngine samples at temperature {engine.temperature}, top_p {engine.top_p}, not {temperature}, {top_p}: build it with those')
             when = [[] for _ in range(B)]                               # per row and token: the step that committed it (a replay is a step)
             events = engine.stream(prompts)
             for step, st in enumerate(events, 1):

@@ -1702,9 +1702,9 @@ def _judge_verify(results:dict):
     row = lambda test, task: next((x for x in rows if test(x) and x.get('task') == task), {})
     ms, cond = [], {'JudgeVerify': False}
     for tt, task in (('Greedy', 'judge_greedy_128'), ('Sample', 'judge_sample_128')):
-        v = row(lambda x: x.get('rule') == 'verify', task)
+        v, base = row(lambda x: x.get('rule') == 'verify', task), {}
         for tb, model in JUDGE_VERIFY_BASES:
-            a = row(lambda x, m=model: x.get('rule') == 'ar' and x.get('model') == m, task)
+            a = base[model] = row(lambda x, m=model: x.get('rule') == 'ar' and x.get('model') == m, task)
             vp, ve, ap, ae = (_num(d.get(k)) for d, k in ((v, 'gen_ppl'), (v, 'entropy'), (a, 'gen_ppl'), (a, 'entropy')))
             have = None not in (vp, ve, ap, ae) and ap > 0 and ae > 0
             ms += [Macro(f'Jv{tt}{tb}Ppl', fmt(vp / ap if have else None, 'times'), f'{src}: {task}: verify gen-PPL over {model}\'s'),
@@ -1714,7 +1714,7 @@ def _judge_verify(results:dict):
         nfe = _num(v.get('nfe_per_token'))
         ms += [Macro(f'Jv{tt}Nfe', fmt(nfe, 'sig'), f'{src}: {task}: verify forwards per token (reference decoder: two a step)'),
                Macro(f'Jv{tt}Step', fmt(2 / nfe if nfe else None, 'sig'), f'{src}: {task}: tokens per verify step (two forwards)')]
-        t_, a_ = (_num(row(lambda x, m=m: x.get('rule') == 'ar' and x.get('model') == m, task).get('gen_ppl')) for m in ('twin_ar', 'train_ar'))
+        t_, a_ = (_num(base[m].get('gen_ppl')) for m in ('twin_ar', 'train_ar'))
         ms.append(Macro(f'JvTwinVsTeacher{tt}', fmt(t_ / a_ if t_ and a_ else None, 'times'), f'{src}: {task}: the twin\'s gen-PPL over the teacher\'s'))
     ms += [Macro('JvPrompts', fmt(max((_num(x.get('n')) or 0 for x in rows), default=0) or None, 'int'), f'{src}: prompts per task'),
            Macro('JvHardware', fmt(device_label(lookup(r, 'provenance.device')), 'text'), f'{src}: device')]
