@@ -1729,7 +1729,8 @@ def _verify_sample(results:dict):
     (`VsmGreedySpeed<B>`); tokens per forward sampled (`VsmTpf<B>`) and greedy (`VsmGreedyTpf<B>`); drafts accepted sampled /
     greedy at batch one (VsmAccept, VsmGreedyAccept); VsmTemp, VsmTopP, VsmCheckMinP (the smallest p-value of the on-device check of
     the first two tokens against the causal stream's exact marginals), VsmHardware. Conditionals VerifySample (the sampled
-    file), VerifySampleFaster (sampled verify beats sampled AR at every batch), VerifySampleGreedy (the greedy file)."""
+    file), VerifySampleFaster (sampled verify beats sampled AR at every batch it ran), VerifySampleGreedy (the greedy file),
+    VerifySampleSixteen (a sampled row at batch sixteen: the stage's VSAMP_BATCHES may leave it out)."""
     ss, rs = pick(results, 'verify_bench_cc3_b4_sampled')
     sg, rg = pick(results, 'verify_bench_cc3_b4_greedy_same')
     src, srg = f'{ss or "verify_bench_cc3_b4_sampled"}.json', f'{sg or "verify_bench_cc3_b4_greedy_same"}.json'
@@ -1753,7 +1754,7 @@ def _verify_sample(results:dict):
            Macro('VsmCheckMinP', fmt(pmin, 'sig'), f'{src}: the smallest p-value of the on-device sampling check'),
            Macro('VsmHardware', fmt(device_label(lookup(rs, 'provenance.device')), 'text'), f'{src}: device')]
     return ms, {'VerifySample': bool(lookup(rs, 'metrics.rows')), 'VerifySampleFaster': bool(faster) and all(faster),
-                'VerifySampleGreedy': bool(lookup(rg, 'metrics.rows'))}
+                'VerifySampleGreedy': bool(lookup(rg, 'metrics.rows')), 'VerifySampleSixteen': bool(best(rs, 16))}
 
 def _judge_tasks_gpu(results:dict):
     """The judge tasks on every prompt (`eval_judge_gpu`: GPU decodes by stage eval_judge, scored by stage eval_judge_score):

@@ -56,7 +56,9 @@ def main(argv=None):
         with torch.no_grad():
             head.net[0].weight[:, -2].normal_(0, 8, generator=g); head.net[-1].weight.normal_(0, 1, generator=g); head.net[-1].bias.normal_(0, 1.5, generator=g)
         rules = [('fixed', FixedK(ri(1, bs))), ('threshold', ConfidenceThreshold(0.7)), ('entropy', EntropyBounded(0.5)), ('stop', StopRule(head.to(dev)))]
-        variants = [(False, 'flex'), (False, 'sdpa')] + ([(True, 'flex')] if trial < a.compiled_trials and dev.type == 'cuda' else [])
+        import cascade.engine as E
+        fa = 'flex' if Hkv == H or dev.type != 'cuda' or E.FLEX_GQA_CUDA else 'sdpa'   # flex with grouped-query heads is refused on CUDA (engine._resolve_attn)
+        variants = list(dict.fromkeys([(False, fa), (False, 'sdpa')])) + ([(True, fa)] if trial < a.compiled_trials and dev.type == 'cuda' else [])
         for kind, rule in rules:
             ref = generate(m, ps, SamplerConfig(max_new_tokens=N, stop_at_eos=eos, use_cache=False), rule)
             rk = ref.k_per_block.cpu()
