@@ -1589,6 +1589,14 @@ def _per_request_pairs(results:dict) -> list:
     st = sorted(s for s in results if fnmatch.fnmatchcase(s, 'eval_code_line_per_request_b4*_gpu') and not s.endswith('_bs1_gpu'))
     return [(s, results[s], s[:-4] + '_bs1_gpu', results[s[:-4] + '_bs1_gpu']) for s in st if s[:-4] + '_bs1_gpu' in results]
 
+def _per_request_wide(stem:str) -> bool:
+    "A pair run at another width than the stage's 64 rows (`PER_REQUEST_BATCH=N` writes `..._b4<part>_b<N>_gpu`)."
+    return re.search(r'(^|_)b\d+$', stem[len('eval_code_line_per_request_b4'):-len('_gpu')]) is not None
+
+def _per_request_items(r) -> int|None:
+    "Items decoded: the rows' own count (`limit 0` means every item), else the config's limit."
+    return next((x['n'] for x in (lookup(r, 'metrics.rows') or []) if x.get('n')), None) or (lookup(r, 'config.limit') or None)
+
 def _per_request_b4(results:dict):
     """Issue 13's bar on the nano models (stage per_request_b4_gpu): generate_until through lm-eval on the same first items of
     code_line batched (`eval_code_line_per_request_b4_gpu`: 64 rows, static and queued) and one request at a time
@@ -1598,8 +1606,11 @@ def _per_request_b4(results:dict):
     over one request at a time (`Pr<X>Static`), queued over one at a time (`Pr<X>Queue`); the smallest of the better batched
     mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (one device for every pair, else
     none). Conditionals PerRequestBFour (a ratio), PerRequestBFourCascade (one of convert_b4's rules has one), PerRequestBFourBar (every rule's better batched mode is at least ten
-    times one request at a time)."""
-    pairs = _per_request_pairs(results)
+    times one request at a time), PerRequestBFourArBar (the AR teacher's is). Pairs at another width (`PER_REQUEST_BATCH`,
+    `..._b<N>_gpu`) stay out of those; the widest gives the AR teacher's PrWide{Batch,Items,ArStatic,ArQueue,Hardware},
+    conditional PerRequestWide."""
+    allp = _per_request_pairs(results)
+    pairs = [p for p in allp if not _per_request_wide(p[0])]
     rows = lambda r: [x for x in (lookup(r, 'metrics.rows') or []) if (_num(x.get('tokens_per_s')) or 0) > 0]
     src = ', '.join(f'{a}.json/{c}.json' for a, _, c, _ in pairs) or 'eval_code_line_per_request_b4*_gpu.json'
     ms, best, used = [], [], []
@@ -1623,11 +1634,25 @@ def _per_request_b4(results:dict):
     one_of = lambda vals: vals.pop() if len(vals) == 1 else None
     ms += [Macro('PrMin', fmt(lo and lo[0], 'times'), f'{src}: the smallest, over the rules, of the better batched mode\'s ratio'),
            Macro('PrMinRule', fmt(lo and lo[1], 'text'), f'{src}: its rule'),
-           Macro('PrItems', fmt(one_of({_num(lookup(b, 'config.limit')) for b in used}), 'int'), f'{src}: items (the first of code_line)'),
+           Macro('PrItems', fmt(one_of({_per_request_items(b) for b in used}), 'int'), f'{src}: items (the first of code_line)'),
            Macro('PrBatch', fmt(one_of({_num(lookup(b, 'config.batch_size')) for b in used}), 'int'), f'{src}: rows when batched'),
            Macro('PrHardware', fmt(one_of({device_label(lookup(b, 'provenance.device')) for b in used}), 'text'), f'{src}: device')]
     casc = any(r != 'ar' for _, r in best)                                   # a converted-model rule has a ratio
-    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourCascade': casc, 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10}
+    ar_best = next((v for v, r in best if r == 'ar'), None)
+    wide = sorted(((lookup(b, 'config.batch_size') or 0, s, b, o) for s, b, _, o in allp if _per_request_wide(s)
+                   and _per_request_items(b) == _per_request_items(o)), key=lambda t: t[0])
+    wb, ws, w_b, w_o = wide[-1] if wide else (None, None, None, None)          # the widest pair
+    w_one = next((x for x in rows(w_o) if x.get('rule') == 'ar'), None) if wide else None
+    w_ratio = lambda q: next((x['tokens_per_s'] / w_one['tokens_per_s'] for x in rows(w_b) if x.get('rule') == 'ar' and bool(x.get('queue')) == q), None) if w_one else None
+    wsrc = f'{ws}.json/{ws[:-4]}_bs1_gpu.json' if ws else 'eval_code_line_per_request_b4*_b<N>_gpu.json'
+    ws_, wq_ = w_ratio(False), w_ratio(True)
+    ms += [Macro('PrWideBatch', fmt(wb if w_one else None, 'int'), f'{wsrc}: rows when batched, the widest run'),
+           Macro('PrWideItems', fmt(_per_request_items(w_b) if w_one else None, 'int'), f'{wsrc}: items'),
+           Macro('PrWideArStatic', fmt(ws_, 'times'), f'{wsrc}: the AR teacher, static batches over one request at a time, tokens/s'),
+           Macro('PrWideArQueue', fmt(wq_, 'times'), f'{wsrc}: the AR teacher, queued over one request at a time, tokens/s'),
+           Macro('PrWideHardware', fmt(device_label(lookup(w_b, 'provenance.device')) if w_one else None, 'text'), f'{wsrc}: device')]
+    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourCascade': casc, 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10,
+                'PerRequestBFourArBar': ar_best is not None and ar_best >= 10, 'PerRequestWide': ws_ is not None or wq_ is not None}
 
 JUDGE_ORDER_RULES = (('K', lambda r: r == 'fixed:4'), ('Ltr', lambda r: str(r).startswith('prefix:0.99')), ('PNine', lambda r: r == 'prefix:0.9'))
 
