@@ -335,14 +335,19 @@ def _posint(name, v) -> int:
 AR_CHUNK = 4   # generate_until reads the AR engine every 4 steps (a block-4 model's granularity) and stops once every row holds a stop
 
 def bucket_len(n:int, # the longest prompt of a batch
-               bucket:int, # round up to a multiple of this; 0: no rounding, the cap
+               bucket:int, # the smallest bucket; the others double it (bucket, 2 bucket, 4 bucket, ...); 0: always the cap
                cap:int) -> int: # the group's longest prompt (an engine never needs more)
-    """The prompt length an engine for this batch is built for. The engines' prefill runs over all of its prompt slots
-    whatever the batch holds (on an H200, 64 rows of the nano AR model in fp32: 7 ms at 63 slots, 72 ms at 634:
-    `results/ar_buffer_len_gpu.json`), so a static batch of short prompts in an engine sized to the longest prompt of the
-    whole request group pays up to ten times its own prefill. Buckets bound the number of engines (one per bucket)."""
+    """The prompt length an engine for this batch is built for: the smallest of bucket, 2 bucket, 4 bucket, ... that holds
+    `n`, at most `cap`. The engines' prefill runs over all of its prompt slots whatever the batch holds (on an H200, 64 rows
+    of the nano AR model in fp32: 7 ms at 63 slots, 72 ms at 634: `results/ar_buffer_len_gpu.json`), so a static batch of
+    short prompts in an engine sized to the longest prompt of the whole request group pays up to ten times its own
+    prefill. Doubling buckets keep that under twice its own (or the smallest bucket), and bound the engines: about
+    log2(cap / bucket) of them, whose prompt slots together are fewer than three times the largest one's."""
     if not (0 < n <= cap): raise ValueError(f'bucket_len: a batch\'s longest prompt {n} must be in 1..{cap} (the group\'s longest)')
-    return cap if bucket == 0 else min(cap, -(-n // bucket) * bucket)
+    if bucket == 0: return cap
+    b = bucket
+    while b < n: b *= 2
+    return min(cap, b)
 
 @register_model('cascade')
 class CascadeEvalLM(LM):
@@ -359,7 +364,7 @@ class CascadeEvalLM(LM):
                  compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
                  advance:str='batch', # BlockEngine's `advance`: 'row' moves each row to its next block as soon as its own is done; only with a BlockEngine
                  queue=False, # generate_until by continuous batching (`decode_queue`): a request's row takes the next request once its stop is written; an engine only (a BlockEngine with advance=row)
-                 prompt_bucket=128, # static batches through an engine: each sized to its batch's longest prompt rounded up to a multiple of this (0: every batch to its group's longest)
+                 prompt_bucket=64, # static batches through an engine: each sized to its batch's longest prompt rounded up to this doubled as often as needed (`bucket_len`; 0: every batch to its group's longest)
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
