@@ -413,9 +413,14 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
                        # AREngine sampling at the same temperature 1 / top_p 0.95, batch 1/16/64, prompt 128, 256 new tokens, bf16, a kernel
                        # profile per row; then the same greedy in the same run. VSAMP_AR_RANDOM=1: AR timed with random weights of twin_ar's shape
                        # (a call that cannot carry both checkpoints; every row decodes 256 tokens, so the weights do not change its time) (~6 min)
-                       # VSAMP_BATCHES picks the batch sizes (default "1 16 64"); VSAMP_GREEDY=0 skips the greedy run
-    local arr="" vb="${VSAMP_BATCHES:-1 16 64}"; [ -n "${VSAMP_AR_RANDOM:-}" ] && arr="--ar_random --judge_at 0"
-    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --profile --batch_sizes $vb \
+                       # VSAMP_BATCHES picks the batch sizes (default "1 16 64"); VSAMP_GREEDY=0 skips the greedy run; VSAMP_QUEUE=N adds
+                       # verify_bench's part 4 to the sampled run: N prompts through 64 rows by continuous batching against AR's batches (at
+                       # 64 rows a static batch runs as many forwards as its slowest row: session 29 measured 1.33 tokens per batch forward
+                       # against 1.67 per row step)
+    local arr="" vb="${VSAMP_BATCHES:-1 16 64}" vq=""; [ -n "${VSAMP_AR_RANDOM:-}" ] && arr="--ar_random --judge_at 0"
+    case "${VSAMP_QUEUE:-}" in "") ;; *[!0-9]*) echo "VSAMP_QUEUE must be a positive integer, got '$VSAMP_QUEUE'" >&2; return 2 ;; *) vq="--queue $VSAMP_QUEUE --queue_batch 64" ;; esac
+    # shellcheck disable=SC2086
+    $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --profile --batch_sizes $vb $vq \
         --temperature 1.0 --top_p 0.95 --out results/verify_bench_cc3_b4_sampled.json || return 1
     [ "${VSAMP_GREEDY:-1}" = 0 ] && return 0
     $PY experiments/verify_bench.py --cc checkpoints/convert_cc3_b4 --ar checkpoints/twin_ar $arr --task_items 0 --batch_sizes $vb \
