@@ -364,7 +364,7 @@ class CascadeEvalLM(LM):
                  compile=False, # torch.compile the engines' per-layer work and selection (`StaticLM`); only with an engine
                  advance:str='batch', # BlockEngine's `advance`: 'row' moves each row to its next block as soon as its own is done; only with a BlockEngine
                  queue=False, # generate_until by continuous batching (`decode_queue`): a request's row takes the next request once its stop is written; an engine only (a BlockEngine with advance=row)
-                 prompt_bucket=64, # static batches through an engine: each sized to its batch's longest prompt rounded up to this doubled as often as needed (`bucket_len`; 0: every batch to its group's longest)
+                 prompt_bucket=64, # engines sized by prompt length (`bucket_len`): a static batch's to its longest prompt, a queue's to its requests' length bucket (each bucket its own queue); 0: every engine to its request group's longest
                  max_batch_size=None, **kwargs): # max_batch_size: passed by lm-eval, unused
         super().__init__()
         if kwargs: raise ValueError(f'unknown model_args for cascade: {sorted(kwargs)} (see CascadeEvalLM)')
@@ -449,7 +449,7 @@ class CascadeEvalLM(LM):
                     likelihood=self.likelihood, likelihood_estimator=est, compile=self.compile, draws=self.draws if self.likelihood == 'elbo' else None,
                     decoder=('engine' + (' compiled' if self.compile else '') if self.engine else 'reference') + (' AR' if self.rule is None else f' {self.rule.name}')
                             + (' advance=row' if self.advance == 'row' else '') + (' queue' if self.queue else ''), advance=self.advance, queue=self.queue,
-                    prompt_bucket=self.prompt_bucket if self.engine and not self.queue else None, engines_built=len(self._engines),
+                    prompt_bucket=self.prompt_bucket if self.engine else None, engines_built=len(self._engines),
                     device=str(self._device), temperature=self.temperature, top_p=self.top_p, batch_size=self.batch_size,
                     loglikelihood=dict(ll, tokens_per_s=ll['tokens'] / ll['seconds'] if ll['seconds'] else None),
                     generate=dict(gen, tokens_per_s=gen['tokens'] / gen['seconds'] if gen['seconds'] else None,
@@ -458,7 +458,7 @@ class CascadeEvalLM(LM):
                                   batch_forwards_run_per_token=gen['batch_forwards_run'] / gen['tokens'] if gen['tokens'] else None,   # with those run ahead
                                   stops_early=True,    # every decoder stops once each row of its batch holds a stop (AREngine since b7f4a8c)
                                   host_overlap=bool(self.engine),   # an engine queues its next replay before the host checks the last
-                                  loop_revision=3 if self.engine and not self.queue and self.prompt_bucket else 2))   # 2: AREngine's snapshot is one asynchronous copy (at c167a3a its strided copy blocked); 3: static batches' engines sized by prompt_bucket
+                                  loop_revision=3 if self.engine and self.prompt_bucket else 2))   # 2: AREngine's snapshot is one asynchronous copy (at c167a3a its strided copy blocked); 3: engines sized by prompt_bucket (static batches, and the queue's requests by length bucket)
 
     # -- the three request types of lm-eval
     def _pairs(self, requests) -> list:
@@ -550,10 +550,14 @@ class CascadeEvalLM(LM):
             prompts = {i: (self.tok_encode(requests[i].args[0]) or [self.eot_token_id])[-room:] for i in idx}
             idx = sorted(idx, key=lambda i: -len(prompts[i]))
             max_prompt = max(len(p) for p in prompts.values())
-            if self.queue:                                               # every request of the group through one engine's rows
-                eng = self._engine_for(self.batch_size, max_prompt, max_new, temp, top_p, until)
-                eng.build_refills()                                      # every refill graph before the clock starts, as the engine itself
-                keep(idx, timed(lambda: decode_queue(self.model, [prompts[i] for i in idx], max_new, self.tok_decode, until, eng)))
+            if self.queue:                                               # every request of a length bucket through one engine's rows (longest first)
+                buckets = defaultdict(list)                              # (a refill prefills its engine's every prompt slot: the bucket's, not the group's longest)
+                for i in idx: buckets[bucket_len(len(prompts[i]), self.prompt_bucket, max_prompt)].append(i)
+                for blen in sorted(buckets, reverse=True):
+                    part = buckets[blen]
+                    eng = self._engine_for(self.batch_size, blen, max_new, temp, top_p, until)
+                    eng.build_refills()                                  # every refill graph before the clock starts, as the engine itself
+                    keep(part, timed(lambda: decode_queue(self.model, [prompts[i] for i in part], max_new, self.tok_decode, until, eng)))
                 continue
             for b, part in enumerate(_batches(len(idx), self.batch_size, 'generate_until', idx)):
                 rows = [prompts[i] for i in part]
