@@ -341,8 +341,9 @@ def bucket_len(n:int, # the longest prompt of a batch
     `n`, at most `cap`. The engines' prefill runs over all of its prompt slots whatever the batch holds (on an H200, 64 rows
     of the nano AR model in bfloat16: 1.8 ms at 63 slots, 15 ms at 634, beside 40-60 ms for 48 decode steps:
     `results/ar_buffer_len_gpu.json`), so a static batch of short prompts in an engine sized to the longest prompt of the
-    whole request group pays up to eight times its own prefill. Doubling buckets keep that under twice its own (or the smallest bucket), and bound the engines: about
-    log2(cap / bucket) of them, whose prompt slots together are fewer than three times the largest one's."""
+    whole request group pays about eight times its own prefill. Doubling buckets keep that under twice its own (or the
+    smallest bucket) and bound the engines: about log2(cap / bucket) of them, whose prompt slots together are fewer than
+    three times the largest one's."""
     if not (0 < n <= cap): raise ValueError(f'bucket_len: a batch\'s longest prompt {n} must be in 1..{cap} (the group\'s longest)')
     if bucket == 0: return cap
     b = bucket

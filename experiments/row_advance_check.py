@@ -31,6 +31,7 @@ def main(argv=None):
     if a.device == 'cuda' and not torch.cuda.is_available(): raise SystemExit('row_advance_check: no CUDA device (use --device cpu)')
     from cascade.config import CascadeConfig
     from cascade.model import CascadeLM
+    import cascade.engine as E
     from cascade.engine import BlockEngine
     from cascade.sampler import generate, SamplerConfig, FixedK, ConfidenceThreshold, EntropyBounded
     from cascade.stop_head import StopHead, StopRule, stop_feature_dim
@@ -56,7 +57,6 @@ def main(argv=None):
         with torch.no_grad():
             head.net[0].weight[:, -2].normal_(0, 8, generator=g); head.net[-1].weight.normal_(0, 1, generator=g); head.net[-1].bias.normal_(0, 1.5, generator=g)
         rules = [('fixed', FixedK(ri(1, bs))), ('threshold', ConfidenceThreshold(0.7)), ('entropy', EntropyBounded(0.5)), ('stop', StopRule(head.to(dev)))]
-        import cascade.engine as E
         fa = 'flex' if Hkv == H or dev.type != 'cuda' or E.FLEX_GQA_CUDA else 'sdpa'   # flex with grouped-query heads is refused on CUDA (engine._resolve_attn)
         variants = list(dict.fromkeys([(False, fa), (False, 'sdpa')])) + ([(True, fa)] if trial < a.compiled_trials and dev.type == 'cuda' else [])
         for kind, rule in rules:
