@@ -315,7 +315,7 @@ def _ablation_knob(results:dict):
     rows = {}
     for s in sorted(s for s in results if fnmatch.fnmatchcase(s, 'ablation_*')):
         if hardware(results[s]) != 'GPU': continue
-        for r in rows_of(results[s]): rows.setdefault(r.get('row'), r)
+        for r in rows_of(results[s]): rows.setdefault(r.get('row'), dict(r, _device=device_label(results[s]['provenance'].get('device'))))
     val = lambda k, f='nats': _num(((rows.get(k) or {}).get('val') or {}).get(f))
     ar, full = val('ar'), val('b1_full')
     gap = full - ar if ar is not None and full is not None else None
@@ -325,7 +325,28 @@ def _ablation_knob(results:dict):
     ms += [Macro('AblationRowBOneFullSe', fmt(val('b1_full', 'nats_se'), 'sig'), f'{src}: b1_full standard error'),
            Macro('AblationRowArSe', fmt(val('ar', 'nats_se'), 'sig'), f'{src}: ar standard error'),
            Macro('AblationKnobFullGap', fmt(gap, 'sig'), f'{src}: b1_full minus ar, nats/token')]
-    return ms, {'AblationKnobFull': gap is not None}
+    # the rest of the knob (blocks 8-64, full diffusion) and the ingredients switched off at block 16 (stages ablation_blocks_b,
+    # ablation_ingredients): each row's nats/token, and what switching an ingredient off changes against b16 of the same budget
+    more = (('BEight', 'b8'), ('BSixteen', 'b16'), ('BThirtyTwo', 'b32'), ('BSixtyFour', 'b64'), ('Full', 'full'),
+            ('BSixteenNoreweight', 'b16_noreweight'), ('BSixteenNoclip', 'b16_noclip'), ('BSixteenSingle', 'b16_single_target'))
+    ms += [Macro(f'AblationRow{n}Nats', fmt(val(k), 'sig'), f'{src}: {k} val nats/token') for n, k in more]
+    ms += [Macro('AblationRowBSixteenSe', fmt(val('b16', 'nats_se'), 'sig'), f'{src}: b16 standard error')]
+    diff = lambda k: val(k) - val('b16') if val(k) is not None and val('b16') is not None else None
+    tps = lambda k: _num((rows.get(k) or {}).get('train_tokens_per_s'))
+    dev = lambda k: (rows.get(k) or {}).get('_device')
+    same = dev('b16_single_target') is not None and dev('b16_single_target') == dev('b16')   # tokens/s compared on one kind of device only
+    single_tps = tps('b16_single_target') / tps('b16') if same and tps('b16_single_target') and tps('b16') else None
+    ms += [Macro('AblationNoreweightDiff', fmt(diff('b16_noreweight'), 'sig'), f'{src}: b16_noreweight minus b16, nats/token'),
+           Macro('AblationNoclipDiff', fmt(diff('b16_noclip'), 'sig'), f'{src}: b16_noclip minus b16, nats/token'),
+           Macro('AblationSingleDiff', fmt(diff('b16_single_target'), 'sig'), f'{src}: b16_single_target minus b16, nats/token'),
+           Macro('AblationFullDiff', fmt(diff('full'), 'sig'), f'{src}: full diffusion minus b16, nats/token'),
+           Macro('AblationSingleTps', fmt(single_tps, 'times'), f'{src}: b16_single_target training tokens/s over b16 (same device kind)'),
+           Macro('AblationBlocksBDevice', fmt(dev('b16'), 'text'), f'{src}: b16 device'),
+           Macro('AblationIngredientsDevice', fmt(dev('b16_noreweight'), 'text'), f'{src}: b16_noreweight device')]
+    swept = all(val(k) is not None for k in ('b8', 'b16', 'b32', 'b64', 'full'))
+    ingr = all(diff(k) is not None for k in ('b16_noreweight', 'b16_noclip', 'b16_single_target'))
+    return ms, {'AblationKnobFull': gap is not None, 'AblationBlocksB': swept, 'AblationIngredients': ingr,
+                'AblationSingleTps': single_tps is not None}
 
 def _task_twin(results:dict):
     "code_line on every item: the converted block-4 model's rules against its AR twin (config `ar`) and the teacher (`teacher`)."
@@ -1604,8 +1625,8 @@ def _per_request_b4(results:dict):
     (`..._b4_ar_gpu`, `..._b4_cb4_gpu` and their `_bs1`). A ratio is only taken inside one pair of files run by one call on the
     same items. Per rule (`Ar`, `K` fixed:4, `EntFive` entropy:0.5): the rule (`Pr<X>Rule`), tokens/s at batch one (`Pr<X>OneTps`), static batches
     over one request at a time (`Pr<X>Static`), queued over one at a time (`Pr<X>Queue`); the smallest of the better batched
-    mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (one device for every pair, else
-    none). Conditionals PerRequestBFour (a ratio), PerRequestBFourCascade (one of convert_b4's rules has one), PerRequestBFourBar (every rule's better batched mode is at least ten
+    mode's ratio over the rules (`PrMin`, its rule `PrMinRule`); PrItems, PrBatch, PrHardware (the devices of the pairs used, joined by
+    'and'). Conditionals PerRequestBFour (a ratio), PerRequestBFourCascade (one of convert_b4's rules has one), PerRequestBFourBar (every rule's better batched mode is at least ten
     times one request at a time), PerRequestBFourArBar (the AR teacher's is). Pairs at another width (`PER_REQUEST_BATCH`,
     `..._b<N>_gpu`) stay out of those; the widest gives the AR teacher's PrWide{Batch,Items,ArStatic,ArQueue,Hardware},
     conditional PerRequestWide."""
@@ -1636,7 +1657,8 @@ def _per_request_b4(results:dict):
            Macro('PrMinRule', fmt(lo and lo[1], 'text'), f'{src}: its rule'),
            Macro('PrItems', fmt(one_of({_per_request_items(b) for b in used}), 'int'), f'{src}: items (the first of code_line)'),
            Macro('PrBatch', fmt(one_of({_num(lookup(b, 'config.batch_size')) for b in used}), 'int'), f'{src}: rows when batched'),
-           Macro('PrHardware', fmt(one_of({device_label(lookup(b, 'provenance.device')) for b in used}), 'text'), f'{src}: device')]
+           Macro('PrHardware', fmt(' and '.join(sorted({device_label(lookup(b, 'provenance.device')) for b in used})) or None, 'text'),
+                 f'{src}: the devices (a ratio is only taken inside one call, on one machine)')]
     casc = any(r != 'ar' for _, r in best)                                   # a converted-model rule has a ratio
     ar_best = next((v for v, r in best if r == 'ar'), None)
     wide = sorted(((lookup(b, 'config.batch_size') or 0, s, b, o) for s, b, _, o in allp if _per_request_wide(s)
@@ -1651,7 +1673,19 @@ def _per_request_b4(results:dict):
            Macro('PrWideArStatic', fmt(ws_, 'times'), f'{wsrc}: the AR teacher, static batches over one request at a time, tokens/s'),
            Macro('PrWideArQueue', fmt(wq_, 'times'), f'{wsrc}: the AR teacher, queued over one request at a time, tokens/s'),
            Macro('PrWideHardware', fmt(device_label(lookup(w_b, 'provenance.device')) if w_one else None, 'text'), f'{wsrc}: device')]
-    return ms, {'PerRequestBFour': bool(best), 'PerRequestBFourCascade': casc, 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10,
+    # prompt_bucket (engines sized by prompt length, the default 64) against the old sizing (`@pb0`), fixed:4 static and queued,
+    # from one call: bucket0_code_line_b4_gpu beside the convert_b4 half of the stage run just before it on the same machine
+    b0, bb = results.get('bucket0_code_line_b4_gpu'), results.get('eval_code_line_per_request_b4_cb4_gpu')
+    same = b0 is not None and bb is not None and lookup(b0, 'provenance.device') == lookup(bb, 'provenance.device') \
+           and lookup(b0, 'provenance.git_sha') == lookup(bb, 'provenance.git_sha')
+    pick = lambda r, q, pb: next((x for x in rows(r) if x.get('rule') == 'fixed:4' and bool(x.get('queue')) == q
+                                  and x.get('prompt_bucket') == pb), None) if same else None
+    pb_ratio = lambda q: (lambda a, z: a['tokens_per_s'] / z['tokens_per_s'] if a and z else None)(pick(bb, q, 64), pick(b0, q, 0))
+    ms += [Macro('PbStatic', fmt(pb_ratio(False), 'times'), 'eval_code_line_per_request_b4_cb4_gpu.json / bucket0_code_line_b4_gpu.json: fixed:4 static, prompt_bucket 64 over 0, tokens/s'),
+           Macro('PbQueue', fmt(pb_ratio(True), 'times'), 'the same, queued (each length bucket its own queue, against one queue)'),
+           Macro('PbHardware', fmt(device_label(lookup(b0, 'provenance.device')) if same else None, 'text'), 'bucket0_code_line_b4_gpu.json provenance.device')]
+    return ms, {'PromptBucket': pb_ratio(False) is not None and pb_ratio(True) is not None,
+                'PerRequestBFour': bool(best), 'PerRequestBFourCascade': casc, 'PerRequestBFourBar': len(best) == len(PER_REQUEST_RULES) and lo[0] >= 10,
                 'PerRequestBFourArBar': ar_best is not None and ar_best >= 10, 'PerRequestWide': ws_ is not None or wq_ is not None}
 
 JUDGE_ORDER_RULES = (('K', lambda r: r == 'fixed:4'), ('Ltr', lambda r: str(r).startswith('prefix:0.99')), ('PNine', lambda r: r == 'prefix:0.9'))

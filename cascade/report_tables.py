@@ -7,7 +7,7 @@ Docs: https://cascade-lm.github.io/cascade/report_tables.html.md"""
 # %% ../nbs/93_report_tables.ipynb #9990daa4
 from __future__ import annotations
 import fnmatch
-from .report_results import pick, lookup, first_of, hardware, rows_of, sampler_rows, throughput_rows, _num
+from .report_results import pick, lookup, first_of, hardware, rows_of, sampler_rows, throughput_rows, _num, device_label
 from .report_format import fmt, fmt_int, fmt_pct, tex_escape, GENERATED_MARKER
 from .report_numbers import GROUPS, TRAIN_GROUPS, _commit, _verify_at, pooled_verdict
 
@@ -200,7 +200,8 @@ def table_ablation(results:dict) -> str:
         m = res['metrics']; stage = (res.get('config') or {}).get('stage') or stem
         if rows: rows.append(None)
         miss = ', '.join(m.get('missing') or [])
-        rows.append(rf"{hardware(res)}, \texttt{{{tex_escape(stage)}}}: {_cell(m.get('tokens_per_row'), 'si')} tokens per row"
+        hw = hardware(res) if hardware(res) != 'GPU' else tex_escape(device_label((res.get('provenance') or {}).get('device')) or 'GPU')   # tokens/s compare within a device only
+        rows.append(rf"{hw}, \texttt{{{tex_escape(stage)}}}: {_cell(m.get('tokens_per_row'), 'si')} tokens per row"
                     + (rf"; not run: {tex_escape(miss)}" if miss else ''))
         for r in m.get('rows') or []:
             if r.get('decode_only'):
