@@ -62,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_sample_cc3 verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients ablation_decode scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_sample_cc3 verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients ablation_decode ablation_variance scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -147,6 +147,7 @@ ablation_rows() { case "$1" in
   ablation_blocks_b)    echo "b8,b16,b32,b64" ;;
   ablation_ingredients) echo "full,b16_noreweight,b16_noclip,b16_single_target" ;;   # more if time allows: b4_noreweight, b16_clipped
   ablation_decode)      echo "b16,fused_commit,kv_cache,remask" ;;   # the decode-only rows (reference decoder) on this call's b16
+  ablation_variance)    echo "b16_clipped,b16_clipped_noreweight,b4_noreweight,b4_clipped_noreweight" ;;   # session 30's no-1/m gain: variance alone?
 esac; }
 # The scaling study (issue 16 part 2, experiments/scaling.ipynb): AR, CASCADE block 4 and block 16 at three sizes (~3.2M / 25.7M /
 # 85M non-embedding params: 256x4x4, 512x8x8, 768x12x12) on the same 20M tokens of the nano data, context and batch, lr 2e-3
@@ -348,7 +349,7 @@ run_stage() { case "$1" in
   ablation_cpu)   # issue 18 on the CPU: the tiny preset on synthetic tokens, a few rows of each kind - the pipeline end to end, not the paper's grid; ~40 s on 2 idle cores
     # shellcheck disable=SC2086
     run_nb ablation.ipynb runs/ablation_cpu.ipynb -p name cpu -p stage ablation_cpu -p rows "$(ablation_rows ablation_cpu)" -p decode_repeats 2 ${ABLATION_ARGS:-} ;;
-  ablation_blocks_a|ablation_blocks_a2|ablation_blocks_b|ablation_ingredients|ablation_decode)
+  ablation_blocks_a|ablation_blocks_a2|ablation_blocks_b|ablation_ingredients|ablation_decode|ablation_variance)
     # Engine decoding (-p decode True) of a row stays in ablation_blocks_a, where an AR row is decoded first: in a process
     # whose first block engine follows a CASCADE row's training, the graph capture fails on torch 2.11 (the compiled
     # FlexAttention runs its unfused fallback; LOG, session 30). The other stages run with it off, as their results were made.
