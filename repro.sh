@@ -302,7 +302,7 @@ outputs() { case "$1" in
   judge_converted) echo "results/judge_converted.json" ;;
   bench_converted_best) echo "results/decode_gpu_converted_b4.json results/decode_gpu_converted_b16.json" ;;
   judge_converted_best) echo "results/judge_converted_b4.json results/judge_converted_b16.json" ;;
-  eval_code)  echo "results/eval_code_line_$PROFILE.json" ;;
+  eval_code)  echo "results/eval_code_line_$PROFILE${EVAL_CODE_PART:+_$EVAL_CODE_PART}.json" ;;
   bench_twin) echo "results/decode_gpu_converted_b4_twin.json" ;;
   eval_code_twin) echo "results/eval_code_line_converted_twin_gpu.json" ;;
   judge_twin) echo "results/judge_converted_b4_twin.json" ;;
@@ -666,9 +666,20 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
   judge_converted)
     (cd experiments && $PY -m papermill throughput.ipynb ../runs/judge_converted.ipynb -k python3 --progress-bar \
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
-  eval_code)   # lm-eval on the held-out kernel-C line task (issue 13): the CPU profile the first 100 items, the GPU profile all 1,200
+  eval_code)   # lm-eval on the held-out kernel-C line task (issue 13): the CPU profile the first 100 items, the GPU profile all 1,200.
+                # EVAL_CODE_PART=ar|b4|b16 runs one checkpoint's rows (a device call carries one 42 MB checkpoint): ar first, then b4
+                # and b16 judged against its file (<stem>_ar.json), writing eval_code_line_<profile>_<part>.json
     if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
-    run_nb evaluate.ipynb "runs/eval_code_line_$PROFILE.ipynb" -p limit "$LIMIT" -p profile "$PROFILE" ;;
+    local stem="eval_code_line_$PROFILE" cf="" ref=""
+    case "${EVAL_CODE_PART:-}" in
+      "") ;;
+      ar) cf="ar=train_ar:ar" ;;
+      b4) cf="b4_k4=train_cascade_b4:fixed:4,b4_k2=train_cascade_b4:fixed:2,b4_thr=train_cascade_b4:threshold:0.9"; ref="${stem}_ar:ar" ;;
+      b16) cf="b16_k16=train_cascade_b16:fixed:16,b16_k4=train_cascade_b16:fixed:4,b16_thr=train_cascade_b16:threshold:0.9,b16_ent=train_cascade_b16:entropy:0.5"; ref="${stem}_ar:ar" ;;
+      *) echo "repro.sh: EVAL_CODE_PART must be ar, b4 or b16, got '${EVAL_CODE_PART}'" >&2; return 1 ;;
+    esac
+    [ -z "${EVAL_CODE_PART:-}" ] || stem="${stem}_${EVAL_CODE_PART}"
+    run_nb evaluate.ipynb "runs/$stem.ipynb" -p limit "$LIMIT" -p profile "$PROFILE" -p result_name "$stem" ${cf:+-p configs "$cf"} ${ref:+-p reference "$ref"} ;;
   eval_judge)  # the judge metrics as lm-eval tasks (issue 13): AR vs convert_b4; CPU (--stage eval_judge, ~20 min): 16 greedy 128-token prompts
     # GPU: the decoders only (SmolLM2's GGUF, the judge, does not travel beside two checkpoints) -> judge_pairs_eval_judge_gpu.json;
     # then eval_judge_score scores those pairs anywhere (on 2 CPU cores an estimated 30-40 min, not yet run) -> eval_judge_gpu.json
