@@ -236,6 +236,7 @@ deps() { case "$1" in
   eval_judge) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py tasks/manifest.json tasks/judge/judge_greedy_128.yaml checkpoints/train_ar/manifest.json checkpoints/convert_b4/manifest.json" ;;
   eval_judge_score) echo "experiments/evaluate_judge.ipynb cascade/evaluation.py cascade/judge.py cascade/quality.py results/judge_pairs_eval_judge_gpu.json" ;;
   scaling_*) echo "repro.sh experiments/scaling.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/data.py" ;;
+  ablation_decode_nano) echo "repro.sh experiments/ablation.ipynb cascade/model.py cascade/sampler.py cascade/cache.py checkpoints/train_cascade_b16/manifest.json" ;;
   ablation_*) echo "repro.sh experiments/ablation.ipynb cascade/train.py cascade/objective.py cascade/model.py cascade/engine.py cascade/sampler.py cascade/data.py" ;;
   mfu|train_*) echo "repro.sh cascade/config.py cascade/model.py cascade/objective.py cascade/train.py cascade/data.py cascade/checkpoint.py cascade/storage.py data/transport.json" ;;
   *) echo "" ;;
@@ -357,6 +358,12 @@ run_stage() { case "$1" in
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     # shellcheck disable=SC2086
     run_nb ablation.ipynb "runs/$1.ipynb" -p name "${1#ablation_}" -p stage "$1" -p rows "$(ablation_rows "$1")" $ABLATION_GPU $dec ${ABLATION_ARGS:-} ;;
+  ablation_decode_nano)   # issue 18's decode-only rows on the committed block-16 nano (checkpoints/train_cascade_b16), CPU, --stage only:
+                          # fused vs separate commit and the KV cache vs recomputing the prefix (the same tokens in float64; NFE), and
+                          # remasking (4 prompts' quality proxies); tokens/s here are a CPU's, not the GPU regime; ~20 min on 2 cores
+    run_nb ablation.ipynb runs/ablation_decode_nano.ipynb -p name decode_nano -p stage ablation_decode_nano -p preset nano \
+        -p data ../data/build/tokens -p rows fused_commit,kv_cache,remask -p decode_checkpoint ../checkpoints/train_cascade_b16 \
+        -p remask_prompts 4 -p threads 2 ${ABLATION_ARGS:-} ;;
   scaling_cpu)   # the tiny preset on synthetic tokens (a pipeline check, not the study)
     # shellcheck disable=SC2046,SC2086
     run_nb scaling.ipynb runs/scaling_cpu.ipynb -p stage scaling_cpu $(scaling_args scaling_cpu) ${SCALING_ARGS:-} ;;
