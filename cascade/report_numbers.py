@@ -221,6 +221,7 @@ GROUPS = (
     Group('Ddp', 'ddp_scaling', 'one GPU to two: DDP and FSDP2 at the 151.8M shape', DDP_NUMS),
     Group('DdpWeak', 'ddp_scaling_weak', 'one GPU to two at twice the global batch (weak scaling)', DDP_WEAK_NUMS),
     Group('AblationCpu', 'ablation_cpu*', 'ablation grid: the pipeline on the CPU (tiny model)', ABLATION_NUMS),
+    Group('AblationDecodeNano', 'ablation_decode_nano', 'ablation grid: the decode-only rows on the committed block-16 nano (CPU)'),
     Group('ServeLatency', 'serve_latency_gpu*', 'engine backend latency per batch, fresh engines vs EngineCache', SERVE_NUMS))
 
 TRAIN_GROUPS = ('TrainAr', 'TrainCascadeBSixteen', 'TrainCascadeBFour')
@@ -345,8 +346,12 @@ def _ablation_knob(results:dict):
            Macro('AblationIngredientsDevice', fmt(dev('b16_noreweight'), 'text'), f'{src}: b16_noreweight device')]
     swept = all(val(k) is not None for k in ('b8', 'b16', 'b32', 'b64', 'full'))
     ingr = all(diff(k) is not None for k in ('b16_noreweight', 'b16_noclip', 'b16_single_target'))
+    # the decode-only rows on the committed nano (ablation_decode_nano, CPU): each pair (fused / separate commit, cache /
+    # recompute) decoded the same tokens in float64 at every K
+    dn = [r for r in rows_of(results.get('ablation_decode_nano')) if r.get('row') in ('fused_commit', 'kv_cache')]
+    same = bool(dn) and all(v is True for r in dn for v in (r.get('identical_fp64') or {None: None}).values())
     return ms, {'AblationKnobFull': gap is not None, 'AblationBlocksB': swept, 'AblationIngredients': ingr,
-                'AblationSingleTps': single_tps is not None}
+                'AblationSingleTps': single_tps is not None, 'AblationDecodeNanoSame': same}
 
 def _task_twin(results:dict):
     "code_line on every item: the converted block-4 model's rules against its AR twin (config `ar`) and the teacher (`teacher`)."
