@@ -349,9 +349,9 @@ def _ablation_knob(results:dict):
     # the decode-only rows on the committed nano (ablation_decode_nano, CPU): each pair (fused / separate commit, cache /
     # recompute) decoded the same tokens in float64 at every K
     dn = [r for r in rows_of(results.get('ablation_decode_nano')) if r.get('row') in ('fused_commit', 'kv_cache')]
-    same = bool(dn) and all(v is True for r in dn for v in (r.get('identical_fp64') or {None: None}).values())
+    dn_same = bool(dn) and all(v is True for r in dn for v in (r.get('identical_fp64') or {None: None}).values())
     return ms, {'AblationKnobFull': gap is not None, 'AblationBlocksB': swept, 'AblationIngredients': ingr,
-                'AblationSingleTps': single_tps is not None, 'AblationDecodeNanoSame': same}
+                'AblationSingleTps': single_tps is not None, 'AblationDecodeNanoSame': dn_same}
 
 def _task_twin(results:dict):
     "code_line on every item: the converted block-4 model's rules against its AR twin (config `ar`) and the teacher (`teacher`)."
@@ -1683,9 +1683,9 @@ def _per_request_b4(results:dict):
     b0, bb = results.get('bucket0_code_line_b4_gpu'), results.get('eval_code_line_per_request_b4_cb4_gpu')
     same = b0 is not None and bb is not None and lookup(b0, 'provenance.device') == lookup(bb, 'provenance.device') \
            and lookup(b0, 'provenance.git_sha') == lookup(bb, 'provenance.git_sha')
-    pick = lambda r, q, pb: next((x for x in rows(r) if x.get('rule') == 'fixed:4' and bool(x.get('queue')) == q
-                                  and x.get('prompt_bucket') == pb), None) if same else None
-    pb_ratio = lambda q: (lambda a, z: a['tokens_per_s'] / z['tokens_per_s'] if a and z else None)(pick(bb, q, 64), pick(b0, q, 0))
+    k4row = lambda r, q, pb: next((x for x in rows(r) if x.get('rule') == 'fixed:4' and bool(x.get('queue')) == q
+                                   and x.get('prompt_bucket') == pb), None) if same else None
+    pb_ratio = lambda q: (lambda a, z: a['tokens_per_s'] / z['tokens_per_s'] if a and z else None)(k4row(bb, q, 64), k4row(b0, q, 0))
     ms += [Macro('PbStatic', fmt(pb_ratio(False), 'times'), 'eval_code_line_per_request_b4_cb4_gpu.json / bucket0_code_line_b4_gpu.json: fixed:4 static, prompt_bucket 64 over 0, tokens/s'),
            Macro('PbQueue', fmt(pb_ratio(True), 'times'), 'the same, queued (each length bucket its own queue, against one queue)'),
            Macro('PbHardware', fmt(device_label(lookup(b0, 'provenance.device')) if same else None, 'text'), 'bucket0_code_line_b4_gpu.json provenance.device')]

@@ -200,14 +200,15 @@ def table_ablation(results:dict) -> str:
         m = res['metrics']; stage = (res.get('config') or {}).get('stage') or stem
         if rows: rows.append(None)
         miss = ', '.join(m.get('missing') or [])
-        hw = hardware(res) if hardware(res) != 'GPU' else tex_escape(device_label((res.get('provenance') or {}).get('device')) or 'GPU')   # tokens/s compare within a device only
-        rs = [r for r in m.get('rows') or []]
+        hw = hardware(res)
+        if hw == 'GPU': hw = tex_escape(device_label((res.get('provenance') or {}).get('device')) or 'GPU')   # tokens/s compare within a device only
+        rs = m.get('rows') or []
         only_dec = bool(rs) and all(r.get('decode_only') for r in rs)           # a call of decode-only rows on a saved model: nothing trained
         what = (rf"decode-only rows on \texttt{{{tex_escape(str(rs[0].get('model') or '').rstrip('/').split('/')[-1])}}}" if only_dec
                 else f"{_cell(m.get('tokens_per_row'), 'si')} tokens per row")
         rows.append(rf"{hw}, \texttt{{{tex_escape(stage)}}}: {what}"
                     + (rf"; not run: {tex_escape(miss)}" if miss else ''))
-        for r in m.get('rows') or []:
+        for r in rs:
             if r.get('decode_only'):
                 for v in r.get('variants') or []:
                     rows.append([tex_escape(f"{r['row']}: {v['variant']}"), f"block {r.get('block_size')}, reference decoder, {_decode_how(v)}",
