@@ -101,16 +101,24 @@ def _pad_groups(q:torch.Tensor, n_kv:int) -> tuple[torch.Tensor, int, int]:
     qg = q.reshape(B, n_kv, G, T, D)
     return torch.cat([qg, qg.new_zeros(B, n_kv, G2 - G, T, D)], 2).reshape(B, n_kv * G2, T, D), G, G2
 
-def _flex(q, k, v, block_mask, pad:bool|None=None): # pad: None = on CUDA for short queries and groups not a power of two (FLEX_GQA_PAD)
+def _flex_kernel():
+    """The FlexAttention callable for CUDA. Outside a compiled region: one cached `torch.compile(flex_attention)`. Inside one
+    (a model under `torch.compile`, as training runs it): `flex_attention` itself, which dynamo fuses. Never cache there: a
+    `torch.compile` called while dynamo traces is dropped, so the cache would hold the *eager* function, and every later
+    uncompiled call (the engines' graph capture after a CASCADE row's training) ran the dense fallback and failed on a
+    CPU-to-CUDA copy (LOG, session 31; the test below)."""
     global _compiled_flex
+    if torch.compiler.is_compiling(): return flex_attention
+    if _compiled_flex is None: _compiled_flex = torch.compile(flex_attention, dynamic=False)
+    return _compiled_flex
+
+def _flex(q, k, v, block_mask, pad:bool|None=None): # pad: None = on CUDA for short queries and groups not a power of two (FLEX_GQA_PAD)
     B, H, T, D = q.shape; n_kv = k.shape[1]; G = H // n_kv
     if pad is None: pad = FLEX_GQA_PAD and q.is_cuda and T <= 128 and G > 1 and G & (G - 1) != 0
     if pad:
         qp, G, G2 = _pad_groups(q, n_kv)
         return _flex(qp, k, v, block_mask, pad=False).reshape(B, n_kv, G2, T, D)[:, :, :G].reshape(B, H, T, D)
-    if q.is_cuda:
-        if _compiled_flex is None: _compiled_flex = torch.compile(flex_attention, dynamic=False)
-        return _compiled_flex(q, k, v, block_mask=block_mask, enable_gqa=n_kv != H)
+    if q.is_cuda: return _flex_kernel()(q, k, v, block_mask=block_mask, enable_gqa=n_kv != H)
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='.*flex_attention called without torch.compile.*')
         return flex_attention(q, k, v, block_mask=block_mask, enable_gqa=n_kv != H)

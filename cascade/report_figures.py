@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from .quality import PPL_TOL, ENT_TOL, paired_bootstrap, judge_headline, task_scores
-from .report_results import pick, lookup, hardware, device_label, rows_of, sampler_rows, throughput_rows, is_ar, _num
+from .report_results import pick, lookup, hardware, device_label, rows_of, sampler_rows, throughput_rows, is_ar, _num, eval_task_scores
 from .report_numbers import GROUPS, TRAIN_GROUPS
 from .report_tables import k_shares, ablation_files
 
@@ -153,7 +153,7 @@ def fig_throughput(results:dict, figures_dir) -> list[Path]:
 def pareto_matched(results:dict) -> tuple[set, int]:
     """({(method, batch)} the matched-quality rule calls matched, rows judged): `judge_headline` over the throughput rows with
     the eval stage's task scores joined - the verdicts the headline macros (report_numbers.derived_macros) use."""
-    head = judge_headline(throughput_rows(results)[0], task_scores(pick(results, 'eval_code_line_[cg]pu*')[1]))
+    head = judge_headline(throughput_rows(results)[0], eval_task_scores(results)[1])
     return ({(c['method'], int(B)) for B, h in head.items() for c in h['methods'] if c['matched']},
             sum(len(h['methods']) for h in head.values()))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch, math, re
 from dataclasses import dataclass
 from .quality import judge_headline, judge_within_bounds, task_scores, matched_quality, paired_bootstrap, eval_verdict
-from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of
+from .report_results import pick, lookup, first_of, hardware, device_label, sampler_rows, throughput_rows, is_ar, _num, rows_of, eval_task_scores
 from .report_format import fmt, GENERATED_MARKER
 
 # %% auto #0
@@ -264,8 +264,8 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('SamplerMaxNfePerToken', fmt(hi and hi['nfe_per_token'], 'sig'), 'sampler*: largest nfe_per_token'),
            Macro('SamplerMaxNfeRule', fmt(hi and hi['rule'], 'text'), 'sampler*: rule with the largest nfe_per_token')]
     trows, _ = throughput_rows(results)
-    estem, ev = pick(results, 'eval_code_line_[cg]pu*')   # the eval stage's own result (eval_code_line_cpu/_gpu), not evaluations of other checkpoints
-    head = judge_headline(trows, task_scores(ev))                    # THE matched-quality rule (cascade.quality), task scores joined
+    estem, escores = eval_task_scores(results)   # the eval stage's own results (its GPU parts merged, else the CPU slice), not evaluations of other checkpoints
+    head = judge_headline(trows, escores)                    # THE matched-quality rule (cascade.quality), task scores joined
     cands = [(c, B) for B, h in head.items() for c in h['methods']]
     best = max(((c, B) for c, B in cands if c['matched']), key=lambda x: x[0]['speedup'], default=None)
     sp = None
@@ -298,8 +298,9 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
            Macro('ThroughputPeakBatch', fmt(peak.get('batch'), 'int'), 'throughput*: batch of that maximum'),
            Macro('ThroughputBestMatchedAny', fmt(sum(c['matched'] for c, _ in cands) if cands else None, 'int'),
                  'throughput*: rows (method x batch) that cascade.quality.matched_quality calls matched'),
-           Macro('ThroughputMatchedBasis', fmt(basis, 'text'), f'what those verdicts rest on: judge metrics, and task scores of {estem or "no eval_code_line_cpu/_gpu"}.json where it has the configuration'),
-           Macro('ThroughputTaskFile', fmt(estem, 'text'), 'eval_code_line_cpu/_gpu: the evaluation whose per-item scores gate the rows it covers')]
+           Macro('ThroughputMatchedBasis', fmt(basis, 'text'), f'what those verdicts rest on: judge metrics, and task scores of {estem or "no eval_code_line_cpu/_gpu"} (.json) where they have the configuration'),
+           Macro('ThroughputTaskFile', fmt(estem and ', '.join(f'results/{s}.json' for s in estem.split(', ')), 'text'),
+                 'eval_code_line_cpu/_gpu(_<part>): the evaluation files whose per-item scores gate the rows they cover')]
     ms += [Macro('ThroughputPplOnlySpeedup', fmt(pr, 'times'), 'throughput*: max tokens_per_s / AR at equal batch among rows within the gen_ppl bound (entropy and tasks ignored)'),
            Macro('ThroughputPplOnlyMethod', fmt(prow.get('method'), 'text'), 'throughput*: method of that maximum'),
            Macro('ThroughputPplOnlyBatch', fmt(prow.get('batch'), 'int'), 'throughput*: batch of that maximum'),
@@ -307,7 +308,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify, _verify_sample):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify, _verify_sample, _eval_code_gpu):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -344,6 +345,14 @@ def _ablation_knob(results:dict):
            Macro('AblationSingleTps', fmt(single_tps, 'times'), f'{src}: b16_single_target training tokens/s over b16 (same device kind)'),
            Macro('AblationBlocksBDevice', fmt(dev('b16'), 'text'), f'{src}: b16 device'),
            Macro('AblationIngredientsDevice', fmt(dev('b16_noreweight'), 'text'), f'{src}: b16_noreweight device')]
+    # stage ablation_variance: the clipped rates at block 16, and the plain loss inside them and at block 4 (is the plain
+    # loss's gain the 1/m weight's variance alone?)
+    d2 = lambda a, b: val(a) - val(b) if val(a) is not None and val(b) is not None else None
+    var = (('AblationClippedDiff', 'b16_clipped', 'b16'), ('AblationClippedNoreweightDiff', 'b16_clipped_noreweight', 'b16_clipped'),
+           ('AblationBFourNoreweightDiff', 'b4_noreweight', 'b4'), ('AblationBFourClippedDiff', 'b4_clipped', 'b4'),
+           ('AblationBFourClippedNoreweightDiff', 'b4_clipped_noreweight', 'b4_clipped'))
+    ms += [Macro(n, fmt(d2(a, b), 'sig'), f'{src}: {a} minus {b}, nats/token') for n, a, b in var]
+    ms += [Macro('AblationVarianceDevice', fmt(dev('b16_clipped'), 'text'), f'{src}: b16_clipped device')]
     swept = all(val(k) is not None for k in ('b8', 'b16', 'b32', 'b64', 'full'))
     ingr = all(diff(k) is not None for k in ('b16_noreweight', 'b16_noclip', 'b16_single_target'))
     # the decode-only rows on the committed nano (ablation_decode_nano, CPU): each pair (fused / separate commit, cache /
@@ -351,7 +360,8 @@ def _ablation_knob(results:dict):
     dn = [r for r in rows_of(results.get('ablation_decode_nano')) if r.get('row') in ('fused_commit', 'kv_cache')]
     dn_same = bool(dn) and all(v is True for r in dn for v in (r.get('identical_fp64') or {None: None}).values())
     return ms, {'AblationKnobFull': gap is not None, 'AblationBlocksB': swept, 'AblationIngredients': ingr,
-                'AblationSingleTps': single_tps is not None, 'AblationDecodeNanoSame': dn_same}
+                'AblationSingleTps': single_tps is not None, 'AblationDecodeNanoSame': dn_same,
+                'AblationVariance': all(d2(a, b) is not None for _, a, b in var)}
 
 def _task_twin(results:dict):
     "code_line on every item: the converted block-4 model's rules against its AR twin (config `ar`) and the teacher (`teacher`)."
@@ -1963,6 +1973,30 @@ def _smollm2_kd3(results:dict):
                 'SmolKdFlex': fexact and all(x is not None for x in _verify_at(frows, 1)) and sa is not None,
                 'SmolKdHellaBigMatched': hbig and hv.get('verdict') == 'matched', 'SmolKdVsCc': bool(n_vs) and code_paired,
                 'SmolKdCodeMatched': (verd.get('code_line') or {}).get('verdict') == 'matched'}
+
+def _eval_code_gpu(results:dict):
+    """Issue 13's run of the from-scratch nanos on every code_line item in the GPU profile (stage eval_code, one checkpoint a
+    call: `eval_code_line_gpu_ar`, `_b4`, `_b16`; or the whole stage in one file, `eval_code_line_gpu`). Ecg{Items, ArEm,
+    Rules (CASCADE rows), Matched (of those), Hardware}; per block size (`BFour`, `BSixteen`) the best rule's exact match and
+    rule (`Ecg<B>BestEm`, `Ecg<B>BestRule`) and its difference to AR (`Ecg<B>BestDiff`). Conditional EvalCodeGpu."""
+    files = [(s, r) for s, r in sorted(results.items()) if s in ('eval_code_line_gpu', 'eval_code_line_gpu_ar', 'eval_code_line_gpu_b4',
+                                                                   'eval_code_line_gpu_b16') and hardware(r) == 'GPU']
+    rows = [x for _, r in files for x in rows_of(r)]
+    ar = next((x for x in rows if x.get('rule') == 'ar'), None)
+    cas = [x for x in rows if x.get('rule') != 'ar' and _num(x.get('exact_match')) is not None]
+    src = ', '.join(f'{s}.json' for s, _ in files) or 'eval_code_line_gpu*.json'
+    ms = [Macro('EcgItems', fmt(_num((ar or {}).get('n')), 'int'), f'{src}: items'),
+          Macro('EcgArEm', fmt(_num((ar or {}).get('exact_match')), 'sig'), f'{src}: AR exact match'),
+          Macro('EcgRules', fmt(len(cas) or None, 'int'), f'{src}: CASCADE rows (checkpoint x rule)'),
+          Macro('EcgMatched', fmt(sum(bool((x.get('matched_em') or {}).get('matched')) for x in cas) if cas else None, 'int'),
+                f'{src}: of those, matched on exact match (cascade.quality, against the AR row)'),
+          Macro('EcgHardware', fmt(' and '.join(sorted({device_label(r['provenance'].get('device')) for _, r in files})) or None, 'text'), f'{src}: devices')]
+    for tag, B in (('BFour', 4), ('BSixteen', 16)):
+        b = max((x for x in cas if x.get('block_size') == B), key=lambda x: x['exact_match'], default=None)
+        ms += [Macro(f'Ecg{tag}BestEm', fmt(b and b['exact_match'], 'sig'), f'{src}: best exact match at block {B}'),
+               Macro(f'Ecg{tag}BestRule', fmt(b and b.get('rule'), 'text'), f'{src}: its rule'),
+               Macro(f'Ecg{tag}BestDiff', fmt(b and _num((b.get('matched_em') or {}).get('diff')), 'sig'), f'{src}: its exact match minus AR\'s, paired')]
+    return ms, {'EvalCodeGpu': ar is not None and bool(cas)}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8

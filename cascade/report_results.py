@@ -9,11 +9,11 @@ from __future__ import annotations
 import fnmatch, math, re
 from pathlib import Path
 from .results import read_result, ResultError
-from .quality import row_key, is_ar_method
+from .quality import row_key, is_ar_method, task_scores
 
 # %% auto #0
-__all__ = ['THROUGHPUT_COLS', 'is_ar', 'load_results', 'hardware', 'device_label', 'pick', 'lookup', 'first_of', 'rows_of',
-           'sampler_rows', 'decode_models', 'throughput_rows']
+__all__ = ['EVAL_STAGE_FILES', 'THROUGHPUT_COLS', 'is_ar', 'load_results', 'hardware', 'device_label', 'pick', 'eval_task_scores',
+           'lookup', 'first_of', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows']
 
 # %% ../nbs/90_report_results.ipynb #d4cf968b
 def load_results(results_dir, # folder of *.json result files; a missing folder counts as empty
@@ -46,6 +46,22 @@ def pick(results:dict, pattern:str):
     cands = [(s, r) for s, r in results.items() if fnmatch.fnmatchcase(s, pattern)]
     if not cands: return None, None
     return max(cands, key=lambda sr: (hardware(sr[1]) == 'GPU', str(sr[1]['provenance'].get('time_utc') or ''), sr[0]))
+
+EVAL_STAGE_FILES = ('eval_code_line_gpu', 'eval_code_line_gpu_*', 'eval_code_line_cpu')   # stage eval_code's own results
+
+def eval_task_scores(results:dict) -> tuple[str|None, dict]:
+    """(label, `cascade.quality.task_scores`) of stage eval_code's own result - not evaluations of other checkpoints. On the
+    GPU the stage runs whole (`eval_code_line_gpu`) or one checkpoint a call (`EVAL_CODE_PART=ar|b4|b16`:
+    `eval_code_line_gpu_<part>`, the same items): every GPU file is merged, a newer file's (checkpoint, rule) replacing an
+    older's. Without a GPU file, the CPU slice `eval_code_line_cpu`. Label: the stems read, comma-separated."""
+    gpu = sorted(((s, r) for s, r in results.items() if any(fnmatch.fnmatchcase(s, p) for p in EVAL_STAGE_FILES[:2]) and hardware(r) == 'GPU'),
+                 key=lambda sr: (str(sr[1]['provenance'].get('time_utc') or ''), sr[0]))
+    if not gpu:
+        stem, r = pick(results, 'eval_code_line_[cg]pu*')
+        return stem, task_scores(r)
+    out = {}
+    for _, r in gpu: out.update(task_scores(r))
+    return ', '.join(s for s, _ in gpu), out
 
 # %% ../nbs/90_report_results.ipynb #881ebc41
 def _deep_find(o, key):
