@@ -62,7 +62,7 @@ mkdir -p runs results/.keys figures
 
 # stage name | files it depends on | result files | command
 CPU_STAGES=(smoke adaptive_k adaptive_real decode_cpu eval_code ablation_cpu report paper)
-GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_sample_cc3 verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients ablation_decode ablation_variance scaling_a scaling_b report paper)
+GPU_STAGES=(train_ar train_cascade_b16 train_cascade_b4 mfu engine_profile bench eval_code eval_judge eval_judge_score judge convert bench_converted judge_converted bench_converted_best judge_converted_best bench_twin eval_code_twin judge_twin convert_cc eval_code_cc verify_bench verify_sample_cc3 verify_step serve_latency convert_cc3 queue_cc3 task_cc3_bf16 serve_load serve_http convert_cc3_full convert_smollm2 smollm2_cc3 smollm2_kd3 smollm2_dkd3sfx smollm2_dkd3sfxhl0 smollm2_kd10dkd3sfxhl0 smollm2_kd10dkd3sfxhl0s1 verify_shapes_smollm2 verify_packed_smollm2 stop_cost pareto_b4_gpu row_advance_b4_gpu queue_b4_gpu per_request_b4_gpu nano_dkd_pilot adaptive_real_b4_gpu adaptive_real_b16_gpu ablation_blocks_a ablation_blocks_a2 ablation_blocks_b ablation_ingredients ablation_decode ablation_variance convert_plain scaling_a scaling_b report paper)
 
 # The nano models of the paper (issue 6): same architecture, data order and token budget for all three;
 # ~25.7M non-embedding parameters, context 1024, 6104 steps x 32 x 1024 = 200M tokens.
@@ -195,6 +195,7 @@ deps() { case "$1" in
   convert)    echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   bench_converted) echo "cascade/model.py cascade/engine.py cascade/bench.py results/convert_nano.json" ;;
   convert_cc) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
+  convert_plain) echo "experiments/convert_nano.py cascade/convert.py cascade/model.py cascade/objective.py cascade/train.py checkpoints/train_ar/manifest.json data/transport.json" ;;
   convert_cc3|convert_cc3_full) echo "experiments/convert_nano.py experiments/verify_bench.py cascade/convert.py cascade/model.py cascade/engine.py cascade/train.py checkpoints/train_ar/manifest.json checkpoints/twin_ar/manifest.json data/transport.json results/eval_code_line_converted_twin_gpu.json" ;;
   eval_code_cc) echo "experiments/evaluate.ipynb cascade/evaluation.py cascade/sampler.py cascade/cache.py cascade/model.py tasks/manifest.json checkpoints/twin_ar/manifest.json checkpoints/convert_cc_b4/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
   verify_bench|verify_step) echo "repro.sh experiments/verify_bench.py cascade/engine.py cascade/sampler.py cascade/model.py data/sample/val.bin cascade/quality.py cascade/bench.py tasks/code_line/code_line.jsonl checkpoints/convert_cc_b4/manifest.json checkpoints/twin_ar/manifest.json results/eval_code_line_converted_twin_gpu.json" ;;
@@ -281,6 +282,7 @@ outputs() { case "$1" in
   smollm2_kd10dkd3sfxhl0s1) echo "results/convert_smollm2_kd10dkd3sfxhl0s1.json results/eval_smollm2_kd10dkd3sfxhl0s1_gpu.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v4.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v2.json results/verify_bench_smollm2_kd10dkd3sfxhl0s1_v1.json" ;;
   nano_dkd_pilot) echo "results/convert_nano_dkd_pilot.json results/verify_accept_nano_dkd_pilot.json" ;;
   convert_cc) echo "results/convert_nano_cc.json checkpoints/convert_cc_b4/config.json" ;;
+  convert_plain) echo "results/convert_nano_plain.json" ;;
   convert_cc3) echo "results/convert_nano_cc3.json results/verify_bench_cc3_b4.json results/verify_bench_cc3_b16.json results/verify_bench_cc3_b4_v0.json results/verify_bench_cc3_b4_v2.json results/verify_bench_cc3_b4_v1.json results/verify_bench_cc3_b16_v0.json results/verify_bench_cc3_b16_v4.json results/verify_bench_cc3_b16_v2.json" ;;
   convert_cc3_full) echo "results/convert_nano_cc3_full.json results/verify_bench_cc3_full_b4.json results/verify_bench_cc3_full_b16.json" ;;
   verify_bench) echo "results/verify_bench_gpu.json results/verify_bench_gpu_speed.json" ;;
@@ -404,6 +406,13 @@ run_stage() { case "$1" in
     rm -rf checkpoints/twin_ar   # the AR twin, in the causal form the AR paths take (cascade.convert.unshift_ar)
     $PY -c "import torch; from cascade.model import CascadeLM; from cascade.convert import unshift_ar; from cascade.hf import hf_layout
 unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
+  convert_plain)   # the ablation grid's best loss at block 4 (LOG, session 31: plain cross-entropy inside the clipped rates) as a
+                   # conversion recipe: each run is a row of results/convert_nano.json with only `_plain` added (same teacher, bundle 00,
+                   # windows), ~2.5 min each on an H100; CONVERT_PLAIN_RUNS overrides. Teacher (41 MB xz) and bundle 00 (50 MB) exceed one
+                   # call's carry: unpack the teacher in a first call on the warm machine and link it (README, GPU section)
+    if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
+    $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --train_shards 6 \
+        --runs "${CONVERT_PLAIN_RUNS:-b4_ts_lr1e-3_50M_m0.3-0.8_plain,b16_ts_lr1e-3_50M_m0.3-0.8_plain}" --out results/convert_nano_plain.json ;;
   convert_cc)   # clean-causal conversions (02_model: left to right is the causal LM; + the clean stream's AR loss), block 4 and 16, 150M tokens each
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --runs "$CC_B4,$CC_B16" --train_shards 6 \

@@ -11,8 +11,9 @@ results/<out>.json (one row per run) and, with --keep, each converted model to K
 
     python experiments/convert_nano.py --data data/build/tokens --teacher checkpoints/train_ar \
         --runs b4_ts_lr1e-3_10M,b16_ts_lr1e-3_10M --out results/convert_nano.json
-Run names: b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_ar<p>][_comp][_cur<block>x<frac>[+<block>x<frac>...]]:
-_ar<p> trains the AR loss on a fraction p of the steps (TrainConfig.ar_mix), _comp uses complementary masks, _cc<w> makes the
+Run names: b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_plain][_ar<p>][_comp][_cur<block>x<frac>[+<block>x<frac>...]]:
+_plain trains the masked tokens on plain cross-entropy instead of the 1/m-weighted ELBO (TrainConfig.weighting; the ablation
+grid's best at block 4 with the clipped rates, LOG session 31; validation is the ELBO either way), _ar<p> trains the AR loss on a fraction p of the steps (TrainConfig.ar_mix), _comp uses complementary masks, _cc<w> makes the
 model clean-causal (02_model: left to right is the causal LM) and adds w x the clean stream's AR loss every step (TrainConfig.ar_weight), _kd<w>
 makes it clean-causal and adds w x KL(teacher || clean stream) every step (TrainConfig.distill_weight; the teacher is --teacher), _dkd<w>
 adds w x KL(teacher || denoising stream) at the masked positions (TrainConfig.draft_distill_weight), _sfx masks a suffix of each block
@@ -34,19 +35,19 @@ from cascade.objective import ar_loss
 from cascade.results import make_result, write_result
 from cascade.data import first_shards, TokenStream
 
-RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?(?:_ar([0-9.]+))?(_comp)?(?:_cc([0-9.]+))?(?:_kd([0-9.]+))?(?:_dkd([0-9.]+))?(_sfx)?(?:_hl([0-9.]+))?(?:_cur(\d+x[0-9.]+(?:\+\d+x[0-9.]+)*))?(?:_seed(\d+))?$')
-NAME_FORM = 'b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_ar<p>][_comp][_cc<w>][_kd<w>][_dkd<w>][_sfx][_hl<w>][_cur<block>x<frac>[+...]][_seed<n>]'
+RUN = re.compile(r'^b(\d+)_(ts|nots)_lr([0-9.e-]+)_(\d+)M(?:_m([0-9.]+)-([0-9.]+))?(_plain)?(?:_ar([0-9.]+))?(_comp)?(?:_cc([0-9.]+))?(?:_kd([0-9.]+))?(?:_dkd([0-9.]+))?(_sfx)?(?:_hl([0-9.]+))?(?:_cur(\d+x[0-9.]+(?:\+\d+x[0-9.]+)*))?(?:_seed(\d+))?$')
+NAME_FORM = 'b<block>_<ts|nots>_lr<lr>_<tokens>M[_m<m_min>-<m_max>][_plain][_ar<p>][_comp][_cc<w>][_kd<w>][_dkd<w>][_sfx][_hl<w>][_cur<block>x<frac>[+...]][_seed<n>]'
 
 def parse_run(name:str) -> dict:
     "Settings of a run from its name (see the module docstring); a clear error for a name that does not parse."
     m = RUN.match(name)
     if not m: raise ValueError(f'run name {name!r} does not match {NAME_FORM}')
-    bs, ts, lr, mt, lo, hi, ar, comp, cc, kd, dkd, sfx, hl, cur, seed = m.groups()
+    bs, ts, lr, mt, lo, hi, plain, ar, comp, cc, kd, dkd, sfx, hl, cur, seed = m.groups()
     for tok, v in (('lr', lr), ('_m', lo), ('_m', hi), ('_ar', ar), ('_cc', cc), ('_kd', kd), ('_dkd', dkd), ('_hl', hl)):
         try: v is None or float(v)
         except ValueError: raise ValueError(f'run name {name!r}: {tok} needs a number, got {v!r}') from None
     s = dict(block_size=int(bs), token_shift=ts == 'ts', lr=float(lr), tokens=int(mt) * 1_000_000,
-             m_min=float(lo) if lo else 1e-3, m_max=float(hi) if hi else 1.0, ar_mix=float(ar) if ar else 0.0,
+             m_min=float(lo) if lo else 1e-3, m_max=float(hi) if hi else 1.0, weighting='plain' if plain else 'elbo', ar_mix=float(ar) if ar else 0.0,
              complementary=bool(comp), clean_causal=cc is not None or kd is not None, ar_weight=float(cc) if cc else 0.0,
              distill_weight=float(kd) if kd else 0.0, draft_distill_weight=float(dkd) if dkd else 0.0, mask_order='suffix' if sfx else 'random',
              diffusion_weight=float(hl) if hl is not None else 1.0,
@@ -161,7 +162,7 @@ def main(argv=None):
         steps = max(1, round(s['tokens'] / (a.batch_size * N)))
         if a.max_steps: steps = min(steps, a.max_steps)
         tc = TrainConfig(run=f'convert_{name}', out_dir=f'runs/convert/{name}', data=train_data, batch_size=a.batch_size,
-                         steps=steps, lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'],
+                         steps=steps, lr=s['lr'], warmup_steps=min(a.warmup_steps, steps // 5), m_min=s['m_min'], m_max=s['m_max'], weighting=s['weighting'],
                          ar_mix=s['ar_mix'], ar_weight=s['ar_weight'], distill_weight=s['distill_weight'], complementary=s['complementary'],
                          draft_distill_weight=s['draft_distill_weight'], mask_order=s['mask_order'], diffusion_weight=s['diffusion_weight'], block_schedule=s['block_schedule'], seed=s['seed'], eval_every=0, eval_batches=1, eval_batch_size=min(8, a.batch_size), compile=a.compile and dev.type == 'cuda',
                          results_dir='', progress=False, resume='never', save_final=False, init=a.teacher, log_every=50)
