@@ -119,9 +119,10 @@ def table_tasks(results:dict) -> str:
             rows.append([r'\texttt{' + tex_escape(stem) + '}', tex_escape(str(r.get('model', ''))), r'\texttt{' + tex_escape(str(r.get('rule', ''))) + '}',
                          _cell(r.get('n'), 'int'), em,
                          f"[{fmt(ci[0], 'sig')}, {fmt(ci[1], 'sig')}]" if not ar and isinstance(ci, (list, tuple)) and len(ci) == 2 else _NA,
-                         _cell(r.get('edit_sim'), 'sig'), _cell(r.get('nfe_per_token'), 'sig'), 'baseline' if ar else verdict])
-    return tabular(['File', 'Model', 'Rule', 'Items', 'Exact match', r'$\Delta$ vs AR, 95\% CI', 'Edit sim.', 'NFE / token', 'Verdict'],
-                   rows or [r'\NotMeasured'], 'lllrrrrrl')
+                         _cell(r.get('edit_sim'), 'sig'), _cell(r.get('nfe_per_token'), 'sig'), _cell(r.get('tokens_per_s'), 'si'),
+                         'baseline' if ar else verdict])
+    return tabular(['File', 'Model', 'Rule', 'Items', 'Exact match', r'$\Delta$ vs AR, 95\% CI', 'Edit sim.', 'NFE / token', 'Tok/s', 'Verdict'],
+                   rows or [r'\NotMeasured'], 'lllrrrrrrl')
 
 def table_judge_tasks(results:dict) -> str:
     """The judge metrics as lm-eval tasks (`cascade_judge`): every `eval_judge*` file's rows, each against the AR row of the
