@@ -174,6 +174,10 @@ train_args() { case "$1" in
   train_ar)          echo "--objective ar --block_size 1" ;;
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
   train_cascade_b4)  echo "--objective cascade --block_size 4" ;;
+  # the nanos again with each block size's best training loss of the ablation grid at 20M tokens (LOG, session 31): the clipped
+  # mask rates at block 16, the clipped rates with plain cross-entropy at block 4 (GPU stages, not in the default run; ~6.5 min each)
+  train_clip_cascade_b16) echo "--objective cascade --block_size 16 --m_min 0.3 --m_max 0.8" ;;
+  train_clip_cascade_b4)  echo "--objective cascade --block_size 4 --m_min 0.3 --m_max 0.8 --weighting plain" ;;
 esac; }
 
 deps() { case "$1" in
@@ -686,7 +690,8 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
         -p decode ../results/decode_gpu_converted.json -p out ../results/judge_converted.json) ;;
   eval_code)   # lm-eval on the held-out kernel-C line task (issue 13): the CPU profile the first 100 items, the GPU profile all 1,200.
                 # EVAL_CODE_PART=ar|b4|b16 runs one checkpoint's rows (a device call carries one 42 MB checkpoint): ar first, then b4
-                # and b16 judged against its file (<stem>_ar.json), writing eval_code_line_<profile>_<part>.json
+                # and b16 judged against its file (<stem>_ar.json), writing eval_code_line_<profile>_<part>.json; b4clip and b16clip:
+                # the train_clip_cascade_* nanos (their stages below), at the same rules
     if [ "$PROFILE" = gpu ]; then LIMIT=0; else LIMIT=100; fi
     local stem="eval_code_line_$PROFILE" cf="" ref=""
     case "${EVAL_CODE_PART:-}" in
@@ -694,7 +699,9 @@ m = CascadeLM.from_pretrained(sys.argv[1]); m.cfg = dataclasses.replace(m.cfg, a
       ar) cf="ar=train_ar:ar" ;;
       b4) cf="b4_k4=train_cascade_b4:fixed:4,b4_k2=train_cascade_b4:fixed:2,b4_thr=train_cascade_b4:threshold:0.9"; ref="${stem}_ar:ar" ;;
       b16) cf="b16_k16=train_cascade_b16:fixed:16,b16_k4=train_cascade_b16:fixed:4,b16_thr=train_cascade_b16:threshold:0.9,b16_ent=train_cascade_b16:entropy:0.5"; ref="${stem}_ar:ar" ;;
-      *) echo "repro.sh: EVAL_CODE_PART must be ar, b4 or b16, got '${EVAL_CODE_PART}'" >&2; return 1 ;;
+      b4clip) cf="b4c_k4=train_clip_cascade_b4:fixed:4,b4c_k2=train_clip_cascade_b4:fixed:2,b4c_thr=train_clip_cascade_b4:threshold:0.9"; ref="${stem}_ar:ar" ;;
+      b16clip) cf="b16c_k16=train_clip_cascade_b16:fixed:16,b16c_k4=train_clip_cascade_b16:fixed:4,b16c_thr=train_clip_cascade_b16:threshold:0.9,b16c_ent=train_clip_cascade_b16:entropy:0.5"; ref="${stem}_ar:ar" ;;
+      *) echo "repro.sh: EVAL_CODE_PART must be ar, b4, b16, b4clip or b16clip, got '${EVAL_CODE_PART}'" >&2; return 1 ;;
     esac
     [ -z "${EVAL_CODE_PART:-}" ] || stem="${stem}_${EVAL_CODE_PART}"
     run_nb evaluate.ipynb "runs/$stem.ipynb" -p limit "$LIMIT" -p profile "$PROFILE" -p result_name "$stem" ${cf:+-p configs "$cf"} ${ref:+-p reference "$ref"} ;;
