@@ -308,7 +308,7 @@ def derived_macros(results:dict) -> tuple[list[Macro], dict]:
     cond['ThroughputPplOnly'] = po is not None and pr > 1
     cond['ThroughputTaskJudged'] = n_task > 0                  # some verdicts include a task gate
     cond['ThroughputSpeedup'] = sp is not None and ratio > 1    # a speedup is claimed only when there is one
-    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify, _verify_sample, _eval_code_gpu):
+    for part in (_ablation_knob, _task_twin, _clean_causal, _cc_weight_full, _cc_weight_same, _queue_cc, _task_bf16, _serve_load, _serve_http, _smollm2_cc3, _smollm2_kd3, _smollm2_dkd, _smollm2_dkd_hl0, _smollm2_kd10_hl0, _smollm2_kd10_hl0_s1, _nano_dkd_pilot, _stop_head, _verify_shapes, _verify_packed, _remask_probe, _stop_cost_gpu, _pareto_gpu, _batch_sync_cost, _row_advance_gpu, _judge_tasks_gpu, _queue_gpu, _per_request_b4, _judge_order, _judge_verify, _verify_sample, _eval_code_gpu, _remask_nano):
         ms_, cond_ = part(results); ms += ms_; cond.update(cond_)
     return ms, cond
 
@@ -1997,6 +1997,37 @@ def _eval_code_gpu(results:dict):
                Macro(f'Ecg{tag}BestRule', fmt(b and b.get('rule'), 'text'), f'{src}: its rule'),
                Macro(f'Ecg{tag}BestDiff', fmt(b and _num((b.get('matched_em') or {}).get('diff')), 'sig'), f'{src}: its exact match minus AR\'s, paired')]
     return ms, {'EvalCodeGpu': ar is not None and bool(cas)}
+
+def _remask_nano(results:dict):
+    """Issue 18's remask row on the committed block-16 nano (`ablation_decode_nano_remask`, CPU, the reference decoder):
+    per variant (`KBlock` K = block size, `KFour` K = 4, `Thr` threshold 0.9; `...Remask` with remasking at rho) the model's
+    own left-to-right NLL of its continuations (`Arn<V>Nll`), the rows' own forwards per token (`Arn<V>Steps`), tokens equal
+    to the K = block size decode's (`Arn<V>Agree`), remasks per token (`Arn<V>Remasked`); ArnPrompts, ArnRho, ArnNew. Conditional AblationRemaskNano."""
+    stem, res = pick(results, 'ablation_decode_nano_remask')
+    row = next((r for r in rows_of(res) if r.get('row') == 'remask'), None)
+    vs = {v.get('variant'): v for v in (row or {}).get('variants') or []}
+    bs = (row or {}).get('block_size')
+    names = (('KBlock', f'K={bs}' if bs else 'K=block size'), ('KFour', 'K=4'), ('KFourRemask', None), ('Thr', 'threshold:0.9'), ('ThrRemask', None))
+    rho = _num((row or {}).get('remask_rho'))
+    src = f'{stem or "ablation_decode_nano_remask"}.json remask row'
+    ms = []
+    for tag, name in names:
+        if name is None: name = ('K=4' if tag.startswith('KFour') else 'threshold:0.9') + (f' remask {rho:g}' if rho is not None else ' remask')
+        v = vs.get(name) or {}
+        ms += [Macro(f'Arn{tag}Nll', fmt(_num(v.get('self_nll')), 'sig'), f"{src}: {name} self-NLL, nats/token"),
+               Macro(f'Arn{tag}Steps', fmt(_num(v.get('row_steps_per_token')), 'sig'), f"{src}: {name} the rows' own forwards per token"),
+               Macro(f'Arn{tag}Agree', fmt(_num(v.get('agree_k_block')), 'pct'), f"{src}: {name} tokens equal to the K = block size decode's"),
+               Macro(f'Arn{tag}Remasked', fmt(_num(v.get('remasked_per_token')), 'sig'), f"{src}: {name} remasks per token")]
+    first = next(iter(vs.values()), {})
+    ms += [Macro('ArnPrompts', fmt(_num(first.get('n_prompts')), 'int'), f'{src}: prompts'),
+           Macro('ArnRho', fmt(rho, 'sig'), f'{src}: the remask threshold rho'),
+           Macro('ArnNew', fmt(_num(lookup(res, 'config.decode_new_tokens')) or None, 'int'), f'{src}: new tokens per prompt (0: the preset\'s)'),
+           Macro('ArnHardware', fmt(device_label(lookup(res, 'provenance.device')), 'text'), f'{src}: device')]
+    ok = all(_num((vs.get(n) or {}).get('self_nll')) is not None for n in (f'K={bs}', 'K=4', 'threshold:0.9'))
+    nll = lambda name: _num((vs.get(name) or {}).get('self_nll'))
+    pairs = [(nll(b), nll(f'{b} remask {rho:g}' if rho is not None else '')) for b in ('K=4', 'threshold:0.9')]
+    worse = all(a is not None and r is not None and r > a for a, r in pairs)          # remasking raised the NLL under both rules
+    return ms, {'AblationRemaskNano': row is not None and ok and len(vs) == 5, 'AblationRemaskNanoWorse': worse}
 
 
 # %% ../nbs/92_report_numbers.ipynb #8ed704b8
