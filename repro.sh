@@ -367,8 +367,8 @@ run_stage() { case "$1" in
   ablation_decode_nano)   # issue 18's decode-only rows on the committed block-16 nano (checkpoints/train_cascade_b16), CPU, --stage only:
                           # fused vs separate commit and the KV cache vs recomputing the prefix (the same tokens in float64; NFE), and
                           # remasking (4 prompts' quality proxies); tokens/s here are a CPU's, not the GPU regime. The first two rows take
-                          # ~8 min on 2 cores; the remask row's float64 decodes and checks take more than 30 min more (session 30 stopped
-                          # there, so its file lists remask as not run)
+                          # ~8 min on 2 cores; the remask row ~18 min more (session 31 ran it alone: ABLATION_ARGS="-p rows remask -p name
+                          # decode_nano_remask" -> results/ablation_decode_nano_remask.json)
     run_nb ablation.ipynb runs/ablation_decode_nano.ipynb -p name decode_nano -p stage ablation_decode_nano -p preset nano \
         -p data ../data/build/tokens -p rows fused_commit,kv_cache,remask -p decode_checkpoint ../checkpoints/train_cascade_b16 \
         -p remask_prompts 4 -p threads 2 ${ABLATION_ARGS:-} ;;
