@@ -175,7 +175,8 @@ train_args() { case "$1" in
   train_cascade_b16) echo "--objective cascade --block_size 16" ;;
   train_cascade_b4)  echo "--objective cascade --block_size 4" ;;
   # the nanos again with each block size's best training loss of the ablation grid at 20M tokens (LOG, session 31): the clipped
-  # mask rates at block 16, the clipped rates with plain cross-entropy at block 4 (GPU stages, not in the default run; ~6.5 min each)
+  # mask rates at block 16, the clipped rates with plain cross-entropy at block 4 (GPU stages, not in the default run; not yet run:
+  # about 6.5 min each estimated from train_cascade_b4's 376 s on an H100 plus evaluation)
   train_clip_cascade_b16) echo "--objective cascade --block_size 16 --m_min 0.3 --m_max 0.8" ;;
   train_clip_cascade_b4)  echo "--objective cascade --block_size 4 --m_min 0.3 --m_max 0.8 --weighting plain" ;;
 esac; }
@@ -412,7 +413,8 @@ run_stage() { case "$1" in
 unshift_ar(CascadeLM.from_pretrained('runs/convert/keep/$TWIN')).save_pretrained('checkpoints/twin_ar', dtype=torch.bfloat16); hf_layout('checkpoints/twin_ar')" ;;
   convert_plain)   # the ablation grid's best loss at block 4 (LOG, session 31: plain cross-entropy inside the clipped rates) as a
                    # conversion recipe: each run is a row of results/convert_nano.json with only `_plain` added (same teacher, bundle 00,
-                   # windows), ~2.5 min each on an H100; CONVERT_PLAIN_RUNS overrides. Teacher (41 MB xz) and bundle 00 (50 MB) exceed one
+                   # windows); not yet run: about 2.5 min each estimated (the 50M rows without _plain trained in 75-80 s on an H200, plus their
+                   # likelihood evaluation); CONVERT_PLAIN_RUNS overrides. Teacher (41 MB xz) and bundle 00 (50 MB) exceed one
                    # call's carry: unpack the teacher in a first call on the warm machine and link it (README, GPU section)
     if ls data/build/transport/bundle_* >/dev/null 2>&1; then $PY -m cascade.data unpack; fi
     $PY experiments/convert_nano.py --teacher checkpoints/train_ar --data data/build/tokens --train_shards 6 \

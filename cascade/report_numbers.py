@@ -2007,12 +2007,13 @@ def _remask_nano(results:dict):
     row = next((r for r in rows_of(res) if r.get('row') == 'remask'), None)
     vs = {v.get('variant'): v for v in (row or {}).get('variants') or []}
     bs = (row or {}).get('block_size')
-    names = (('KBlock', f'K={bs}' if bs else 'K=block size'), ('KFour', 'K=4'), ('KFourRemask', None), ('Thr', 'threshold:0.9'), ('ThrRemask', None))
     rho = _num((row or {}).get('remask_rho'))
+    rem = lambda b: f'{b} remask {rho:g}' if rho is not None else f'{b} remask'   # the variant's name in the notebook
+    kb = f'K={bs}' if bs else 'K=block size'
+    names = (('KBlock', kb), ('KFour', 'K=4'), ('KFourRemask', rem('K=4')), ('Thr', 'threshold:0.9'), ('ThrRemask', rem('threshold:0.9')))
     src = f'{stem or "ablation_decode_nano_remask"}.json remask row'
     ms = []
     for tag, name in names:
-        if name is None: name = ('K=4' if tag.startswith('KFour') else 'threshold:0.9') + (f' remask {rho:g}' if rho is not None else ' remask')
         v = vs.get(name) or {}
         ms += [Macro(f'Arn{tag}Nll', fmt(_num(v.get('self_nll')), 'sig'), f"{src}: {name} self-NLL, nats/token"),
                Macro(f'Arn{tag}Steps', fmt(_num(v.get('row_steps_per_token')), 'sig'), f"{src}: {name} the rows' own forwards per token"),
@@ -2023,10 +2024,9 @@ def _remask_nano(results:dict):
            Macro('ArnRho', fmt(rho, 'sig'), f'{src}: the remask threshold rho'),
            Macro('ArnNew', fmt(_num(lookup(res, 'config.decode_new_tokens')) or None, 'int'), f'{src}: new tokens per prompt (0: the preset\'s)'),
            Macro('ArnHardware', fmt(device_label(lookup(res, 'provenance.device')), 'text'), f'{src}: device')]
-    ok = all(_num((vs.get(n) or {}).get('self_nll')) is not None for n in (f'K={bs}', 'K=4', 'threshold:0.9'))
     nll = lambda name: _num((vs.get(name) or {}).get('self_nll'))
-    pairs = [(nll(b), nll(f'{b} remask {rho:g}' if rho is not None else '')) for b in ('K=4', 'threshold:0.9')]
-    worse = all(a is not None and r is not None and r > a for a, r in pairs)          # remasking raised the NLL under both rules
+    ok = all(nll(n) is not None for n in (kb, 'K=4', 'threshold:0.9'))
+    worse = all(nll(b) is not None and nll(rem(b)) is not None and nll(rem(b)) > nll(b) for b in ('K=4', 'threshold:0.9'))   # remasking raised the NLL under both rules
     return ms, {'AblationRemaskNano': row is not None and ok and len(vs) == 5, 'AblationRemaskNanoWorse': worse}
 
 

@@ -12,7 +12,7 @@ from .results import read_result, ResultError
 from .quality import row_key, is_ar_method, task_scores
 
 # %% auto #0
-__all__ = ['EVAL_STAGE_FILES', 'THROUGHPUT_COLS', 'is_ar', 'load_results', 'hardware', 'device_label', 'pick', 'eval_task_scores',
+__all__ = ['EVAL_GPU_FILES', 'THROUGHPUT_COLS', 'is_ar', 'load_results', 'hardware', 'device_label', 'pick', 'eval_task_scores',
            'lookup', 'first_of', 'rows_of', 'sampler_rows', 'decode_models', 'throughput_rows']
 
 # %% ../nbs/90_report_results.ipynb #d4cf968b
@@ -47,14 +47,14 @@ def pick(results:dict, pattern:str):
     if not cands: return None, None
     return max(cands, key=lambda sr: (hardware(sr[1]) == 'GPU', str(sr[1]['provenance'].get('time_utc') or ''), sr[0]))
 
-EVAL_STAGE_FILES = ('eval_code_line_gpu', 'eval_code_line_gpu_*', 'eval_code_line_cpu')   # stage eval_code's own results
+EVAL_GPU_FILES = ('eval_code_line_gpu', 'eval_code_line_gpu_*')   # stage eval_code's own GPU results (whole, or one part a call)
 
 def eval_task_scores(results:dict) -> tuple[str|None, dict]:
     """(label, `cascade.quality.task_scores`) of stage eval_code's own result - not evaluations of other checkpoints. On the
     GPU the stage runs whole (`eval_code_line_gpu`) or one checkpoint a call (`EVAL_CODE_PART=ar|b4|b16`:
     `eval_code_line_gpu_<part>`, the same items): every GPU file is merged, a newer file's (checkpoint, rule) replacing an
     older's. Without a GPU file, the CPU slice `eval_code_line_cpu`. Label: the stems read, comma-separated."""
-    gpu = sorted(((s, r) for s, r in results.items() if any(fnmatch.fnmatchcase(s, p) for p in EVAL_STAGE_FILES[:2]) and hardware(r) == 'GPU'),
+    gpu = sorted(((s, r) for s, r in results.items() if any(fnmatch.fnmatchcase(s, p) for p in EVAL_GPU_FILES) and hardware(r) == 'GPU'),
                  key=lambda sr: (str(sr[1]['provenance'].get('time_utc') or ''), sr[0]))
     if not gpu:
         stem, r = pick(results, 'eval_code_line_[cg]pu*')
